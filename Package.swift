@@ -1,0 +1,79 @@
+// swift-tools-version:6.1
+// The IMS HSS package. Module layering (see docs/architecture.md):
+//   DiameterCore (pure codec + dictionary, NIOCore only)  <- hss (executable)
+//   System libraries from Debian: CLibCrypto (libssl-dev), CLMDB (liblmdb-dev), CSCTP (libsctp-dev).
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "swift-ims-hss",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "DiameterCore", targets: ["DiameterCore"]),
+        .executable(name: "hss", targets: ["hss"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: System libraries (Debian packages; see README for the apt-get line)
+        .systemLibrary(
+            name: "CLibCrypto", path: "Sources/CLibCrypto", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(
+            name: "CLMDB", path: "Sources/CLMDB", pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(
+            name: "CSCTP", path: "Sources/CSCTP", pkgConfig: "libsctp",
+            providers: [.apt(["libsctp-dev"])]),
+
+        // MARK: Protocol core (no I/O)
+        .target(
+            name: "DiameterCore",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strictSettings),
+
+        // MARK: Executable
+        .executableTarget(
+            name: "hss",
+            dependencies: [
+                "DiameterCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings),
+
+        // MARK: Fuzzing (built only with scripts/fuzz.sh, -sanitize=fuzzer)
+        .executableTarget(
+            name: "DiameterFuzz",
+            dependencies: ["DiameterCore", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Sources/DiameterFuzz",
+            swiftSettings: strictSettings + [.unsafeFlags(["-parse-as-library"])]),
+
+        // MARK: Tests
+        .target(
+            name: "DiameterTestKit",
+            dependencies: ["DiameterCore", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tests/DiameterTestKit",
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "DiameterCoreTests",
+            dependencies: [
+                "DiameterCore", "DiameterTestKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "SystemLibrariesTests",
+            dependencies: ["CLibCrypto", "CLMDB", "CSCTP"],
+            swiftSettings: strictSettings),
+    ]
+)

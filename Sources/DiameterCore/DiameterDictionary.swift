@@ -1,0 +1,84 @@
+/// The dictionary: AVP definitions keyed by (code, vendor), Grouped-AVP grammars and commands.
+///
+/// Pure data. Lookups on the decode path are array indexing for vendor 0 and 3GPP codes below 1024
+/// (every AVP Cx uses), and a hash lookup for anything else.
+public final class DiameterDictionary: Sendable {
+    /// Every AVP the HSS knows: RFC 6733 base, Cx (600-666), Digest (103-121), ETSI Line-Identifier,
+    /// overload control, Load and Framed-*.
+    public static let standard = DiameterDictionary(
+        avps: AVPDefinition.baseDefinitions + AVPDefinition.cxDefinitions,
+        groupedGrammars: AVPGrammar.groupedGrammars,
+        commands: CommandDefinition.all)
+
+    public let definitions: [AVPDefinition]
+    public let commands: [CommandDefinition]
+    /// Grammar per Grouped AVP, in the same order as `definitions` (`nil` for non-grouped AVPs and
+    /// grouped AVPs without a known grammar).
+    let groupedGrammarByIndex: [AVPGrammar?]
+    private static let directRange = 1024
+    private let ietfIndex: [Int16]
+    private let tgppIndex: [Int16]
+    private let otherIndex: [AVPKey: Int16]
+    private let commandIndex: [UInt64: Int]
+
+    public init(avps: [AVPDefinition], groupedGrammars: [AVPKey: AVPGrammar], commands: [CommandDefinition]) {
+        precondition(avps.count < Int(Int16.max), "dictionary too large for Int16 indexes")
+        var ietf = [Int16](repeating: -1, count: Self.directRange)
+        var tgpp = [Int16](repeating: -1, count: Self.directRange)
+        var other: [AVPKey: Int16] = [:]
+        for (i, d) in avps.enumerated() {
+            let idx = Int16(i)
+            if d.code < Self.directRange, d.vendorID == VendorID.ietf {
+                precondition(ietf[Int(d.code)] == -1, "duplicate AVP \(d)")
+                ietf[Int(d.code)] = idx
+            } else if d.code < Self.directRange, d.vendorID == VendorID.tgpp {
+                precondition(tgpp[Int(d.code)] == -1, "duplicate AVP \(d)")
+                tgpp[Int(d.code)] = idx
+            } else {
+                precondition(other[d.key] == nil, "duplicate AVP \(d)")
+                other[d.key] = idx
+            }
+        }
+        self.definitions = avps
+        self.ietfIndex = ietf
+        self.tgppIndex = tgpp
+        self.otherIndex = other
+        self.groupedGrammarByIndex = avps.map { $0.type == .grouped ? groupedGrammars[$0.key] : nil }
+        self.commands = commands
+        var ci: [UInt64: Int] = [:]
+        for (i, c) in commands.enumerated() { ci[Self.commandKey(c.code, c.applicationID)] = i }
+        self.commandIndex = ci
+    }
+
+    /// Index into ``definitions`` of the AVP `(code, vendorID)`, or -1 when unknown.
+    @inlinable
+    public func index(code: UInt32, vendorID: UInt32) -> Int {
+        if code < 1024 {
+            if vendorID == 0 { return Int(ietfIndexValue(Int(code))) }
+            if vendorID == VendorID.tgpp { return Int(tgppIndexValue(Int(code))) }
+        }
+        return Int(otherIndexValue(AVPKey(code: code, vendorID: vendorID)))
+    }
+
+    @usableFromInline func ietfIndexValue(_ c: Int) -> Int16 { ietfIndex[c] }
+    @usableFromInline func tgppIndexValue(_ c: Int) -> Int16 { tgppIndex[c] }
+    @usableFromInline func otherIndexValue(_ k: AVPKey) -> Int16 { otherIndex[k] ?? -1 }
+
+    public func definition(code: UInt32, vendorID: UInt32 = 0) -> AVPDefinition? {
+        let i = index(code: code, vendorID: vendorID)
+        return i < 0 ? nil : definitions[i]
+    }
+
+    public func definition(_ key: AVPKey) -> AVPDefinition? { definition(code: key.code, vendorID: key.vendorID) }
+
+    public func groupedGrammar(_ key: AVPKey) -> AVPGrammar? {
+        let i = index(code: key.code, vendorID: key.vendorID)
+        return i < 0 ? nil : groupedGrammarByIndex[i]
+    }
+
+    public func command(code: UInt32, applicationID: UInt32) -> CommandDefinition? {
+        commandIndex[Self.commandKey(code, applicationID)].map { commands[$0] }
+    }
+
+    private static func commandKey(_ code: UInt32, _ app: UInt32) -> UInt64 { UInt64(code) << 32 | UInt64(app) }
+}
