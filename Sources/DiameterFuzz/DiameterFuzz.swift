@@ -9,7 +9,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = ByteBuffer(bytes: UnsafeBufferPointer(start: data, count: size))
     exercise(bytes)
     // Drip the same input through the frame decoder, as a stream, in 1..7-octet pieces.
-    var framer = DiameterFrameDecoder(maximumMessageLength: 1 << 16)
+    let framer = DiameterFrameDecoder(maximumMessageLength: 1 << 16)
     var stream = ByteBuffer()
     var offset = 0
     var step = 1
