@@ -51,7 +51,7 @@ public struct AVP: Hashable, Sendable {
     /// and contain zeroes").
     public static func example(of definition: AVPDefinition) -> AVP {
         if definition.type == .grouped { return AVP(definition, .grouped([])) }
-        return AVP(definition, .data([UInt8](repeating: 0, count: definition.type.minimumSize)))
+        return AVP(definition, .data(definition.type.examplePayload))
     }
 }
 

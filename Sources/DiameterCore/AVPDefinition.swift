@@ -38,10 +38,17 @@ public enum AVPDataType: String, Hashable, Sendable, CaseIterable {
         }
     }
 
-    /// Smallest valid payload, used for the zero-filled example in a Failed-AVP (RFC 6733 §7.5).
-    public var minimumSize: Int {
+    /// Payload size of the zero-filled example of this type in a Failed-AVP (RFC 6733 §7.5: "of correct
+    /// minimum length and contain zeroes"): the fixed size; 6 for an Address (an IPv4 family); 4 for
+    /// variable-length types, since an empty value is flagged by Wireshark as undecoded data.
+    public var exampleSize: Int {
         if let fixedSize { return fixedSize }
-        return self == .address ? 6 : 0
+        return self == .address ? 6 : 4
+    }
+
+    /// The zero-filled example payload (an Address keeps its family: IPv4 0.0.0.0).
+    public var examplePayload: [UInt8] {
+        self == .address ? [0, 1, 0, 0, 0, 0] : [UInt8](repeating: 0, count: exampleSize)
     }
 }
 

@@ -22,7 +22,7 @@ public struct DiameterDecoder: Sendable {
         var state = State(dictionary: dictionary, header: header)
         state.records.reserveCapacity(bytes.readableBytes / 16 + 4)
         try bytes.withUnsafeReadableBytes { (raw) throws(DiameterMessageError) in
-            try state.parseAVPs(raw, from: DiameterHeader.size, to: raw.count, depth: 0)
+            try state.parseAVPs(raw, from: DiameterHeader.size, to: raw.count, depth: 0, checkValues: true)
         }
         return DiameterMessage(header: header, bytes: bytes, records: state.records, dictionary: dictionary)
     }
@@ -93,8 +93,10 @@ public struct DiameterDecoder: Sendable {
         }
 
         /// Parses the AVPs in `raw[from..<to]`, appending records (members right after their group).
+        /// Inside Failed-AVP (`checkValues` false) only the framing is checked: it carries, by design, the
+        /// AVP whose value was refused.
         mutating func parseAVPs(
-            _ raw: UnsafeRawBufferPointer, from: Int, to end: Int, depth: Int
+            _ raw: UnsafeRawBufferPointer, from: Int, to end: Int, depth: Int, checkValues: Bool
         ) throws(DiameterMessageError) {
             var offset = from
             while offset < end {
@@ -157,10 +159,12 @@ public struct DiameterDecoder: Sendable {
                                 .invalidAVPValue, offset, "Grouped AVPs nested deeper than \(DiameterDecoder.maximumGroupDepth)",
                                 exampleAVP(code: code, vendorID: vendorID, flags: flags, def: def))
                         }
-                        try parseAVPs(raw, from: dataOffset, to: dataOffset + dataLength, depth: depth + 1)
+                        let inFailedAVP = !checkValues || (code == AVPDefinition.failedAVP.code && vendorID == 0)
+                        try parseAVPs(
+                            raw, from: dataOffset, to: dataOffset + dataLength, depth: depth + 1, checkValues: !inFailedAVP)
                         records[recordIndex].isGroupParsed = true
                         records[recordIndex].subtreeEnd = UInt32(records.count)
-                    } else {
+                    } else if checkValues {
                         try checkValue(raw, def: def, flags: flags, offset: offset, dataOffset: dataOffset, dataLength: dataLength)
                     }
                 }
@@ -221,8 +225,7 @@ public struct DiameterDecoder: Sendable {
         func exampleAVP(code: UInt32, vendorID: UInt32, flags: AVPFlags, def: AVPDefinition?) -> AVP {
             let clean = flags.subtracting(.reserved)
             if def?.type == .grouped { return AVP(code: code, vendorID: vendorID, flags: clean, payload: .grouped([])) }
-            let size = def?.type.minimumSize ?? 0
-            return AVP(code: code, vendorID: vendorID, flags: clean, payload: .data([UInt8](repeating: 0, count: size)))
+            return AVP(code: code, vendorID: vendorID, flags: clean, payload: .data((def?.type ?? .octetString).examplePayload))
         }
 
         /// RFC 6733 §7.1.5: an incomplete header "padded with zero up to the minimum AVP header length".

@@ -90,7 +90,7 @@ struct MalformedMessageTests {
         #expect(e.offset == 20)
         let failed = try #require(e.failedAVP)
         #expect(failed.code == 268)
-        #expect(failed.payload == .data([0, 0, 0, 0]), "minimum payload of an Unsigned32, zero-filled")
+        #expect(failed.payload == .data([0, 0, 0, 0]), "the size of an Unsigned32, zero-filled")
     }
 
     @Test("0-length AVP → 5014")
@@ -170,6 +170,18 @@ struct MalformedMessageTests {
         #expect(e.resultCode == .invalidAVPValue)
     }
 
+    @Test("the answer to a 5004 carries the refused value in Failed-AVP, and still decodes")
+    func failedAVPValuesAreNotChecked() throws {
+        let bad: [UInt8] = [0x75, 0xC3, 0x28, 0x72]
+        let e = try decodeError(RawMessage.message(body: RawMessage.avp(code: 1, data: bad)))
+        let header = try #require(e.header)
+        let answer = ErrorAnswer(requestHeader: header, error: e, sessionID: "s;1;2")
+            .encode(originHost: "hss.example.org", originRealm: "example.org")
+        let m = try decoder.decode(answer)
+        #expect(m.first(.failedAVP)?.first(.userName)?.bytes == bad)
+        #expect(m.first(.resultCode)?.unsigned32 == 5004)
+    }
+
     @Test("valid multi-byte UTF-8 is accepted")
     func validUTF8() throws {
         let s = "ünïcødé-✓-𝄞"
@@ -207,7 +219,7 @@ struct MalformedMessageTests {
         for a in message.avps where a.code != 602 { w.append(a) }
         let e = try validationError(Array(buffer: w.finish()))
         #expect(e.resultCode == .missingAVP)
-        #expect(e.failedAVP == AVP(.serverName, .data([])))
+        #expect(e.failedAVP == AVP(.serverName, .data([0, 0, 0, 0])))
     }
 
     @Test("missing required Unsigned32 → Failed-AVP example of 4 zero octets")

@@ -1,0 +1,78 @@
+public import NIOCore
+
+/// A typed base or Cx message: decoded from a ``DiameterMessage`` and encoded with the dictionary's flags.
+public protocol DiameterTypedMessage: Hashable, Sendable {
+    static var command: CommandDefinition { get }
+    static var isRequest: Bool { get }
+    /// Reads the typed fields (call after ``DiameterMessage/validate(against:)``; missing or mistyped
+    /// AVPs are error values either way).
+    init(decoding message: DiameterMessage) throws(DiameterMessageError)
+    /// Writes every AVP of the message, in the grammar's order.
+    func writeAVPs(into w: inout DiameterMessageWriter)
+}
+
+extension DiameterTypedMessage {
+    /// Header flags: R for requests, P when the command is proxiable.
+    public static var defaultFlags: CommandFlags {
+        var f: CommandFlags = isRequest ? .request : []
+        if command.proxiable { f.insert(.proxiable) }
+        return f
+    }
+
+    /// Encodes the message with the given identifiers.
+    public func encode(
+        hopByHopID: UInt32, endToEndID: UInt32, retransmitted: Bool = false,
+        allocator: ByteBufferAllocator = ByteBufferAllocator()
+    ) -> ByteBuffer {
+        var flags = Self.defaultFlags
+        if retransmitted { flags.insert(.potentiallyRetransmitted) }
+        let header = DiameterHeader(
+            flags: flags, commandCode: Self.command.code, applicationID: Self.command.applicationID,
+            hopByHopID: hopByHopID, endToEndID: endToEndID)
+        var w = DiameterMessageWriter(header: header, allocator: allocator)
+        writeAVPs(into: &w)
+        return w.finish()
+    }
+
+    /// Decodes, checks against the grammar and reads the typed fields. A message of another command or
+    /// direction is refused with 3001 DIAMETER_COMMAND_UNSUPPORTED.
+    public static func decode(_ bytes: ByteBuffer, decoder: DiameterDecoder = DiameterDecoder()) throws(DiameterMessageError) -> (DiameterHeader, Self) {
+        let message = try decoder.decode(bytes)
+        guard message.commandCode == command.code, message.applicationID == command.applicationID,
+            message.isRequest == isRequest
+        else {
+            throw DiameterMessageError(
+                .commandUnsupported, offset: 4,
+                reason: "expected \(command.abbreviation(isRequest: isRequest)), got command \(message.commandCode)",
+                header: message.header)
+        }
+        try message.validate(against: command)
+        return (message.header, try Self(decoding: message))
+    }
+}
+
+/// A Cx or base answer's outcome: a Result-Code, or an Experimental-Result (vendor set).
+extension AVPList {
+    func result() throws(DiameterMessageError) -> ResultCode? {
+        if let rc = unsigned32(.resultCode) { return ResultCode(rc) }
+        guard let er = first(.experimentalResult) else { return nil }
+        let members = er.members
+        return ResultCode(
+            try members.requiredUnsigned32(.experimentalResultCode), vendorID: try members.requiredUnsigned32(.vendorID))
+    }
+}
+
+extension DiameterMessageWriter {
+    /// Result-Code, or Experimental-Result { Vendor-Id, Experimental-Result-Code } when the code has a
+    /// vendor (RFC 6733 §7.6; Cx outcomes are vendor 10415).
+    public mutating func append(result: ResultCode) {
+        if let vendor = result.vendorID {
+            appendGroup(.experimentalResult) { g in
+                g.append(.vendorID, vendor)
+                g.append(.experimentalResultCode, result.value)
+            }
+        } else {
+            append(.resultCode, result.value)
+        }
+    }
+}
