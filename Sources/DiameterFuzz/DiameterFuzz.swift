@@ -29,14 +29,39 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 private func exercise(_ bytes: ByteBuffer) {
     guard let message = try? DiameterDecoder().decode(bytes) else { return }
     _ = try? message.validate()
-    let again = message.reencoded()
-    // A message that decoded must re-encode to the same bytes.
-    precondition(again == message.bytes, "re-encoding differs from the input")
+    // Re-encoding is a fixpoint: it decodes to the same AVP tree and re-encodes to the same bytes. (It
+    // equals the input except where the input had non-zero padding, which we accept and write as zeros.)
+    let once = message.reencoded()
+    guard let again = try? DiameterDecoder().decode(once) else {
+        preconditionFailure("re-encoding of a decoded message does not decode")
+    }
+    precondition(again.avpTree() == message.avpTree(), "re-encoding changed the AVP tree")
+    precondition(again.reencoded() == once, "re-encoding is not a fixpoint")
+    precondition(once.readableBytes == message.bytes.readableBytes, "re-encoding changed the length")
     _ = DiameterTextDump.render(message)
 }
 
-#if !FUZZING
-// Without libFuzzer (whose own main replaces this one when built with -DFUZZING), replay files.
+#if FUZZING
+// SwiftPM links an executable's `main` as `<Module>_main`; under libFuzzer that entry point hands
+// control to the fuzzer driver with our callback.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+@_cdecl("DiameterFuzz_main")
+func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var argc = argc
+    var argv = argv
+    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+        guard let data else { return 0 }
+        return fuzzOne(data, size)
+    }
+}
+#else
+// Without libFuzzer, replay files through the same path.
 @main
 struct ReplayMain {
     static func main() {

@@ -127,6 +127,17 @@ struct MalformedMessageTests {
         #expect(e.failedAVP?.code == 263)
     }
 
+    @Test("non-zero padding is accepted and re-encoded as zeros (found by the fuzzer)")
+    func nonZeroPadding() throws {
+        var body = RawMessage.avp(code: 263, data: Array("a;1;2".utf8))  // 13 octets + 3 of padding
+        body[13] = 0xAA; body[14] = 0xBB; body[15] = 0xCC
+        let m = try decoder.decode(RawMessage.message(body: body))
+        #expect(m.first(.sessionID)?.string == "a;1;2")
+        let again = Array(buffer: m.reencoded())
+        #expect(again[33..<36] == [0, 0, 0])
+        #expect(try decoder.decode(again).avpTree() == m.avpTree())
+    }
+
     @Test("reserved AVP flag bits → 3009 DIAMETER_INVALID_AVP_BITS")
     func reservedAVPBits() throws {
         let body = RawMessage.avp(code: 1, flags: 0x41, data: Array("user".utf8))

@@ -1,0 +1,30 @@
+// swift-tools-version:6.1
+// Benchmarks, a package of their own so that the main build and CI do not compile the benchmark
+// framework. Run: `swift package --package-path benchmarks benchmark` (see docs/benchmarks.md).
+import PackageDescription
+
+import struct Foundation.URL
+
+/// A path dependency is identified by its folder's name, which depends on where the repo was cloned.
+let rootPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+
+let package = Package(
+    name: "hss-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/package-benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "CodecBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "DiameterCore", package: rootPackage),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/CodecBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
+    ]
+)
