@@ -13,18 +13,24 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(path: ".."),
-        .package(url: "https://github.com/ordo-one/package-benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
+        .target(
+            name: "CodecWorkloads",
+            dependencies: [
+                .product(name: "DiameterCore", package: rootPackage),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
+        .executableTarget(name: "CodecProbe", dependencies: ["CodecWorkloads"], path: "Probes/CodecProbe"),
         .executableTarget(
             name: "CodecBenchmarks",
             dependencies: [
-                .product(name: "Benchmark", package: "package-benchmark"),
-                .product(name: "DiameterCore", package: rootPackage),
-                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Benchmark", package: "benchmark"),
+                "CodecWorkloads",
             ],
             path: "Benchmarks/CodecBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
     ]
 )

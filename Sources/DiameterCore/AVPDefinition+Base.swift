@@ -13,9 +13,7 @@ extension AVPDefinition {
     public static let acctApplicationID = AVPDefinition(259, "Acct-Application-Id", .unsigned32)
     public static let vendorSpecificApplicationID = AVPDefinition(260, "Vendor-Specific-Application-Id", .grouped)
     public static let redirectHostUsage = AVPDefinition(
-        261, "Redirect-Host-Usage", .enumerated,
-        values: [0: "DONT_CACHE", 1: "ALL_SESSION", 2: "ALL_REALM", 3: "REALM_AND_APPLICATION",
-                 4: "ALL_APPLICATION", 5: "ALL_HOST", 6: "ALL_USER"])
+        261, "Redirect-Host-Usage", .enumerated)
     public static let redirectMaxCacheTime = AVPDefinition(262, "Redirect-Max-Cache-Time", .unsigned32)
     public static let sessionID = AVPDefinition(263, "Session-Id", .utf8String)
     public static let originHost = AVPDefinition(264, "Origin-Host", .diameterIdentity)
@@ -28,12 +26,11 @@ extension AVPDefinition {
     public static let sessionServerFailover = AVPDefinition(271, "Session-Server-Failover", .enumerated)
     public static let multiRoundTimeOut = AVPDefinition(272, "Multi-Round-Time-Out", .unsigned32)
     public static let disconnectCause = AVPDefinition(
-        273, "Disconnect-Cause", .enumerated,
-        values: [0: "REBOOTING", 1: "BUSY", 2: "DO_NOT_WANT_TO_TALK_TO_YOU"])
+        273, "Disconnect-Cause", .enumerated)
     public static let authRequestType = AVPDefinition(274, "Auth-Request-Type", .enumerated)
     public static let authGracePeriod = AVPDefinition(276, "Auth-Grace-Period", .unsigned32)
     public static let authSessionState = AVPDefinition(
-        277, "Auth-Session-State", .enumerated, values: [0: "STATE_MAINTAINED", 1: "NO_STATE_MAINTAINED"])
+        277, "Auth-Session-State", .enumerated)
     public static let originStateID = AVPDefinition(278, "Origin-State-Id", .unsigned32)
     public static let failedAVP = AVPDefinition(279, "Failed-AVP", .grouped)
     public static let proxyHost = AVPDefinition(280, "Proxy-Host", .diameterIdentity)

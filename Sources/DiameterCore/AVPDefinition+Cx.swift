@@ -19,17 +19,10 @@ extension AVPDefinition {
     public static let sipAuthDataItem = AVPDefinition(612, vendor: tgpp, "SIP-Auth-Data-Item", .grouped)
     public static let sipItemNumber = AVPDefinition(613, vendor: tgpp, "SIP-Item-Number", .unsigned32)
     public static let serverAssignmentType = AVPDefinition(
-        614, vendor: tgpp, "Server-Assignment-Type", .enumerated,
-        values: [0: "NO_ASSIGNMENT", 1: "REGISTRATION", 2: "RE_REGISTRATION", 3: "UNREGISTERED_USER",
-                 4: "TIMEOUT_DEREGISTRATION", 5: "USER_DEREGISTRATION",
-                 6: "TIMEOUT_DEREGISTRATION_STORE_SERVER_NAME", 7: "USER_DEREGISTRATION_STORE_SERVER_NAME",
-                 8: "ADMINISTRATIVE_DEREGISTRATION", 9: "AUTHENTICATION_FAILURE", 10: "AUTHENTICATION_TIMEOUT",
-                 11: "DEREGISTRATION_TOO_MUCH_DATA", 12: "AAA_USER_DATA_REQUEST", 13: "PGW_UPDATE",
-                 14: "RESTORATION"])
+        614, vendor: tgpp, "Server-Assignment-Type", .enumerated)
     public static let deregistrationReason = AVPDefinition(615, vendor: tgpp, "Deregistration-Reason", .grouped)
     public static let reasonCode = AVPDefinition(
-        616, vendor: tgpp, "Reason-Code", .enumerated,
-        values: [0: "PERMANENT_TERMINATION", 1: "NEW_SERVER_ASSIGNED", 2: "SERVER_CHANGE", 3: "REMOVE_S-CSCF"])
+        616, vendor: tgpp, "Reason-Code", .enumerated)
     public static let reasonInfo = AVPDefinition(617, vendor: tgpp, "Reason-Info", .utf8String)
     public static let chargingInformation = AVPDefinition(618, vendor: tgpp, "Charging-Information", .grouped)
     public static let primaryEventChargingFunctionName = AVPDefinition(
@@ -41,11 +34,9 @@ extension AVPDefinition {
     public static let secondaryChargingCollectionFunctionName = AVPDefinition(
         622, vendor: tgpp, "Secondary-Charging-Collection-Function-Name", .diameterURI)
     public static let userAuthorizationType = AVPDefinition(
-        623, vendor: tgpp, "User-Authorization-Type", .enumerated,
-        values: [0: "REGISTRATION", 1: "DE_REGISTRATION", 2: "REGISTRATION_AND_CAPABILITIES"])
+        623, vendor: tgpp, "User-Authorization-Type", .enumerated)
     public static let userDataAlreadyAvailable = AVPDefinition(
-        624, vendor: tgpp, "User-Data-Already-Available", .enumerated,
-        values: [0: "USER_DATA_NOT_AVAILABLE", 1: "USER_DATA_ALREADY_AVAILABLE"])
+        624, vendor: tgpp, "User-Data-Already-Available", .enumerated)
     public static let confidentialityKey = AVPDefinition(625, vendor: tgpp, "Confidentiality-Key", .octetString)
     public static let integrityKey = AVPDefinition(626, vendor: tgpp, "Integrity-Key", .octetString)
     public static let supportedFeatures = AVPDefinition(628, vendor: tgpp, "Supported-Features", .grouped, m: .may)
@@ -54,15 +45,14 @@ extension AVPDefinition {
     public static let supportedApplications = AVPDefinition(631, vendor: tgpp, "Supported-Applications", .grouped, m: .mustNot)
     public static let associatedIdentities = AVPDefinition(632, vendor: tgpp, "Associated-Identities", .grouped, m: .mustNot)
     public static let originatingRequest = AVPDefinition(
-        633, vendor: tgpp, "Originating-Request", .enumerated, values: [0: "ORIGINATING"])
+        633, vendor: tgpp, "Originating-Request", .enumerated)
     public static let wildcardedPublicIdentity = AVPDefinition(
         634, vendor: tgpp, "Wildcarded-Public-Identity", .utf8String, m: .mustNot)
     public static let sipDigestAuthenticate = AVPDefinition(635, vendor: tgpp, "SIP-Digest-Authenticate", .grouped, m: .mustNot)
     public static let wildcardedIMPU = AVPDefinition(636, vendor: tgpp, "Wildcarded-IMPU", .utf8String, m: .mustNot)
     public static let uarFlags = AVPDefinition(637, vendor: tgpp, "UAR-Flags", .unsigned32, m: .mustNot)
     public static let looseRouteIndication = AVPDefinition(
-        638, vendor: tgpp, "Loose-Route-Indication", .enumerated, m: .mustNot,
-        values: [0: "LOOSE_ROUTE_NOT_REQUIRED", 1: "LOOSE_ROUTE_REQUIRED"])
+        638, vendor: tgpp, "Loose-Route-Indication", .enumerated, m: .mustNot)
     public static let scscfRestorationInfo = AVPDefinition(639, vendor: tgpp, "SCSCF-Restoration-Info", .grouped, m: .mustNot)
     public static let path = AVPDefinition(640, vendor: tgpp, "Path", .octetString, m: .mustNot)
     public static let contact = AVPDefinition(641, vendor: tgpp, "Contact", .octetString, m: .mustNot)
@@ -74,17 +64,14 @@ extension AVPDefinition {
     public static let associatedRegisteredIdentities = AVPDefinition(
         647, vendor: tgpp, "Associated-Registered-Identities", .grouped, m: .mustNot)
     public static let multipleRegistrationIndication = AVPDefinition(
-        648, vendor: tgpp, "Multiple-Registration-Indication", .enumerated, m: .mustNot,
-        values: [0: "NOT_MULTIPLE_REGISTRATION", 1: "MULTIPLE_REGISTRATION"])
+        648, vendor: tgpp, "Multiple-Registration-Indication", .enumerated, m: .mustNot)
     public static let restorationInfo = AVPDefinition(649, vendor: tgpp, "Restoration-Info", .grouped, m: .mustNot)
     public static let sessionPriority = AVPDefinition(
-        650, vendor: tgpp, "Session-Priority", .enumerated, m: .mustNot,
-        values: [0: "PRIORITY-0", 1: "PRIORITY-1", 2: "PRIORITY-2", 3: "PRIORITY-3", 4: "PRIORITY-4"])
+        650, vendor: tgpp, "Session-Priority", .enumerated, m: .mustNot)
     public static let identityWithEmergencyRegistration = AVPDefinition(
         651, vendor: tgpp, "Identity-with-Emergency-Registration", .grouped, m: .mustNot)
     public static let priviledgedSenderIndication = AVPDefinition(
-        652, vendor: tgpp, "Priviledged-Sender-Indication", .enumerated, m: .mustNot,
-        values: [0: "NOT_PRIVILEDGED_SENDER", 1: "PRIVILEDGED_SENDER"])
+        652, vendor: tgpp, "Priviledged-Sender-Indication", .enumerated, m: .mustNot)
     public static let liaFlags = AVPDefinition(653, vendor: tgpp, "LIA-Flags", .unsigned32, m: .mustNot)
     public static let initialCSeqSequenceNumber = AVPDefinition(
         654, vendor: tgpp, "Initial-CSeq-Sequence-Number", .unsigned32, m: .mustNot)

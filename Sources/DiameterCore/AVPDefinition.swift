@@ -59,25 +59,24 @@ public enum MandatoryBitRule: String, Hashable, Sendable {
 
 /// One dictionary entry: the AVP's identity, name, data type and flag rule.
 /// The dictionary is data (DEVELOPERS.md rule 2): these values, not switch statements, drive the codec.
+///
+/// Trivially copyable (the name is a `StaticString`), so passing definitions around on the encode and
+/// decode paths costs no reference counting. Enumeration names live in the dictionary
+/// (``DiameterDictionary/enumerationNames(_:)``).
 public struct AVPDefinition: Hashable, Sendable, CustomStringConvertible {
     public var key: AVPKey
-    public var name: String
+    public var staticName: StaticString
     public var type: AVPDataType
     public var mandatoryBit: MandatoryBitRule
-    /// Names of enumerated values (for display), in wire-value order.
-    public var enumeratedValues: [Int32: String]
 
-    public init(
-        _ code: UInt32, vendor: UInt32 = 0, _ name: String, _ type: AVPDataType,
-        m: MandatoryBitRule = .must, values: [Int32: String] = [:]
-    ) {
+    public init(_ code: UInt32, vendor: UInt32 = 0, _ name: StaticString, _ type: AVPDataType, m: MandatoryBitRule = .must) {
         self.key = AVPKey(code: code, vendorID: vendor)
-        self.name = name
+        self.staticName = name
         self.type = type
         self.mandatoryBit = m
-        self.enumeratedValues = values
     }
 
+    public var name: String { staticName.description }
     public var code: UInt32 { key.code }
     public var vendorID: UInt32 { key.vendorID }
 
@@ -90,4 +89,13 @@ public struct AVPDefinition: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(name) (\(key))" }
+
+    public static func == (a: AVPDefinition, b: AVPDefinition) -> Bool {
+        a.key == b.key && a.type == b.type && a.mandatoryBit == b.mandatoryBit && a.name == b.name
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(key)
+        h.combine(type)
+    }
 }

@@ -82,11 +82,29 @@ public struct DiameterDecoder: Sendable {
         let dictionary: DiameterDictionary
         let header: DiameterHeader
         var records: [AVPRecord] = []
+        // The dictionary's lookup tables, held once per decode (no retain per AVP).
+        let ietfIndex: [Int16]
+        let tgppIndex: [Int16]
+        let types: [AVPDataType]
 
         init(dictionary: DiameterDictionary, header: DiameterHeader) {
             self.dictionary = dictionary
             self.header = header
+            self.ietfIndex = dictionary.ietfIndex
+            self.tgppIndex = dictionary.tgppIndex
+            self.types = dictionary.typeByIndex
         }
+
+        @inline(__always)
+        func lookup(code: UInt32, vendorID: UInt32) -> Int {
+            if code < DiameterDictionary.directRange {
+                if vendorID == 0 { return Int(ietfIndex[Int(code)]) }
+                if vendorID == VendorID.tgpp { return Int(tgppIndex[Int(code)]) }
+            }
+            return dictionary.index(code: code, vendorID: vendorID)
+        }
+
+        func definition(_ index: Int) -> AVPDefinition? { index >= 0 ? dictionary.definitions[index] : nil }
 
         func error(_ code: ResultCode, _ offset: Int, _ reason: String, _ failed: AVP? = nil) -> DiameterMessageError {
             DiameterMessageError(code, offset: offset, reason: reason, failedAVP: failed, header: header)
@@ -119,15 +137,15 @@ public struct DiameterDecoder: Sendable {
                         zeroHeaderAVP(raw, offset, remaining))
                 }
                 let vendorID = hasVendor ? load32(raw, offset + 8) : 0
-                let defIndex = dictionary.index(code: code, vendorID: vendorID)
-                let def: AVPDefinition? = defIndex >= 0 ? dictionary.definitions[defIndex] : nil
+                let defIndex = lookup(code: code, vendorID: vendorID)
+                let type: AVPDataType? = defIndex >= 0 ? types[defIndex] : nil
                 // RFC 6733 §4.1: the AVP Length covers header and data; it must fit in its container.
                 guard length >= headerSize, length <= remaining else {
                     throw error(
                         .invalidAVPLength, offset,
                         "AVP \(AVPKey(code: code, vendorID: vendorID)) length \(length) "
                             + (length < headerSize ? "is below its \(headerSize)-octet header" : "overruns its container (\(remaining) octets left)"),
-                        exampleAVP(code: code, vendorID: vendorID, flags: flags, def: def))
+                        exampleAVP(code: code, vendorID: vendorID, flags: flags, type: type))
                 }
                 let dataOffset = offset + headerSize
                 let dataLength = length - headerSize
@@ -138,7 +156,7 @@ public struct DiameterDecoder: Sendable {
                     throw error(
                         .invalidAVPLength, offset,
                         "AVP \(AVPKey(code: code, vendorID: vendorID)) padding overruns its container",
-                        exampleAVP(code: code, vendorID: vendorID, flags: flags, def: def))
+                        exampleAVP(code: code, vendorID: vendorID, flags: flags, type: type))
                 }
                 // RFC 6733 §4.1: reserved AVP flag bits MUST be zero; §7.1.3 3009.
                 guard flags.isDisjoint(with: .reserved) else {
@@ -152,12 +170,12 @@ public struct DiameterDecoder: Sendable {
                         code: code, vendorID: vendorID, headerOffset: UInt32(offset), dataOffset: UInt32(dataOffset),
                         dataLength: UInt32(dataLength), subtreeEnd: UInt32(recordIndex + 1),
                         definitionIndex: Int16(defIndex), flags: flags, isGroupParsed: false))
-                if let def {
-                    if def.type == .grouped {
+                if let type {
+                    if type == .grouped {
                         guard depth < DiameterDecoder.maximumGroupDepth else {
                             throw error(
                                 .invalidAVPValue, offset, "Grouped AVPs nested deeper than \(DiameterDecoder.maximumGroupDepth)",
-                                exampleAVP(code: code, vendorID: vendorID, flags: flags, def: def))
+                                exampleAVP(code: code, vendorID: vendorID, flags: flags, type: type))
                         }
                         let inFailedAVP = !checkValues || (code == AVPDefinition.failedAVP.code && vendorID == 0)
                         try parseAVPs(
@@ -165,7 +183,9 @@ public struct DiameterDecoder: Sendable {
                         records[recordIndex].isGroupParsed = true
                         records[recordIndex].subtreeEnd = UInt32(records.count)
                     } else if checkValues {
-                        try checkValue(raw, def: def, flags: flags, offset: offset, dataOffset: dataOffset, dataLength: dataLength)
+                        try checkValue(
+                            raw, type: type, defIndex: defIndex, flags: flags, offset: offset, dataOffset: dataOffset,
+                            dataLength: dataLength)
                     }
                 }
                 offset = next
@@ -173,14 +193,15 @@ public struct DiameterDecoder: Sendable {
         }
 
         /// Checks a known AVP's data against its type (RFC 6733 §4.2, §4.3).
+        @inline(__always)
         func checkValue(
-            _ raw: UnsafeRawBufferPointer, def: AVPDefinition, flags: AVPFlags, offset: Int, dataOffset: Int,
-            dataLength: Int
+            _ raw: UnsafeRawBufferPointer, type: AVPDataType, defIndex: Int, flags: AVPFlags, offset: Int,
+            dataOffset: Int, dataLength: Int
         ) throws(DiameterMessageError) {
-            let type = def.type
             if let size = type.fixedSize {
                 // RFC 6733 §7.1.5 DIAMETER_INVALID_AVP_LENGTH.
                 guard dataLength == size else {
+                    guard let def = definition(defIndex) else { return }
                     throw error(
                         .invalidAVPLength, offset, "\(def.name) (\(type.rawValue)) has \(dataLength) data octets, expected \(size)",
                         copyAVP(raw, code: def.code, vendorID: def.vendorID, flags: flags, dataOffset: dataOffset, dataLength: dataLength))
@@ -204,6 +225,7 @@ public struct DiameterDecoder: Sendable {
                 return
             }
             guard valid else {
+                guard let def = definition(defIndex) else { return }
                 throw error(
                     .invalidAVPValue, dataOffset, "\(def.name) \(what)",
                     copyAVP(raw, code: def.code, vendorID: def.vendorID, flags: flags, dataOffset: dataOffset, dataLength: dataLength))
@@ -222,10 +244,10 @@ public struct DiameterDecoder: Sendable {
 
         /// RFC 6733 §7.1.5: for a length error, "the offending AVP header and a zero filled payload of the
         /// minimum required length for the payloads data type" (an empty group for Grouped AVPs).
-        func exampleAVP(code: UInt32, vendorID: UInt32, flags: AVPFlags, def: AVPDefinition?) -> AVP {
+        func exampleAVP(code: UInt32, vendorID: UInt32, flags: AVPFlags, type: AVPDataType?) -> AVP {
             let clean = flags.subtracting(.reserved)
-            if def?.type == .grouped { return AVP(code: code, vendorID: vendorID, flags: clean, payload: .grouped([])) }
-            return AVP(code: code, vendorID: vendorID, flags: clean, payload: .data((def?.type ?? .octetString).examplePayload))
+            if type == .grouped { return AVP(code: code, vendorID: vendorID, flags: clean, payload: .grouped([])) }
+            return AVP(code: code, vendorID: vendorID, flags: clean, payload: .data((type ?? .octetString).examplePayload))
         }
 
         /// RFC 6733 §7.1.5: an incomplete header "padded with zero up to the minimum AVP header length".
@@ -250,6 +272,11 @@ func isValidUTF8(_ raw: UnsafeRawBufferPointer, _ start: Int, _ count: Int) -> B
     var i = start
     let end = start + count
     while i < end {
+        // ASCII fast path, eight octets at a time (identities are ASCII).
+        while end - i >= 8, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+            i += 8
+        }
+        guard i < end else { break }
         let b0 = raw[i]
         if b0 < 0x80 { i += 1; continue }
         let need: Int
@@ -282,6 +309,15 @@ func isValidUTF8(_ raw: UnsafeRawBufferPointer, _ start: Int, _ count: Int) -> B
 func isPrintableASCII(_ raw: UnsafeRawBufferPointer, _ start: Int, _ count: Int) -> Bool {
     var i = start
     let end = start + count
+    // Eight octets at a time: every byte in 0x21...0x7E (no high bit, none below 0x21, no 0x7F).
+    while end - i >= 8 {
+        let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+        let high = w & 0x8080_8080_8080_8080
+        let below21 = (w &- 0x2121_2121_2121_2121) & ~w & 0x8080_8080_8080_8080
+        let is7F = ((w ^ 0x7F7F_7F7F_7F7F_7F7F) &- 0x0101_0101_0101_0101) & ~(w ^ 0x7F7F_7F7F_7F7F_7F7F) & 0x8080_8080_8080_8080
+        if high | below21 | is7F != 0 { break }
+        i += 8
+    }
     while i < end {
         let b = raw[i]
         guard b >= 0x21 && b <= 0x7E else { return false }

@@ -8,20 +8,29 @@ public final class DiameterDictionary: Sendable {
     public static let standard = DiameterDictionary(
         avps: AVPDefinition.baseDefinitions + AVPDefinition.cxDefinitions,
         groupedGrammars: AVPGrammar.groupedGrammars,
-        commands: CommandDefinition.all)
+        commands: CommandDefinition.all,
+        enumerationNames: DiameterDictionary.standardEnumerationNames)
 
     public let definitions: [AVPDefinition]
     public let commands: [CommandDefinition]
     /// Grammar per Grouped AVP, in the same order as `definitions` (`nil` for non-grouped AVPs and
     /// grouped AVPs without a known grammar).
     let groupedGrammarByIndex: [AVPGrammar?]
-    private static let directRange = 1024
-    private let ietfIndex: [Int16]
-    private let tgppIndex: [Int16]
+    /// Data type per definition index (the decoder reads only this on its hot path).
+    let typeByIndex: [AVPDataType]
+    static let directRange = 1024
+    let ietfIndex: [Int16]
+    let tgppIndex: [Int16]
     private let otherIndex: [AVPKey: Int16]
     private let commandIndex: [UInt64: Int]
 
-    public init(avps: [AVPDefinition], groupedGrammars: [AVPKey: AVPGrammar], commands: [CommandDefinition]) {
+    let enumerationNamesByKey: [AVPKey: [Int32: String]]
+
+    public init(
+        avps: [AVPDefinition], groupedGrammars: [AVPKey: AVPGrammar], commands: [CommandDefinition],
+        enumerationNames: [AVPKey: [Int32: String]] = [:]
+    ) {
+        self.enumerationNamesByKey = enumerationNames
         precondition(avps.count < Int(Int16.max), "dictionary too large for Int16 indexes")
         var ietf = [Int16](repeating: -1, count: Self.directRange)
         var tgpp = [Int16](repeating: -1, count: Self.directRange)
@@ -44,6 +53,7 @@ public final class DiameterDictionary: Sendable {
         self.tgppIndex = tgpp
         self.otherIndex = other
         self.groupedGrammarByIndex = avps.map { $0.type == .grouped ? groupedGrammars[$0.key] : nil }
+        self.typeByIndex = avps.map(\.type)
         self.commands = commands
         var ci: [UInt64: Int] = [:]
         for (i, c) in commands.enumerated() { ci[Self.commandKey(c.code, c.applicationID)] = i }
@@ -75,6 +85,9 @@ public final class DiameterDictionary: Sendable {
         let i = index(code: key.code, vendorID: key.vendorID)
         return i < 0 ? nil : groupedGrammarByIndex[i]
     }
+
+    /// Names of the values of an Enumerated AVP (for display), when known.
+    public func enumerationNames(_ key: AVPKey) -> [Int32: String] { enumerationNamesByKey[key] ?? [:] }
 
     public func command(code: UInt32, applicationID: UInt32) -> CommandDefinition? {
         commandIndex[Self.commandKey(code, applicationID)].map { commands[$0] }

@@ -12,82 +12,171 @@ public import NIOCore
 /// }
 /// let bytes = w.finish()
 /// ```
-public struct DiameterMessageWriter {
-    /// The bytes written so far.
-    public var bytesWritten: ByteBuffer { buffer }
-    @usableFromInline var buffer: ByteBuffer
-    private let start: Int
+public struct DiameterMessageWriter: ~Copyable {
+    // The message is built in a private growable buffer with plain big-endian stores (ByteBuffer pays a
+    // dynamic exclusivity check per write; see docs/benchmarks.md), and copied once into a ByteBuffer by
+    // finish(). Non-copyable: two copies would share the storage.
+    @usableFromInline var storage: UnsafeMutableRawPointer
+    @usableFromInline var count: Int
+    @usableFromInline var capacity: Int
+    @usableFromInline let allocator: ByteBufferAllocator
 
     /// Starts a message with `header` (its `messageLength` is ignored and computed by ``finish()``).
     public init(header: DiameterHeader, allocator: ByteBufferAllocator = ByteBufferAllocator(), capacity: Int = 512) {
-        var b = allocator.buffer(capacity: capacity)
-        let start = b.writerIndex
-        b.writeInteger(UInt32(header.version) << 24)  // length patched in finish()
-        b.writeInteger(UInt32(header.flags.rawValue) << 24 | (header.commandCode & 0xFF_FFFF))
-        b.writeInteger(header.applicationID)
-        b.writeInteger(header.hopByHopID)
-        b.writeInteger(header.endToEndID)
-        self.buffer = b
-        self.start = start
+        self.capacity = max(capacity, 64)
+        self.storage = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 8)
+        self.count = 0
+        self.allocator = allocator
+        put32(UInt32(header.version) << 24)  // length patched in finish()
+        put32(UInt32(header.flags.rawValue) << 24 | (header.commandCode & 0xFF_FFFF))
+        put32(header.applicationID)
+        put32(header.hopByHopID)
+        put32(header.endToEndID)
     }
+
+    deinit { storage.deallocate() }
+
+    /// Octets written so far.
+    public var bytesWritten: Int { count }
 
     /// Completes the message: writes the Message Length and returns the bytes.
     public consuming func finish() -> ByteBuffer {
-        let length = buffer.writerIndex - start
-        precondition(length <= 0xFF_FFFF, "Diameter message longer than 2^24-1 octets")
-        let version = UInt32(buffer.getInteger(at: start, as: UInt8.self) ?? 1)
-        buffer.setInteger(version << 24 | UInt32(length), at: start)
-        return buffer
+        precondition(count <= 0xFF_FFFF, "Diameter message longer than 2^24-1 octets")
+        let version = UInt32(storage.load(as: UInt8.self))
+        set32(version << 24 | UInt32(count), at: 0)
+        var out = allocator.buffer(capacity: count)
+        out.writeBytes(UnsafeRawBufferPointer(start: storage, count: count))
+        return out
+    }
+
+    // MARK: Raw output
+
+    @usableFromInline
+    mutating func grow(to needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let bigger = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 8)
+        bigger.copyMemory(from: storage, byteCount: count)
+        storage.deallocate()
+        storage = bigger
+        capacity = newCapacity
+    }
+
+    @inlinable @inline(__always)
+    mutating func reserve(_ n: Int) {
+        if count + n > capacity { grow(to: count + n) }
+    }
+
+    @inlinable @inline(__always)
+    mutating func put32(_ v: UInt32) {
+        reserve(4)
+        storage.storeBytes(of: v.bigEndian, toByteOffset: count, as: UInt32.self)
+        count += 4
+    }
+
+    @inlinable @inline(__always)
+    mutating func put64(_ v: UInt64) {
+        reserve(8)
+        storage.storeBytes(of: v.bigEndian, toByteOffset: count, as: UInt64.self)
+        count += 8
+    }
+
+    @inlinable @inline(__always)
+    func set32(_ v: UInt32, at offset: Int) {
+        storage.storeBytes(of: v.bigEndian, toByteOffset: offset, as: UInt32.self)
+    }
+
+    @inlinable
+    mutating func put(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        reserve(bytes.count)
+        (storage + count).copyMemory(from: base, byteCount: bytes.count)
+        count += bytes.count
+    }
+
+    @inlinable
+    mutating func put(_ bytes: some Collection<UInt8>) {
+        let done: Void? = bytes.withContiguousStorageIfAvailable { put(UnsafeRawBufferPointer($0)) }
+        if done == nil {
+            reserve(bytes.count)
+            for b in bytes {
+                storage.storeBytes(of: b, toByteOffset: count, as: UInt8.self)
+                count += 1
+            }
+        }
+    }
+
+    @inlinable
+    mutating func put(_ string: String) {
+        var s = string
+        s.withUTF8 { put(UnsafeRawBufferPointer($0)) }
     }
 
     // MARK: AVP primitives
 
-    /// Writes an AVP header and returns the offset of its length field, to patch with ``endAVP(_:)``.
-    @inlinable
-    public mutating func beginAVP(code: UInt32, vendorID: UInt32, flags: AVPFlags) -> Int {
-        var f = flags
-        if vendorID != 0 { f.insert(.vendorSpecific) }
-        let at = buffer.writerIndex
-        buffer.writeInteger(code)
-        buffer.writeInteger(UInt32(f.rawValue) << 24)
-        if f.contains(.vendorSpecific) { buffer.writeInteger(vendorID) }
-        return at
+    /// Where an AVP began and the flags it was written with, for ``endAVP(_:)``.
+    public struct AVPStart: Sendable {
+        @usableFromInline let offset: Int
+        @usableFromInline let flags: UInt8
+        @usableFromInline init(offset: Int, flags: UInt8) {
+            self.offset = offset
+            self.flags = flags
+        }
     }
 
-    /// Patches the length of the AVP begun at `at` and pads it to 4 octets.
+    /// Writes an AVP header; the length is patched by ``endAVP(_:)``.
     @inlinable
-    public mutating func endAVP(_ at: Int) {
-        let length = buffer.writerIndex - at
+    public mutating func beginAVP(code: UInt32, vendorID: UInt32, flags: AVPFlags) -> AVPStart {
+        var f = flags
+        if vendorID != 0 { f.insert(.vendorSpecific) }
+        let start = AVPStart(offset: count, flags: f.rawValue)
+        if f.contains(.vendorSpecific) {
+            reserve(12)
+            put64(UInt64(code) << 32 | UInt64(f.rawValue) << 24)
+            put32(vendorID)
+        } else {
+            put64(UInt64(code) << 32 | UInt64(f.rawValue) << 24)
+        }
+        return start
+    }
+
+    /// Patches the length of the AVP begun at `start` and pads it to 4 octets.
+    @inlinable
+    public mutating func endAVP(_ start: AVPStart) {
+        let length = count - start.offset
         precondition(length <= 0xFF_FFFF, "AVP longer than 2^24-1 octets")
-        let flags = buffer.getInteger(at: at + 4, as: UInt8.self) ?? 0
-        buffer.setInteger(UInt32(flags) << 24 | UInt32(length), at: at + 4)
+        set32(UInt32(start.flags) << 24 | UInt32(length), at: start.offset + 4)
         let pad = (4 - length & 3) & 3
-        if pad > 0 { buffer.writeRepeatingByte(0, count: pad) }
+        if pad > 0 {
+            reserve(pad)
+            (storage + count).initializeMemory(as: UInt8.self, repeating: 0, count: pad)
+            count += pad
+        }
     }
 
     // MARK: Typed appends (flags from the dictionary)
 
     public mutating func append(_ d: AVPDefinition, _ value: UInt32, flags: AVPFlags? = nil) {
         let at = beginAVP(code: d.code, vendorID: d.vendorID, flags: flags ?? d.encodingFlags)
-        buffer.writeInteger(value)
+        putInteger(value)
         endAVP(at)
     }
 
     public mutating func append(_ d: AVPDefinition, _ value: Int32, flags: AVPFlags? = nil) {
         let at = beginAVP(code: d.code, vendorID: d.vendorID, flags: flags ?? d.encodingFlags)
-        buffer.writeInteger(value)
+        putInteger(value)
         endAVP(at)
     }
 
     public mutating func append(_ d: AVPDefinition, _ value: UInt64, flags: AVPFlags? = nil) {
         let at = beginAVP(code: d.code, vendorID: d.vendorID, flags: flags ?? d.encodingFlags)
-        buffer.writeInteger(value)
+        putInteger(value)
         endAVP(at)
     }
 
     public mutating func append(_ d: AVPDefinition, _ value: Int64, flags: AVPFlags? = nil) {
         let at = beginAVP(code: d.code, vendorID: d.vendorID, flags: flags ?? d.encodingFlags)
-        buffer.writeInteger(value)
+        putInteger(value)
         endAVP(at)
     }
 
@@ -102,19 +191,24 @@ public struct DiameterMessageWriter {
     /// UTF8String, DiameterIdentity, DiameterURI.
     public mutating func append(_ d: AVPDefinition, _ value: String, flags: AVPFlags? = nil) {
         let at = beginAVP(code: d.code, vendorID: d.vendorID, flags: flags ?? d.encodingFlags)
-        buffer.writeString(value)
+        put(value)
         endAVP(at)
     }
 
     /// OctetString (and any type given as raw data).
     public mutating func append(_ d: AVPDefinition, bytes: some Collection<UInt8>, flags: AVPFlags? = nil) {
         let at = beginAVP(code: d.code, vendorID: d.vendorID, flags: flags ?? d.encodingFlags)
-        buffer.writeBytes(bytes)
+        put(bytes)
         endAVP(at)
     }
 
     public mutating func append(_ d: AVPDefinition, _ address: DiameterAddress, flags: AVPFlags? = nil) {
         append(d, bytes: address.encoded, flags: flags)
+    }
+
+    @inlinable @inline(__always)
+    mutating func putInteger<T: FixedWidthInteger>(_ v: T) {
+        if T.bitWidth == 64 { put64(UInt64(truncatingIfNeeded: v)) } else { put32(UInt32(truncatingIfNeeded: v)) }
     }
 
     /// A Grouped AVP whose members `body` appends.
@@ -128,7 +222,7 @@ public struct DiameterMessageWriter {
     public mutating func append(_ avp: AVP) {
         let at = beginAVP(code: avp.code, vendorID: avp.vendorID, flags: avp.flags)
         switch avp.payload {
-        case .data(let d): buffer.writeBytes(d)
+        case .data(let d): put(d)
         case .grouped(let members): for m in members { append(m) }
         }
         endAVP(at)
@@ -140,8 +234,10 @@ public struct DiameterMessageWriter {
         if view.isGrouped {
             for m in view.members { append(m) }
         } else {
-            var data = view.data
-            buffer.writeBuffer(&data)
+            let r = view.record
+            view.message.bytes.withUnsafeReadableBytes { raw in
+                put(UnsafeRawBufferPointer(rebasing: raw[Int(r.dataOffset)..<Int(r.dataOffset + r.dataLength)]))
+            }
         }
         endAVP(at)
     }

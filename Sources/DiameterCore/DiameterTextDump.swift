@@ -74,7 +74,7 @@ public enum DiameterTextDump {
             return (String(n), name(forUnsigned32: n, key: def.key, parentVendor: parentVendor))
         case .integer32, .enumerated:
             guard let n = v.integer32 else { return (hex(v.bytes), nil) }
-            return (String(n), def.enumeratedValues[n])
+            return (String(n), v.message.dictionary.enumerationNames(def.key)[n])
         case .unsigned64: return (v.unsigned64.map { String($0) } ?? hex(v.bytes), nil)
         case .integer64: return (v.integer64.map { String($0) } ?? hex(v.bytes), nil)
         case .float32: return (v.float32.map { "\($0)" } ?? hex(v.bytes), nil)

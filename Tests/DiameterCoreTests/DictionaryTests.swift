@@ -76,6 +76,16 @@ struct DictionaryTests {
         #expect(AVPDefinition.supportedFeatures.encodingFlags == [.vendorSpecific], "M may: not sent")
     }
 
+    @Test("enumeration names belong to Enumerated AVPs (Server-Assignment-Type 0-14, Reason-Code 0-3)")
+    func enumerationNames() {
+        let d = DiameterDictionary.standard
+        #expect(d.enumerationNames(AVPDefinition.serverAssignmentType.key).count == 15)
+        #expect(d.enumerationNames(AVPDefinition.reasonCode.key)[3] == "REMOVE_S-CSCF")
+        for def in d.definitions where !d.enumerationNames(def.key).isEmpty {
+            #expect(def.type == .enumerated, "\(def.name)")
+        }
+    }
+
     @Test("every grouped grammar and command grammar names only dictionary AVPs")
     func grammarsClosed() {
         let d = DiameterDictionary.standard

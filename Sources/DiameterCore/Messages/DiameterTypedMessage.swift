@@ -13,6 +13,7 @@ public protocol DiameterTypedMessage: Hashable, Sendable {
 
 extension DiameterTypedMessage {
     /// Header flags: R for requests, P when the command is proxiable.
+    @inlinable
     public static var defaultFlags: CommandFlags {
         var f: CommandFlags = isRequest ? .request : []
         if command.proxiable { f.insert(.proxiable) }
@@ -20,6 +21,7 @@ extension DiameterTypedMessage {
     }
 
     /// Encodes the message with the given identifiers.
+    @inlinable
     public func encode(
         hopByHopID: UInt32, endToEndID: UInt32, retransmitted: Bool = false,
         allocator: ByteBufferAllocator = ByteBufferAllocator()
