@@ -15,6 +15,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "DiameterCore", targets: ["DiameterCore"]),
+        .library(name: "DiameterPeer", targets: ["DiameterPeer"]),
         .executable(name: "hss", targets: ["hss"]),
     ],
     dependencies: [
@@ -37,6 +38,15 @@ let package = Package(
         .target(
             name: "DiameterCore",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strictSettings),
+
+        // MARK: Peer layer
+        .target(
+            name: "DiameterPeer",
+            dependencies: [
+                "DiameterCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings),
 
         // MARK: Executable
@@ -69,6 +79,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "DiameterPeerTests",
+            dependencies: [
+                "DiameterCore", "DiameterPeer", "DiameterTestKit",
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSettings),
         .testTarget(

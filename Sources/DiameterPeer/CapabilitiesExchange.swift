@@ -1,0 +1,78 @@
+public import DiameterCore
+public import NIOCore
+
+/// The responder's side of the capabilities exchange (RFC 6733 §5.3), as pure functions.
+public enum CapabilitiesExchange {
+    /// The outcome of a received CER.
+    public enum Decision: Sendable, Hashable {
+        /// Accept: the applications both sides support.
+        case accept(peer: PeerCapabilities, commonApplications: Set<UInt32>)
+        /// Refuse with this Result-Code, then close (RFC 6733 §5.3: 5010; §6.1: 3010 for unknown peers).
+        case reject(ResultCode, reason: String, peer: PeerCapabilities?)
+    }
+
+    /// The CER grammar, relaxed in one place: Kamailio's CER often lacks Host-IP-Address (mandatory in
+    /// RFC 6733 §5.3.1); refusing it would stop every IMS flow, so a CER without it is accepted.
+    public static let lenientCER: CommandDefinition = {
+        var c = CommandDefinition.capabilitiesExchange
+        if let i = c.request.rules.firstIndex(where: { $0.key == AVPDefinition.hostIPAddress.key }) {
+            c.request.rules[i].minimum = 0
+        }
+        return c
+    }()
+
+    /// Decides on a received CER (already decoded).
+    public static func evaluate(_ message: DiameterMessage, local: LocalPeer) -> Decision {
+        do {
+            try message.validate(against: lenientCER)
+        } catch {
+            return .reject(error.resultCode, reason: error.reason, peer: nil)
+        }
+        let cer: CapabilitiesExchangeRequest
+        do {
+            cer = try CapabilitiesExchangeRequest(decoding: message)
+        } catch {
+            return .reject(error.resultCode, reason: error.reason, peer: nil)
+        }
+        return evaluate(cer.capabilities, local: local)
+    }
+
+    /// Decides on the capabilities a peer advertised.
+    public static func evaluate(_ peer: PeerCapabilities, local: LocalPeer) -> Decision {
+        guard local.isAllowed(peer.originHost) else {
+            return .reject(.unknownPeer, reason: "peer \(peer.originHost) is not in the allow-list", peer: peer)
+        }
+        let advertised = peer.advertisedApplications
+        // RFC 6733 §5.3: a relay (0xFFFFFFFF) supports every application.
+        let common = advertised.contains(ApplicationID.relay) ? local.applicationIDs : advertised.intersection(local.applicationIDs)
+        guard !common.isEmpty else {
+            return .reject(.noCommonApplication, reason: "no application in common (Cx 16777216 expected)", peer: peer)
+        }
+        return .accept(peer: peer, commonApplications: common)
+    }
+
+    /// The CEA for a decision, echoing the CER's identifiers. A 3xxx refusal carries the E-bit
+    /// (RFC 6733 §7.1.3).
+    public static func answer(
+        to cerHeader: DiameterHeader, decision: Decision, local: LocalPeer, allocator: ByteBufferAllocator = ByteBufferAllocator()
+    ) -> ByteBuffer {
+        let result: ResultCode
+        var errorMessage: String?
+        switch decision {
+        case .accept: result = .success
+        case .reject(let code, let reason, _):
+            result = code
+            errorMessage = reason
+        }
+        let cea = CapabilitiesExchangeAnswer(resultCode: result, capabilities: local.capabilities, errorMessage: errorMessage)
+        var flags: CommandFlags = []
+        if result.isProtocolError { flags.insert(.error) }
+        var w = DiameterMessageWriter(
+            header: DiameterHeader(
+                flags: flags, commandCode: CommandDefinition.capabilitiesExchange.code, applicationID: ApplicationID.base,
+                hopByHopID: cerHeader.hopByHopID, endToEndID: cerHeader.endToEndID),
+            allocator: allocator)
+        cea.writeAVPs(into: &w)
+        return w.finish()
+    }
+}

@@ -1,0 +1,105 @@
+public import NIOCore
+
+/// Duplicate request detection (RFC 6733 §5.5.4, §6.1.1): a request seen again with the same
+/// (Origin-Host, End-to-End Identifier) within the window gets the first answer, and is not executed
+/// twice (MAR and SAR change state). Pure; time is passed in.
+public struct DuplicateDetector: Sendable {
+    /// Default window: 30 s.
+    public static let defaultWindow = TimeAmount.seconds(30)
+
+    public struct Key: Hashable, Sendable {
+        public var originHost: String
+        public var endToEndID: UInt32
+        public init(originHost: String, endToEndID: UInt32) {
+            self.originHost = originHost.lowercased()
+            self.endToEndID = endToEndID
+        }
+    }
+
+    public enum Status: Sendable, Equatable {
+        /// Not seen in the window: execute it (the detector now tracks it as in progress).
+        case new
+        /// Seen and still being executed: answer when the first one completes.
+        case inProgress
+        /// Seen and answered: send this answer again (with the new Hop-by-Hop Identifier).
+        case answered(ByteBuffer)
+    }
+
+    enum Entry: Sendable {
+        case inProgress(since: NIODeadline)
+        case answered(ByteBuffer, at: NIODeadline)
+
+        var time: NIODeadline {
+            switch self {
+            case .inProgress(let t), .answered(_, let t): t
+            }
+        }
+    }
+
+    public let window: TimeAmount
+    /// Upper bound on tracked requests (oldest dropped first), so a flood cannot grow memory without bound.
+    public let capacity: Int
+    private var entries: [Key: Entry] = [:]
+    private var order: [(Key, NIODeadline)] = []
+    private var orderStart = 0
+
+    public init(window: TimeAmount = Self.defaultWindow, capacity: Int = 1_000_000) {
+        self.window = window
+        self.capacity = capacity
+    }
+
+    public var count: Int { entries.count }
+
+    /// Looks `key` up, recording it as in progress when new.
+    public mutating func check(_ key: Key, now: NIODeadline) -> Status {
+        expire(now: now)
+        switch entries[key] {
+        case .inProgress?: return .inProgress
+        case .answered(let answer, _)?: return .answered(answer)
+        case nil:
+            entries[key] = .inProgress(since: now)
+            order.append((key, now))
+            if entries.count > capacity { dropOldest() }
+            return .new
+        }
+    }
+
+    /// Records the answer of a request that was `.new`.
+    public mutating func complete(_ key: Key, answer: ByteBuffer, now: NIODeadline) {
+        guard entries[key] != nil else { return }
+        entries[key] = .answered(answer, at: now)
+    }
+
+    /// Forgets a request whose processing failed without an answer (so a retransmission runs it).
+    public mutating func abandon(_ key: Key) {
+        entries[key] = nil
+    }
+
+    /// Drops entries older than the window.
+    public mutating func expire(now: NIODeadline) {
+        while orderStart < order.count {
+            let (key, t) = order[orderStart]
+            guard now - t > window else { break }
+            if let e = entries[key], e.time == t || now - e.time > window { entries[key] = nil }
+            orderStart += 1
+        }
+        if orderStart > 1024 && orderStart * 2 > order.count {
+            order.removeFirst(orderStart)
+            orderStart = 0
+        }
+    }
+
+    private mutating func dropOldest() {
+        while orderStart < order.count, entries.count > capacity {
+            entries[order[orderStart].0] = nil
+            orderStart += 1
+        }
+    }
+
+    /// `answer` with its Hop-by-Hop Identifier replaced (a retransmission may carry a new one).
+    public static func replay(_ answer: ByteBuffer, hopByHopID: UInt32) -> ByteBuffer {
+        var copy = answer
+        copy.setInteger(hopByHopID, at: copy.readerIndex + 12)
+        return copy
+    }
+}

@@ -1,0 +1,51 @@
+public import DiameterCore
+
+/// Where an incoming request goes, or the protocol error it gets (RFC 6733 §6.1, §7.1.3). Pure.
+///
+/// Order of checks: the application (3007), Destination-Host (3002: this node does not relay),
+/// Destination-Realm (3003), the command within the application (3001), then the command's grammar
+/// (5xxx, from the codec).
+public struct RequestRouter: Sendable {
+    public var local: LocalPeer
+
+    public init(local: LocalPeer) {
+        self.local = local
+    }
+
+    public enum Decision: Sendable {
+        /// Base protocol message (CER, DWR, DPR): the peer state machine handles it.
+        case base(CommandDefinition)
+        /// An application request for this node, grammar-checked.
+        case application(CommandDefinition)
+        /// Answer with this error (and keep the connection).
+        case error(DiameterMessageError)
+    }
+
+    public func route(_ request: DiameterMessage) -> Decision {
+        let h = request.header
+        func fail(_ code: ResultCode, _ reason: String) -> Decision {
+            .error(DiameterMessageError(code, offset: 0, reason: reason, header: h))
+        }
+        let isBase = h.applicationID == ApplicationID.base
+        guard isBase || local.applicationIDs.contains(h.applicationID) else {
+            return fail(.applicationUnsupported, "application \(h.applicationID) is not served here")
+        }
+        if !isBase {
+            if let host = request.first(.destinationHost)?.string, host.lowercased() != local.originHost.lowercased() {
+                return fail(.unableToDeliver, "Destination-Host \(host) is not this node and requests are not relayed")
+            }
+            if let realm = request.first(.destinationRealm)?.string, realm.lowercased() != local.originRealm.lowercased() {
+                return fail(.realmNotServed, "Destination-Realm \(realm) is not served here")
+            }
+        }
+        guard let command = request.dictionary.command(code: h.commandCode, applicationID: h.applicationID) else {
+            return fail(.commandUnsupported, "command \(h.commandCode) is not supported in application \(h.applicationID)")
+        }
+        do {
+            try request.validate(against: command.code == CommandDefinition.capabilitiesExchange.code ? CapabilitiesExchange.lenientCER : command)
+        } catch {
+            return .error(error)
+        }
+        return isBase ? .base(command) : .application(command)
+    }
+}

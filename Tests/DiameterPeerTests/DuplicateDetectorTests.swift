@@ -1,0 +1,57 @@
+import DiameterPeer
+import NIOCore
+import Testing
+
+/// RFC 6733 §5.5.4, §6.1.1: duplicate requests are answered from the cache, within the window.
+@Suite("Duplicate detection")
+struct DuplicateDetectorTests {
+    let t0 = NIODeadline.uptimeNanoseconds(1_000_000_000)
+    let key = DuplicateDetector.Key(originHost: "scscf.example.org", endToEndID: 42)
+
+    @Test("new, then in progress, then answered with the cached answer")
+    func lifecycle() {
+        var d = DuplicateDetector()
+        #expect(d.check(key, now: t0) == .new)
+        #expect(d.check(key, now: t0 + .seconds(1)) == .inProgress)
+        let answer = ByteBuffer(bytes: Array(repeating: 7, count: 20))
+        d.complete(key, answer: answer, now: t0 + .seconds(1))
+        #expect(d.check(key, now: t0 + .seconds(2)) == .answered(answer))
+        #expect(d.check(DuplicateDetector.Key(originHost: "SCSCF.example.org", endToEndID: 42), now: t0) == .answered(answer),
+                "Origin-Host compares case-insensitively")
+        #expect(d.check(DuplicateDetector.Key(originHost: "scscf.example.org", endToEndID: 43), now: t0) == .new)
+    }
+
+    @Test("after the window the same key is new again")
+    func window() {
+        var d = DuplicateDetector(window: .seconds(30))
+        #expect(d.check(key, now: t0) == .new)
+        d.complete(key, answer: ByteBuffer(), now: t0)
+        #expect(d.check(key, now: t0 + .seconds(29)) != .new)
+        #expect(d.check(key, now: t0 + .seconds(31)) == .new)
+    }
+
+    @Test("an abandoned request runs again when retransmitted")
+    func abandon() {
+        var d = DuplicateDetector()
+        _ = d.check(key, now: t0)
+        d.abandon(key)
+        #expect(d.check(key, now: t0) == .new)
+    }
+
+    @Test("memory is bounded: the oldest entries go first")
+    func capacity() {
+        var d = DuplicateDetector(capacity: 100)
+        for i in 0..<1000 { _ = d.check(.init(originHost: "h", endToEndID: UInt32(i)), now: t0) }
+        #expect(d.count == 100)
+        #expect(d.check(.init(originHost: "h", endToEndID: 999), now: t0) == .inProgress)
+    }
+
+    @Test("a replayed answer carries the retransmission's Hop-by-Hop Identifier")
+    func replay() {
+        var answer = ByteBuffer(bytes: Array(repeating: 0, count: 20))
+        answer.setInteger(UInt32(1), at: 12)
+        let replayed = DuplicateDetector.replay(answer, hopByHopID: 0xABCD)
+        #expect(replayed.getInteger(at: 12, as: UInt32.self) == 0xABCD)
+        #expect(answer.getInteger(at: 12, as: UInt32.self) == 1, "the cached answer is unchanged")
+    }
+}
