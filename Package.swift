@@ -21,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // MARK: System libraries (Debian packages; see README for the apt-get line)
@@ -46,6 +47,9 @@ let package = Package(
             dependencies: [
                 "DiameterCore",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
 
@@ -69,7 +73,12 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "DiameterTestKit",
-            dependencies: ["DiameterCore", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "DiameterCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             path: "Tests/DiameterTestKit",
             swiftSettings: strictSettings),
         .testTarget(
@@ -86,6 +95,8 @@ let package = Package(
             dependencies: [
                 "DiameterCore", "DiameterPeer", "DiameterTestKit",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
         .testTarget(

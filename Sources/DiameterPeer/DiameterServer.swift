@@ -1,0 +1,128 @@
+public import DiameterCore
+public import NIOCore
+public import Logging
+public import NIOPosix
+
+/// The Diameter server over TCP: accepts connections, frames them, and gives each a ``PeerConnection``.
+public final class DiameterServer: Sendable {
+    public let configuration: DiameterServerConfiguration
+    public let registry: PeerRegistry
+    let application: any DiameterRequestHandler
+    let metrics: any PeerMetrics
+    let logger: Logger
+    let group: any EventLoopGroup
+    let channels: [any Channel]
+
+    /// Binds every listen address. Throws when one cannot be bound.
+    public init(
+        configuration: DiameterServerConfiguration, application: any DiameterRequestHandler,
+        metrics: any PeerMetrics = NoPeerMetrics(), logger: Logger,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws {
+        self.configuration = configuration
+        self.application = application
+        self.metrics = metrics
+        self.logger = logger
+        self.group = group
+        let registry = PeerRegistry(duplicateWindow: configuration.duplicateWindow)
+        self.registry = registry
+        var bound: [any Channel] = []
+        for (host, port) in configuration.listenAddresses {
+            let bootstrap = ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.writeBufferWaterMark, value: .init(low: 256 * 1024, high: 1024 * 1024))
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let connection = PeerConnection(
+                            channel: channel, configuration: configuration, application: application, registry: registry,
+                            metrics: metrics, logger: logger)
+                        try channel.pipeline.syncOperations.addHandler(
+                            ByteToMessageHandler(DiameterFrameHandler(maximumMessageLength: configuration.maximumMessageLength)))
+                        try channel.pipeline.syncOperations.addHandler(PeerChannelHandler(connection: connection, logger: logger))
+                    }
+                }
+            bound.append(try await bootstrap.bind(host: host, port: port).get())
+        }
+        self.channels = bound
+        for c in bound { logger.info("Diameter listening", metadata: ["address": "\(c.localAddress?.description ?? "?")"]) }
+    }
+
+    /// The bound addresses (the real ports when 0 was configured).
+    public var localAddresses: [SocketAddress] { channels.compactMap(\.localAddress) }
+
+    /// Sends a request to the open peer `originHost` (RTR, PPR) and waits for its answer.
+    public func send(
+        to originHost: String, timeout: TimeAmount? = nil,
+        _ build: @escaping @Sendable (_ hopByHop: UInt32, _ endToEnd: UInt32) -> ByteBuffer
+    ) async throws -> DiameterMessage {
+        guard let connection = registry.connection(for: originHost) else { throw PeerError.noSuchPeer(originHost) }
+        let wait = timeout ?? configuration.requestTimeout
+        let future = try await connection.channel.eventLoop.submit {
+            connection.assumeIsolated { $0.send(build, timeout: wait) }
+        }.get()
+        return try await future.get()
+    }
+
+    /// Graceful shutdown (RFC 6733 §5.4): stop accepting, DPR to every peer, wait (bounded) for the DPAs,
+    /// close.
+    public func shutdown(cause: DisconnectCause = .rebooting) async {
+        for c in channels { try? await c.close() }
+        await withTaskGroup(of: Void.self) { group in
+            for connection in registry.allConnections {
+                group.addTask {
+                    let done = try? await connection.channel.eventLoop.submit {
+                        connection.assumeIsolated { $0.disconnect(cause: cause) }
+                    }.get()
+                    try? await done?.get()
+                }
+            }
+        }
+    }
+}
+
+/// The pipeline's last handler: hands frames and channel events to the connection actor, synchronously
+/// (both run on the channel's event loop).
+final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+
+    let connection: PeerConnection
+    let logger: Logger
+
+    init(connection: PeerConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        connection.assumeIsolated { $0.channelActive() }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        connection.assumeIsolated { $0.channelInactive() }
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        connection.assumeIsolated { $0.received(frame) }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        connection.assumeIsolated { $0.readComplete() }
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        connection.assumeIsolated { $0.writabilityChanged() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Framing errors (declared length out of range) and I/O errors: the stream cannot continue.
+        logger.info("connection error; closing", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,74 @@
+public import DiameterCore
+public import NIOCore
+
+/// Settings of the Diameter server, with their defaults and the clause each comes from.
+public struct DiameterServerConfiguration: Sendable {
+    /// This node's identity and capabilities (CER/CEA).
+    public var local: LocalPeer
+    /// Where to listen (TCP). Default 127.0.0.1:3868 (RFC 6733 §2.1: port 3868).
+    public var listenAddresses: [(host: String, port: Int)]
+    /// Largest message accepted; a larger declared length closes the connection. Default 1 MiB.
+    public var maximumMessageLength: Int
+    /// Requests processed concurrently per connection; reading pauses above it (back-pressure).
+    public var maximumInFlightPerConnection: Int
+    /// RFC 3539 TwInit: watchdog interval (±2 s jitter). Default 30 s.
+    public var watchdogInterval: Duration
+    /// How long a new connection may stay without a CER before it is closed. Default 10 s.
+    public var capabilitiesExchangeTimeout: TimeAmount
+    /// How long to wait for the peer to close after our DPA, or for its DPA after our DPR. Default 5 s.
+    public var disconnectTimeout: TimeAmount
+    /// Duplicate detection window (RFC 6733 §5.5.4). Default 30 s.
+    public var duplicateWindow: TimeAmount
+    /// Timeout of a request this node sends (RTR, PPR). Default 10 s.
+    public var requestTimeout: TimeAmount
+
+    public init(
+        local: LocalPeer, listenAddresses: [(host: String, port: Int)] = [("127.0.0.1", 3868)],
+        maximumMessageLength: Int = DiameterFrameDecoder.defaultMaximumMessageLength,
+        maximumInFlightPerConnection: Int = 256, watchdogInterval: Duration = .seconds(30),
+        capabilitiesExchangeTimeout: TimeAmount = .seconds(10), disconnectTimeout: TimeAmount = .seconds(5),
+        duplicateWindow: TimeAmount = DuplicateDetector.defaultWindow, requestTimeout: TimeAmount = .seconds(10)
+    ) {
+        self.local = local
+        self.listenAddresses = listenAddresses
+        self.maximumMessageLength = maximumMessageLength
+        self.maximumInFlightPerConnection = maximumInFlightPerConnection
+        self.watchdogInterval = watchdogInterval
+        self.capabilitiesExchangeTimeout = capabilitiesExchangeTimeout
+        self.disconnectTimeout = disconnectTimeout
+        self.duplicateWindow = duplicateWindow
+        self.requestTimeout = requestTimeout
+    }
+}
+
+/// The peer that sent a request, as the application sees it.
+public struct PeerIdentity: Sendable, Hashable {
+    public var originHost: String
+    public var originRealm: String
+    public init(originHost: String, originRealm: String) {
+        self.originHost = originHost
+        self.originRealm = originRealm
+    }
+}
+
+/// The seam between the peer layer and an application (Cx): a routed, grammar-checked request in, an
+/// answer out. Called concurrently; the peer layer never imports the application.
+public protocol DiameterRequestHandler: Sendable {
+    func answer(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity) async -> ByteBuffer
+}
+
+/// Observations the peer layer reports (a metrics back end implements it). Default: nothing.
+public protocol PeerMetrics: Sendable {
+    func requestReceived(command: UInt32, application: UInt32)
+    func answerSent(command: UInt32, resultCode: UInt32?, latency: Duration)
+    func peerStateChanged(peer: String, from: PeerStateMachine.State, to: PeerStateMachine.State)
+    func protocolError(_ code: ResultCode)
+}
+
+public struct NoPeerMetrics: PeerMetrics {
+    public init() {}
+    public func requestReceived(command: UInt32, application: UInt32) {}
+    public func answerSent(command: UInt32, resultCode: UInt32?, latency: Duration) {}
+    public func peerStateChanged(peer: String, from: PeerStateMachine.State, to: PeerStateMachine.State) {}
+    public func protocolError(_ code: ResultCode) {}
+}

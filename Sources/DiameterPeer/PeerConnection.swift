@@ -1,0 +1,425 @@
+public import DiameterCore
+public import NIOCore
+import Logging
+import NIOConcurrencyHelpers
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One Diameter connection: an actor that owns the peer state machine (RFC 6733 §5.6), the watchdog
+/// (RFC 3539), outstanding requests and back-pressure, and routes requests to the application.
+///
+/// Its executor is the channel's event loop, so the channel handler, which already runs there, enters it
+/// synchronously (`assumeIsolated`): no hop per message. Application requests leave it in one batch per
+/// read burst (one Task) and answers come back one hop each. See docs/architecture.md.
+public actor PeerConnection {
+    public nonisolated let channel: any Channel
+    nonisolated let configuration: DiameterServerConfiguration
+    nonisolated let application: any DiameterRequestHandler
+    nonisolated let registry: PeerRegistry
+    nonisolated let metrics: any PeerMetrics
+    nonisolated let logger: Logger
+    nonisolated let router: RequestRouter
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        channel.eventLoop.executor.asUnownedSerialExecutor()
+    }
+
+    var psm = PeerStateMachine()
+    var watchdog: Watchdog<SystemRandomNumberGenerator>
+    var watchdogTimer: Scheduled<Void>?
+    var stateTimer: Scheduled<Void>?
+    /// The capabilities the peer advertised (after CER).
+    public private(set) var peer: PeerCapabilities?
+    var inFlight = 0
+    var readingPaused = false
+    var batch: [(message: DiameterMessage, command: CommandDefinition, received: ContinuousClock.Instant)] = []
+    /// Requests waiting for the answer of an identical request still in progress (duplicates).
+    var duplicateWaiters: [DuplicateDetector.Key: [UInt32]] = [:]
+    /// Requests this node sent, by Hop-by-Hop Identifier.
+    var outstanding: [UInt32: (promise: EventLoopPromise<DiameterMessage>, timeout: Scheduled<Void>)] = [:]
+    var nextHopByHop: UInt32
+    var disconnectPromise: EventLoopPromise<Void>?
+
+    init(
+        channel: any Channel, configuration: DiameterServerConfiguration, application: any DiameterRequestHandler,
+        registry: PeerRegistry, metrics: any PeerMetrics, logger: Logger
+    ) {
+        self.channel = channel
+        self.configuration = configuration
+        self.application = application
+        self.registry = registry
+        self.metrics = metrics
+        self.logger = logger
+        self.router = RequestRouter(local: configuration.local)
+        self.watchdog = Watchdog(twInit: configuration.watchdogInterval, rng: SystemRandomNumberGenerator())
+        self.nextHopByHop = UInt32.random(in: 1...UInt32.max / 2)
+    }
+
+    public var state: PeerStateMachine.State { psm.state }
+
+    // MARK: Events from the channel (called on the event loop)
+
+    func channelActive() {
+        stateTimer = channel.eventLoop.assumeIsolated().scheduleTask(in: configuration.capabilitiesExchangeTimeout) { [weak self] in
+            _ = self?.assumeIsolated { $0.capabilitiesExchangeTimedOut() }
+        }
+    }
+
+    func channelInactive() {
+        cancelTimers()
+        step(psm.state == .closing ? .rPeerDisc : .rPeerDisc)
+        if let host = peer?.originHost { registry.unregister(host, connection: self) }
+        for (_, o) in outstanding {
+            o.timeout.cancel()
+            o.promise.fail(PeerError.connectionClosed)
+        }
+        outstanding = [:]
+        disconnectPromise?.succeed(())
+        disconnectPromise = nil
+    }
+
+    func writabilityChanged() { updateReading() }
+
+    func received(_ frame: ByteBuffer) {
+        let message: DiameterMessage
+        do {
+            message = try DiameterDecoder().decode(frame)
+        } catch {
+            malformed(frame, error)
+            return
+        }
+        if psm.state.isOpen { feedWatchdog(message) }
+        if message.isRequest {
+            receivedRequest(message, frame: frame)
+        } else {
+            receivedAnswer(message)
+        }
+    }
+
+    func readComplete() {
+        guard !batch.isEmpty else { return }
+        let work = batch
+        batch = []
+        inFlight += work.count
+        updateReading()
+        let peerIdentity = PeerIdentity(originHost: peer?.originHost ?? "", originRealm: peer?.originRealm ?? "")
+        let application = self.application
+        // One crossing into the Swift concurrency pool per read burst; answers come back as they complete.
+        Task { [self] in
+            await withTaskGroup(of: (DiameterMessage, ByteBuffer, ContinuousClock.Instant).self) { group in
+                for item in work {
+                    group.addTask {
+                        (item.message, await application.answer(item.message, command: item.command, from: peerIdentity), item.received)
+                    }
+                }
+                for await (request, answer, received) in group {
+                    self.deliver(answer, for: request, received: received)
+                }
+            }
+        }
+    }
+
+    // MARK: Requests
+
+    private func receivedRequest(_ message: DiameterMessage, frame: ByteBuffer) {
+        let h = message.header
+        if psm.state == .closed {
+            // RFC 6733 §5.6: only a CER may open a connection; anything else before it closes it.
+            guard h.commandCode == CommandDefinition.capabilitiesExchange.code, h.applicationID == ApplicationID.base else {
+                logger.debug("message before CER; closing", metadata: ["command": "\(h.commandCode)"])
+                close()
+                return
+            }
+            capabilitiesExchange(message)
+            return
+        }
+        metrics.requestReceived(command: h.commandCode, application: h.applicationID)
+        switch router.route(message) {
+        case .error(let error):
+            metrics.protocolError(error.resultCode)
+            if let answer = ErrorAnswer(error: error, request: frame) {
+                write(answer.encode(originHost: configuration.local.originHost, originRealm: configuration.local.originRealm))
+            }
+        case .base(let command):
+            baseRequest(message, command: command)
+        case .application(let command):
+            guard psm.state.isOpen else { return }
+            _ = psm.handle(.rRcvMessage)
+            applicationRequest(message, command: command)
+        }
+    }
+
+    private func applicationRequest(_ message: DiameterMessage, command: CommandDefinition) {
+        // RFC 6733 §6.1.1: a retransmission (T-flag or not) of a request we executed gets the same answer.
+        let key = DuplicateDetector.Key(
+            originHost: message.first(.originHost)?.string ?? peer?.originHost ?? "", endToEndID: message.header.endToEndID)
+        let now = NIODeadline.now()
+        switch registry.duplicates.withLockedValue({ $0.check(key, now: now) }) {
+        case .new:
+            batch.append((message, command, .now))
+        case .inProgress:
+            duplicateWaiters[key, default: []].append(message.header.hopByHopID)
+        case .answered(let answer):
+            write(DuplicateDetector.replay(answer, hopByHopID: message.header.hopByHopID))
+        }
+    }
+
+    func deliver(_ answer: ByteBuffer, for request: DiameterMessage, received: ContinuousClock.Instant) {
+        inFlight -= 1
+        let key = DuplicateDetector.Key(
+            originHost: request.first(.originHost)?.string ?? peer?.originHost ?? "", endToEndID: request.header.endToEndID)
+        registry.duplicates.withLockedValue { $0.complete(key, answer: answer, now: .now()) }
+        if channel.isActive {
+            write(answer)
+            for hbh in duplicateWaiters.removeValue(forKey: key) ?? [] {
+                write(DuplicateDetector.replay(answer, hopByHopID: hbh))
+            }
+        }
+        metrics.answerSent(
+            command: request.commandCode, resultCode: Self.resultCode(of: answer), latency: ContinuousClock.now - received)
+        updateReading()
+    }
+
+    private func baseRequest(_ message: DiameterMessage, command: CommandDefinition) {
+        let local = configuration.local
+        switch command.code {
+        case CommandDefinition.deviceWatchdog.code:
+            _ = psm.handle(.rRcvDWR)
+            let dwa = DeviceWatchdogAnswer(fields: BaseAnswerFields(
+                resultCode: .success, originHost: local.originHost, originRealm: local.originRealm,
+                originStateID: local.originStateID))
+            write(dwa.encode(hopByHopID: message.header.hopByHopID, endToEndID: message.header.endToEndID))
+        case CommandDefinition.disconnectPeer.code:
+            step(.rRcvDPR)
+            let dpa = DisconnectPeerAnswer(fields: BaseAnswerFields(resultCode: .success, originHost: local.originHost, originRealm: local.originRealm))
+            write(dpa.encode(hopByHopID: message.header.hopByHopID, endToEndID: message.header.endToEndID))
+            // RFC 6733 §5.4: the sender of the DPR closes; we close ourselves if it does not.
+            armStateTimer(configuration.disconnectTimeout) { $0.close() }
+        default:
+            // A second CER on an open connection: RFC 6733 §5.6 has no row for it. Answer it as unable to comply.
+            let error = DiameterMessageError(.unableToComply, offset: 0, reason: "capabilities already exchanged", header: message.header)
+            write(ErrorAnswer(requestHeader: message.header, error: error).encode(originHost: local.originHost, originRealm: local.originRealm))
+        }
+    }
+
+    private func capabilitiesExchange(_ message: DiameterMessage) {
+        let local = configuration.local
+        let decision = CapabilitiesExchange.evaluate(message, local: local)
+        switch decision {
+        case .accept(let caps, _):
+            // RFC 6733 §5.6: R-Conn-CER while another connection with that peer is open → R-Reject.
+            guard registry.register(caps.originHost, connection: self) else {
+                logger.info("second connection from an open peer; rejected", metadata: ["peer": "\(caps.originHost)"])
+                close()
+                return
+            }
+            peer = caps
+            cancelStateTimer()
+            step(.rConnCER)
+            write(CapabilitiesExchange.answer(to: message.header, decision: decision, local: local))
+            watchdogActions(watchdog.handle(.connectionUp))
+            logger.info("peer open", metadata: ["peer": "\(caps.originHost)", "product": "\(caps.productName)"])
+        case .reject(let code, let reason, let caps):
+            logger.info("CER refused", metadata: ["peer": "\(caps?.originHost ?? "?")", "result": "\(code.value)", "reason": "\(reason)"])
+            metrics.protocolError(code)
+            let cea = CapabilitiesExchange.answer(to: message.header, decision: decision, local: local)
+            channel.writeAndFlush(cea).whenComplete { [channel] _ in channel.close(promise: nil) }
+        }
+    }
+
+    private func capabilitiesExchangeTimedOut() {
+        guard psm.state == .closed else { return }
+        logger.info("no CER in time; closing")
+        close()
+    }
+
+    // MARK: Answers
+
+    private func receivedAnswer(_ message: DiameterMessage) {
+        let h = message.header
+        switch h.commandCode {
+        case CommandDefinition.deviceWatchdog.code where h.applicationID == ApplicationID.base:
+            _ = psm.handle(.rRcvDWA)
+        case CommandDefinition.disconnectPeer.code where h.applicationID == ApplicationID.base:
+            step(.rRcvDPA)
+            close()
+        default:
+            guard let o = outstanding.removeValue(forKey: h.hopByHopID) else {
+                logger.debug("answer to no outstanding request; dropped", metadata: ["hop-by-hop": "\(h.hopByHopID)"])
+                return
+            }
+            o.timeout.cancel()
+            o.promise.succeed(message)
+        }
+    }
+
+    // MARK: Requests this node sends (RTR, PPR)
+
+    /// Sends the request that `build` makes for the Hop-by-Hop and End-to-End Identifiers given, and waits
+    /// for its answer (at most `timeout`).
+    func send(
+        _ build: @Sendable (_ hopByHop: UInt32, _ endToEnd: UInt32) -> ByteBuffer, timeout: TimeAmount
+    ) -> EventLoopFuture<DiameterMessage> {
+        let promise = channel.eventLoop.makePromise(of: DiameterMessage.self)
+        guard psm.state.isOpen else {
+            promise.fail(PeerError.peerNotOpen)
+            return promise.futureResult
+        }
+        nextHopByHop &+= 1
+        let hbh = nextHopByHop
+        let scheduled = channel.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
+            _ = self?.assumeIsolated { me in
+                if let o = me.outstanding.removeValue(forKey: hbh) { o.promise.fail(PeerError.timeout) }
+            }
+        }
+        outstanding[hbh] = (promise, scheduled)
+        _ = psm.handle(.sendMessage)
+        write(build(hbh, EndToEndIdentifier.next()))
+        return promise.futureResult
+    }
+
+    /// RFC 6733 §5.4: DPR, then wait (bounded) for DPA or the peer's close, then close.
+    func disconnect(cause: DisconnectCause) -> EventLoopFuture<Void> {
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        guard channel.isActive else {
+            promise.succeed(())
+            return promise.futureResult
+        }
+        guard psm.state.isOpen else {
+            close()
+            promise.succeed(())
+            return promise.futureResult
+        }
+        disconnectPromise = promise
+        step(.stop)
+        let local = configuration.local
+        nextHopByHop &+= 1
+        write(DisconnectPeerRequest(originHost: local.originHost, originRealm: local.originRealm, disconnectCause: cause)
+            .encode(hopByHopID: nextHopByHop, endToEndID: EndToEndIdentifier.next()))
+        armStateTimer(configuration.disconnectTimeout) { $0.close() }
+        return promise.futureResult
+    }
+
+    // MARK: Watchdog
+
+    private func feedWatchdog(_ message: DiameterMessage) {
+        let isDWA = !message.isRequest && message.commandCode == CommandDefinition.deviceWatchdog.code
+        watchdogActions(watchdog.handle(isDWA ? .receiveDWA : .receiveNonDWA))
+    }
+
+    private func watchdogActions(_ actions: [Watchdog<SystemRandomNumberGenerator>.Action]) {
+        for action in actions {
+            switch action {
+            case .setWatchdog(let tw):
+                watchdogTimer?.cancel()
+                let nanos = tw.components.seconds * 1_000_000_000 + tw.components.attoseconds / 1_000_000_000
+                watchdogTimer = channel.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanos)) { [weak self] in
+                    _ = self?.assumeIsolated { $0.watchdogActions($0.watchdog.handle(.timerExpired)) }
+                }
+            case .sendWatchdog:
+                let local = configuration.local
+                nextHopByHop &+= 1
+                write(DeviceWatchdogRequest(originHost: local.originHost, originRealm: local.originRealm, originStateID: local.originStateID)
+                    .encode(hopByHopID: nextHopByHop, endToEndID: EndToEndIdentifier.next()))
+            case .failover:
+                logger.warning("peer suspect: no watchdog answer", metadata: ["peer": "\(peer?.originHost ?? "?")"])
+            case .failback:
+                logger.info("peer answering again", metadata: ["peer": "\(peer?.originHost ?? "?")"])
+            case .closeConnection:
+                logger.warning("peer down: closing", metadata: ["peer": "\(peer?.originHost ?? "?")"])
+                close()
+            case .attemptOpen, .throwaway:
+                break  // responder connections are not reopened by us
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    private func step(_ event: PeerStateMachine.Event) {
+        if case .transition(_, let from, let to) = psm.handle(event), from != to {
+            metrics.peerStateChanged(peer: peer?.originHost ?? "", from: from, to: to)
+        }
+    }
+
+    private func malformed(_ frame: ByteBuffer, _ error: DiameterMessageError) {
+        metrics.protocolError(error.resultCode)
+        // Only an open connection gets error answers; before CER, garbage closes it.
+        guard psm.state.isOpen, let header = error.header, header.isRequest,
+            let answer = ErrorAnswer(error: error, request: frame)
+        else {
+            logger.debug("undecodable message; closing", metadata: ["reason": "\(error.reason)"])
+            if !psm.state.isOpen { close() }
+            return
+        }
+        write(answer.encode(originHost: configuration.local.originHost, originRealm: configuration.local.originRealm))
+    }
+
+    private func write(_ bytes: ByteBuffer) {
+        channel.writeAndFlush(bytes, promise: nil)
+    }
+
+    func close() {
+        cancelTimers()
+        channel.close(promise: nil)
+    }
+
+    private func updateReading() {
+        let shouldPause = inFlight >= configuration.maximumInFlightPerConnection || !channel.isWritable
+        if shouldPause != readingPaused {
+            readingPaused = shouldPause
+            channel.setOption(ChannelOptions.autoRead, value: !shouldPause).whenFailure { _ in }
+        }
+    }
+
+    private func armStateTimer(_ after: TimeAmount, _ body: @escaping @Sendable (isolated PeerConnection) -> Void) {
+        stateTimer?.cancel()
+        stateTimer = channel.eventLoop.assumeIsolated().scheduleTask(in: after) { [weak self] in
+            _ = self?.assumeIsolated { body($0) }
+        }
+    }
+
+    private func cancelStateTimer() {
+        stateTimer?.cancel()
+        stateTimer = nil
+    }
+
+    private func cancelTimers() {
+        cancelStateTimer()
+        watchdogTimer?.cancel()
+        watchdogTimer = nil
+    }
+
+    static func resultCode(of answer: ByteBuffer) -> UInt32? {
+        guard let m = try? DiameterDecoder().decode(answer) else { return nil }
+        return m.first(.resultCode)?.unsigned32 ?? m.first(.experimentalResult)?.first(.experimentalResultCode)?.unsigned32
+    }
+}
+
+/// Why a request this node sent got no answer.
+public enum PeerError: Error, Sendable, Hashable {
+    case peerNotOpen
+    case noSuchPeer(String)
+    case timeout
+    case connectionClosed
+}
+
+/// RFC 6733 §3: End-to-End Identifiers: the high 12 bits from the low 12 bits of the current time, the low
+/// 20 bits a counter starting at a random value.
+enum EndToEndIdentifier {
+    static let counter = NIOLockedValueBox<UInt32>(UInt32.random(in: 0..<(1 << 20)))
+    static let timeBits: UInt32 = {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return UInt32(truncatingIfNeeded: ts.tv_sec) & 0xFFF
+    }()
+
+    static func next() -> UInt32 {
+        let low = counter.withLockedValue { c -> UInt32 in
+            c = (c &+ 1) & 0xF_FFFF
+            return c
+        }
+        return timeBits << 20 | low
+    }
+}

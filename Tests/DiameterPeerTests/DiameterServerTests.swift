@@ -1,0 +1,319 @@
+import DiameterCore
+import DiameterPeer
+import DiameterTestKit
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import Testing
+
+/// A stand-in Cx application: answers MAR with a success MAA and counts executions.
+final class CountingApplication: DiameterRequestHandler {
+    let executions = NIOLockedValueBox(0)
+    let delay: Duration
+
+    init(delay: Duration = .zero) { self.delay = delay }
+
+    func answer(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity) async -> ByteBuffer {
+        executions.withLockedValue { $0 += 1 }
+        if delay > .zero { try? await Task.sleep(for: delay) }
+        let mar = try! MultimediaAuthRequest(decoding: request)
+        let maa = MultimediaAuthAnswer(
+            envelope: mar.envelope.answer(originHost: SampleMessages.hssHost, originRealm: SampleMessages.realm, result: .success),
+            userName: mar.userName, publicIdentity: mar.publicIdentity, sipNumberAuthItems: 0)
+        return maa.encode(hopByHopID: request.header.hopByHopID, endToEndID: request.header.endToEndID)
+    }
+}
+
+/// The peer layer over real TCP on 127.0.0.1, with a test client.
+@Suite("Diameter server over TCP", .serialized)
+struct DiameterServerTests {
+    static func local() -> LocalPeer {
+        LocalPeer(
+            originHost: SampleMessages.hssHost, originRealm: SampleMessages.realm,
+            hostIPAddresses: [DiameterAddress("127.0.0.1")!], originStateID: 42)
+    }
+
+    static func server(
+        _ app: CountingApplication = CountingApplication(), configure: (inout DiameterServerConfiguration) -> Void = { _ in }
+    ) async throws -> DiameterServer {
+        var config = DiameterServerConfiguration(local: local(), listenAddresses: [("127.0.0.1", 0)])
+        config.disconnectTimeout = .milliseconds(500)
+        configure(&config)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return try await DiameterServer(configuration: config, application: app, logger: logger)
+    }
+
+    static func cer(originHost: String = SampleMessages.scscfHost, applications: [VendorSpecificApplicationID] = [.cx]) -> ByteBuffer {
+        CapabilitiesExchangeRequest(capabilities: PeerCapabilities(
+            originHost: originHost, originRealm: SampleMessages.realm, hostIPAddresses: [DiameterAddress("127.0.0.1")!],
+            vendorID: 10415, productName: "test S-CSCF", vendorSpecificApplicationIDs: applications))
+            .encode(hopByHopID: 1, endToEndID: 1)
+    }
+
+    /// A client that has completed the capabilities exchange.
+    static func openClient(_ server: DiameterServer, originHost: String = SampleMessages.scscfHost) async throws -> TestClient {
+        let client = try await TestClient.connect(to: server.localAddresses[0])
+        try await client.send(cer(originHost: originHost))
+        let cea = try #require(try await client.receive())
+        #expect(cea.first(.resultCode)?.unsigned32 == 2001)
+        return client
+    }
+
+    static func mar(hopByHop: UInt32, endToEnd: UInt32, retransmitted: Bool = false) -> ByteBuffer {
+        SampleMessages.mar.encode(hopByHopID: hopByHop, endToEndID: endToEnd, retransmitted: retransmitted)
+    }
+
+    @Test("CER → CEA 2001 with our capabilities; then a MAR is answered")
+    func capabilitiesThenRequest() async throws {
+        let server = try await Self.server()
+        let client = try await TestClient.connect(to: server.localAddresses[0])
+        try await client.send(Self.cer())
+        let cea = try #require(try await client.receive())
+        let (_, typed) = try CapabilitiesExchangeAnswer.decode(cea.bytes)
+        #expect(typed.resultCode == .success)
+        #expect(typed.capabilities.originHost == SampleMessages.hssHost)
+        #expect(typed.capabilities.vendorSpecificApplicationIDs == [.cx])
+        #expect(typed.capabilities.originStateID == 42)
+        #expect(server.registry.openPeers == [SampleMessages.scscfHost])
+
+        try await client.send(Self.mar(hopByHop: 10, endToEnd: 20))
+        let maa = try #require(try await client.receive())
+        #expect(maa.commandCode == 303 && !maa.isRequest)
+        #expect(maa.header.hopByHopID == 10 && maa.header.endToEndID == 20)
+        #expect(maa.first(.resultCode)?.unsigned32 == 2001)
+        await client.close()
+        await server.shutdown()
+    }
+
+    @Test("a message before CER closes the connection")
+    func messageBeforeCER() async throws {
+        let server = try await Self.server()
+        let client = try await TestClient.connect(to: server.localAddresses[0])
+        try await client.send(Self.mar(hopByHop: 1, endToEnd: 1))
+        #expect(await client.closedByPeer())
+        await server.shutdown()
+    }
+
+    @Test("a CER without a common application gets CEA 5010, then the connection closes")
+    func noCommonApplication() async throws {
+        let server = try await Self.server()
+        let client = try await TestClient.connect(to: server.localAddresses[0])
+        try await client.send(Self.cer(applications: [VendorSpecificApplicationID(vendorID: 10415, authApplicationID: 16_777_251)]))
+        let cea = try #require(try await client.receive())
+        #expect(cea.first(.resultCode)?.unsigned32 == 5010)
+        #expect(await client.closedByPeer())
+        #expect(server.registry.openPeers.isEmpty)
+        await server.shutdown()
+    }
+
+    @Test("a peer outside the allow-list gets CEA 3010 with the E-bit, then the connection closes")
+    func unknownPeer() async throws {
+        let server = try await Self.server { $0.local.allowedPeers = ["icscf.example.org"] }
+        let client = try await TestClient.connect(to: server.localAddresses[0])
+        try await client.send(Self.cer())
+        let cea = try #require(try await client.receive())
+        #expect(cea.first(.resultCode)?.unsigned32 == 3010)
+        #expect(cea.header.isError)
+        #expect(await client.closedByPeer())
+        await server.shutdown()
+    }
+
+    @Test("no CER in time closes the connection")
+    func cerTimeout() async throws {
+        let server = try await Self.server { $0.capabilitiesExchangeTimeout = .milliseconds(200) }
+        let client = try await TestClient.connect(to: server.localAddresses[0])
+        #expect(await client.closedByPeer(timeout: .seconds(3)))
+        await server.shutdown()
+    }
+
+    @Test("DWR → DWA 2001 with our Origin-State-Id")
+    func watchdog() async throws {
+        let server = try await Self.server()
+        let client = try await Self.openClient(server)
+        try await client.send(SampleMessages.dwr.encode(hopByHopID: 5, endToEndID: 6))
+        let dwa = try #require(try await client.receive())
+        #expect(dwa.commandCode == 280 && !dwa.isRequest)
+        #expect(dwa.first(.resultCode)?.unsigned32 == 2001)
+        #expect(dwa.first(.originStateID)?.unsigned32 == 42)
+        #expect(dwa.header.hopByHopID == 5)
+        await client.close()
+        await server.shutdown()
+    }
+
+    @Test("protocol errors are answered and the connection lives on: 3002, 3001, 5005, 5014")
+    func errorsKeepConnection() async throws {
+        let server = try await Self.server()
+        let client = try await Self.openClient(server)
+        var wrongHost = SampleMessages.mar
+        wrongHost.envelope.destinationHost = "other.example.org"
+        try await client.send(wrongHost.encode(hopByHopID: 1, endToEndID: 1))
+        let e3002 = try #require(try await client.receive())
+        #expect(e3002.first(.resultCode)?.unsigned32 == 3002 && e3002.header.isError)
+
+        var w = DiameterMessageWriter(header: DiameterHeader(flags: [.request, .proxiable], commandCode: 399, applicationID: ApplicationID.cx, hopByHopID: 2, endToEndID: 2))
+        w.append(.sessionID, "s;1")
+        w.append(.originHost, SampleMessages.scscfHost)
+        w.append(.originRealm, SampleMessages.realm)
+        w.append(.destinationRealm, SampleMessages.realm)
+        try await client.send(w.finish())
+        let e3001 = try #require(try await client.receive())
+        #expect(e3001.first(.resultCode)?.unsigned32 == 3001 && e3001.header.isError)
+
+        let m = try DiameterDecoder().decode(Self.mar(hopByHop: 3, endToEnd: 3))
+        var missing = DiameterMessageWriter(header: m.header)
+        for a in m.avps where a.code != AVPDefinition.serverName.code { missing.append(a) }
+        try await client.send(missing.finish())
+        let e5005 = try #require(try await client.receive())
+        #expect(e5005.first(.resultCode)?.unsigned32 == 5005 && !e5005.header.isError)
+        #expect(e5005.first(.failedAVP)?.first(.serverName) != nil)
+
+        var broken = Array(buffer: Self.mar(hopByHop: 4, endToEnd: 4))
+        broken[26] = 0xFF  // the first AVP's length (bytes 25-27): it now overruns the message
+        try await client.send(ByteBuffer(bytes: broken))
+        let e5014 = try #require(try await client.receive())
+        #expect(e5014.header.hopByHopID == 4)
+        #expect(e5014.first(.resultCode)?.unsigned32 == 5014)
+
+        try await client.send(Self.mar(hopByHop: 5, endToEnd: 5))
+        let ok = try #require(try await client.receive())
+        #expect(ok.first(.resultCode)?.unsigned32 == 2001, "the connection still works")
+        await client.close()
+        await server.shutdown()
+    }
+
+    @Test("a retransmitted MAR is answered from the cache, not executed twice")
+    func duplicates() async throws {
+        let app = CountingApplication()
+        let server = try await Self.server(app)
+        let client = try await Self.openClient(server)
+        try await client.send(Self.mar(hopByHop: 100, endToEnd: 7777))
+        let first = try #require(try await client.receive())
+        try await client.send(Self.mar(hopByHop: 101, endToEnd: 7777, retransmitted: true))
+        let second = try #require(try await client.receive())
+        #expect(second.header.hopByHopID == 101)
+        #expect(Array(buffer: first.bytes)[20...] == Array(buffer: second.bytes)[20...], "same answer")
+        #expect(app.executions.withLockedValue { $0 } == 1)
+        await client.close()
+        await server.shutdown()
+    }
+
+    @Test("a duplicate arriving while the first is still executing waits for its answer")
+    func duplicateInProgress() async throws {
+        let app = CountingApplication(delay: .milliseconds(300))
+        let server = try await Self.server(app)
+        let client = try await Self.openClient(server)
+        try await client.send([Self.mar(hopByHop: 1, endToEnd: 99), Self.mar(hopByHop: 2, endToEnd: 99, retransmitted: true)])
+        let a = try #require(try await client.receive())
+        let b = try #require(try await client.receive())
+        #expect(Set([a.header.hopByHopID, b.header.hopByHopID]) == [1, 2])
+        #expect(app.executions.withLockedValue { $0 } == 1)
+        await client.close()
+        await server.shutdown()
+    }
+
+    @Test("100 pipelined requests in one write are all answered, in any order")
+    func pipelining() async throws {
+        let app = CountingApplication()
+        let server = try await Self.server(app) { $0.maximumInFlightPerConnection = 16 }
+        let client = try await Self.openClient(server)
+        try await client.send((1...100).map { Self.mar(hopByHop: UInt32($0), endToEnd: UInt32(1000 + $0)) })
+        var seen = Set<UInt32>()
+        for _ in 1...100 {
+            let a = try #require(try await client.receive())
+            seen.insert(a.header.hopByHopID)
+        }
+        #expect(seen == Set(1...100))
+        #expect(app.executions.withLockedValue { $0 } == 100)
+        await client.close()
+        await server.shutdown()
+    }
+
+    @Test("the server sends an RTR to a peer by Origin-Host and gets its RTA")
+    func serverOriginatedRequest() async throws {
+        let server = try await Self.server()
+        let client = try await Self.openClient(server)
+        async let answer = server.send(to: SampleMessages.scscfHost) { hbh, e2e in
+            SampleMessages.rtr.encode(hopByHopID: hbh, endToEndID: e2e)
+        }
+        let rtr = try #require(try await client.receive())
+        #expect(rtr.commandCode == 304 && rtr.isRequest)
+        try await client.send(SampleMessages.rta.encode(hopByHopID: rtr.header.hopByHopID, endToEndID: rtr.header.endToEndID))
+        let rta = try await answer
+        #expect(rta.commandCode == 304 && !rta.isRequest)
+        #expect(rta.first(.resultCode)?.unsigned32 == 2001)
+        await client.close()
+        await server.shutdown()
+    }
+
+    @Test("a request to a peer that does not answer times out; to an unknown peer it fails at once")
+    func serverOriginatedTimeout() async throws {
+        let server = try await Self.server()
+        let client = try await Self.openClient(server)
+        await #expect(throws: PeerError.timeout) {
+            _ = try await server.send(to: SampleMessages.scscfHost, timeout: .milliseconds(200)) { hbh, e2e in
+                SampleMessages.rtr.encode(hopByHopID: hbh, endToEndID: e2e)
+            }
+        }
+        await #expect(throws: PeerError.noSuchPeer("nobody.example.org")) {
+            _ = try await server.send(to: "nobody.example.org") { hbh, e2e in SampleMessages.rtr.encode(hopByHopID: hbh, endToEndID: e2e) }
+        }
+        await client.close()
+        await server.shutdown()
+    }
+
+    @Test("shutdown sends DPR to every peer and closes after its DPA")
+    func gracefulShutdown() async throws {
+        let server = try await Self.server()
+        let client = try await Self.openClient(server)
+        let responder = Task {
+            let dpr = try #require(try await client.receive())
+            #expect(dpr.commandCode == 282 && dpr.isRequest)
+            #expect(dpr.first(.disconnectCause)?.enumerated == DisconnectCause.rebooting.rawValue)
+            try await client.send(SampleMessages.dpa.encode(hopByHopID: dpr.header.hopByHopID, endToEndID: dpr.header.endToEndID))
+        }
+        let started = ContinuousClock.now
+        await server.shutdown()
+        try await responder.value
+        #expect(ContinuousClock.now - started < .milliseconds(450), "closed on the DPA, not on the timeout")
+        #expect(await client.closedByPeer())
+    }
+
+    @Test("a DPR from the peer is answered with DPA 2001")
+    func peerDisconnects() async throws {
+        let server = try await Self.server()
+        let client = try await Self.openClient(server)
+        try await client.send(DisconnectPeerRequest(originHost: SampleMessages.scscfHost, originRealm: SampleMessages.realm, disconnectCause: .busy)
+            .encode(hopByHopID: 9, endToEndID: 9))
+        let dpa = try #require(try await client.receive())
+        #expect(dpa.commandCode == 282 && dpa.first(.resultCode)?.unsigned32 == 2001)
+        await client.close()
+        #expect(await client.closedByPeer())
+        await server.shutdown()
+    }
+
+    @Test("a second connection from an open peer is rejected (R-Reject); the first keeps working")
+    func secondConnection() async throws {
+        let server = try await Self.server()
+        let first = try await Self.openClient(server)
+        let second = try await TestClient.connect(to: server.localAddresses[0])
+        try await second.send(Self.cer())
+        #expect(await second.closedByPeer())
+        try await first.send(Self.mar(hopByHop: 1, endToEnd: 1))
+        #expect(try await first.receive()?.first(.resultCode)?.unsigned32 == 2001)
+        await first.close()
+        await server.shutdown()
+    }
+
+    @Test("a declared length above the maximum closes the connection")
+    func oversized() async throws {
+        let server = try await Self.server { $0.maximumMessageLength = 4096 }
+        let client = try await Self.openClient(server)
+        var big = Array(buffer: Self.mar(hopByHop: 1, endToEnd: 1))
+        big[1] = 0x10
+        try await client.send(ByteBuffer(bytes: big))
+        #expect(await client.closedByPeer())
+        await server.shutdown()
+    }
+}
