@@ -8,7 +8,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 packages=(pkg-config libssl-dev liblmdb-dev libsctp-dev)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(tshark libxml2-utils python3)
+  packages+=(tshark libxml2-utils python3 freediameterd freediameter-extensions openssl)
 fi
 
 missing=()
