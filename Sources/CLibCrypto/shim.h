@@ -3,4 +3,6 @@
 #include <openssl/evp.h>
 #include <openssl/crypto.h>
 #include <openssl/opensslv.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #endif

@@ -2,6 +2,7 @@ public import DiameterCore
 public import NIOCore
 public import Logging
 public import NIOPosix
+import NIOSSL
 
 /// The Diameter server over TCP: accepts connections, frames them, and gives each a ``PeerConnection``.
 public final class DiameterServer: Sendable {
@@ -27,7 +28,10 @@ public final class DiameterServer: Sendable {
         let registry = PeerRegistry(duplicateWindow: configuration.duplicateWindow)
         self.registry = registry
         var bound: [any Channel] = []
-        for (host, port) in configuration.listenAddresses {
+        let sslContext = try configuration.tls.map(Self.makeSSLContext)
+        let plain = configuration.listenAddresses.map { ($0.host, $0.port, nil as NIOSSLContext?) }
+        let secure = (configuration.tls?.listenAddresses ?? []).map { ($0.host, $0.port, sslContext) }
+        for (host, port, tls) in plain + secure {
             let bootstrap = ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 256)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -37,7 +41,11 @@ public final class DiameterServer: Sendable {
                     channel.eventLoop.makeCompletedFuture {
                         let connection = PeerConnection(
                             channel: channel, configuration: configuration, application: application, registry: registry,
-                            metrics: metrics, logger: logger)
+                            metrics: metrics, logger: logger, isTLS: tls != nil)
+                        if let tls {
+                            // RFC 6733 §13: TLS first, then the capabilities exchange inside it.
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                        }
                         try channel.pipeline.syncOperations.addHandler(
                             ByteToMessageHandler(DiameterFrameHandler(maximumMessageLength: configuration.maximumMessageLength)))
                         try channel.pipeline.syncOperations.addHandler(PeerChannelHandler(connection: connection, logger: logger))
@@ -49,7 +57,18 @@ public final class DiameterServer: Sendable {
         for c in bound { logger.info("Diameter listening", metadata: ["address": "\(c.localAddress?.description ?? "?")"]) }
     }
 
-    /// The bound addresses (the real ports when 0 was configured).
+    static func makeSSLContext(_ tls: DiameterTLSConfiguration) throws -> NIOSSLContext {
+        let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateChainPath).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem)
+        var config = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        config.trustRoots = .file(tls.trustRootsPath)
+        config.minimumTLSVersion = .tlsv12
+        // The peer's certificate must chain to our CA; its name is checked against Origin-Host after CER.
+        config.certificateVerification = tls.requireClientCertificate ? .noHostnameVerification : .none
+        return try NIOSSLContext(configuration: config)
+    }
+
+    /// The bound addresses (the real ports when 0 was configured), plain TCP first, then TLS.
     public var localAddresses: [SocketAddress] { channels.compactMap(\.localAddress) }
 
     /// Sends a request to the open peer `originHost` (RTR, PPR) and waits for its answer.

@@ -21,6 +21,8 @@ public struct DiameterServerConfiguration: Sendable {
     public var duplicateWindow: TimeAmount
     /// Timeout of a request this node sends (RTR, PPR). Default 10 s.
     public var requestTimeout: TimeAmount
+    /// TLS-first listeners (RFC 6733 §13), when configured.
+    public var tls: DiameterTLSConfiguration?
 
     public init(
         local: LocalPeer, listenAddresses: [(host: String, port: Int)] = [("127.0.0.1", 3868)],
@@ -38,6 +40,32 @@ public struct DiameterServerConfiguration: Sendable {
         self.disconnectTimeout = disconnectTimeout
         self.duplicateWindow = duplicateWindow
         self.requestTimeout = requestTimeout
+    }
+}
+
+/// TLS settings (RFC 6733 §13): TLS is negotiated first, on its own port (default 5868), before the CER.
+public struct DiameterTLSConfiguration: Sendable {
+    /// PEM file with our certificate chain (leaf first).
+    public var certificateChainPath: String
+    /// PEM file with our private key.
+    public var privateKeyPath: String
+    /// PEM file with the CA certificates peers' certificates must chain to.
+    public var trustRootsPath: String
+    /// Mutual authentication: a peer must present a certificate signed by the CA, and its Origin-Host
+    /// must match it (subjectAltName dNSName, or CN). Default true.
+    public var requireClientCertificate: Bool
+    /// Where to listen. Default 127.0.0.1:5868.
+    public var listenAddresses: [(host: String, port: Int)]
+
+    public init(
+        certificateChainPath: String, privateKeyPath: String, trustRootsPath: String,
+        requireClientCertificate: Bool = true, listenAddresses: [(host: String, port: Int)] = [("127.0.0.1", 5868)]
+    ) {
+        self.certificateChainPath = certificateChainPath
+        self.privateKeyPath = privateKeyPath
+        self.trustRootsPath = trustRootsPath
+        self.requireClientCertificate = requireClientCertificate
+        self.listenAddresses = listenAddresses
     }
 }
 

@@ -2,6 +2,7 @@ public import DiameterCore
 public import NIOCore
 import Logging
 import NIOConcurrencyHelpers
+import NIOSSL
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,6 +21,8 @@ public actor PeerConnection {
     nonisolated let metrics: any PeerMetrics
     nonisolated let logger: Logger
     nonisolated let router: RequestRouter
+    /// The connection runs inside TLS (RFC 6733 §13).
+    public nonisolated let isTLS: Bool
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
         channel.eventLoop.executor.asUnownedSerialExecutor()
@@ -43,8 +46,9 @@ public actor PeerConnection {
 
     init(
         channel: any Channel, configuration: DiameterServerConfiguration, application: any DiameterRequestHandler,
-        registry: PeerRegistry, metrics: any PeerMetrics, logger: Logger
+        registry: PeerRegistry, metrics: any PeerMetrics, logger: Logger, isTLS: Bool = false
     ) {
+        self.isTLS = isTLS
         self.channel = channel
         self.configuration = configuration
         self.application = application
@@ -205,7 +209,13 @@ public actor PeerConnection {
 
     private func capabilitiesExchange(_ message: DiameterMessage) {
         let local = configuration.local
-        let decision = CapabilitiesExchange.evaluate(message, local: local)
+        var decision = CapabilitiesExchange.evaluate(message, local: local)
+        if case .accept(let caps, _) = decision, isTLS, configuration.tls?.requireClientCertificate == true,
+            !certificateMatches(caps.originHost)
+        {
+            // RFC 6733 §13: the identity in the CER must be the one the certificate vouches for.
+            decision = .reject(.unknownPeer, reason: "Origin-Host \(caps.originHost) does not match the peer certificate", peer: caps)
+        }
         switch decision {
         case .accept(let caps, _):
             // RFC 6733 §5.6: R-Conn-CER while another connection with that peer is open → R-Reject.
@@ -226,6 +236,13 @@ public actor PeerConnection {
             let cea = CapabilitiesExchange.answer(to: message.header, decision: decision, local: local)
             channel.writeAndFlush(cea).whenComplete { [channel] _ in channel.close(promise: nil) }
         }
+    }
+
+    private func certificateMatches(_ originHost: String) -> Bool {
+        guard let ssl = try? channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
+            let der = try? ssl.peerCertificate?.toDERBytes()
+        else { return false }
+        return TLSPeerIdentity.certificate(der: der, matchesHost: originHost)
     }
 
     private func capabilitiesExchangeTimedOut() {

@@ -2,6 +2,7 @@ public import DiameterCore
 public import NIOCore
 import NIOConcurrencyHelpers
 import NIOPosix
+public import NIOSSL
 
 /// A minimal Diameter client over TCP for tests: sends raw messages, and collects every message it
 /// receives (in order) for the test to read.
@@ -51,11 +52,15 @@ public final class TestClient: Sendable {
         func channelInactive(context: ChannelHandlerContext) { inbox.close() }
     }
 
-    public static func connect(to address: SocketAddress) async throws -> TestClient {
+    /// Connects over TCP, or over TLS (TLS first, RFC 6733 §13) when `tls` is given.
+    public static func connect(to address: SocketAddress, tls: NIOSSLContext? = nil, serverHostname: String? = nil) async throws -> TestClient {
         let inbox = Inbox()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverHostname))
+                    }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(DiameterFrameHandler()))
                     try channel.pipeline.syncOperations.addHandler(Collector(inbox: inbox))
                 }
