@@ -3,6 +3,7 @@ public import NIOCore
 public import Logging
 public import NIOPosix
 import NIOSSL
+import NIOConcurrencyHelpers
 
 /// The Diameter server over TCP: accepts connections, frames them, and gives each a ``PeerConnection``.
 public final class DiameterServer: Sendable {
@@ -25,7 +26,7 @@ public final class DiameterServer: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.group = group
-        let registry = PeerRegistry(duplicateWindow: configuration.duplicateWindow)
+        let registry = PeerRegistry(localOriginHost: configuration.local.originHost, duplicateWindow: configuration.duplicateWindow)
         self.registry = registry
         var bound: [any Channel] = []
         let sslContext = try configuration.tls.map(Self.makeSSLContext)
@@ -55,6 +56,52 @@ public final class DiameterServer: Sendable {
         }
         self.channels = bound
         for c in bound { logger.info("Diameter listening", metadata: ["address": "\(c.localAddress?.description ?? "?")"]) }
+        self.connectors = NIOLockedValueBox([])
+        for peer in configuration.connectPeers { startConnector(peer) }
+    }
+
+    let connectors: NIOLockedValueBox<[Task<Void, Never>]>
+
+    /// Starts keeping a connection to `peer` (as if it were in ``DiameterServerConfiguration/connectPeers``).
+    public func connect(to peer: ConfiguredPeer) { startConnector(peer) }
+
+    /// Keeps a connection to `peer` (RFC 6733 §2.1): connect, and after every close or failure wait Tc
+    /// and connect again, unless a connection with that peer exists (for example one it opened to us).
+    func startConnector(_ peer: ConfiguredPeer) {
+        let configuration = self.configuration
+        let registry = self.registry
+        let application = self.application
+        let metrics = self.metrics
+        let logger = self.logger
+        let group = self.group
+        let task = Task {
+            while !Task.isCancelled {
+                if !registry.hasConnection(peer.originHost) {
+                    do {
+                        let channel = try await ClientBootstrap(group: group)
+                            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                            .connectTimeout(.seconds(5))
+                            .channelInitializer { channel in
+                                channel.eventLoop.makeCompletedFuture {
+                                    let connection = PeerConnection(
+                                        channel: channel, configuration: configuration, application: application,
+                                        registry: registry, metrics: metrics, logger: logger,
+                                        role: .initiator(originHost: peer.originHost))
+                                    try channel.pipeline.syncOperations.addHandler(
+                                        ByteToMessageHandler(DiameterFrameHandler(maximumMessageLength: configuration.maximumMessageLength)))
+                                    try channel.pipeline.syncOperations.addHandler(PeerChannelHandler(connection: connection, logger: logger))
+                                }
+                            }
+                            .connect(host: peer.host, port: peer.port).get()
+                        try await channel.closeFuture.get()
+                    } catch {
+                        logger.debug("connection to peer failed", metadata: ["peer": "\(peer.originHost)", "error": "\(error)"])
+                    }
+                }
+                try? await Task.sleep(nanoseconds: UInt64(configuration.reconnectInterval.nanoseconds))
+            }
+        }
+        connectors.withLockedValue { $0.append(task) }
     }
 
     static func makeSSLContext(_ tls: DiameterTLSConfiguration) throws -> NIOSSLContext {
@@ -87,6 +134,7 @@ public final class DiameterServer: Sendable {
     /// Graceful shutdown (RFC 6733 §5.4): stop accepting, DPR to every peer, wait (bounded) for the DPAs,
     /// close.
     public func shutdown(cause: DisconnectCause = .rebooting) async {
+        for t in connectors.withLockedValue({ $0 }) { t.cancel() }
         for c in channels { try? await c.close() }
         await withTaskGroup(of: Void.self) { group in
             for connection in registry.allConnections {

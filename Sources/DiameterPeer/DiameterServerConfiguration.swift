@@ -23,6 +23,10 @@ public struct DiameterServerConfiguration: Sendable {
     public var requestTimeout: TimeAmount
     /// TLS-first listeners (RFC 6733 §13), when configured.
     public var tls: DiameterTLSConfiguration?
+    /// Peers this node connects to itself (e.g. a DRA), reconnecting after ``reconnectInterval``.
+    public var connectPeers: [ConfiguredPeer] = []
+    /// RFC 6733 §2.1 Tc: the interval between connection attempts. Default 30 s.
+    public var reconnectInterval: TimeAmount = .seconds(30)
 
     public init(
         local: LocalPeer, listenAddresses: [(host: String, port: Int)] = [("127.0.0.1", 3868)],
@@ -66,6 +70,19 @@ public struct DiameterTLSConfiguration: Sendable {
         self.trustRootsPath = trustRootsPath
         self.requireClientCertificate = requireClientCertificate
         self.listenAddresses = listenAddresses
+    }
+}
+
+/// A peer to connect to: its expected Origin-Host and where it listens (TCP).
+public struct ConfiguredPeer: Sendable, Hashable {
+    public var originHost: String
+    public var host: String
+    public var port: Int
+
+    public init(originHost: String, host: String, port: Int = 3868) {
+        self.originHost = originHost
+        self.host = host
+        self.port = port
     }
 }
 

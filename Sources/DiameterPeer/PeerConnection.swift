@@ -23,6 +23,15 @@ public actor PeerConnection {
     nonisolated let router: RequestRouter
     /// The connection runs inside TLS (RFC 6733 §13).
     public nonisolated let isTLS: Bool
+    /// Who opened the connection.
+    public nonisolated let role: Role
+
+    public enum Role: Sendable, Hashable {
+        /// The peer connected to us.
+        case responder
+        /// We connected to the peer we expect to be `originHost`.
+        case initiator(originHost: String)
+    }
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
         channel.eventLoop.executor.asUnownedSerialExecutor()
@@ -46,9 +55,10 @@ public actor PeerConnection {
 
     init(
         channel: any Channel, configuration: DiameterServerConfiguration, application: any DiameterRequestHandler,
-        registry: PeerRegistry, metrics: any PeerMetrics, logger: Logger, isTLS: Bool = false
+        registry: PeerRegistry, metrics: any PeerMetrics, logger: Logger, isTLS: Bool = false, role: Role = .responder
     ) {
         self.isTLS = isTLS
+        self.role = role
         self.channel = channel
         self.configuration = configuration
         self.application = application
@@ -64,16 +74,36 @@ public actor PeerConnection {
 
     // MARK: Events from the channel (called on the event loop)
 
+    var isInitiator: Bool { if case .initiator = role { true } else { false } }
+
+    /// The RFC's event for this connection's side ("I-" events on connections we initiated).
+    func event(_ responder: PeerStateMachine.Event, _ initiator: PeerStateMachine.Event) -> PeerStateMachine.Event {
+        isInitiator ? initiator : responder
+    }
+
     func channelActive() {
         stateTimer = channel.eventLoop.assumeIsolated().scheduleTask(in: configuration.capabilitiesExchangeTimeout) { [weak self] in
             _ = self?.assumeIsolated { $0.capabilitiesExchangeTimedOut() }
         }
+        guard case .initiator(let expected) = role else { return }
+        // RFC 6733 §5.6: Start → I-Snd-Conn-Req; the connection is up → I-Rcv-Conn-Ack → I-Snd-CER.
+        step(.start)
+        step(.iRcvConnAck)
+        guard registry.registerInitiator(expected, connection: self) else {
+            logger.debug("already connected to the peer; dropping our connection", metadata: ["peer": "\(expected)"])
+            close()
+            return
+        }
+        let cer = CapabilitiesExchangeRequest(capabilities: configuration.local.capabilities)
+        nextHopByHop &+= 1
+        write(cer.encode(hopByHopID: nextHopByHop, endToEndID: EndToEndIdentifier.next()))
     }
 
     func channelInactive() {
         cancelTimers()
-        step(psm.state == .closing ? .rPeerDisc : .rPeerDisc)
+        step(event(.rPeerDisc, .iPeerDisc))
         if let host = peer?.originHost { registry.unregister(host, connection: self) }
+        if case .initiator(let expected) = role { registry.unregister(expected, connection: self) }
         for (_, o) in outstanding {
             o.timeout.cancel()
             o.promise.fail(PeerError.connectionClosed)
@@ -128,6 +158,12 @@ public actor PeerConnection {
 
     private func receivedRequest(_ message: DiameterMessage, frame: ByteBuffer) {
         let h = message.header
+        if isInitiator && !psm.state.isOpen {
+            // RFC 6733 §5.6: I-Rcv-Non-CEA in Wait-I-CEA → Error.
+            step(.iRcvNonCEA)
+            close()
+            return
+        }
         if psm.state == .closed {
             // RFC 6733 §5.6: only a CER may open a connection; anything else before it closes it.
             guard h.commandCode == CommandDefinition.capabilitiesExchange.code, h.applicationID == ApplicationID.base else {
@@ -149,7 +185,7 @@ public actor PeerConnection {
             baseRequest(message, command: command)
         case .application(let command):
             guard psm.state.isOpen else { return }
-            _ = psm.handle(.rRcvMessage)
+            _ = psm.handle(event(.rRcvMessage, .iRcvMessage))
             applicationRequest(message, command: command)
         }
     }
@@ -189,13 +225,13 @@ public actor PeerConnection {
         let local = configuration.local
         switch command.code {
         case CommandDefinition.deviceWatchdog.code:
-            _ = psm.handle(.rRcvDWR)
+            _ = psm.handle(event(.rRcvDWR, .iRcvDWR))
             let dwa = DeviceWatchdogAnswer(fields: BaseAnswerFields(
                 resultCode: .success, originHost: local.originHost, originRealm: local.originRealm,
                 originStateID: local.originStateID))
             write(dwa.encode(hopByHopID: message.header.hopByHopID, endToEndID: message.header.endToEndID))
         case CommandDefinition.disconnectPeer.code:
-            step(.rRcvDPR)
+            step(event(.rRcvDPR, .iRcvDPR))
             let dpa = DisconnectPeerAnswer(fields: BaseAnswerFields(resultCode: .success, originHost: local.originHost, originRealm: local.originRealm))
             write(dpa.encode(hopByHopID: message.header.hopByHopID, endToEndID: message.header.endToEndID))
             // RFC 6733 §5.4: the sender of the DPR closes; we close ourselves if it does not.
@@ -218,11 +254,18 @@ public actor PeerConnection {
         }
         switch decision {
         case .accept(let caps, _):
-            // RFC 6733 §5.6: R-Conn-CER while another connection with that peer is open → R-Reject.
-            guard registry.register(caps.originHost, connection: self) else {
-                logger.info("second connection from an open peer; rejected", metadata: ["peer": "\(caps.originHost)"])
+            // RFC 6733 §5.6: R-Conn-CER while another connection with that peer is open → R-Reject; while
+            // our own connection to it waits for its CEA → election (§5.6.4).
+            switch registry.registerResponder(caps.originHost, connection: self) {
+            case .registered:
+                break
+            case .rejected:
+                logger.info("second connection from the peer; rejected", metadata: ["peer": "\(caps.originHost)"])
                 close()
                 return
+            case .won(let other):
+                logger.info("election won; closing our own connection", metadata: ["peer": "\(caps.originHost)"])
+                other.channel.close(promise: nil)
             }
             peer = caps
             cancelStateTimer()
@@ -246,7 +289,8 @@ public actor PeerConnection {
     }
 
     private func capabilitiesExchangeTimedOut() {
-        guard psm.state == .closed else { return }
+        guard !psm.state.isOpen && psm.state != .closing else { return }
+        step(.timeout)
         logger.info("no CER in time; closing")
         close()
     }
@@ -255,20 +299,69 @@ public actor PeerConnection {
 
     private func receivedAnswer(_ message: DiameterMessage) {
         let h = message.header
-        switch h.commandCode {
-        case CommandDefinition.deviceWatchdog.code where h.applicationID == ApplicationID.base:
-            _ = psm.handle(.rRcvDWA)
-        case CommandDefinition.disconnectPeer.code where h.applicationID == ApplicationID.base:
-            step(.rRcvDPA)
-            close()
-        default:
-            guard let o = outstanding.removeValue(forKey: h.hopByHopID) else {
-                logger.debug("answer to no outstanding request; dropped", metadata: ["hop-by-hop": "\(h.hopByHopID)"])
-                return
-            }
+        if case .initiator(let expected) = role, psm.state == .waitICEA {
+            receivedCEA(message, expected: expected)
+            return
+        }
+        // An answer to a request sent through send(_:timeout:), whatever its command.
+        if let o = outstanding.removeValue(forKey: h.hopByHopID) {
             o.timeout.cancel()
             o.promise.succeed(message)
+            if h.commandCode == CommandDefinition.deviceWatchdog.code { _ = psm.handle(event(.rRcvDWA, .iRcvDWA)) }
+            return
         }
+        switch h.commandCode {
+        case CommandDefinition.deviceWatchdog.code where h.applicationID == ApplicationID.base:
+            _ = psm.handle(event(.rRcvDWA, .iRcvDWA))
+        case CommandDefinition.disconnectPeer.code where h.applicationID == ApplicationID.base:
+            step(event(.rRcvDPA, .iRcvDPA))
+            close()
+        default:
+            logger.debug("answer to no outstanding request; dropped", metadata: ["hop-by-hop": "\(h.hopByHopID)"])
+        }
+    }
+
+    /// RFC 6733 §5.3: the CEA to our CER. Open when it says 2001, comes from the peer we expected and
+    /// shares an application with us; otherwise close.
+    private func receivedCEA(_ message: DiameterMessage, expected: String) {
+        guard message.commandCode == CommandDefinition.capabilitiesExchange.code, message.applicationID == ApplicationID.base else {
+            step(.iRcvNonCEA)
+            close()
+            return
+        }
+        let cea: CapabilitiesExchangeAnswer
+        do {
+            try message.validate(against: CapabilitiesExchange.lenientCER)
+            cea = try CapabilitiesExchangeAnswer(decoding: message)
+        } catch {
+            logger.info("malformed CEA; closing", metadata: ["reason": "\(error.reason)"])
+            close()
+            return
+        }
+        guard cea.resultCode == .success else {
+            logger.info("peer refused our CER", metadata: ["peer": "\(expected)", "result": "\(cea.resultCode.value)"])
+            close()
+            return
+        }
+        guard cea.capabilities.originHost.lowercased() == expected.lowercased() else {
+            logger.info("CEA from an unexpected identity; closing", metadata: ["expected": "\(expected)", "got": "\(cea.capabilities.originHost)"])
+            close()
+            return
+        }
+        guard case .accept = CapabilitiesExchange.evaluate(cea.capabilities, local: configuration.local) else {
+            logger.info("no application in common with the peer; closing", metadata: ["peer": "\(expected)"])
+            close()
+            return
+        }
+        guard registry.markOpen(expected, connection: self) else {
+            close()  // lost the election meanwhile
+            return
+        }
+        peer = cea.capabilities
+        cancelStateTimer()
+        step(.iRcvCEA)
+        watchdogActions(watchdog.handle(.connectionUp))
+        logger.info("peer open", metadata: ["peer": "\(expected)", "role": "initiator"])
     }
 
     // MARK: Requests this node sends (RTR, PPR)

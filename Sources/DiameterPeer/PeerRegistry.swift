@@ -5,19 +5,66 @@ import NIOConcurrencyHelpers
 /// The open peers by Origin-Host (one connection per peer, RFC 6733 §5.6), and the duplicate-detection
 /// cache shared by all connections (a retransmission after failover arrives on another connection).
 public final class PeerRegistry: Sendable {
-    let peers = NIOLockedValueBox<[String: PeerConnection]>([:])
-    let duplicates: NIOLockedValueBox<DuplicateDetector>
+    struct Entry {
+        var connection: PeerConnection
+        var isInitiator: Bool
+        var isOpen: Bool
+    }
 
-    public init(duplicateWindow: TimeAmount = DuplicateDetector.defaultWindow) {
+    let peers = NIOLockedValueBox<[String: Entry]>([:])
+    let duplicates: NIOLockedValueBox<DuplicateDetector>
+    let localOriginHost: String
+
+    public init(localOriginHost: String, duplicateWindow: TimeAmount = DuplicateDetector.defaultWindow) {
+        self.localOriginHost = localOriginHost
         duplicates = NIOLockedValueBox(DuplicateDetector(window: duplicateWindow))
     }
 
-    /// Registers `connection` for `originHost`; false when another connection already has it.
-    func register(_ originHost: String, connection: PeerConnection) -> Bool {
+    enum Registration {
+        /// The connection is the peer's.
+        case registered
+        /// Another connection has the peer (R-Reject), or we lost the election.
+        case rejected
+        /// We won the election (RFC 6733 §5.6.4) against our own outbound connection, which must close.
+        case won(over: PeerConnection)
+    }
+
+    /// A responder connection that received a CER from `originHost`.
+    func registerResponder(_ originHost: String, connection: PeerConnection) -> Registration {
         peers.withLockedValue { p in
             let key = originHost.lowercased()
-            if let existing = p[key], existing !== connection { return false }
-            p[key] = connection
+            guard let existing = p[key], existing.connection !== connection else {
+                p[key] = Entry(connection: connection, isInitiator: false, isOpen: true)
+                return .registered
+            }
+            // Our own connection to that peer is still waiting for its CEA: elect (RFC 6733 §5.6.4).
+            if existing.isInitiator && !existing.isOpen {
+                guard PeerStateMachine.winsElection(localOriginHost: localOriginHost, remoteOriginHost: originHost) else {
+                    return .rejected
+                }
+                p[key] = Entry(connection: connection, isInitiator: false, isOpen: true)
+                return .won(over: existing.connection)
+            }
+            return .rejected
+        }
+    }
+
+    /// An initiator connection about to send its CER to `originHost`; false when the peer already has one.
+    func registerInitiator(_ originHost: String, connection: PeerConnection) -> Bool {
+        peers.withLockedValue { p in
+            let key = originHost.lowercased()
+            if let existing = p[key], existing.connection !== connection { return false }
+            p[key] = Entry(connection: connection, isInitiator: true, isOpen: false)
+            return true
+        }
+    }
+
+    /// The initiator connection got its CEA; false when it lost its place meanwhile (election).
+    func markOpen(_ originHost: String, connection: PeerConnection) -> Bool {
+        peers.withLockedValue { p in
+            let key = originHost.lowercased()
+            guard p[key]?.connection === connection else { return false }
+            p[key]?.isOpen = true
             return true
         }
     }
@@ -25,16 +72,23 @@ public final class PeerRegistry: Sendable {
     func unregister(_ originHost: String, connection: PeerConnection) {
         peers.withLockedValue { p in
             let key = originHost.lowercased()
-            if p[key] === connection { p[key] = nil }
+            if p[key]?.connection === connection { p[key] = nil }
         }
     }
 
     /// The Origin-Hosts of the open peers.
-    public var openPeers: [String] { peers.withLockedValue { Array($0.keys).sorted() } }
+    public var openPeers: [String] { peers.withLockedValue { $0.filter(\.value.isOpen).keys.sorted() } }
 
+    /// The open connection to `originHost`.
     public func connection(for originHost: String) -> PeerConnection? {
-        peers.withLockedValue { $0[originHost.lowercased()] }
+        peers.withLockedValue { p in
+            guard let e = p[originHost.lowercased()], e.isOpen else { return nil }
+            return e.connection
+        }
     }
 
-    var allConnections: [PeerConnection] { peers.withLockedValue { Array($0.values) } }
+    /// Whether `originHost` has a connection (open or opening).
+    func hasConnection(_ originHost: String) -> Bool { peers.withLockedValue { $0[originHost.lowercased()] != nil } }
+
+    var allConnections: [PeerConnection] { peers.withLockedValue { $0.values.map(\.connection) } }
 }
