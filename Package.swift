@@ -46,7 +46,7 @@ let package = Package(
         .target(
             name: "DiameterPeer",
             dependencies: [
-                "DiameterCore", "CLibCrypto",
+                "DiameterCore", "CLibCrypto", "CSCTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(
             name: "DiameterPeerTests",
             dependencies: [
-                "DiameterCore", "DiameterPeer", "DiameterTestKit",
+                "DiameterCore", "DiameterPeer", "DiameterTestKit", "CSCTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -54,6 +54,27 @@ public final class DiameterServer: Sendable {
                 }
             bound.append(try await bootstrap.bind(host: host, port: port).get())
         }
+        for listener in configuration.sctpListeners {
+            let addresses = try listener.addresses.map { try SocketAddress(ipAddress: $0, port: listener.port) }
+            let fd = try SCTPSocket.listen(addresses: addresses)
+            // NIO's bootstraps set TCP_NODELAY by default, which SCTP refuses (errno 92); toggling MPTCP
+            // removes that default (NIO 2.101). SCTP_NODELAY is set on the socket itself.
+            let bootstrap = ServerBootstrap(group: group)
+                .enableMPTCP(true).enableMPTCP(false)
+                .childChannelInitializer { channel in
+                    // An accepted SCTP socket gets PPID 46 and SCTP_NODELAY too (RFC 6733 §2.1).
+                    let provider = channel as? any SocketOptionProvider
+                    return (provider?.setDiameterSCTPOptions() ?? channel.eventLoop.makeSucceededVoidFuture()).flatMapThrowing {
+                        let connection = PeerConnection(
+                            channel: channel, configuration: configuration, application: application, registry: registry,
+                            metrics: metrics, logger: logger, transport: .sctp)
+                        try channel.pipeline.syncOperations.addHandler(
+                            ByteToMessageHandler(DiameterFrameHandler(maximumMessageLength: configuration.maximumMessageLength)))
+                        try channel.pipeline.syncOperations.addHandler(PeerChannelHandler(connection: connection, logger: logger))
+                    }
+                }
+            bound.append(try await bootstrap.withBoundSocket(fd).get())
+        }
         self.channels = bound
         for c in bound { logger.info("Diameter listening", metadata: ["address": "\(c.localAddress?.description ?? "?")"]) }
         self.connectors = NIOLockedValueBox([])

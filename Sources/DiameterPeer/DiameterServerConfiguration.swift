@@ -23,6 +23,8 @@ public struct DiameterServerConfiguration: Sendable {
     public var requestTimeout: TimeAmount
     /// TLS-first listeners (RFC 6733 §13), when configured.
     public var tls: DiameterTLSConfiguration?
+    /// SCTP listeners (RFC 6733 §2.1): each a set of local addresses sharing one port (multi-homing).
+    public var sctpListeners: [SCTPListener] = []
     /// Peers this node connects to itself (e.g. a DRA), reconnecting after ``reconnectInterval``.
     public var connectPeers: [ConfiguredPeer] = []
     /// RFC 6733 §2.1 Tc: the interval between connection attempts. Default 30 s.
@@ -70,6 +72,16 @@ public struct DiameterTLSConfiguration: Sendable {
         self.trustRootsPath = trustRootsPath
         self.requireClientCertificate = requireClientCertificate
         self.listenAddresses = listenAddresses
+    }
+}
+
+/// An SCTP listener: local addresses (IPv4/IPv6 literals) and one port. Default port 3868.
+public struct SCTPListener: Sendable, Hashable {
+    public var addresses: [String]
+    public var port: Int
+    public init(addresses: [String], port: Int = 3868) {
+        self.addresses = addresses
+        self.port = port
     }
 }
 

@@ -25,6 +25,12 @@ public actor PeerConnection {
     public nonisolated let isTLS: Bool
     /// Who opened the connection.
     public nonisolated let role: Role
+    /// The transport under the connection.
+    public nonisolated let transport: Transport
+
+    public enum Transport: Sendable, Hashable {
+        case tcp, tls, sctp
+    }
 
     public enum Role: Sendable, Hashable {
         /// The peer connected to us.
@@ -55,10 +61,12 @@ public actor PeerConnection {
 
     init(
         channel: any Channel, configuration: DiameterServerConfiguration, application: any DiameterRequestHandler,
-        registry: PeerRegistry, metrics: any PeerMetrics, logger: Logger, isTLS: Bool = false, role: Role = .responder
+        registry: PeerRegistry, metrics: any PeerMetrics, logger: Logger, isTLS: Bool = false, role: Role = .responder,
+        transport: Transport = .tcp
     ) {
         self.isTLS = isTLS
         self.role = role
+        self.transport = isTLS ? .tls : transport
         self.channel = channel
         self.configuration = configuration
         self.application = application
