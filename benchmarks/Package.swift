@@ -15,6 +15,7 @@ let package = Package(
         .package(path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .target(
@@ -24,6 +25,18 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .executableTarget(name: "CodecProbe", dependencies: ["CodecWorkloads"], path: "Probes/CodecProbe"),
+        .executableTarget(
+            name: "PeerThroughput",
+            dependencies: [
+                "CodecWorkloads",
+                .product(name: "DiameterCore", package: rootPackage),
+                .product(name: "DiameterPeer", package: rootPackage),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Probes/PeerThroughput"),
         .executableTarget(
             name: "CodecBenchmarks",
             dependencies: [

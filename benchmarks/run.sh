@@ -12,3 +12,6 @@ echo "== codec: allocations per operation (LD_PRELOAD malloc counter)"
 benchmarks/count-allocs.sh
 echo "== codec: ordo-one/benchmark distributions (wall clock percentiles; its malloc interposer adds overhead)"
 swift package --package-path benchmarks benchmark --format markdown 2>/dev/null | grep -E "^#|Time \(wall|Malloc|^\|  *Metric" || true
+echo "== peer layer: throughput against the inline NIO baseline (8 connections x 32 in flight, 5 s)"
+swift build -c release --package-path benchmarks --product PeerThroughput >/dev/null
+"$(swift build -c release --package-path benchmarks --show-bin-path)/PeerThroughput" 8 32 5

@@ -112,18 +112,37 @@ public struct PeerIdentity: Sendable, Hashable {
 /// answer out. Called concurrently; the peer layer never imports the application.
 public protocol DiameterRequestHandler: Sendable {
     func answer(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity) async -> ByteBuffer
+
+    /// A fast path: answer synchronously, on the connection's event loop, when the work is short and
+    /// never blocks (an in-memory lookup and a Milenage vector); `nil` sends the request down the async
+    /// path. Default: `nil` for everything.
+    func answerImmediately(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity) -> ByteBuffer?
+}
+
+extension DiameterRequestHandler {
+    public func answerImmediately(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity) -> ByteBuffer? {
+        nil
+    }
 }
 
 /// Observations the peer layer reports (a metrics back end implements it). Default: nothing.
 public protocol PeerMetrics: Sendable {
+    /// Whether ``answerSent(command:resultCode:latency:)`` needs the result code (reading it costs a
+    /// decode of the answer).
+    var wantsResultCodes: Bool { get }
     func requestReceived(command: UInt32, application: UInt32)
     func answerSent(command: UInt32, resultCode: UInt32?, latency: Duration)
     func peerStateChanged(peer: String, from: PeerStateMachine.State, to: PeerStateMachine.State)
     func protocolError(_ code: ResultCode)
 }
 
+extension PeerMetrics {
+    public var wantsResultCodes: Bool { true }
+}
+
 public struct NoPeerMetrics: PeerMetrics {
     public init() {}
+    public var wantsResultCodes: Bool { false }
     public func requestReceived(command: UInt32, application: UInt32) {}
     public func answerSent(command: UInt32, resultCode: UInt32?, latency: Duration) {}
     public func peerStateChanged(peer: String, from: PeerStateMachine.State, to: PeerStateMachine.State) {}

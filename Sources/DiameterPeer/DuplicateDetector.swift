@@ -38,14 +38,18 @@ public struct DuplicateDetector: Sendable {
 
     public let window: TimeAmount
     /// Upper bound on tracked requests (oldest dropped first), so a flood cannot grow memory without bound.
+    /// Default 200,000 (each holds its answer: about 110 MB at most for MAAs); at rates above
+    /// capacity / window, the effective window shrinks.
     public let capacity: Int
+    public static let defaultCapacity = 200_000
     private var entries: [Key: Entry] = [:]
     private var order: [(Key, NIODeadline)] = []
     private var orderStart = 0
 
-    public init(window: TimeAmount = Self.defaultWindow, capacity: Int = 1_000_000) {
+    public init(window: TimeAmount = Self.defaultWindow, capacity: Int = Self.defaultCapacity) {
         self.window = window
         self.capacity = capacity
+        entries.reserveCapacity(min(capacity, 1 << 16))
     }
 
     public var count: Int { entries.count }

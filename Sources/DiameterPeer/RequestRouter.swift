@@ -31,10 +31,10 @@ public struct RequestRouter: Sendable {
             return fail(.applicationUnsupported, "application \(h.applicationID) is not served here")
         }
         if !isBase {
-            if let host = request.first(.destinationHost)?.string, host.lowercased() != local.originHost.lowercased() {
+            if let host = request.first(.destinationHost)?.string, !sameIdentity(host, local.originHost) {
                 return fail(.unableToDeliver, "Destination-Host \(host) is not this node and requests are not relayed")
             }
-            if let realm = request.first(.destinationRealm)?.string, realm.lowercased() != local.originRealm.lowercased() {
+            if let realm = request.first(.destinationRealm)?.string, !sameIdentity(realm, local.originRealm) {
                 return fail(.realmNotServed, "Destination-Realm \(realm) is not served here")
             }
         }
@@ -47,5 +47,21 @@ public struct RequestRouter: Sendable {
             return .error(error)
         }
         return isBase ? .base(command) : .application(command)
+    }
+}
+
+/// DiameterIdentity equality: ASCII case-insensitive (DNS names), without allocating.
+func sameIdentity(_ a: String, _ b: String) -> Bool {
+    var i = a.utf8.makeIterator()
+    var j = b.utf8.makeIterator()
+    while true {
+        switch (i.next(), j.next()) {
+        case (nil, nil): return true
+        case (let x?, let y?):
+            let fx = x >= 65 && x <= 90 ? x | 0x20 : x
+            let fy = y >= 65 && y <= 90 ? y | 0x20 : y
+            if fx != fy { return false }
+        default: return false
+        }
     }
 }
