@@ -306,6 +306,35 @@ struct DiameterServerTests {
         await server.shutdown()
     }
 
+    @Test("listens on IPv6 too: a CER over [::1] opens")
+    func ipv6() async throws {
+        let server = try await Self.server { $0.listenAddresses = [("127.0.0.1", 0), ("::1", 0)] }
+        let v6 = try #require(server.localAddresses.first { $0.protocol == .inet6 })
+        let client = try await TestClient.connect(to: v6)
+        try await client.send(Self.cer())
+        #expect(try await client.receive()?.first(.resultCode)?.unsigned32 == 2001)
+        await client.close()
+        await server.shutdown()
+    }
+
+    @Test("a request to a peer that disconnects before answering fails at once, not at the timeout")
+    func peerGoneWhileWaiting() async throws {
+        let server = try await Self.server()
+        let client = try await Self.openClient(server)
+        let started = ContinuousClock.now
+        let answer = Task {
+            try await server.send(to: SampleMessages.scscfHost, timeout: .seconds(10)) { hbh, e2e in
+                SampleMessages.ppr.encode(hopByHopID: hbh, endToEndID: e2e)
+            }
+        }
+        let ppr = try #require(try await client.receive())
+        #expect(ppr.commandCode == 305 && ppr.isRequest)
+        await client.close()
+        await #expect(throws: PeerError.connectionClosed) { _ = try await answer.value }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        await server.shutdown()
+    }
+
     @Test("a declared length above the maximum closes the connection")
     func oversized() async throws {
         let server = try await Self.server { $0.maximumMessageLength = 4096 }
