@@ -107,7 +107,7 @@ public actor PeerConnection {
             close()
             return
         }
-        let cer = CapabilitiesExchangeRequest(capabilities: configuration.local.capabilities)
+        let cer = CapabilitiesExchangeRequest(capabilities: local.capabilities)
         nextHopByHop &+= 1
         write(cer.encode(hopByHopID: nextHopByHop, endToEndID: EndToEndIdentifier.next()))
     }
@@ -265,8 +265,18 @@ public actor PeerConnection {
         }
     }
 
+    /// Our identity for this connection: when no Host-IP-Address is configured, the address the peer
+    /// reached us on (RFC 6733 §5.3: the real local addresses).
+    var local: LocalPeer {
+        var l = configuration.local
+        if l.hostIPAddresses.isEmpty, let ip = channel.localAddress?.ipAddress, let a = DiameterAddress(ip) {
+            l.hostIPAddresses = [a]
+        }
+        return l
+    }
+
     private func capabilitiesExchange(_ message: DiameterMessage) {
-        let local = configuration.local
+        let local = self.local
         var decision = CapabilitiesExchange.evaluate(message, local: local)
         if case .accept(let caps, _) = decision, isTLS, configuration.tls?.requireClientCertificate == true,
             !certificateMatches(caps.originHost)

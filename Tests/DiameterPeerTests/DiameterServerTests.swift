@@ -306,6 +306,45 @@ struct DiameterServerTests {
         await server.shutdown()
     }
 
+    @Test("without configured Host-IP-Address, the CEA carries the address the peer reached")
+    func hostIPFromConnection() async throws {
+        let server = try await Self.server { $0.local.hostIPAddresses = [] }
+        let client = try await TestClient.connect(to: server.localAddresses[0])
+        try await client.send(Self.cer())
+        let cea = try #require(try await client.receive())
+        #expect(cea.all(.hostIPAddress).map { $0.address?.description } == ["127.0.0.1"])
+        await client.close()
+        await server.shutdown()
+    }
+
+    @Test("a peer that stops reading cannot make the server buffer without bound")
+    func backPressure() async throws {
+        let app = CountingApplication()
+        let server = try await Self.server(app) { $0.maximumInFlightPerConnection = 64 }
+        let client = try await Self.openClient(server)
+        try await client.channel.setOption(ChannelOptions.autoRead, value: false).get()  // never read the answers
+        let total = 40_000  // about 20 MB of MARs, 22 MB of answers
+        let channel = client.channel
+        for chunk in stride(from: 0, to: total, by: 1000) {
+            var all = ByteBuffer()
+            for i in chunk..<chunk + 1000 {
+                var m = Self.mar(hopByHop: UInt32(i), endToEnd: UInt32(i))
+                all.writeBuffer(&m)
+            }
+            channel.writeAndFlush(all, promise: nil)  // queued in the client; not awaited
+        }
+        try await Task.sleep(for: .seconds(3))
+        let first = app.executions.withLockedValue { $0 }
+        try await Task.sleep(for: .seconds(1))
+        let second = app.executions.withLockedValue { $0 }
+        #expect(first == second, "the server stopped executing: it stopped reading")
+        // What it executed is bounded by our 1 MiB write buffer plus the kernel's socket buffers (several MB
+        // each way on loopback), not by the 40,000 requests waiting.
+        #expect(second < total / 2, "executed \(second) of \(total)")
+        await client.close()
+        await server.shutdown()
+    }
+
     @Test("listens on IPv6 too: a CER over [::1] opens")
     func ipv6() async throws {
         let server = try await Self.server { $0.listenAddresses = [("127.0.0.1", 0), ("::1", 0)] }
