@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .library(name: "DiameterCore", targets: ["DiameterCore"]),
         .library(name: "DiameterPeer", targets: ["DiameterPeer"]),
+        .library(name: "HSSCore", targets: ["HSSCore"]),
         .executable(name: "hss", targets: ["hss"]),
     ],
     dependencies: [
@@ -54,6 +55,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
+
+        // MARK: HSS core (no NIO)
+        .target(name: "HSSCore", dependencies: ["CLibCrypto"], swiftSettings: strictSettings),
 
         // MARK: Executable
         .executableTarget(
@@ -103,6 +107,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
+        .testTarget(name: "HSSCoreTests", dependencies: ["HSSCore"], swiftSettings: strictSettings),
         .testTarget(
             name: "SystemLibrariesTests",
             dependencies: ["CLibCrypto", "CLMDB", "CSCTP"],

@@ -24,7 +24,10 @@ let package = Package(
                 .product(name: "DiameterCore", package: rootPackage),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
-        .executableTarget(name: "CodecProbe", dependencies: ["CodecWorkloads"], path: "Probes/CodecProbe"),
+        .executableTarget(
+            name: "CodecProbe",
+            dependencies: ["CodecWorkloads", .product(name: "HSSCore", package: rootPackage)],
+            path: "Probes/CodecProbe"),
         .executableTarget(
             name: "PeerThroughput",
             dependencies: [

@@ -1,7 +1,8 @@
 // An uninstrumented timing loop for the codec workloads, and the process that profilers and the
 // LD_PRELOAD allocation counter (count-allocs.sh) run.
-//   CodecProbe decode|typed|encode|writer N
+//   CodecProbe decode|typed|encode|writer|milenage N
 import CodecWorkloads
+import HSSCore
 
 func run(op: String, n: Int) throws -> Int {
     let work = CodecWorkloads()
@@ -10,6 +11,15 @@ func run(op: String, n: Int) throws -> Int {
     case "decode": for _ in 0..<n { sink &+= Int(try work.decodeAndValidate().header.messageLength) }
     case "typed": for _ in 0..<n { sink &+= try work.decodeValidateTyped().userName.utf8.count }
     case "encode": for i in 0..<n { sink &+= work.encodeTypedMAA(hopByHop: UInt32(truncatingIfNeeded: i)).readableBytes }
+    case "milenage":
+        // A full AKA vector (f1-f5, AUTN) for a subscriber, key changing every other call (re-keying).
+        var m = try Milenage()
+        let keys = [Block128(hi: 0x465b_5ce8_b199_b49f, lo: 0xaa5f_0a2e_e238_a6bc), Block128(hi: 0x0396_eb31_7b6d_1c36, lo: 0xf19c_1c84_cd6f_fd16)]
+        let opc = Block128(hi: 0xcd63_cb71_954a_9f4e, lo: 0x48a5_994e_37a0_2baf)
+        for i in 0..<n {
+            let v = m.vector(k: keys[i & 1], opc: opc, rand: Block128(hi: UInt64(i), lo: 0x2355_3cbe), sqn: UInt64(i) << 5, amf: 0x8000)
+            sink &+= Int(truncatingIfNeeded: v.xres)
+        }
     default: for i in 0..<n { sink &+= work.encodeMAAWithWriter(hopByHop: UInt32(truncatingIfNeeded: i)).readableBytes }
     }
     return sink
