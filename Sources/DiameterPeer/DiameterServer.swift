@@ -40,16 +40,13 @@ public final class DiameterServer: Sendable {
                 .childChannelOption(.writeBufferWaterMark, value: .init(low: 256 * 1024, high: 1024 * 1024))
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        let connection = PeerConnection(
-                            channel: channel, configuration: configuration, application: application, registry: registry,
-                            metrics: metrics, logger: logger, isTLS: tls != nil)
                         if let tls {
                             // RFC 6733 §13: TLS first, then the capabilities exchange inside it.
                             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
                         }
-                        try channel.pipeline.syncOperations.addHandler(
-                            ByteToMessageHandler(DiameterFrameHandler(maximumMessageLength: configuration.maximumMessageLength)))
-                        try channel.pipeline.syncOperations.addHandler(PeerChannelHandler(connection: connection, logger: logger))
+                        try PeerConnection.configurePipeline(
+                            channel, configuration: configuration, application: application, registry: registry,
+                            metrics: metrics, logger: logger, isTLS: tls != nil)
                     }
                 }
             bound.append(try await bootstrap.bind(host: host, port: port).get())
@@ -65,12 +62,9 @@ public final class DiameterServer: Sendable {
                     // An accepted SCTP socket gets PPID 46 and SCTP_NODELAY too (RFC 6733 §2.1).
                     let provider = channel as? any SocketOptionProvider
                     return (provider?.setDiameterSCTPOptions() ?? channel.eventLoop.makeSucceededVoidFuture()).flatMapThrowing {
-                        let connection = PeerConnection(
-                            channel: channel, configuration: configuration, application: application, registry: registry,
+                        try PeerConnection.configurePipeline(
+                            channel, configuration: configuration, application: application, registry: registry,
                             metrics: metrics, logger: logger, transport: .sctp)
-                        try channel.pipeline.syncOperations.addHandler(
-                            ByteToMessageHandler(DiameterFrameHandler(maximumMessageLength: configuration.maximumMessageLength)))
-                        try channel.pipeline.syncOperations.addHandler(PeerChannelHandler(connection: connection, logger: logger))
                     }
                 }
             bound.append(try await bootstrap.withBoundSocket(fd).get())
@@ -104,13 +98,10 @@ public final class DiameterServer: Sendable {
                             .connectTimeout(.seconds(5))
                             .channelInitializer { channel in
                                 channel.eventLoop.makeCompletedFuture {
-                                    let connection = PeerConnection(
-                                        channel: channel, configuration: configuration, application: application,
+                                    try PeerConnection.configurePipeline(
+                                        channel, configuration: configuration, application: application,
                                         registry: registry, metrics: metrics, logger: logger,
                                         role: .initiator(originHost: peer.originHost))
-                                    try channel.pipeline.syncOperations.addHandler(
-                                        ByteToMessageHandler(DiameterFrameHandler(maximumMessageLength: configuration.maximumMessageLength)))
-                                    try channel.pipeline.syncOperations.addHandler(PeerChannelHandler(connection: connection, logger: logger))
                                 }
                             }
                             .connect(host: peer.host, port: peer.port).get()

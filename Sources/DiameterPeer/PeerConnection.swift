@@ -1,6 +1,6 @@
 public import DiameterCore
 public import NIOCore
-import Logging
+public import Logging
 import NIOConcurrencyHelpers
 import NIOSSL
 #if canImport(Glibc)
@@ -84,6 +84,23 @@ public actor PeerConnection {
     }
 
     public var state: PeerStateMachine.State { psm.state }
+
+    /// Adds the framer and a connection to `channel`'s pipeline (call on its event loop). The server's
+    /// bootstraps use it, and tests use it on `NIOAsyncTestingChannel` to drive time deterministically.
+    @discardableResult
+    public static func configurePipeline(
+        _ channel: any Channel, configuration: DiameterServerConfiguration, application: any DiameterRequestHandler,
+        registry: PeerRegistry, metrics: any PeerMetrics = NoPeerMetrics(), logger: Logger, isTLS: Bool = false,
+        role: Role = .responder, transport: Transport = .tcp
+    ) throws -> PeerConnection {
+        let connection = PeerConnection(
+            channel: channel, configuration: configuration, application: application, registry: registry,
+            metrics: metrics, logger: logger, isTLS: isTLS, role: role, transport: transport)
+        try channel.pipeline.syncOperations.addHandler(
+            ByteToMessageHandler(DiameterFrameHandler(maximumMessageLength: configuration.maximumMessageLength)))
+        try channel.pipeline.syncOperations.addHandler(PeerChannelHandler(connection: connection, logger: logger))
+        return connection
+    }
 
     // MARK: Events from the channel (called on the event loop)
 
@@ -205,7 +222,7 @@ public actor PeerConnection {
         // RFC 6733 §6.1.1: a retransmission (T-flag or not) of a request we executed gets the same answer.
         let key = DuplicateDetector.Key(
             originHost: message.first(.originHost)?.string ?? peer?.originHost ?? "", endToEndID: message.header.endToEndID)
-        let now = NIODeadline.now()
+        let now = channel.eventLoop.now
         switch registry.duplicates.withLockedValue({ $0.check(key, now: now) }) {
         case .new:
             let identity = PeerIdentity(originHost: peer?.originHost ?? "", originRealm: peer?.originRealm ?? "")
@@ -230,7 +247,7 @@ public actor PeerConnection {
         inFlight -= 1
         let key = DuplicateDetector.Key(
             originHost: request.first(.originHost)?.string ?? peer?.originHost ?? "", endToEndID: request.header.endToEndID)
-        registry.duplicates.withLockedValue { $0.complete(key, answer: answer, now: .now()) }
+        registry.duplicates.withLockedValue { $0.complete(key, answer: answer, now: channel.eventLoop.now) }
         if channel.isActive {
             writeCoalesced(answer)
             for hbh in duplicateWaiters.removeValue(forKey: key) ?? [] {
@@ -455,7 +472,7 @@ public actor PeerConnection {
             switch action {
             case .setWatchdog(let tw):
                 let nanos = tw.components.seconds * 1_000_000_000 + tw.components.attoseconds / 1_000_000_000
-                let deadline = NIODeadline.now() + .nanoseconds(nanos)
+                let deadline = channel.eventLoop.now + .nanoseconds(nanos)
                 let needsTask = watchdogTimer == nil || (watchdogDeadline.map { deadline < $0 } ?? true)
                 watchdogDeadline = deadline
                 if needsTask { armWatchdogTimer(at: deadline) }
@@ -484,7 +501,7 @@ public actor PeerConnection {
         watchdogTimer = channel.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
             _ = self?.assumeIsolated { me in
                 me.watchdogTimer = nil
-                if let due = me.watchdogDeadline, due > .now() {
+                if let due = me.watchdogDeadline, due > me.channel.eventLoop.now {
                     me.armWatchdogTimer(at: due)
                 } else {
                     me.watchdogActions(me.watchdog.handle(.timerExpired))
