@@ -11,8 +11,8 @@ struct DecodeCommand: ParsableCommand {
         discussion: """
             The hex may contain spaces and newlines. Give it as an argument, with --file, or on standard \
             input. The message is also checked against its command's grammar (TS 29.229 §6.1, RFC 6733 §5); \
-            a grammar problem is reported after the tree. A malformed message prints the byte offset, the \
-            Result-Code an HSS would answer with, and the reason, and exits with status 2.
+            a grammar problem is reported after the tree (exit status 3). A malformed message prints the byte \
+            offset, the Result-Code an HSS would answer with, and the reason, and exits with status 2.
 
             Examples:
               hss decode 0100004480000118...

@@ -6,8 +6,8 @@ struct HSSCommand: AsyncParsableCommand {
         commandName: "hss",
         abstract: "An IMS Home Subscriber Server (Diameter Cx, TS 29.228/29.229).",
         discussion: """
-            The server itself arrives with the peer-layer and Cx work; today `hss decode` inspects Diameter \
-            messages with the same codec the server uses.
+            The Diameter peer layer (TCP, TLS, SCTP) is in place as a library; `hss serve` arrives with the Cx \
+            procedures of the HSS core. Today `hss decode` inspects Diameter messages with the codec the server uses.
             """,
         subcommands: [DecodeCommand.self])
 }
