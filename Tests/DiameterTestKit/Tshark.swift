@@ -46,9 +46,8 @@ public enum Tshark {
             which("tshark") ?? "tshark",
             ["-r", pcap.path, "-o", #"uat:user_dlts:"User 0 (DLT=147)","diameter","0","","0","""#, "-V"])
         let lines = out.split(separator: "\n").map(String.init)
-        let problems = lines.filter {
-            $0.contains("Malformed") || $0.contains("Expert Info (Error") || $0.contains("Expert Info (Warning")
-        }
+        // Any expert information at all (Error, Warning, Note, Chat) or a malformed-packet mark.
+        let problems = lines.filter { $0.contains("Malformed") || $0.contains("Expert Info") }
         let pdus = lines.filter { $0 == "Diameter Protocol" }.count
         return Report(output: out, diameterPDUs: pdus, problems: problems)
     }
