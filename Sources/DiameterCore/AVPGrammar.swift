@@ -28,10 +28,14 @@ public struct AVPGrammar: Hashable, Sendable {
     public var rules: [AVPRule]
     /// Whether the grammar ends in `*[ AVP ]`, i.e. admits AVPs it does not name.
     public var allowsOtherAVPs: Bool
+    /// Whether members are checked at all (values, grammar, unknown M-bit AVPs). False for Failed-AVP,
+    /// which carries, by design, the AVP that was refused: only its framing is checked.
+    public var checksMembers: Bool
 
-    public init(_ rules: [AVPRule], allowsOtherAVPs: Bool = true) {
+    public init(_ rules: [AVPRule], allowsOtherAVPs: Bool = true, checksMembers: Bool = true) {
         self.rules = rules
         self.allowsOtherAVPs = allowsOtherAVPs
+        self.checksMembers = checksMembers
     }
 
     /// Index of the rule for `key`, if the grammar names it.

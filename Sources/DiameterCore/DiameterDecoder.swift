@@ -4,7 +4,7 @@ public import NIOCore
 /// AVPs and the data type of every AVP the dictionary knows.
 ///
 /// Pure and total: any byte sequence gives a message or a ``DiameterMessageError``; nothing traps.
-/// Grammar (ABNF) checks are a separate step, ``DiameterMessage/validate(against:dictionary:)``.
+/// Grammar (ABNF) checks are a separate step, ``DiameterMessage/validate(against:)``.
 public struct DiameterDecoder: Sendable {
     /// Deeper nesting of Grouped AVPs is refused (no Cx AVP nests more than 4 levels).
     public static let maximumGroupDepth = 16
@@ -86,6 +86,7 @@ public struct DiameterDecoder: Sendable {
         let ietfIndex: [Int16]
         let tgppIndex: [Int16]
         let types: [AVPDataType]
+        let opaqueMembers: [Bool]
 
         init(dictionary: DiameterDictionary, header: DiameterHeader) {
             self.dictionary = dictionary
@@ -93,6 +94,7 @@ public struct DiameterDecoder: Sendable {
             self.ietfIndex = dictionary.ietfIndex
             self.tgppIndex = dictionary.tgppIndex
             self.types = dictionary.typeByIndex
+            self.opaqueMembers = dictionary.opaqueMembersByIndex
         }
 
         @inline(__always)
@@ -111,8 +113,8 @@ public struct DiameterDecoder: Sendable {
         }
 
         /// Parses the AVPs in `raw[from..<to]`, appending records (members right after their group).
-        /// Inside Failed-AVP (`checkValues` false) only the framing is checked: it carries, by design, the
-        /// AVP whose value was refused.
+        /// Inside a group whose members are opaque (Failed-AVP; `checkValues` false) only the framing is
+        /// checked: it carries, by design, the AVP whose value was refused.
         mutating func parseAVPs(
             _ raw: UnsafeRawBufferPointer, from: Int, to end: Int, depth: Int, checkValues: Bool
         ) throws(DiameterMessageError) {
@@ -177,9 +179,9 @@ public struct DiameterDecoder: Sendable {
                                 .invalidAVPValue, offset, "Grouped AVPs nested deeper than \(DiameterDecoder.maximumGroupDepth)",
                                 exampleAVP(code: code, vendorID: vendorID, flags: flags, type: type))
                         }
-                        let inFailedAVP = !checkValues || (code == AVPDefinition.failedAVP.code && vendorID == 0)
                         try parseAVPs(
-                            raw, from: dataOffset, to: dataOffset + dataLength, depth: depth + 1, checkValues: !inFailedAVP)
+                            raw, from: dataOffset, to: dataOffset + dataLength, depth: depth + 1,
+                            checkValues: checkValues && !opaqueMembers[defIndex])
                         records[recordIndex].isGroupParsed = true
                         records[recordIndex].subtreeEnd = UInt32(records.count)
                     } else if checkValues {

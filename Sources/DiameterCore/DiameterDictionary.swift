@@ -18,6 +18,8 @@ public final class DiameterDictionary: Sendable {
     let groupedGrammarByIndex: [AVPGrammar?]
     /// Data type per definition index (the decoder reads only this on its hot path).
     let typeByIndex: [AVPDataType]
+    /// Per definition index: a Grouped AVP whose members are not checked (``AVPGrammar/checksMembers``).
+    let opaqueMembersByIndex: [Bool]
     static let directRange = 1024
     let ietfIndex: [Int16]
     let tgppIndex: [Int16]
@@ -54,6 +56,7 @@ public final class DiameterDictionary: Sendable {
         self.otherIndex = other
         self.groupedGrammarByIndex = avps.map { $0.type == .grouped ? groupedGrammars[$0.key] : nil }
         self.typeByIndex = avps.map(\.type)
+        self.opaqueMembersByIndex = avps.map { groupedGrammars[$0.key]?.checksMembers == false }
         self.commands = commands
         var ci: [UInt64: Int] = [:]
         for (i, c) in commands.enumerated() { ci[Self.commandKey(c.code, c.applicationID)] = i }

@@ -50,10 +50,15 @@ extension DiameterMessage {
                 } else if !grammar.allowsOtherAVPs {
                     throw failure(.avpNotAllowed, r, "\(name(r, dictionary)) is not allowed here", index: i)
                 }
-                if r.isGroupParsed, let inner = dictionary.groupedGrammarByIndex[Int(r.definitionIndex)] {
-                    try validate(range: i + 1, Int(r.subtreeEnd), grammar: inner, dictionary: dictionary)
-                } else if r.isGroupParsed, r.code != AVPDefinition.failedAVP.code || r.vendorID != 0 {
-                    try checkUnknownMandatory(range: i + 1, Int(r.subtreeEnd), dictionary: dictionary)
+                if r.isGroupParsed {
+                    switch dictionary.groupedGrammarByIndex[Int(r.definitionIndex)] {
+                    case let inner? where inner.checksMembers:
+                        try validate(range: i + 1, Int(r.subtreeEnd), grammar: inner, dictionary: dictionary)
+                    case .some:
+                        break  // opaque members (Failed-AVP)
+                    case nil:
+                        try checkUnknownMandatory(range: i + 1, Int(r.subtreeEnd), dictionary: dictionary)
+                    }
                 }
                 i = Int(r.subtreeEnd)
             }

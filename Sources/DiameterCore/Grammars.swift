@@ -13,8 +13,8 @@ extension AVPGrammar {
         // RFC 6733 §7.6.
         D.experimentalResult.key: AVPGrammar(
             [.required(.vendorID), .required(.experimentalResultCode)], allowsOtherAVPs: false),
-        // RFC 6733 §7.5: `1* {AVP}`; contents are whatever failed, so no per-AVP rule applies.
-        D.failedAVP.key: AVPGrammar([], allowsOtherAVPs: true),
+        // RFC 6733 §7.5: `1* {AVP}`; the contents are whatever failed, so they are not checked.
+        D.failedAVP.key: AVPGrammar([], allowsOtherAVPs: true, checksMembers: false),
         // RFC 6733 §6.7.2.
         D.proxyInfo.key: AVPGrammar([.required(.proxyHost), .required(.proxyState)]),
         // TS 29.229 §6.3.4.

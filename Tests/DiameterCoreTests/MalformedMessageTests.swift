@@ -193,6 +193,20 @@ struct MalformedMessageTests {
         #expect(m.first(.resultCode)?.unsigned32 == 5004)
     }
 
+    @Test("the answer to a 5001 carries the unknown M-bit AVP in Failed-AVP, and passes the answer's grammar")
+    func failedAVPMembersAreNotPoliced() throws {
+        let unknown = AVP(code: 9999, vendorID: 10415, flags: .mandatory, payload: .data([1, 2, 3]))
+        let request = try decoder.decode(mar)
+        let answer = ErrorAnswer(
+            requestHeader: request.header,
+            error: DiameterMessageError(.avpUnsupported, offset: 0, reason: "unknown AVP", failedAVP: unknown),
+            sessionID: "s;1;2"
+        ).encode(originHost: "hss.example.org", originRealm: "example.org")
+        let m = try decoder.decode(answer)
+        #expect(try m.validate() == .multimediaAuth)
+        #expect(m.first(.failedAVP)?.members.first { _ in true }?.tree() == unknown)
+    }
+
     @Test("valid multi-byte UTF-8 is accepted")
     func validUTF8() throws {
         let s = "ünïcødé-✓-𝄞"
