@@ -34,12 +34,13 @@ public struct DiameterDecoder: Sendable {
 
     /// Checks and decodes the 20-octet header (RFC 6733 §3).
     public static func decodeHeader(_ bytes: ByteBuffer) throws(DiameterMessageError) -> DiameterHeader {
+        let base = bytes.readerIndex
         guard bytes.readableBytes >= DiameterHeader.size,
-            let w0 = bytes.getInteger(at: 0, as: UInt32.self),
-            let w1 = bytes.getInteger(at: 4, as: UInt32.self),
-            let app = bytes.getInteger(at: 8, as: UInt32.self),
-            let hbh = bytes.getInteger(at: 12, as: UInt32.self),
-            let e2e = bytes.getInteger(at: 16, as: UInt32.self)
+            let w0 = bytes.getInteger(at: base, as: UInt32.self),
+            let w1 = bytes.getInteger(at: base + 4, as: UInt32.self),
+            let app = bytes.getInteger(at: base + 8, as: UInt32.self),
+            let hbh = bytes.getInteger(at: base + 12, as: UInt32.self),
+            let e2e = bytes.getInteger(at: base + 16, as: UInt32.self)
         else {
             throw DiameterMessageError(
                 .invalidMessageLength, offset: 0,

@@ -9,10 +9,16 @@ public struct DiameterFrameDecoder: Sendable {
     /// Default cap on a message's declared length: 1 MiB.
     public static let defaultMaximumMessageLength = 1 << 20
 
-    public var maximumMessageLength: Int
+    /// The largest message the framer ever admits, whatever is configured: an answer echoes parts of its
+    /// request (Session-Id, Proxy-Info, Failed-AVP), and must still fit the 24-bit Message Length with room
+    /// for our own AVPs.
+    public static let largestAnswerableMessage = 0xFF_FFFF - 65_536
 
+    public let maximumMessageLength: Int
+
+    /// `maximumMessageLength` is capped at ``largestAnswerableMessage``.
     public init(maximumMessageLength: Int = DiameterFrameDecoder.defaultMaximumMessageLength) {
-        self.maximumMessageLength = maximumMessageLength
+        self.maximumMessageLength = min(maximumMessageLength, Self.largestAnswerableMessage)
     }
 
     public enum Outcome: Sendable, Equatable {

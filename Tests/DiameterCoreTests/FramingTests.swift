@@ -70,6 +70,14 @@ struct FramingTests {
         _ = try? channel.finish()
     }
 
+    @Test("whatever is configured, a declared length too large to answer is refused")
+    func answerableCap() throws {
+        let framer = DiameterFrameDecoder(maximumMessageLength: .max)
+        #expect(framer.maximumMessageLength == DiameterFrameDecoder.largestAnswerableMessage)
+        var b = ByteBuffer(bytes: [1, 0xFF, 0xFF, 0xFC, 0x80, 0, 1, 0x2F])  // declares 16,777,212 octets
+        #expect(throws: DiameterFrameDecoder.FramingError.self) { try framer.nextFrame(&b) }
+    }
+
     @Test("a declared length below the header is a framing error")
     func tooShortDeclared() throws {
         var b = ByteBuffer(bytes: [1, 0, 0, 8, 0, 0, 0, 0])

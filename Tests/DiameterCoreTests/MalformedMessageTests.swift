@@ -57,6 +57,13 @@ struct MalformedMessageTests {
         #expect(e.resultCode == .invalidMessageLength)
     }
 
+    @Test("the header is read from the buffer's reader index")
+    func headerAtReaderIndex() throws {
+        var b = ByteBuffer(bytes: [0xEE, 0xEE, 0xEE] + mar)
+        b.moveReaderIndex(forwardBy: 3)
+        #expect(try DiameterDecoder.decodeHeader(b).hopByHopID == 0x1c90_dc0d)
+    }
+
     @Test("version 2 → 5011 DIAMETER_UNSUPPORTED_VERSION")
     func badVersion() throws {
         var bytes = mar
