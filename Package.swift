@@ -80,7 +80,7 @@ let package = Package(
         .target(
             name: "DiameterTestKit",
             dependencies: [
-                "DiameterCore",
+                "DiameterCore", "DiameterPeer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -44,7 +44,9 @@ public actor PeerConnection {
     }
 
     var psm = PeerStateMachine()
-    var watchdog: Watchdog<SystemRandomNumberGenerator>
+    /// Jitter comes from a generator seeded once per connection: the system generator is a syscall, and the
+    /// watchdog draws a jittered Tw on every received message.
+    var watchdog: Watchdog<SplitMix64>
     var watchdogTimer: Scheduled<Void>?
     /// When the watchdog timer is due; traffic moves it without rescheduling the timer task (one reschedule
     /// per Tw instead of one per message).
@@ -54,7 +56,16 @@ public actor PeerConnection {
     public private(set) var peer: PeerCapabilities?
     var inFlight = 0
     var readingPaused = false
-    var batch: [(message: DiameterMessage, command: CommandDefinition, received: ContinuousClock.Instant)] = []
+    /// An application request between its arrival and its answer.
+    struct PendingRequest: Sendable {
+        var message: DiameterMessage
+        var command: CommandDefinition
+        /// Its duplicate-detection key (RFC 6733 §6.1.1), computed once on arrival.
+        var key: DuplicateDetector.Key
+        var received: ContinuousClock.Instant
+    }
+
+    var batch: [PendingRequest] = []
     /// Requests waiting for the answer of an identical request still in progress (duplicates).
     var duplicateWaiters: [DuplicateDetector.Key: [UInt32]] = [:]
     /// Requests this node sent, by Hop-by-Hop Identifier.
@@ -79,7 +90,7 @@ public actor PeerConnection {
         self.metrics = metrics
         self.logger = logger
         self.router = RequestRouter(local: configuration.local)
-        self.watchdog = Watchdog(twInit: configuration.watchdogInterval, rng: SystemRandomNumberGenerator())
+        self.watchdog = Watchdog(twInit: configuration.watchdogInterval, rng: SplitMix64(seed: UInt64.random(in: .min ... .max)))
         self.nextHopByHop = UInt32.random(in: 1...UInt32.max / 2)
     }
 
@@ -173,10 +184,10 @@ public actor PeerConnection {
         // (its requests in order; bursts and connections run concurrently), and its answers come back in
         // one hop and leave in one flush. Measured in docs/benchmarks.md.
         Task.detached { [self] in
-            var answers: [(request: DiameterMessage, answer: ByteBuffer, received: ContinuousClock.Instant)] = []
+            var answers: [(PendingRequest, ByteBuffer)] = []
             answers.reserveCapacity(work.count)
             for item in work {
-                answers.append((item.message, await application.answer(item.message, command: item.command, from: peerIdentity), item.received))
+                answers.append((item, await application.answer(item.message, command: item.command, from: peerIdentity)))
             }
             await self.deliver(answers)
         }
@@ -225,12 +236,13 @@ public actor PeerConnection {
         let now = channel.eventLoop.now
         switch registry.duplicates.withLockedValue({ $0.check(key, now: now) }) {
         case .new:
+            let pending = PendingRequest(message: message, command: command, key: key, received: .now)
             let identity = PeerIdentity(originHost: peer?.originHost ?? "", originRealm: peer?.originRealm ?? "")
             if let answer = application.answerImmediately(message, command: command, from: identity) {
                 inFlight += 1
-                deliver(answer, for: message, received: .now)
+                deliver(answer, for: pending)
             } else {
-                batch.append((message, command, .now))
+                batch.append(pending)
             }
         case .inProgress:
             duplicateWaiters[key, default: []].append(message.header.hopByHopID)
@@ -239,14 +251,13 @@ public actor PeerConnection {
         }
     }
 
-    func deliver(_ answers: [(request: DiameterMessage, answer: ByteBuffer, received: ContinuousClock.Instant)]) {
-        for a in answers { deliver(a.answer, for: a.request, received: a.received) }
+    func deliver(_ answers: [(PendingRequest, ByteBuffer)]) {
+        for (request, answer) in answers { deliver(answer, for: request) }
     }
 
-    func deliver(_ answer: ByteBuffer, for request: DiameterMessage, received: ContinuousClock.Instant) {
+    func deliver(_ answer: ByteBuffer, for request: PendingRequest) {
         inFlight -= 1
-        let key = DuplicateDetector.Key(
-            originHost: request.first(.originHost)?.string ?? peer?.originHost ?? "", endToEndID: request.header.endToEndID)
+        let key = request.key
         registry.duplicates.withLockedValue { $0.complete(key, answer: answer, now: channel.eventLoop.now) }
         if channel.isActive {
             writeCoalesced(answer)
@@ -255,8 +266,8 @@ public actor PeerConnection {
             }
         }
         metrics.answerSent(
-            command: request.commandCode, resultCode: metrics.wantsResultCodes ? Self.resultCode(of: answer) : nil,
-            latency: ContinuousClock.now - received)
+            command: request.message.commandCode, resultCode: metrics.wantsResultCodes ? Self.resultCode(of: answer) : nil,
+            latency: ContinuousClock.now - request.received)
         updateReading()
     }
 
@@ -467,7 +478,7 @@ public actor PeerConnection {
         watchdogActions(watchdog.handle(isDWA ? .receiveDWA : .receiveNonDWA))
     }
 
-    private func watchdogActions(_ actions: [Watchdog<SystemRandomNumberGenerator>.Action]) {
+    private func watchdogActions(_ actions: [Watchdog<SplitMix64>.Action]) {
         for action in actions {
             switch action {
             case .setWatchdog(let tw):

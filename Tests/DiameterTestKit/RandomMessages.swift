@@ -1,17 +1,5 @@
 public import DiameterCore
-
-/// SplitMix64: a small, seedable generator so failures reproduce from the printed seed.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+public import DiameterPeer
 
 /// Random valid AVP trees and messages built from the dictionary: every AVP a valid value of its type,
 /// Grouped AVPs filled from their grammar.
