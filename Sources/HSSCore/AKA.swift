@@ -44,8 +44,10 @@ extension Milenage {
         for b in auts[0..<6] { concealed = concealed << 8 | UInt64(b) }
         var macS: UInt64 = 0
         for b in auts[6..<14] { macS = macS << 8 | UInt64(b) }
-        let sqnMS = concealed ^ akStar(k: k, opc: opc, rand: rand)
-        let expected = macSAndAKStar(k: k, opc: opc, rand: rand, sqn: sqnMS, amf: 0x0000).macS
+        // Three AES blocks: TEMP once, then f5* and f1*.
+        let temp = self.temp(k: k, opc: opc, rand: rand)
+        let sqnMS = concealed ^ akStar(k: k, opc: opc, temp: temp)
+        let expected = out1(k: k, opc: opc, temp: temp, sqn: sqnMS, amf: 0x0000).lo
         return expected == macS ? .sqnMS(sqnMS) : .macFailure
     }
 }

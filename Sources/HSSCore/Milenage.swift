@@ -64,33 +64,28 @@ public struct Milenage: ~Copyable {
     /// All seven functions (TS 35.206 §4.1), with the default rotations r1..r5 = 64, 0, 32, 64, 96 and
     /// constants c1..c5 = 0, 1, 2, 4, 8.
     public mutating func compute(k: Block128, opc: Block128, rand: Block128, sqn: UInt64, amf: UInt16) -> Output {
-        let temp = encrypt(k, rand ^ opc)
-        // IN1 = SQN || AMF || SQN || AMF.
-        let half = (sqn & 0xFFFF_FFFF_FFFF) << 16 | UInt64(amf)
-        let in1 = Block128(hi: half, lo: half)
-        let out1 = encrypt(k, temp ^ (in1 ^ opc).rotatedLeft(64)) ^ opc
+        let temp = self.temp(k: k, opc: opc, rand: rand)
+        let out1 = self.out1(k: k, opc: opc, temp: temp, sqn: sqn, amf: amf)
         let out2 = encrypt(k, (temp ^ opc) ^ Block128(hi: 0, lo: 1)) ^ opc
         let out3 = encrypt(k, (temp ^ opc).rotatedLeft(32) ^ Block128(hi: 0, lo: 2)) ^ opc
         let out4 = encrypt(k, (temp ^ opc).rotatedLeft(64) ^ Block128(hi: 0, lo: 4)) ^ opc
-        let out5 = encrypt(k, (temp ^ opc).rotatedLeft(96) ^ Block128(hi: 0, lo: 8)) ^ opc
         return Output(
-            macA: out1.hi, macS: out1.lo, res: out2.lo, ck: out3, ik: out4, ak: out2.hi >> 16, akStar: out5.hi >> 16)
+            macA: out1.hi, macS: out1.lo, res: out2.lo, ck: out3, ik: out4, ak: out2.hi >> 16,
+            akStar: akStar(k: k, opc: opc, temp: temp))
     }
 
-    /// f1* alone (for MAC-S checks) and f5* (for SQN_MS recovery).
-    public mutating func macSAndAKStar(k: Block128, opc: Block128, rand: Block128, sqn: UInt64, amf: UInt16) -> (macS: UInt64, akStar: UInt64) {
-        let temp = encrypt(k, rand ^ opc)
+    /// TEMP = E_K(RAND ⊕ OPc).
+    mutating func temp(k: Block128, opc: Block128, rand: Block128) -> Block128 { encrypt(k, rand ^ opc) }
+
+    /// OUT1 = E_K(TEMP ⊕ rot(IN1 ⊕ OPc, r1) ⊕ c1) ⊕ OPc, IN1 = SQN ‖ AMF ‖ SQN ‖ AMF: f1 (high half), f1* (low).
+    mutating func out1(k: Block128, opc: Block128, temp: Block128, sqn: UInt64, amf: UInt16) -> Block128 {
         let half = (sqn & 0xFFFF_FFFF_FFFF) << 16 | UInt64(amf)
-        let out1 = encrypt(k, temp ^ (Block128(hi: half, lo: half) ^ opc).rotatedLeft(64)) ^ opc
-        let out5 = encrypt(k, (temp ^ opc).rotatedLeft(96) ^ Block128(hi: 0, lo: 8)) ^ opc
-        return (out1.lo, out5.hi >> 16)
+        return encrypt(k, temp ^ (Block128(hi: half, lo: half) ^ opc).rotatedLeft(64)) ^ opc
     }
 
-    /// f5* alone: AK* = f5*(K, RAND), to recover SQN_MS from AUTS.
-    public mutating func akStar(k: Block128, opc: Block128, rand: Block128) -> UInt64 {
-        let temp = encrypt(k, rand ^ opc)
-        let out5 = encrypt(k, (temp ^ opc).rotatedLeft(96) ^ Block128(hi: 0, lo: 8)) ^ opc
-        return out5.hi >> 16
+    /// f5* = the first 48 bits of OUT5 = E_K(rot(TEMP ⊕ OPc, r5) ⊕ c5) ⊕ OPc.
+    mutating func akStar(k: Block128, opc: Block128, temp: Block128) -> UInt64 {
+        (encrypt(k, (temp ^ opc).rotatedLeft(96) ^ Block128(hi: 0, lo: 8)) ^ opc).hi >> 16
     }
 }
 
