@@ -63,19 +63,15 @@ public final class DiameterDictionary: Sendable {
         self.commandIndex = ci
     }
 
-    /// Index into ``definitions`` of the AVP `(code, vendorID)`, or -1 when unknown.
-    @inlinable
+    /// Index into ``definitions`` of the AVP `(code, vendorID)`, or -1 when unknown. (The decoder's hot path
+    /// holds the two direct tables itself, see `DiameterDecoder.State.lookup`.)
     public func index(code: UInt32, vendorID: UInt32) -> Int {
-        if code < 1024 {
-            if vendorID == 0 { return Int(ietfIndexValue(Int(code))) }
-            if vendorID == VendorID.tgpp { return Int(tgppIndexValue(Int(code))) }
+        if code < Self.directRange {
+            if vendorID == 0 { return Int(ietfIndex[Int(code)]) }
+            if vendorID == VendorID.tgpp { return Int(tgppIndex[Int(code)]) }
         }
-        return Int(otherIndexValue(AVPKey(code: code, vendorID: vendorID)))
+        return Int(otherIndex[AVPKey(code: code, vendorID: vendorID)] ?? -1)
     }
-
-    @usableFromInline func ietfIndexValue(_ c: Int) -> Int16 { ietfIndex[c] }
-    @usableFromInline func tgppIndexValue(_ c: Int) -> Int16 { tgppIndex[c] }
-    @usableFromInline func otherIndexValue(_ k: AVPKey) -> Int16 { otherIndex[k] ?? -1 }
 
     public func definition(code: UInt32, vendorID: UInt32 = 0) -> AVPDefinition? {
         let i = index(code: code, vendorID: vendorID)

@@ -120,9 +120,10 @@ struct SequenceNumberTests {
         #expect(s.seq(of: s.next(after: sqnMS)) == s.seq(of: sqnMS) + 1)
     }
 
-    @Test("SQN stays within 48 bits")
+    @Test("SQN stays within 48 bits: after the last SEQ it wraps to SEQ 0 with our IND")
     func wrap() {
-        let s = SequenceNumberScheme(ind: 0)
-        #expect(s.next(after: 0xFFFF_FFFF_FFE0) <= SequenceNumberScheme.mask)
+        let s = SequenceNumberScheme(ind: 5)
+        #expect(s.next(after: 0xFFFF_FFFF_FFE0) == 5)
+        #expect(s.next(after: 0xFFFF_FFFF_FFC0) == 0xFFFF_FFFF_FFE5)
     }
 }

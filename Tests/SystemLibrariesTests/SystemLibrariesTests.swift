@@ -3,6 +3,10 @@ import CLibCrypto
 import CSCTP
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The Debian system libraries link and answer: libcrypto (libssl-dev), LMDB (liblmdb-dev) and
 /// libsctp (libsctp-dev). They carry Milenage, storage and SCTP in later modules.
 @Suite("System libraries")
@@ -37,8 +41,14 @@ struct SystemLibrariesTests {
     func sctp() {
         #expect(CSCTP_DIAMETER_PPID == 46)
         #expect(Int(IPPROTO_SCTP) == 132)
-        // sctp_bindx is resolved from libsctp at link time (multi-homing for the SCTP transport).
-        let f: @convention(c) (Int32, UnsafeMutablePointer<sockaddr>?, Int32, Int32) -> Int32 = sctp_bindx
-        #expect(unsafeBitCast(f, to: Int.self) != 0)
+        // libsctp's sctp_bindx (multi-homing) runs and reaches the kernel: on a closed descriptor it fails
+        // with EBADF (the host kernel's lack of SCTP does not matter for this call).
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        let result = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sctp_bindx(-1, $0, 1, SCTP_BINDX_ADD_ADDR) }
+        }
+        #expect(result == -1)
+        #expect(csctp_errno() == EBADF)
     }
 }
