@@ -25,9 +25,11 @@ public struct DuplicateDetector: Sendable {
         case answered(ByteBuffer)
     }
 
+    /// An entry keeps the time its request arrived: the window counts from there, and expiry walks the
+    /// arrival order.
     enum Entry: Sendable {
         case inProgress(since: NIODeadline)
-        case answered(ByteBuffer, at: NIODeadline)
+        case answered(ByteBuffer, since: NIODeadline)
 
         var time: NIODeadline {
             switch self {
@@ -70,8 +72,8 @@ public struct DuplicateDetector: Sendable {
 
     /// Records the answer of a request that was `.new`.
     public mutating func complete(_ key: Key, answer: ByteBuffer, now: NIODeadline) {
-        guard entries[key] != nil else { return }
-        entries[key] = .answered(answer, at: now)
+        guard case .inProgress(let since)? = entries[key] else { return }
+        entries[key] = .answered(answer, since: since)
     }
 
     /// Forgets a request whose processing failed without an answer (so a retransmission runs it).
@@ -84,7 +86,7 @@ public struct DuplicateDetector: Sendable {
         while orderStart < order.count {
             let (key, t) = order[orderStart]
             guard now - t > window else { break }
-            if let e = entries[key], e.time == t || now - e.time > window { entries[key] = nil }
+            if entries[key]?.time == t { entries[key] = nil }
             orderStart += 1
         }
         if orderStart > 1024 && orderStart * 2 > order.count {
@@ -95,7 +97,8 @@ public struct DuplicateDetector: Sendable {
 
     private mutating func dropOldest() {
         while orderStart < order.count, entries.count > capacity {
-            entries[order[orderStart].0] = nil
+            let (key, t) = order[orderStart]
+            if entries[key]?.time == t { entries[key] = nil }  // not a newer entry for the same key
             orderStart += 1
         }
     }

@@ -30,6 +30,22 @@ struct DuplicateDetectorTests {
         #expect(d.check(key, now: t0 + .seconds(31)) == .new)
     }
 
+    @Test("answered entries expire one window after the request arrived, not never")
+    func answeredEntriesExpire() {
+        var d = DuplicateDetector(window: .seconds(30), capacity: 10)
+        #expect(d.check(key, now: t0) == .new)
+        d.complete(key, answer: ByteBuffer(), now: t0 + .seconds(10))
+        _ = d.check(.init(originHost: "other", endToEndID: 1), now: t0 + .seconds(31))
+        #expect(d.count == 1, "only the new entry is left")
+        // At capacity, new requests still get tracked (answered ones do not pile up).
+        for i in 0..<50 {
+            let k = DuplicateDetector.Key(originHost: "h", endToEndID: UInt32(i))
+            _ = d.check(k, now: t0 + .seconds(100 + Int64(i)))
+            d.complete(k, answer: ByteBuffer(), now: t0 + .seconds(101 + Int64(i)))
+        }
+        #expect(d.check(.init(originHost: "h", endToEndID: 49), now: t0 + .seconds(151)) == .answered(ByteBuffer()))
+    }
+
     @Test("an abandoned request runs again when retransmitted")
     func abandon() {
         var d = DuplicateDetector()
