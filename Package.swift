@@ -56,8 +56,8 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
-        // MARK: HSS core (no NIO)
-        .target(name: "HSSCore", dependencies: ["CLibCrypto"], swiftSettings: strictSettings),
+        // MARK: HSS core: subscriber model, Milenage, pure Cx procedures (no I/O)
+        .target(name: "HSSCore", dependencies: ["DiameterCore", "CLibCrypto"], swiftSettings: strictSettings),
 
         // MARK: Executable
         .executableTarget(

@@ -1,0 +1,81 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The subscriber file `hss serve --subscribers FILE` loads (JSON; format in docs/data-model.md).
+public struct SubscriberFile: Codable, Sendable {
+    public var subscriptions: [IMSSubscription]
+
+    public init(subscriptions: [IMSSubscription]) { self.subscriptions = subscriptions }
+
+    public struct InvalidFile: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    public static func decode(_ data: [UInt8]) throws(InvalidFile) -> SubscriberFile {
+        let file: SubscriberFile
+        do {
+            file = try JSONDecoder().decode(SubscriberFile.self, from: Data(data))
+        } catch let DecodingError.dataCorrupted(c) {
+            throw InvalidFile(description: "\(path(c.codingPath)): \(c.debugDescription)")
+        } catch let DecodingError.keyNotFound(key, c) {
+            throw InvalidFile(description: "\(path(c.codingPath + [key])): missing")
+        } catch let DecodingError.typeMismatch(_, c) {
+            throw InvalidFile(description: "\(path(c.codingPath)): \(c.debugDescription)")
+        } catch let DecodingError.valueNotFound(_, c) {
+            throw InvalidFile(description: "\(path(c.codingPath)): \(c.debugDescription)")
+        } catch {
+            throw InvalidFile(description: "\(error)")
+        }
+        try file.check()
+        return file
+    }
+
+    public static func load(path: String) throws(InvalidFile) -> SubscriberFile {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw InvalidFile(description: "\(path): \(error)") }
+        return try decode(Array(data))
+    }
+
+    public func encoded() throws -> [UInt8] {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return Array(try e.encode(self))
+    }
+
+    static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+    }
+
+    /// Cross-references a JSON schema cannot express: every identity unique across the file, every
+    /// public identity names a profile and private identities of its own subscription.
+    public func check() throws(InvalidFile) {
+        var seen: Set<String> = []
+        for s in subscriptions {
+            guard seen.insert("subscription " + s.id).inserted else { throw InvalidFile(description: "subscription \(s.id) twice") }
+            for p in s.privateIdentities {
+                guard seen.insert(p.identity).inserted else { throw InvalidFile(description: "identity \(p.identity) twice") }
+                if p.authenticationSchemes.contains(where: \.isAKA), p.aka == nil {
+                    throw InvalidFile(description: "\(p.identity): AKA scheme without aka credentials")
+                }
+                if p.authenticationSchemes.contains(.sipDigest), p.digest == nil {
+                    throw InvalidFile(description: "\(p.identity): SIP Digest scheme without digest credentials")
+                }
+            }
+            for p in s.publicIdentities {
+                guard seen.insert(p.identity).inserted else { throw InvalidFile(description: "identity \(p.identity) twice") }
+                guard s.serviceProfile(p.serviceProfile) != nil else {
+                    throw InvalidFile(description: "\(p.identity): no service profile \(p.serviceProfile) in subscription \(s.id)")
+                }
+                for impi in p.privateIdentities where s.privateIdentity(impi) == nil {
+                    throw InvalidFile(description: "\(p.identity): private identity \(impi) is not in subscription \(s.id)")
+                }
+                if p.privateIdentities.isEmpty && !p.type.isPSI {
+                    throw InvalidFile(description: "\(p.identity): a public user identity needs privateIdentities")
+                }
+            }
+        }
+    }
+}
