@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "DiameterCore", targets: ["DiameterCore"]),
         .library(name: "DiameterPeer", targets: ["DiameterPeer"]),
         .library(name: "HSSCore", targets: ["HSSCore"]),
+        .library(name: "HSSServer", targets: ["HSSServer"]),
         .executable(name: "hss", targets: ["hss"]),
     ],
     dependencies: [
@@ -24,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // MARK: System libraries (Debian packages; see README for the apt-get line)
@@ -59,11 +62,27 @@ let package = Package(
         // MARK: HSS core: subscriber model, Milenage, pure Cx procedures (no I/O)
         .target(name: "HSSCore", dependencies: ["DiameterCore", "CLibCrypto"], swiftSettings: strictSettings),
 
+        // MARK: HSS server: shard actors, the Cx application behind the peer layer, admin interface
+        .target(
+            name: "HSSServer",
+            dependencies: [
+                "HSSCore", "DiameterCore", "DiameterPeer",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+
         // MARK: Executable
         .executableTarget(
             name: "hss",
             dependencies: [
-                "DiameterCore",
+                "DiameterCore", "DiameterPeer", "HSSCore", "HSSServer",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -6,8 +6,8 @@ struct HSSCommand: AsyncParsableCommand {
         commandName: "hss",
         abstract: "An IMS Home Subscriber Server (Diameter Cx, TS 29.228/29.229).",
         discussion: """
-            The Diameter peer layer (TCP, TLS, SCTP) is in place as a library; `hss serve` arrives with the Cx \
-            procedures of the HSS core. Today `hss decode` inspects Diameter messages with the codec the server uses.
+            `hss serve` answers Cx requests (UAR, SAR, LIR, MAR) for the subscribers of a file and sends RTR/PPR \
+            to the S-CSCF. `hss decode` inspects Diameter messages with the codec the server uses.
             """,
-        subcommands: [DecodeCommand.self])
+        subcommands: [ServeCommand.self, DecodeCommand.self])
 }

@@ -1,0 +1,136 @@
+public import DiameterCore
+public import DiameterPeer
+public import HSSCore
+public import Logging
+public import NIOCore
+import NIOConcurrencyHelpers
+
+/// The Cx application behind the peer layer: decodes each request into its typed message, routes it to
+/// the shard of its subscription, encodes the answer, and sends what the procedure asks for (RTR).
+public final class CxApplication: DiameterRequestHandler {
+    public let directory: SubscriberDirectory
+    public let context: CxContext
+    let logger: Logger
+    let sender: HSSRequestSender
+
+    public init(directory: SubscriberDirectory, context: CxContext, logger: Logger) {
+        self.directory = directory
+        self.context = context
+        self.logger = logger
+        self.sender = HSSRequestSender(context: context, logger: logger)
+    }
+
+    /// Connects the application to the server that sends its RTR/PPR (the server is built after the
+    /// application it serves).
+    public func attach(_ server: DiameterServer) { sender.attach(server) }
+
+    public var admin: HSSAdmin { HSSAdmin(directory: directory, sender: sender) }
+
+    public func answer(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity) async -> ByteBuffer {
+        let header = request.header
+        do {
+            let index = directory.index
+            switch command.code {
+            case CommandDefinition.userAuthorization.code:
+                let r = try UserAuthorizationRequest(decoding: request)
+                guard let id = index.subscription(forPrivate: r.userName) ?? index.subscription(forPublic: r.publicIdentity) else {
+                    return encode(CxProcedures.userAuthorization(r, subscription: nil, context: context, isKnownIdentity: index.contains), header)
+                }
+                return encode(try await directory.shard(for: id).userAuthorization(r, id: id, index: index), header)
+            case CommandDefinition.serverAssignment.code:
+                let r = try ServerAssignmentRequest(decoding: request)
+                let id = (r.wildcardedPublicIdentity ?? r.publicIdentities.first).flatMap(index.subscription(forPublic:))
+                    ?? r.userName.flatMap(index.subscription(forPrivate:))
+                guard let id else {
+                    return encode(CxProcedures.serverAssignment(r, subscription: nil, context: context, isKnownIdentity: index.contains), header)
+                }
+                return encode(try await directory.shard(for: id).serverAssignment(r, id: id, index: index), header)
+            case CommandDefinition.locationInfo.code:
+                let r = try LocationInfoRequest(decoding: request)
+                guard let id = index.subscription(forPublic: r.publicIdentity) else {
+                    return encode(CxProcedures.locationInfo(r, subscription: nil, context: context), header)
+                }
+                return encode(await directory.shard(for: id).locationInfo(r, id: id), header)
+            case CommandDefinition.multimediaAuth.code:
+                let r = try MultimediaAuthRequest(decoding: request)
+                guard let id = index.subscription(forPrivate: r.userName) ?? index.subscription(forPublic: r.publicIdentity) else {
+                    var milenage = try Milenage()
+                    var random = RANDSource()
+                    return encode(CxProcedures.multimediaAuth(
+                        r, subscription: nil, context: context, isKnownIdentity: index.contains, milenage: &milenage, random: &random), header)
+                }
+                return encode(try await directory.shard(for: id).multimediaAuth(r, id: id, index: index), header)
+            default:
+                // RTR/PPR are HSS → S-CSCF; an HSS does not serve them (RFC 6733 §7.1.3).
+                return ErrorAnswer(
+                    requestHeader: header,
+                    error: DiameterMessageError(.commandUnsupported, offset: 4, reason: "the HSS does not serve \(command.abbreviation(isRequest: true))", header: header),
+                    sessionID: request.first(.sessionID)?.string
+                ).encode(originHost: context.originHost, originRealm: context.originRealm)
+            }
+        } catch let error as DiameterMessageError {
+            return ErrorAnswer(requestHeader: header, error: error, sessionID: request.first(.sessionID)?.string)
+                .encode(originHost: context.originHost, originRealm: context.originRealm)
+        } catch {
+            // Storage or crypto failure: the HSS cannot complete the procedure (TS 29.228 §6: 5012).
+            logger.error("Cx procedure failed", metadata: ["command": "\(command.code)", "error": "\(error)"])
+            return ErrorAnswer(
+                requestHeader: header, error: DiameterMessageError(.unableToComply, offset: 0, reason: "internal failure", header: header),
+                sessionID: request.first(.sessionID)?.string
+            ).encode(originHost: context.originHost, originRealm: context.originRealm)
+        }
+    }
+
+    func encode<A: CxMessage>(_ outcome: CxOutcome<A>, _ header: DiameterHeader) -> ByteBuffer {
+        if !outcome.requests.isEmpty {
+            let admin = self.admin
+            let requests = outcome.requests
+            Task { await admin.send(requests) }
+        }
+        return outcome.answer.encode(hopByHopID: header.hopByHopID, endToEndID: header.endToEndID)
+    }
+}
+
+/// Sends HSS-initiated requests (RTR, PPR) through the Diameter server to the stored S-CSCF.
+final class HSSRequestSender: Sendable {
+    let context: CxContext
+    let logger: Logger
+    let server = NIOLockedValueBox<DiameterServer?>(nil)
+    let counter = NIOLockedValueBox<UInt64>(0)
+    let sessionPrefix: String
+
+    init(context: CxContext, logger: Logger) {
+        self.context = context
+        self.logger = logger
+        // RFC 6733 §8.8: <DiameterIdentity>;<high 32 bits>;<low 32 bits>, unique across restarts.
+        sessionPrefix = "\(context.originHost);\(UInt32(truncatingIfNeeded: UInt64.random(in: 0...UInt64(UInt32.max))))"
+    }
+
+    func attach(_ s: DiameterServer) { server.withLockedValue { $0 = s } }
+
+    func nextSessionID() -> String {
+        let n = counter.withLockedValue { c -> UInt64 in
+            c += 1
+            return c
+        }
+        return "\(sessionPrefix);\(n)"
+    }
+
+    /// Sends one request and decodes its answer; `nil` result with a reason on failure.
+    func send<Request: CxMessage, Answer: CxMessage>(_ request: Request, to host: String, answer: Answer.Type) async -> Result<Answer, SendFailure> {
+        guard let server = server.withLockedValue({ $0 }) else { return .failure(SendFailure(reason: "no Diameter server attached")) }
+        do {
+            let reply = try await server.send(to: host) { hbh, e2e in request.encode(hopByHopID: hbh, endToEndID: e2e) }
+            return .success(try Answer(decoding: reply))
+        } catch let e as DiameterMessageError {
+            return .failure(SendFailure(reason: "answer does not decode: \(e.reason)"))
+        } catch {
+            return .failure(SendFailure(reason: "\(error)"))
+        }
+    }
+}
+
+public struct SendFailure: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    public var description: String { reason }
+}

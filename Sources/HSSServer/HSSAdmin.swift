@@ -1,0 +1,87 @@
+public import DiameterCore
+public import HSSCore
+import Logging
+
+/// The internal admin interface (the provisioning API calls it later; tests drive it directly): read
+/// and replace subscriptions, and trigger the HSS-initiated Cx procedures.
+public struct HSSAdmin: Sendable {
+    let directory: SubscriberDirectory
+    let sender: HSSRequestSender
+
+    /// What happened to one HSS-initiated request.
+    public struct Delivery: Sendable, Hashable {
+        public var command: String
+        public var destinationHost: String
+        public var userName: String
+        /// The answer's Result-Code / Experimental-Result; `nil` when no answer came.
+        public var result: ResultCode?
+        public var failure: String?
+    }
+
+    public func subscription(_ id: String) async -> IMSSubscription? {
+        await directory.shard(for: id).subscription(id)
+    }
+
+    /// Adds or replaces a subscription's provisioned data (its Cx state is kept) and sends the PPRs the
+    /// change calls for (TS 29.228 §6.2.2: profile, charging or Digest data of a registered user).
+    @discardableResult
+    public func put(_ subscription: IMSSubscription) async throws -> [Delivery] {
+        let pushes = try await directory.shard(for: subscription.id).replace(subscription)
+        await directory.reindex()
+        return await send(pushes.map(HSSInitiatedRequest.pushProfile))
+    }
+
+    /// Removes a subscription: RTR PERMANENT_TERMINATION to its S-CSCF first (TS 29.228 §6.1.3).
+    @discardableResult
+    public func remove(_ id: String) async throws -> [Delivery] {
+        let deliveries = try await terminate(id, reason: .permanentTermination, reasonInfo: "subscription removed")
+        try await directory.shard(for: id).remove(id)
+        await directory.reindex()
+        return deliveries
+    }
+
+    /// Network-initiated de-registration (RTR, TS 29.228 §6.1.3) of the listed private or public
+    /// identities (all registered ones when both are empty). The identities become NOT_REGISTERED once
+    /// the S-CSCF answered or the request failed, except those it keeps for an emergency registration.
+    @discardableResult
+    public func terminate(
+        _ id: String, reason: ReasonCode, reasonInfo: String? = nil, privateIdentities: [String] = [], publicIdentities: [String] = []
+    ) async throws -> [Delivery] {
+        let rtrs = await directory.shard(for: id).registrationTerminations(
+            id, reason: reason, reasonInfo: reasonInfo, privateIdentities: privateIdentities, publicIdentities: publicIdentities)
+        return await send(rtrs.map(HSSInitiatedRequest.registrationTermination))
+    }
+
+    /// Sends each request and applies its outcome.
+    func send(_ requests: [HSSInitiatedRequest]) async -> [Delivery] {
+        var out: [Delivery] = []
+        for request in requests {
+            switch request {
+            case .registrationTermination(let rtr):
+                let message = rtr.message(context: sender.context, sessionID: sender.nextSessionID())
+                let result = await sender.send(message, to: rtr.destinationHost, answer: RegistrationTerminationAnswer.self)
+                var emergency: [IdentityWithEmergencyRegistration] = []
+                if case .success(let a) = result { emergency = a.identitiesWithEmergencyRegistration }
+                try? await directory.shard(for: rtr.subscriptionID).registrationTerminated(rtr, emergency: emergency)
+                out.append(delivery("RTR", rtr.destinationHost, rtr.userName, result.map(\.envelope.result)))
+            case .pushProfile(let ppr):
+                let message = ppr.message(context: sender.context, sessionID: sender.nextSessionID())
+                let result = await sender.send(message, to: ppr.destinationHost, answer: PushProfileAnswer.self)
+                out.append(delivery("PPR", ppr.destinationHost, ppr.userName, result.map(\.envelope.result)))
+            }
+        }
+        for d in out where d.result != .success {
+            sender.logger.warning(
+                "HSS-initiated request not accepted",
+                metadata: ["command": "\(d.command)", "peer": "\(d.destinationHost)", "result": "\(d.result?.description ?? d.failure ?? "-")"])
+        }
+        return out
+    }
+
+    func delivery(_ command: String, _ host: String, _ user: String, _ r: Result<ResultCode?, SendFailure>) -> Delivery {
+        switch r {
+        case .success(let rc): Delivery(command: command, destinationHost: host, userName: user, result: rc, failure: nil)
+        case .failure(let f): Delivery(command: command, destinationHost: host, userName: user, result: nil, failure: f.reason)
+        }
+    }
+}
