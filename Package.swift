@@ -127,7 +127,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
-        .testTarget(name: "HSSCoreTests", dependencies: ["HSSCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "HSSCoreTests",
+            dependencies: ["HSSCore", "DiameterCore", "DiameterTestKit", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "SystemLibrariesTests",
             dependencies: ["CLibCrypto", "CLMDB", "CSCTP"],

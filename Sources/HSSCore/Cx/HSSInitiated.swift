@@ -41,9 +41,13 @@ extension CxProcedures {
         let impis = [rtr.userName] + rtr.associatedIdentities
         for impi in impis {
             let targets = rtr.publicIdentities.isEmpty ? s.activeIdentities(of: impi) : rtr.publicIdentities
-            for id in targets where !emergency.contains(where: { $0.userName == impi && $0.publicIdentity == id }) {
-                guard let p = s.publicIdentity(matching: id) else { continue }
-                s.deregister(implicitSetOf: p, impi: impi)
+            // The implicit sets of the targets, minus the pairs kept for an emergency registration.
+            let kept = Set(emergency.filter { $0.userName == impi }.map(\.publicIdentity))
+            let members = targets.compactMap { s.publicIdentity(matching: $0) }.flatMap { s.implicitSet(of: $0) }.map(\.identity)
+            for id in Set(members).subtracting(kept) {
+                guard var r = s.state.registrations[id] else { continue }
+                r.privateIdentities.removeAll { $0 == impi }
+                s.state.registrations[id] = r.privateIdentities.isEmpty ? nil : r
             }
         }
         s.releaseAssignmentIfIdle()

@@ -47,8 +47,10 @@ extension CxProcedures {
             if sat == .registration || sat == .reRegistration { return answer(.errorInAssignmentType) }
         }
         // The private identity of the answer: the request's, or one associated with the identity
-        // ("arbitrarily select one", UNREGISTERED_USER).
-        guard let impi = r.userName ?? identities.first?.privateIdentities.first, let primary = identities.first ?? s.publicIdentities(of: impi).first
+        // ("arbitrarily select one", UNREGISTERED_USER). A PSI without a private identity stands for itself
+        // (the PrivateID of its User-Data).
+        guard let impi = r.userName ?? identities.first?.privateIdentities.first ?? identities.first(where: \.type.isPSI)?.identity,
+            let primary = identities.first ?? s.publicIdentities(of: impi).first
         else { return answer(.errorUserUnknown) }
         let wildcard = r.wildcardedPublicIdentity ?? (primary.identity != requested.first ? primary.identity : nil)
 
