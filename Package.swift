@@ -132,6 +132,14 @@ let package = Package(
             dependencies: ["HSSCore", "DiameterCore", "DiameterTestKit", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strictSettings),
         .testTarget(
+            name: "HSSServerTests",
+            dependencies: [
+                "HSSServer", "HSSCore", "DiameterCore", "DiameterPeer", "DiameterTestKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+        .testTarget(
             name: "SystemLibrariesTests",
             dependencies: ["CLibCrypto", "CLMDB", "CSCTP"],
             swiftSettings: strictSettings),
