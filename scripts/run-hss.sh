@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Builds and runs the HSS. Until the Diameter server lands (peer-layer issue), this decodes the
-# captured MAR of the reference pack with `hss decode`, the same codec the server will use.
+# Builds and runs the HSS: Diameter Cx on 127.0.0.1:3868 (TCP) for the demo subscribers of
+# docs/examples/subscribers.json. Extra arguments go to `hss serve` (see `hss serve --help`), e.g.
+#   scripts/run-hss.sh --listen 0.0.0.0:3868 --origin-host hss.ims.example.net --origin-realm ims.example.net
+# Stop with Ctrl-C or SIGTERM: the HSS sends DPR to every peer first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-debian.sh
 swift build -c release --product hss
 HSS="$(swift build -c release --show-bin-path)/hss"
-echo "== hss decode docs/examples/mar-captured.hex"
-"$HSS" decode --file docs/examples/mar-captured.hex
+SUBSCRIBERS="${SUBSCRIBERS:-docs/examples/subscribers.json}"
+exec "$HSS" serve --subscribers "$SUBSCRIBERS" "$@"

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the HSS needs to build, run and test. Idempotent; needs root or sudo.
 #   scripts/setup-debian.sh            build/run packages
-#   scripts/setup-debian.sh --test     plus the tools the test suite drives (tshark, xmllint)
+#   scripts/setup-debian.sh --test     plus the tools and peers the test suite drives (tshark, xmllint,
+#                                      freeDiameter, Kamailio IMS, sipp, python3-venv for python-diameter)
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 packages=(pkg-config libssl-dev liblmdb-dev libsctp-dev)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(tshark libxml2-utils python3 freediameterd freediameter-extensions openssl)
+  packages+=(tshark libxml2-utils python3 python3-venv freediameterd freediameter-extensions openssl
+             kamailio kamailio-ims-modules kamailio-presence-modules sip-tester)
 fi
 
 missing=()

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs what it needs, builds, smoke-fuzzes the decoder, runs the SCTP
-# tests in a Debian kernel under qemu, then swift test.
+# tests in a Debian kernel under qemu, swift test, then the interop tests with real Cx clients
+# (Kamailio IMS I-CSCF/S-CSCF driven by sipp; python-diameter).
 #   FUZZ_SECONDS=0 scripts/test.sh   skips the fuzz smoke run (default 30 s)
 #   SCTP_QEMU=0 scripts/test.sh      skips the SCTP tests under qemu (they skip on the host kernel anyway)
+#   INTEROP=0 scripts/test.sh        skips the Kamailio and python-diameter interop tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-debian.sh --test
@@ -14,3 +16,11 @@ if [ "${SCTP_QEMU:-1}" != "0" ]; then
   scripts/sctp-qemu.sh
 fi
 swift test
+if [ "${INTEROP:-1}" != "0" ]; then
+  # Exit status 77 means skipped (the script printed why); anything else non-zero fails the suite.
+  for t in scripts/kamailio-ims.sh scripts/python-diameter.sh; do
+    status=0
+    "$t" || status=$?
+    if [ "$status" != 0 ] && [ "$status" != 77 ]; then echo "test.sh: $t failed"; exit 1; fi
+  done
+fi

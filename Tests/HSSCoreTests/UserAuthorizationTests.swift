@@ -115,3 +115,19 @@ struct UserAuthorizationTests {
         #expect(m2.first(.experimentalResult) == nil)
     }
 }
+
+@Suite("Server-Capabilities")
+struct ServerCapabilitiesTests {
+    @Test("No capabilities provisioned: no Server-Capabilities AVP at all (an empty group breaks Kamailio's cdp)")
+    func omittedWhenEmpty() throws {
+        var c = Fx.context
+        c.defaultCapabilities = CapabilitySet()
+        let a = CxProcedures.userAuthorization(Fx.uar("alice@ims.example.net", "sip:alice@ims.example.net"), subscription: Fx.alice, context: c, isKnownIdentity: Fx.isKnown).answer
+        #expect(a.envelope.result == .firstRegistration)
+        #expect(a.serverCapabilities == nil)
+        var s = Fx.alice
+        s.capabilities = CapabilitySet(serverNames: ["sip:scscf9.ims.example.net"])
+        let b = CxProcedures.userAuthorization(Fx.uar("alice@ims.example.net", "sip:alice@ims.example.net"), subscription: s, context: c, isKnownIdentity: Fx.isKnown).answer
+        #expect(b.serverCapabilities?.serverNames == ["sip:scscf9.ims.example.net"], "per-subscription set wins")
+    }
+}

@@ -37,8 +37,12 @@ public struct CxContext: Sendable {
         return e
     }
 
-    func capabilities(_ s: IMSSubscription) -> ServerCapabilities {
+    /// Server-Capabilities for S-CSCF selection, or `nil` when none are provisioned: an empty grouped AVP
+    /// says nothing (the I-CSCF then picks any S-CSCF, procedures.md §1) and some clients reject it
+    /// (Kamailio's cdp drops the whole answer).
+    func capabilities(_ s: IMSSubscription) -> ServerCapabilities? {
         let c = s.capabilities ?? defaultCapabilities
+        guard !(c.mandatory.isEmpty && c.optional.isEmpty && c.serverNames.isEmpty) else { return nil }
         return ServerCapabilities(mandatoryCapabilities: c.mandatory, optionalCapabilities: c.optional, serverNames: c.serverNames)
     }
 }

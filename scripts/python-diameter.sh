@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Interop test with a second Cx client: python-diameter 0.9.0 (PyPI) against `hss serve` with the demo
+# subscribers, every Cx command the HSS serves (Tests/Interop/python-diameter/cx_client.py).
+#   scripts/python-diameter.sh [path/to/hss]
+# Exit 0 = passed; 77 = skipped (the reason is printed).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+HSS_BIN="${1:-$(swift build --show-bin-path)/hss}"
+PORT=13878
+VENV=.build-python
+[ -x "$HSS_BIN" ] || { echo "python-diameter: SKIPPED: no hss binary at $HSS_BIN"; exit 77; }
+if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV" || { echo "python-diameter: SKIPPED: python3 -m venv failed (python3-venv missing?)"; exit 77; }
+fi
+"$VENV/bin/python" -c 'import diameter' 2>/dev/null || "$VENV/bin/pip" install -q python-diameter==0.9.0 \
+    || { echo "python-diameter: SKIPPED: pip could not install python-diameter (PyPI unreachable?)"; exit 77; }
+LOG="$(mktemp /tmp/python-diameter-hss.XXXXXX.log)"
+"$HSS_BIN" serve --subscribers docs/examples/subscribers.json --listen "127.0.0.1:$PORT" --shards 2 >"$LOG" 2>&1 &
+HSS=$!
+sleep 1
+timeout 120 "$VENV/bin/python" Tests/Interop/python-diameter/cx_client.py "$PORT" 2>&1 | grep -v 'socket not yet ready'
+STATUS=${PIPESTATUS[0]}
+kill -TERM "$HSS" 2>/dev/null; wait "$HSS" 2>/dev/null
+if grep -E ' (error|critical) ' "$LOG"; then echo "python-diameter: the HSS logged errors"; STATUS=1; fi
+[ "$STATUS" = 0 ] && rm -f "$LOG" || echo "python-diameter: HSS log in $LOG"
+exit "$STATUS"
