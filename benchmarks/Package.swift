@@ -29,6 +29,18 @@ let package = Package(
             dependencies: ["CodecWorkloads", .product(name: "HSSCore", package: rootPackage)],
             path: "Probes/CodecProbe"),
         .executableTarget(
+            name: "MARProbe",
+            dependencies: [
+                "CodecWorkloads",
+                .product(name: "DiameterCore", package: rootPackage),
+                .product(name: "DiameterPeer", package: rootPackage),
+                .product(name: "HSSCore", package: rootPackage),
+                .product(name: "HSSServer", package: rootPackage),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Probes/MARProbe"),
+        .executableTarget(
             name: "PeerThroughput",
             dependencies: [
                 "CodecWorkloads",
