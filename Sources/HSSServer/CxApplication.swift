@@ -29,37 +29,49 @@ public final class CxApplication: DiameterRequestHandler {
     public func answer(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity) async -> ByteBuffer {
         let header = request.header
         do {
+            // TS 29.229 §7.2: Supported-Features first; a required feature list we share nothing with
+            // ends the request here.
+            let requested = try request.all(.supportedFeatures).map { view throws(DiameterMessageError) in
+                (features: try SupportedFeatures(view.members), mandatory: view.flags.contains(.mandatory))
+            }
+            var features: [SupportedFeatures] = []
+            switch CxFeatures.negotiate(requested) {
+            case .answer(let f): features = f
+            case .unsupported:
+                return ErrorAnswer(
+                    requestHeader: header,
+                    error: DiameterMessageError(.errorFeatureUnsupported, offset: 0, reason: "no supported feature in a mandatory Supported-Features", header: header),
+                    sessionID: request.first(.sessionID)?.string
+                ).encode(originHost: context.originHost, originRealm: context.originRealm)
+            }
             let index = directory.index
             switch command.code {
             case CommandDefinition.userAuthorization.code:
                 let r = try UserAuthorizationRequest(decoding: request)
                 guard let id = index.subscription(forPrivate: r.userName) ?? index.subscription(forPublic: r.publicIdentity) else {
-                    return encode(CxProcedures.userAuthorization(r, subscription: nil, context: context, isKnownIdentity: index.contains), header)
+                    return encode(CxProcedures.userAuthorization(r, subscription: nil, context: context, isKnownIdentity: index.contains), header, features)
                 }
-                return encode(try await directory.shard(for: id).userAuthorization(r, id: id, index: index), header)
+                return encode(try await directory.shard(for: id).userAuthorization(r, id: id, index: index), header, features)
             case CommandDefinition.serverAssignment.code:
                 let r = try ServerAssignmentRequest(decoding: request)
                 let id = (r.wildcardedPublicIdentity ?? r.publicIdentities.first).flatMap(index.subscription(forPublic:))
                     ?? r.userName.flatMap(index.subscription(forPrivate:))
                 guard let id else {
-                    return encode(CxProcedures.serverAssignment(r, subscription: nil, context: context, isKnownIdentity: index.contains), header)
+                    return encode(CxProcedures.serverAssignment(r, subscription: nil, context: context, isKnownIdentity: index.contains), header, features)
                 }
-                return encode(try await directory.shard(for: id).serverAssignment(r, id: id, index: index), header)
+                return encode(try await directory.shard(for: id).serverAssignment(r, id: id, index: index), header, features)
             case CommandDefinition.locationInfo.code:
                 let r = try LocationInfoRequest(decoding: request)
                 guard let id = index.subscription(forPublic: r.publicIdentity) else {
-                    return encode(CxProcedures.locationInfo(r, subscription: nil, context: context), header)
+                    return encode(CxProcedures.locationInfo(r, subscription: nil, context: context), header, features)
                 }
-                return encode(await directory.shard(for: id).locationInfo(r, id: id), header)
+                return encode(await directory.shard(for: id).locationInfo(r, id: id), header, features)
             case CommandDefinition.multimediaAuth.code:
                 let r = try MultimediaAuthRequest(decoding: request)
-                guard let id = index.subscription(forPrivate: r.userName) ?? index.subscription(forPublic: r.publicIdentity) else {
-                    var milenage = try Milenage()
-                    var random = RANDSource()
-                    return encode(CxProcedures.multimediaAuth(
-                        r, subscription: nil, context: context, isKnownIdentity: index.contains, milenage: &milenage, random: &random), header)
-                }
-                return encode(try await directory.shard(for: id).multimediaAuth(r, id: id, index: index), header)
+                // An unknown user goes to any shard: the procedure answers 5001 without touching Milenage.
+                let id = index.subscription(forPrivate: r.userName) ?? index.subscription(forPublic: r.publicIdentity)
+                let shard = id.map(directory.shard(for:)) ?? directory.shards[0]
+                return encode(try await shard.multimediaAuth(r, id: id ?? "", index: index), header, features)
             default:
                 // RTR/PPR are HSS → S-CSCF; an HSS does not serve them (RFC 6733 §7.1.3).
                 return ErrorAnswer(
@@ -81,13 +93,15 @@ public final class CxApplication: DiameterRequestHandler {
         }
     }
 
-    func encode<A: CxMessage>(_ outcome: CxOutcome<A>, _ header: DiameterHeader) -> ByteBuffer {
+    func encode<A: CxMessage>(_ outcome: CxOutcome<A>, _ header: DiameterHeader, _ features: [SupportedFeatures]) -> ByteBuffer {
+        var answer = outcome.answer
+        answer.envelope.supportedFeatures = features
         if !outcome.requests.isEmpty {
             let admin = self.admin
             let requests = outcome.requests
             Task { await admin.send(requests) }
         }
-        return outcome.answer.encode(hopByHopID: header.hopByHopID, endToEndID: header.endToEndID)
+        return answer.encode(hopByHopID: header.hopByHopID, endToEndID: header.endToEndID)
     }
 }
 

@@ -6,6 +6,7 @@ import HSSCore
 import HSSServer
 import Logging
 import NIOCore
+import Synchronization
 import Testing
 
 /// The HSS end to end over TCP on 127.0.0.1: the demo subscriber file, an I-CSCF and two S-CSCFs as
@@ -54,18 +55,19 @@ struct CxOverTCPTests {
         return c
     }
 
-    nonisolated(unsafe) static var hbh: UInt32 = 100
+    /// Hop-by-hop ids and session numbers, unique across suites running in parallel.
+    static let counter = Atomic<UInt32>(100)
+    static func next() -> UInt32 { counter.add(1, ordering: .relaxed).newValue }
     static func envelope(_ host: String) -> CxEnvelope {
-        hbh += 1
-        return CxEnvelope(sessionID: "\(host);\(hbh)", originHost: host, originRealm: realm, destinationRealm: realm)
+        CxEnvelope(sessionID: "\(host);\(next())", originHost: host, originRealm: realm, destinationRealm: realm)
     }
 
     /// Sends a request and returns the typed answer.
     static func ask<A: CxMessage>(_ c: TestClient, _ request: some CxMessage, _: A.Type) async throws -> A {
-        hbh += 1
-        try await c.send(request.encode(hopByHopID: hbh, endToEndID: hbh))
+        let id = next()
+        try await c.send(request.encode(hopByHopID: id, endToEndID: id))
         let m = try #require(try await c.receive())
-        #expect(m.header.hopByHopID == hbh)
+        #expect(m.header.hopByHopID == id)
         return try A(decoding: m)
     }
 
@@ -222,5 +224,46 @@ extension CxEnvelope {
         case CommandDefinition.registrationTermination.code: try RegistrationTerminationRequest(decoding: m).envelope
         default: try PushProfileRequest(decoding: m).envelope
         }
+    }
+}
+
+@Suite("Supported-Features (TS 29.229 §7.2)", .serialized)
+struct FeatureNegotiationTests {
+    @Test("negotiate: the common features per list; a mandatory list with nothing in common → unsupported")
+    func negotiate() {
+        let sifcAndRestoration = SupportedFeatures(featureListID: 1, featureList: 0b0111)
+        #expect(CxFeatures.negotiate([(sifcAndRestoration, false)]) == .answer([SupportedFeatures(featureListID: 1, featureList: 0b0101)]))
+        #expect(CxFeatures.negotiate([(SupportedFeatures(featureListID: 1, featureList: 0b0010), true)]) == .unsupported)
+        #expect(CxFeatures.negotiate([(SupportedFeatures(featureListID: 1, featureList: 0b0010), false)]) == .answer([SupportedFeatures(featureListID: 1, featureList: 0)]))
+        #expect(CxFeatures.negotiate([(SupportedFeatures(featureListID: 2, featureList: 1), true)]) == .unsupported)
+        #expect(CxFeatures.negotiate([]) == .answer([]))
+    }
+
+    static func supportedFeaturesAVP(list: UInt32, mandatory: Bool) -> AVP {
+        AVP(code: 628, vendorID: 10415, flags: mandatory ? [.mandatory] : [], payload: .grouped([
+            AVP(.vendorID, .data([0, 0, 0x28, 0xaf])),
+            AVP(.featureListID, .data([0, 0, 0, 1])),
+            AVP(.featureList, .data(withUnsafeBytes(of: list.bigEndian) { Array($0) })),
+        ]))
+    }
+
+    @Test("over TCP: the UAA carries the common features; a required AliasInd-only list gets Exp 5011")
+    func overTCP() async throws {
+        let r = try await CxOverTCPTests.start()
+        let icscf = try await CxOverTCPTests.client(r, CxOverTCPTests.icscf)
+        var env = CxOverTCPTests.envelope(CxOverTCPTests.icscf)
+        env.additionalAVPs = [Self.supportedFeaturesAVP(list: 0b0111, mandatory: false)]
+        let uar = UserAuthorizationRequest(envelope: env, userName: CxOverTCPTests.impi, publicIdentity: CxOverTCPTests.impu, visitedNetworkIdentifier: Array(CxOverTCPTests.realm.utf8))
+        let uaa = try await CxOverTCPTests.ask(icscf, uar, UserAuthorizationAnswer.self)
+        #expect(uaa.envelope.result == .firstRegistration)
+        #expect(uaa.envelope.supportedFeatures == [SupportedFeatures(featureListID: 1, featureList: 0b0101)])
+
+        var env2 = CxOverTCPTests.envelope(CxOverTCPTests.icscf)
+        env2.additionalAVPs = [Self.supportedFeaturesAVP(list: 0b0010, mandatory: true)]
+        let uar2 = UserAuthorizationRequest(envelope: env2, userName: CxOverTCPTests.impi, publicIdentity: CxOverTCPTests.impu, visitedNetworkIdentifier: Array(CxOverTCPTests.realm.utf8))
+        let refused = try await CxOverTCPTests.ask(icscf, uar2, UserAuthorizationAnswer.self)
+        #expect(refused.envelope.result == .errorFeatureUnsupported)
+        await icscf.close()
+        await r.server.shutdown()
     }
 }

@@ -54,6 +54,7 @@ public struct SubscriberFile: Codable, Sendable {
     public func check() throws(InvalidFile) {
         var seen: Set<String> = []
         for s in subscriptions {
+            guard !s.id.isEmpty else { throw InvalidFile(description: "a subscription without an id") }
             guard seen.insert("subscription " + s.id).inserted else { throw InvalidFile(description: "subscription \(s.id) twice") }
             for p in s.privateIdentities {
                 guard seen.insert(p.identity).inserted else { throw InvalidFile(description: "identity \(p.identity) twice") }
