@@ -193,9 +193,22 @@ public struct StoredRestoration: Codable, Hashable, Sendable {
         public var contact: [UInt8]
         public var initialCSeqSequenceNumber: UInt32?
         public var callIDSIPHeader: [UInt8]?
+        public init(path: [UInt8], contact: [UInt8], initialCSeqSequenceNumber: UInt32? = nil, callIDSIPHeader: [UInt8]? = nil) {
+            self.path = path
+            self.contact = contact
+            self.initialCSeqSequenceNumber = initialCSeqSequenceNumber
+            self.callIDSIPHeader = callIDSIPHeader
+        }
     }
     public var userName: String
     public var flows: [Flow]
     public var registrationTimeOut: UInt32?
     public var sipAuthenticationScheme: String?
+
+    public init(userName: String, flows: [Flow], registrationTimeOut: UInt32? = nil, sipAuthenticationScheme: String? = nil) {
+        self.userName = userName
+        self.flows = flows
+        self.registrationTimeOut = registrationTimeOut
+        self.sipAuthenticationScheme = sipAuthenticationScheme
+    }
 }
