@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "DiameterCore", targets: ["DiameterCore"]),
         .library(name: "DiameterPeer", targets: ["DiameterPeer"]),
         .library(name: "HSSCore", targets: ["HSSCore"]),
+        .library(name: "HSSStorage", targets: ["HSSStorage"]),
         .library(name: "HSSServer", targets: ["HSSServer"]),
         .executable(name: "hss", targets: ["hss"]),
     ],
@@ -62,11 +63,17 @@ let package = Package(
         // MARK: HSS core: subscriber model, Milenage, pure Cx procedures (no I/O)
         .target(name: "HSSCore", dependencies: ["DiameterCore", "CLibCrypto"], swiftSettings: strictSettings),
 
+        // MARK: Storage: LMDB with a group-commit writer thread and a change log
+        .target(
+            name: "HSSStorage",
+            dependencies: ["HSSCore", "CLMDB", .product(name: "Atomics", package: "swift-atomics")],
+            swiftSettings: strictSettings),
+
         // MARK: HSS server: shard actors, the Cx application behind the peer layer, admin interface
         .target(
             name: "HSSServer",
             dependencies: [
-                "HSSCore", "DiameterCore", "DiameterPeer",
+                "HSSCore", "HSSStorage", "DiameterCore", "DiameterPeer",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -78,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "hss",
             dependencies: [
-                "DiameterCore", "DiameterPeer", "HSSCore", "HSSServer",
+                "DiameterCore", "DiameterPeer", "HSSCore", "HSSServer", "HSSStorage",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -132,9 +139,13 @@ let package = Package(
             dependencies: ["HSSCore", "DiameterCore", "DiameterTestKit", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strictSettings),
         .testTarget(
+            name: "HSSStorageTests",
+            dependencies: ["HSSStorage", "HSSCore"],
+            swiftSettings: strictSettings),
+        .testTarget(
             name: "HSSServerTests",
             dependencies: [
-                "HSSServer", "HSSCore", "DiameterCore", "DiameterPeer", "DiameterTestKit",
+                "HSSServer", "HSSCore", "HSSStorage", "DiameterCore", "DiameterPeer", "DiameterTestKit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -75,4 +75,11 @@ public struct SequenceNumberScheme: Hashable, Sendable {
     public func next(after sqn: UInt64) -> UInt64 {
         ((seq(of: sqn) + 1) << UInt64(indBits) | ind) & Self.mask
     }
+
+    /// The reservation mark for a block of `block` SEQ values after `sqn`: SEQ + block with our IND. A node
+    /// that persisted this mark may issue every SQN up to it without writing, and after a restart goes on
+    /// after it, so no SQN is issued twice.
+    public func reservation(after sqn: UInt64, block: UInt64) -> UInt64 {
+        ((seq(of: sqn) + block) << UInt64(indBits) | ind) & Self.mask
+    }
 }

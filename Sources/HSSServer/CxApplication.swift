@@ -3,6 +3,7 @@ public import DiameterPeer
 public import HSSCore
 public import Logging
 public import NIOCore
+public import HSSStorage
 import NIOConcurrencyHelpers
 
 /// The Cx application behind the peer layer: decodes each request into its typed message, routes it to
@@ -44,34 +45,34 @@ public final class CxApplication: DiameterRequestHandler {
                     sessionID: request.first(.sessionID)?.string
                 ).encode(originHost: context.originHost, originRealm: context.originRealm)
             }
-            let index = directory.index
+            let storage = directory.storage
             switch command.code {
             case CommandDefinition.userAuthorization.code:
                 let r = try UserAuthorizationRequest(decoding: request)
-                guard let id = index.subscription(forPrivate: r.userName) ?? index.subscription(forPublic: r.publicIdentity) else {
-                    return encode(CxProcedures.userAuthorization(r, subscription: nil, context: context, isKnownIdentity: index.contains), header, features)
+                guard let id = storage.subscriptionID(forPrivate: r.userName) ?? storage.subscriptionID(forPublic: r.publicIdentity) else {
+                    return encode(CxProcedures.userAuthorization(r, subscription: nil, context: context, isKnownIdentity: storage.contains), header, features)
                 }
-                return encode(try await directory.shard(for: id).userAuthorization(r, id: id, index: index), header, features)
+                return encode(try await directory.shard(for: id).userAuthorization(r, id: id), header, features)
             case CommandDefinition.serverAssignment.code:
                 let r = try ServerAssignmentRequest(decoding: request)
-                let id = (r.wildcardedPublicIdentity ?? r.publicIdentities.first).flatMap(index.subscription(forPublic:))
-                    ?? r.userName.flatMap(index.subscription(forPrivate:))
+                let id = (r.wildcardedPublicIdentity ?? r.publicIdentities.first).flatMap(storage.subscriptionID(forPublic:))
+                    ?? r.userName.flatMap(storage.subscriptionID(forPrivate:))
                 guard let id else {
-                    return encode(CxProcedures.serverAssignment(r, subscription: nil, context: context, isKnownIdentity: index.contains), header, features)
+                    return encode(CxProcedures.serverAssignment(r, subscription: nil, context: context, isKnownIdentity: storage.contains), header, features)
                 }
-                return encode(try await directory.shard(for: id).serverAssignment(r, id: id, index: index), header, features)
+                return encode(try await directory.shard(for: id).serverAssignment(r, id: id), header, features)
             case CommandDefinition.locationInfo.code:
                 let r = try LocationInfoRequest(decoding: request)
-                guard let id = index.subscription(forPublic: r.publicIdentity) else {
+                guard let id = storage.subscriptionID(forPublic: r.publicIdentity) else {
                     return encode(CxProcedures.locationInfo(r, subscription: nil, context: context), header, features)
                 }
-                return encode(await directory.shard(for: id).locationInfo(r, id: id), header, features)
+                return encode(try await directory.shard(for: id).locationInfo(r, id: id), header, features)
             case CommandDefinition.multimediaAuth.code:
                 let r = try MultimediaAuthRequest(decoding: request)
                 // An unknown user goes to any shard: the procedure answers 5001 without touching Milenage.
-                let id = index.subscription(forPrivate: r.userName) ?? index.subscription(forPublic: r.publicIdentity)
+                let id = storage.subscriptionID(forPrivate: r.userName) ?? storage.subscriptionID(forPublic: r.publicIdentity)
                 let shard = id.map(directory.shard(for:)) ?? directory.shards[0]
-                return encode(try await shard.multimediaAuth(r, id: id ?? "", index: index), header, features)
+                return encode(try await shard.multimediaAuth(r, id: id ?? ""), header, features)
             default:
                 // RTR/PPR are HSS → S-CSCF; an HSS does not serve them (RFC 6733 §7.1.3).
                 return ErrorAnswer(
@@ -84,10 +85,14 @@ public final class CxApplication: DiameterRequestHandler {
             return ErrorAnswer(requestHeader: header, error: error, sessionID: request.first(.sessionID)?.string)
                 .encode(originHost: context.originHost, originRealm: context.originRealm)
         } catch {
-            // Storage or crypto failure: the HSS cannot complete the procedure (TS 29.228 §6: 5012).
+            // Storage or crypto failure: nothing was changed or acknowledged. A full writer queue is
+            // transient (3004 DIAMETER_TOO_BUSY, RFC 6733 §7.1.3: the client may retry elsewhere); anything
+            // else means the HSS cannot complete the procedure (5012 DIAMETER_UNABLE_TO_COMPLY).
+            let busy = (error as? StorageError) == .overloaded
             logger.error("Cx procedure failed", metadata: ["command": "\(command.code)", "error": "\(error)"])
             return ErrorAnswer(
-                requestHeader: header, error: DiameterMessageError(.unableToComply, offset: 0, reason: "internal failure", header: header),
+                requestHeader: header,
+                error: DiameterMessageError(busy ? .tooBusy : .unableToComply, offset: 0, reason: busy ? "storage busy" : "storage failure", header: header),
                 sessionID: request.first(.sessionID)?.string
             ).encode(originHost: context.originHost, originRealm: context.originRealm)
         }

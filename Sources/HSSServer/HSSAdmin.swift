@@ -19,7 +19,7 @@ public struct HSSAdmin: Sendable {
     }
 
     public func subscription(_ id: String) async -> IMSSubscription? {
-        await directory.shard(for: id).subscription(id)
+        try? await directory.shard(for: id).subscription(id)
     }
 
     /// Adds or replaces a subscription's provisioned data (its Cx state is kept) and sends the PPRs the
@@ -27,7 +27,6 @@ public struct HSSAdmin: Sendable {
     @discardableResult
     public func put(_ subscription: IMSSubscription) async throws -> [Delivery] {
         let pushes = try await directory.shard(for: subscription.id).replace(subscription)
-        await directory.reindex()
         return await send(pushes.map(HSSInitiatedRequest.pushProfile))
     }
 
@@ -36,7 +35,6 @@ public struct HSSAdmin: Sendable {
     public func remove(_ id: String) async throws -> [Delivery] {
         let deliveries = try await terminate(id, reason: .permanentTermination, reasonInfo: "subscription removed")
         try await directory.shard(for: id).remove(id)
-        await directory.reindex()
         return deliveries
     }
 
@@ -47,7 +45,7 @@ public struct HSSAdmin: Sendable {
     public func terminate(
         _ id: String, reason: ReasonCode, reasonInfo: String? = nil, privateIdentities: [String] = [], publicIdentities: [String] = []
     ) async throws -> [Delivery] {
-        let rtrs = await directory.shard(for: id).registrationTerminations(
+        let rtrs = try await directory.shard(for: id).registrationTerminations(
             id, reason: reason, reasonInfo: reasonInfo, privateIdentities: privateIdentities, publicIdentities: publicIdentities)
         return await send(rtrs.map(HSSInitiatedRequest.registrationTermination))
     }

@@ -1,9 +1,30 @@
-public import Atomics
+import Atomics
 public import HSSCore
+public import HSSStorage
+import NIOConcurrencyHelpers
 
-/// Which subscription an identity belongs to, and which shard holds it. Immutable: provisioning builds a
-/// new index and swaps it in atomically, so the request path reads it without a lock.
-public final class IdentityIndex: AtomicReference, Sendable {
+/// The storage seam (TS 29.228 leaves storage to the implementation): where subscriptions come from,
+/// which subscription an identity belongs to, and where every change a Cx procedure makes goes before the
+/// answer leaves. `InMemorySubscriberStorage` serves a subscriber file; `LMDBSubscriberStore` is durable.
+public protocol SubscriberStorage: Sendable {
+    func subscriptionID(forPrivate identity: String) -> String?
+    /// Exact match, then wildcarded PSI/IMPU patterns.
+    func subscriptionID(forPublic identity: String) -> String?
+    func contains(_ identity: String) -> Bool
+    /// The subscription with its stored state (for durable storage, `sqn` holds the reserved marks).
+    func load(_ id: String) throws -> IMSSubscription?
+    /// Persists a subscription's Cx state; returns once it is durable.
+    func writeState(_ id: String, _ state: SubscriptionState) async throws
+    /// Persists provisioned data, state and identity indexes.
+    func writeSubscription(_ s: IMSSubscription, previous: IMSSubscription?) async throws
+    func delete(_ s: IMSSubscription) async throws
+    /// SEQ values reserved per SQN write (TS 33.102 Annex C); nil when the storage keeps nothing across a
+    /// restart (then nothing is reserved and the shards never evict).
+    var sqnBlock: UInt64? { get }
+}
+
+/// Which subscription an identity belongs to. Immutable; swapped whole on provisioning.
+public final class IdentityIndex: Sendable {
     let privateIdentities: [String: String]
     let publicIdentities: [String: String]
     /// Wildcarded PSI/IMPU patterns, tried after an exact miss.
@@ -31,28 +52,66 @@ public final class IdentityIndex: AtomicReference, Sendable {
         publicIdentities[impu] ?? wildcards.first { $0.0.matches(impu) }?.1
     }
 
-    /// Whether the identity (private or public) exists in any subscription.
     public func contains(_ identity: String) -> Bool {
         privateIdentities[identity] != nil || subscription(forPublic: identity) != nil
     }
 }
 
-/// The subscriptions, spread over N shard actors by a stable hash of the subscription id (design card:
-/// "sharded subscriber actors").
-public final class SubscriberDirectory: Sendable {
-    public let shards: [SubscriberShard]
-    let current: ManagedAtomic<IdentityIndex>
-
-    /// Loads `subscriptions` into `shardCount` shards.
-    public init(subscriptions: [IMSSubscription], shardCount: Int, context: CxContext, storage: any SubscriberStorage) throws {
-        precondition(shardCount > 0, "at least one shard")
-        var parts = Array(repeating: [IMSSubscription](), count: shardCount)
-        for s in subscriptions { parts[Self.shardIndex(of: s.id, count: shardCount)].append(s) }
-        shards = try parts.enumerated().map { i, subs in try SubscriberShard(index: i, subscriptions: subs, context: context, storage: storage) }
-        current = ManagedAtomic(IdentityIndex(subscriptions))
+/// Volatile storage: the subscriptions of a subscriber file. Reads take no lock (an immutable snapshot
+/// behind an atomic reference); provisioning builds a new snapshot. Cx state lives in the shards only.
+public final class InMemorySubscriberStorage: SubscriberStorage {
+    final class Snapshot: AtomicReference, Sendable {
+        let subscriptions: [String: IMSSubscription]
+        let index: IdentityIndex
+        init(_ s: [String: IMSSubscription]) {
+            subscriptions = s
+            index = IdentityIndex(s.values)
+        }
     }
 
-    public var index: IdentityIndex { current.load(ordering: .acquiring) }
+    let current: ManagedAtomic<Snapshot>
+    let writers = NIOLock()
+
+    public init(_ subscriptions: [IMSSubscription]) {
+        current = ManagedAtomic(Snapshot(Dictionary(subscriptions.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })))
+    }
+
+    var snapshot: Snapshot { current.load(ordering: .acquiring) }
+    public func subscriptionID(forPrivate identity: String) -> String? { snapshot.index.subscription(forPrivate: identity) }
+    public func subscriptionID(forPublic identity: String) -> String? { snapshot.index.subscription(forPublic: identity) }
+    public func contains(_ identity: String) -> Bool { snapshot.index.contains(identity) }
+    public func load(_ id: String) -> IMSSubscription? { snapshot.subscriptions[id] }
+    public func writeState(_ id: String, _ state: SubscriptionState) {}
+    public var sqnBlock: UInt64? { nil }
+
+    public func writeSubscription(_ s: IMSSubscription, previous: IMSSubscription?) {
+        writers.withLock {
+            var all = snapshot.subscriptions
+            all[s.id] = s
+            current.store(Snapshot(all), ordering: .releasing)
+        }
+    }
+
+    public func delete(_ s: IMSSubscription) {
+        writers.withLock {
+            var all = snapshot.subscriptions
+            all[s.id] = nil
+            current.store(Snapshot(all), ordering: .releasing)
+        }
+    }
+}
+
+/// The subscriptions, spread over N shard actors by a stable hash of the subscription id (design card:
+/// "sharded subscriber actors"). Shards load subscriptions from storage on first use.
+public final class SubscriberDirectory: Sendable {
+    public let shards: [SubscriberShard]
+    public let storage: any SubscriberStorage
+
+    public init(shardCount: Int, context: CxContext, storage: any SubscriberStorage, cacheLimitPerShard: Int = 200_000) throws {
+        precondition(shardCount > 0, "at least one shard")
+        self.storage = storage
+        shards = try (0..<shardCount).map { try SubscriberShard(index: $0, context: context, storage: storage, cacheLimit: cacheLimitPerShard) }
+    }
 
     /// FNV-1a (64-bit) of the id: stable across runs and nodes (Swift's `hashValue` is seeded per process).
     public static func shardIndex(of subscriptionID: String, count: Int) -> Int {
@@ -67,30 +126,8 @@ public final class SubscriberDirectory: Sendable {
     public func shard(for subscriptionID: String) -> SubscriberShard {
         shards[Self.shardIndex(of: subscriptionID, count: shards.count)]
     }
-
-    /// Rebuilds the identity index from every shard (after provisioning changed identities).
-    func reindex() async {
-        var all: [IMSSubscription] = []
-        for s in shards { all += await s.all() }
-        current.store(IdentityIndex(all), ordering: .releasing)
-    }
 }
 
-/// The storage seam (TS 29.228 leaves storage to the implementation): where subscriptions come from
-/// and where every change a Cx procedure makes goes. The shard actors hold the working set in memory;
-/// a durable implementation (LMDB) persists each change before the answer leaves.
-public protocol SubscriberStorage: Sendable {
-    func loadAll() throws -> [IMSSubscription]
-    /// Called by a shard with the subscription after a change.
-    func persist(_ subscription: IMSSubscription, shard: Int) throws
-    func remove(subscriptionID: String, shard: Int) throws
-}
-
-/// Volatile storage: the subscriptions of a subscriber file, changes kept only in the shards' memory.
-public struct InMemorySubscriberStorage: SubscriberStorage {
-    let initial: [IMSSubscription]
-    public init(_ subscriptions: [IMSSubscription]) { initial = subscriptions }
-    public func loadAll() throws -> [IMSSubscription] { initial }
-    public func persist(_ subscription: IMSSubscription, shard: Int) {}
-    public func remove(subscriptionID: String, shard: Int) {}
+extension LMDBSubscriberStore: SubscriberStorage {
+    public var sqnBlock: UInt64? { configuration.sqnBlock }
 }

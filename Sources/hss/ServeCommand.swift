@@ -4,6 +4,7 @@ import DiameterPeer
 import Foundation
 import HSSCore
 import HSSServer
+import HSSStorage
 import Logging
 import NIOCore
 import NIOPosix
@@ -16,16 +17,21 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve Diameter Cx (UAR, SAR, LIR, MAR; RTR/PPR to the S-CSCF) for the subscribers of a file.",
         discussion: """
-            The subscriber file is JSON (docs/data-model.md). State the Cx procedures change (S-CSCF \
-            assignment, registration state, SQN) is kept in memory in this release. SIGTERM or SIGINT sends \
-            DPR to every peer and exits when they answered.
+            Without --data-dir, the subscribers of --subscribers (JSON, docs/data-model.md) are served from \
+            memory and Cx state is lost on exit. With --data-dir, everything lives in LMDB (docs/storage.md): \
+            every answer that reports a state change leaves after the change is durably committed; \
+            --subscribers then imports the file when the store is empty. SIGTERM or SIGINT sends DPR to every \
+            peer and exits when they answered.
 
-            Example:
-              hss serve --subscribers docs/examples/subscribers.json --origin-host hss.localdomain --origin-realm localdomain
+            Examples:
+              hss serve --subscribers docs/examples/subscribers.json
+              hss serve --data-dir /var/lib/hss --subscribers docs/examples/subscribers.json
             """)
 
-    @Option(help: "The subscriber file (JSON).")
-    var subscribers: String
+    @Option(help: "The subscriber file (JSON). Required without --data-dir; with it, imported into an empty store.")
+    var subscribers: String?
+
+    @OptionGroup var storage: StorageOptions
 
     @Option(help: "Our Diameter identity (Origin-Host).")
     var originHost = "hss.localdomain"
@@ -55,6 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0..<32).contains(sqnInd) else { throw ValidationError("--sqn-ind must be 0-31") }
         guard maxAuthItems >= 1 else { throw ValidationError("--max-auth-items must be at least 1") }
         if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
+        if subscribers == nil && storage.dataDir == nil { throw ValidationError("give --subscribers, --data-dir, or both") }
         for l in listen where Self.hostPort(l) == nil { throw ValidationError("--listen \(l): expected host:port") }
     }
 
@@ -73,16 +80,34 @@ struct ServeCommand: AsyncParsableCommand {
             return h
         }
         let logger = Logger(label: "hss")
-        let file: SubscriberFile
-        do { file = try SubscriberFile.load(path: subscribers) } catch {
-            throw ValidationError("subscriber file: \(error.description)")
-        }
         let context = CxContext(
             originHost: originHost, originRealm: originRealm, homeNetworks: Set(homeNetworks), maximumAuthItems: maxAuthItems,
             sequenceNumbers: SequenceNumberScheme(ind: sqnInd))
         let shardCount = shards ?? 4 * System.coreCount
-        let storage = InMemorySubscriberStorage(file.subscriptions)
-        let directory = try SubscriberDirectory(subscriptions: try storage.loadAll(), shardCount: shardCount, context: context, storage: storage)
+        let store: any SubscriberStorage
+        var lmdb: LMDBSubscriberStore?
+        if storage.dataDir != nil {
+            let opened: LMDBSubscriberStore
+            do { opened = try storage.open() } catch { throw ValidationError("storage: \(error)") }
+            lmdb = opened
+            if let subscribers {
+                if opened.subscriptionCount == 0 {
+                    let file = try Self.loadFile(subscribers)
+                    let n = try opened.bulkLoad(file.subscriptions)
+                    logger.info("imported the subscriber file into the empty store", metadata: ["subscriptions": "\(n)"])
+                } else {
+                    logger.notice("store not empty: --subscribers ignored (use hss db import)", metadata: ["file": "\(subscribers)"])
+                }
+            }
+            logger.info(
+                "LMDB store open",
+                metadata: ["path": "\(opened.configuration.path)", "subscriptions": "\(opened.subscriptionCount)", "epoch": "\(opened.epoch)",
+                           "sync": "\(opened.configuration.noSync ? "nosync (lab mode)" : "durable")"])
+            store = opened
+        } else {
+            store = InMemorySubscriberStorage(try Self.loadFile(subscribers ?? "").subscriptions)
+        }
+        let directory = try SubscriberDirectory(shardCount: shardCount, context: context, storage: store)
         let application = CxApplication(directory: directory, context: context, logger: logger)
         let addresses = (listen.isEmpty ? ["127.0.0.1:3868"] : listen).compactMap(Self.hostPort)
         let local = LocalPeer(
@@ -90,13 +115,16 @@ struct ServeCommand: AsyncParsableCommand {
             hostIPAddresses: addresses.compactMap { DiameterAddress($0.0) }.ifEmpty([DiameterAddress("127.0.0.1")!]),
             vendorID: VendorID.tgpp, originStateID: UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970)))
         let configuration = DiameterServerConfiguration(local: local, listenAddresses: addresses.map { (host: $0.0, port: $0.1) })
-        logger.info(
-            "HSS starting",
-            metadata: ["subscriptions": "\(file.subscriptions.count)", "shards": "\(shardCount)", "origin-host": "\(originHost)"])
+        logger.info("HSS starting", metadata: ["shards": "\(shardCount)", "origin-host": "\(originHost)"])
         let service = HSSService(configuration: configuration, application: application, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        lmdb?.close()
+    }
+
+    static func loadFile(_ path: String) throws -> SubscriberFile {
+        do { return try SubscriberFile.load(path: path) } catch { throw ValidationError("subscriber file: \(error.description)") }
     }
 }
 

@@ -57,7 +57,7 @@ case "handler":
 case "shard":
     var logger = Logger(label: "bench")
     logger.logLevel = .critical
-    let directory = try SubscriberDirectory(subscriptions: subscriptions, shardCount: 8, context: context, storage: InMemorySubscriberStorage([]))
+    let directory = try SubscriberDirectory(shardCount: 8, context: context, storage: InMemorySubscriberStorage(subscriptions))
     let app = CxApplication(directory: directory, context: context, logger: logger)
     let peer = PeerIdentity(originHost: mar.envelope.originHost, originRealm: mar.envelope.originRealm)
     let decoder = DiameterDecoder()
@@ -75,7 +75,7 @@ default:
     let tasks = args.count > 3 ? Int(args[3]) ?? 8 : 8
     var logger = Logger(label: "bench")
     logger.logLevel = .critical
-    let directory = try SubscriberDirectory(subscriptions: subscriptions, shardCount: 8, context: context, storage: InMemorySubscriberStorage([]))
+    let directory = try SubscriberDirectory(shardCount: 8, context: context, storage: InMemorySubscriberStorage(subscriptions))
     let app = CxApplication(directory: directory, context: context, logger: logger)
     // One encoded MAR per generated subscriber (requests spread over all shards).
     let requests: [ByteBuffer] = (1..<1001).map { i in

@@ -1,0 +1,110 @@
+import Foundation
+
+/// LMDB's single writer on its own thread (a write transaction must begin and commit on one OS thread;
+/// ../shared/notes/swift-stack.md). Callers enqueue work and wait; the thread takes everything queued
+/// (up to `maxBatch`), applies it in one transaction, commits (fsync unless MDB_NOSYNC), then resumes
+/// every waiter with the commit's outcome. While one commit syncs, the next batch gathers: group commit
+/// without a timer.
+final class GroupCommitWriter: @unchecked Sendable {
+    typealias Work = (Transaction) throws -> Void
+
+    private struct Item {
+        var work: Work
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private let environment: LMDBEnvironment
+    private let condition = NSCondition()
+    private var queue: [Item] = []
+    private var stopping = false
+    private var stopped = false
+    private let maxBatch: Int
+    private let maxQueue: Int
+    private var thread: Thread?
+    /// Runs inside each batch's transaction after the items (the change log's retention).
+    private let afterBatch: (Transaction) throws -> Void
+    /// Test hook: when it returns an error for a batch, the batch fails with it (the transaction aborts).
+    private let faultInjection: (@Sendable () -> StorageError?)?
+
+    /// Batches committed and items written, for `hss db stats` and the benchmarks.
+    private(set) var batches = 0
+    private(set) var items = 0
+
+    init(
+        environment: LMDBEnvironment, maxBatch: Int, maxQueue: Int, afterBatch: @escaping (Transaction) throws -> Void,
+        faultInjection: (@Sendable () -> StorageError?)? = nil
+    ) {
+        self.environment = environment
+        self.maxBatch = maxBatch
+        self.maxQueue = maxQueue
+        self.afterBatch = afterBatch
+        self.faultInjection = faultInjection
+        let t = Thread { [unowned self] in self.run() }
+        t.name = "lmdb-writer"
+        thread = t
+        t.start()
+    }
+
+    /// Applies `work` in the next batch and returns once that batch is durably committed (or throws the
+    /// batch's failure: nothing of it was written).
+    func submit(_ work: @escaping Work) async throws {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            condition.lock()
+            if stopping {
+                condition.unlock()
+                c.resume(throwing: StorageError.closed)
+                return
+            }
+            if queue.count >= maxQueue {
+                condition.unlock()
+                c.resume(throwing: StorageError.overloaded)
+                return
+            }
+            queue.append(Item(work: work, continuation: c))
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    /// Finishes what is queued, then stops the thread.
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !stopped { condition.wait() }
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopping { condition.wait() }
+            if queue.isEmpty && stopping {
+                stopped = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let n = min(queue.count, maxBatch)
+            let batch = Array(queue[0..<n])
+            queue.removeFirst(n)
+            condition.unlock()
+
+            var failure: (any Error)?
+            do {
+                if let injected = faultInjection?() { throw injected }
+                try environment.write { txn in
+                    for item in batch { try item.work(txn) }
+                    try afterBatch(txn)
+                }
+                batches += 1
+                items += batch.count
+            } catch {
+                failure = error
+            }
+            for item in batch {
+                if let failure { item.continuation.resume(throwing: failure) } else { item.continuation.resume() }
+            }
+        }
+    }
+}

@@ -1,0 +1,459 @@
+public import HSSCore
+import Atomics
+import CLMDB
+import Foundation
+
+/// Settings of the LMDB store (docs/storage.md).
+public struct LMDBConfiguration: Sendable {
+    /// The directory holding data.mdb and lock.mdb (created 0700, files 0600).
+    public var path: String
+    /// The map size: the most the data file may grow to. A large sparse map costs nothing. Default 4 GiB.
+    public var mapSize: Int
+    /// MDB_NOSYNC: commits are not fsync'ed. For labs only: a power failure loses the last moments
+    /// (a process crash loses nothing: the OS still writes the pages).
+    public var noSync: Bool
+    /// Most writes per transaction.
+    public var maxBatch: Int
+    /// Most writes waiting; beyond it a write fails with ``StorageError/overloaded`` (3004 TOO_BUSY).
+    public var maxQueue: Int
+    /// Change-log retention: at most this many records ...
+    public var logRetentionRecords: Int
+    /// ... and none older than this (seconds).
+    public var logRetentionSeconds: Int
+    /// SEQ values reserved per private identity at a time (TS 33.102 Annex C SQN): a MAR writes only when
+    /// it crosses the reserved mark.
+    public var sqnBlock: UInt64
+
+    public init(
+        path: String, mapSize: Int = 4 << 30, noSync: Bool = false, maxBatch: Int = 1000, maxQueue: Int = 100_000,
+        logRetentionRecords: Int = 1_000_000, logRetentionSeconds: Int = 86_400, sqnBlock: UInt64 = 1000
+    ) {
+        self.path = path
+        self.mapSize = mapSize
+        self.noSync = noSync
+        self.maxBatch = maxBatch
+        self.maxQueue = maxQueue
+        self.logRetentionRecords = logRetentionRecords
+        self.logRetentionSeconds = logRetentionSeconds
+        self.sqnBlock = sqnBlock
+    }
+}
+
+/// Subscribers, Cx state and the change log in LMDB (docs/storage.md). Reads run on any thread without a
+/// lock (a reusable read transaction per thread); writes go to the one writer thread and return after a
+/// durable commit.
+public final class LMDBSubscriberStore: @unchecked Sendable {
+    /// The schema this binary writes. Older data is migrated when opened; newer data is refused.
+    public static let schemaVersion: UInt32 = 1
+    /// Migrations from version N to N + 1, run in one transaction when the store opens.
+    public typealias Migration = @Sendable (_ from: UInt32) throws -> Void
+
+    static let databaseNames = ["meta", "provisioned", "state", "impi", "impu", "wildcard", "log"]
+
+    public let configuration: LMDBConfiguration
+    let environment: LMDBEnvironment
+    let reads: ThreadReadTransactions
+    var writer: GroupCommitWriter!
+    let meta, provisioned, state, impi, impu, wildcard, log: MDB_dbi
+    /// This process's epoch (incremented at every open): the change log's records carry it.
+    public let epoch: UInt64
+    /// Wildcard patterns → subscription ids, in memory (few, rarely changed); swapped atomically.
+    let wildcards: ManagedAtomic<WildcardList>
+    /// Writer-thread state: the next log sequence number and the oldest retained one.
+    var nextSequence: UInt64 = 1
+    var firstSequence: UInt64 = 1
+    let openedAt = Date()
+
+    final class WildcardList: AtomicReference, @unchecked Sendable {
+        let entries: [(WildcardPattern, String, String)]  // (pattern, pattern text, subscription id)
+        init(_ e: [(WildcardPattern, String, String)]) { entries = e }
+    }
+
+    /// Opens (creating) the store, checks and migrates the schema, bumps the epoch, starts the writer.
+    public init(_ configuration: LMDBConfiguration, readOnly: Bool = false, migrations: [UInt32: Migration] = [:],
+                faultInjection: (@Sendable () -> StorageError?)? = nil) throws(StorageError) {
+        self.configuration = configuration
+        let env = try LMDBEnvironment(path: configuration.path, mapSize: configuration.mapSize, noSync: configuration.noSync, readOnly: readOnly)
+        environment = env
+        try env.openDatabases(Self.databaseNames)
+        let metaDB = env.dbi("meta"), logDB = env.dbi("log"), wildcardDB = env.dbi("wildcard")
+        meta = metaDB; provisioned = env.dbi("provisioned"); state = env.dbi("state")
+        impi = env.dbi("impi"); impu = env.dbi("impu"); wildcard = wildcardDB; log = logDB
+        reads = ThreadReadTransactions(env)
+
+        // Schema and epoch.
+        var epoch: UInt64 = 0
+        do {
+            let found: UInt32? = try env.read { t in try t.get(metaDB, Array("schema".utf8)).map { UInt32(truncatingIfNeeded: UInt64(bigEndianBytes: $0)) } }
+            if let found, found > Self.schemaVersion { throw StorageError.schemaTooNew(found: found, supported: Self.schemaVersion) }
+            if !readOnly {
+                epoch = try env.write { t in
+                    var version = found ?? Self.schemaVersion
+                    while version < Self.schemaVersion {
+                        guard let m = migrations[version] else { throw StorageError.corrupt("no migration from schema \(version)") }
+                        try m(version)
+                        version += 1
+                    }
+                    try t.put(metaDB, Array("schema".utf8), UInt64(version).bigEndianBytes)
+                    let e = (try t.get(metaDB, Array("epoch".utf8)).map { UInt64(bigEndianBytes: $0) } ?? 0) + 1
+                    try t.put(metaDB, Array("epoch".utf8), e.bigEndianBytes)
+                    return e
+                }
+            } else {
+                epoch = try env.read { t in try t.get(metaDB, Array("epoch".utf8)).map { UInt64(bigEndianBytes: $0) } ?? 0 }
+            }
+            // Log positions and wildcard patterns.
+            var first: UInt64?
+            var last: UInt64 = 0
+            try env.read { t in
+                try t.forEach(logDB) { k, _ in
+                    if first == nil { first = UInt64(bigEndianBytes: k) }
+                    return false
+                }
+                var cursor: OpaquePointer?
+                try StorageError.check(mdb_cursor_open(t.txn, logDB, &cursor), "mdb_cursor_open")
+                var k = MDB_val(), v = MDB_val()
+                if mdb_cursor_get(cursor, &k, &v, MDB_LAST) == 0 {
+                    last = UInt64(bigEndianBytes: UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size))
+                }
+                mdb_cursor_close(cursor)
+            }
+            firstSequence = first ?? (last + 1)
+            nextSequence = last + 1
+            var list: [(WildcardPattern, String, String)] = []
+            try env.read { t in
+                try t.forEach(wildcardDB) { k, v in
+                    let text = String(decoding: k, as: UTF8.self)
+                    if let p = WildcardPattern(text) { list.append((p, text, String(decoding: v, as: UTF8.self))) }
+                    return true
+                }
+            }
+            wildcards = ManagedAtomic(WildcardList(list))
+        } catch let e as StorageError {
+            throw e
+        } catch {
+            throw .corrupt("\(error)")
+        }
+        self.epoch = epoch
+        if !readOnly {
+            writer = GroupCommitWriter(
+                environment: env, maxBatch: configuration.maxBatch, maxQueue: configuration.maxQueue,
+                afterBatch: { [unowned self] t in try self.applyRetention(t) }, faultInjection: faultInjection)
+        }
+    }
+
+    /// Stops the writer (after what is queued) and closes the environment.
+    public func close() {
+        writer?.stop()
+    }
+
+    deinit { writer?.stop() }
+
+    // MARK: Reads (any thread, no lock)
+
+    public func subscriptionID(forPrivate identity: String) -> String? {
+        try? reads.read { t in try t.get(impi, Array(identity.utf8)).map { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    /// Exact match, then wildcarded PSI/IMPU patterns.
+    public func subscriptionID(forPublic identity: String) -> String? {
+        if let id = try? reads.read({ t in try t.get(impu, Array(identity.utf8)).map { String(decoding: $0, as: UTF8.self) } }) {
+            return id
+        }
+        return wildcards.load(ordering: .acquiring).entries.first { $0.0.matches(identity) }?.2
+    }
+
+    public func contains(_ identity: String) -> Bool {
+        subscriptionID(forPrivate: identity) != nil || subscriptionID(forPublic: identity) != nil
+    }
+
+    /// The subscription with its stored state (whose `sqn` values are the reserved high-water marks).
+    public func load(_ id: String) throws(StorageError) -> IMSSubscription? {
+        do {
+            return try reads.read { t in
+                guard let p = try t.get(provisioned, Array(id.utf8)) else { return nil }
+                var st = SubscriptionState()
+                if let sb = try t.get(state, Array(id.utf8)) {
+                    var r = BinaryReader(sb)
+                    st = try SubscriptionState(binary: &r)
+                }
+                var r = BinaryReader(p)
+                return try IMSSubscription(provisioned: &r, state: st)
+            }
+        } catch let e as StorageError {
+            throw e
+        } catch {
+            throw .corrupt("subscription \(id): \(error)")
+        }
+    }
+
+    public var subscriptionCount: Int { (try? environment.read { t in t.stat(provisioned).entries }) ?? 0 }
+
+    // MARK: Writes (durable when they return)
+
+    public func writeState(_ id: String, _ s: SubscriptionState) async throws {
+        var w = BinaryWriter(capacity: 128)
+        s.encode(into: &w)
+        let bytes = w.bytes
+        let key = Array(id.utf8)
+        try await writer.submit { [unowned self] t in
+            try t.put(self.state, key, bytes)
+            var p = BinaryWriter(capacity: bytes.count + id.utf8.count + 4)
+            p.string(id)
+            p.data(bytes)
+            try self.appendLog(t, .state, p.bytes)
+        }
+    }
+
+    /// Stores a subscription's provisioned data and state and updates the identity indexes (removing the
+    /// identities `previous` had and `s` no longer has).
+    public func writeSubscription(_ s: IMSSubscription, previous: IMSSubscription?) async throws {
+        var pw = BinaryWriter(capacity: 1024)
+        s.encodeProvisioned(into: &pw)
+        var sw = BinaryWriter(capacity: 128)
+        s.state.encode(into: &sw)
+        let (pb, sb) = (pw.bytes, sw.bytes)
+        let id = s.id
+        let newImpis = Set(s.privateIdentities.map(\.identity)), newImpus = Set(s.publicIdentities.map(\.identity))
+        let oldImpis = Set(previous?.privateIdentities.map(\.identity) ?? []), oldImpus = Set(previous?.publicIdentities.map(\.identity) ?? [])
+        let oldWild = Set(previous?.publicIdentities.filter { $0.wildcard != nil }.map(\.identity) ?? [])
+        let newWild = s.publicIdentities.filter { $0.wildcard != nil }.map(\.identity)
+        try await writer.submit { [unowned self] t in
+            try self.put(t, id: id, provisioned: pb, state: sb, impis: newImpis, impus: newImpus, wildcards: newWild)
+            for x in oldImpis.subtracting(newImpis) { try t.delete(self.impi, Array(x.utf8)) }
+            for x in oldImpus.subtracting(newImpus) { try t.delete(self.impu, Array(x.utf8)) }
+            for x in oldWild.subtracting(newWild) { try t.delete(self.wildcard, Array(x.utf8)) }
+            var p = BinaryWriter(capacity: pb.count + sb.count + 16)
+            p.string(id)
+            p.data(pb)
+            p.data(sb)
+            try self.appendLog(t, .subscription, p.bytes)
+        }
+        if !oldWild.isEmpty || !newWild.isEmpty { reloadWildcards() }
+    }
+
+    public func delete(_ s: IMSSubscription) async throws {
+        let id = s.id
+        try await writer.submit { [unowned self] t in
+            try t.delete(self.provisioned, Array(id.utf8))
+            try t.delete(self.state, Array(id.utf8))
+            for p in s.privateIdentities { try t.delete(self.impi, Array(p.identity.utf8)) }
+            for p in s.publicIdentities {
+                try t.delete(self.impu, Array(p.identity.utf8))
+                try t.delete(self.wildcard, Array(p.identity.utf8))
+            }
+            var p = BinaryWriter()
+            p.string(id)
+            try self.appendLog(t, .delete, p.bytes)
+        }
+        reloadWildcards()
+    }
+
+    /// Writes many subscriptions in large transactions on the calling thread (an import before serving;
+    /// no change-log records: replicas start from a backup). Returns the number written.
+    @discardableResult
+    public func bulkLoad(_ subscriptions: some Sequence<IMSSubscription>, transactionSize: Int = 10_000) throws -> Int {
+        var count = 0
+        var batch: [IMSSubscription] = []
+        func flush() throws {
+            guard !batch.isEmpty else { return }
+            try environment.write { t in
+                for s in batch {
+                    var pw = BinaryWriter(capacity: 1024)
+                    s.encodeProvisioned(into: &pw)
+                    var sw = BinaryWriter(capacity: 64)
+                    s.state.encode(into: &sw)
+                    try put(
+                        t, id: s.id, provisioned: pw.bytes, state: sw.bytes, impis: s.privateIdentities.map(\.identity),
+                        impus: s.publicIdentities.map(\.identity), wildcards: s.publicIdentities.filter { $0.wildcard != nil }.map(\.identity))
+                }
+            }
+            count += batch.count
+            batch.removeAll(keepingCapacity: true)
+        }
+        for s in subscriptions {
+            batch.append(s)
+            if batch.count == transactionSize { try flush() }
+        }
+        try flush()
+        reloadWildcards()
+        return count
+    }
+
+    func put(_ t: Transaction, id: String, provisioned pb: [UInt8], state sb: [UInt8], impis: some Sequence<String>, impus: some Sequence<String>, wildcards: [String]) throws {
+        let key = Array(id.utf8)
+        try t.put(provisioned, key, pb)
+        try t.put(state, key, sb)
+        for x in impis { try t.put(impi, Array(x.utf8), key) }
+        for x in impus { try t.put(impu, Array(x.utf8), key) }
+        for x in wildcards { try t.put(wildcard, Array(x.utf8), key) }
+    }
+
+    func reloadWildcards() {
+        var list: [(WildcardPattern, String, String)] = []
+        try? environment.read { t in
+            try t.forEach(wildcard) { k, v in
+                let text = String(decoding: k, as: UTF8.self)
+                if let p = WildcardPattern(text) { list.append((p, text, String(decoding: v, as: UTF8.self))) }
+                return true
+            }
+        }
+        wildcards.store(WildcardList(list), ordering: .releasing)
+    }
+
+    // MARK: Change log (writer thread only)
+
+    func appendLog(_ t: Transaction, _ kind: ChangeRecord.Kind, _ payload: [UInt8]) throws {
+        let record = ChangeRecord(
+            sequence: nextSequence, epoch: epoch, timeMillis: UInt64(Date().timeIntervalSince1970 * 1000), kind: kind, payload: payload)
+        try t.put(log, nextSequence.bigEndianBytes, record.encoded, append: true)
+        nextSequence += 1
+    }
+
+    /// Drops the oldest records beyond the retention limits (at most 1,000 per batch).
+    func applyRetention(_ t: Transaction) throws {
+        let now = UInt64(Date().timeIntervalSince1970 * 1000)
+        let cutoff = now &- UInt64(configuration.logRetentionSeconds) * 1000
+        var dropped = 0
+        while dropped < 1000, firstSequence < nextSequence {
+            let excess = Int(nextSequence - firstSequence) > configuration.logRetentionRecords
+            var old = false
+            if !excess, let v = try t.get(log, firstSequence.bigEndianBytes), v.count >= 17 {
+                old = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: v[9..<17])) < cutoff
+            }
+            guard excess || old else { break }
+            try t.delete(log, firstSequence.bigEndianBytes)
+            firstSequence += 1
+            dropped += 1
+        }
+    }
+
+    /// Log records from `sequence` on (at most `limit`), for replication and `hss db log`.
+    public func changes(from sequence: UInt64, limit: Int = 1000) throws -> [ChangeRecord] {
+        var out: [ChangeRecord] = []
+        try environment.read { t in
+            try t.forEach(log, from: sequence.bigEndianBytes) { k, v in
+                out.append(try ChangeRecord(sequence: UInt64(bigEndianBytes: k), encoded: v))
+                return out.count < limit
+            }
+        }
+        return out
+    }
+}
+
+// MARK: Operations: backup, verify, stats
+
+extension LMDBSubscriberStore {
+    /// A hot, compacting copy of the store into directory `path` (mdb_env_copy2 with MDB_CP_COMPACT): a
+    /// consistent snapshot taken without stopping the writer.
+    public func backup(to path: String) throws(StorageError) { try environment.copy(to: path) }
+
+    public struct VerifyReport: Sendable, CustomStringConvertible {
+        public var subscriptions = 0
+        public var privateIdentities = 0
+        public var publicIdentities = 0
+        public var logRecords = 0
+        public var problems: [String] = []
+        public var description: String {
+            "subscriptions \(subscriptions), private identities \(privateIdentities), public identities \(publicIdentities), log records \(logRecords): "
+                + (problems.isEmpty ? "OK" : "\(problems.count) problem(s)\n" + problems.prefix(50).joined(separator: "\n"))
+        }
+    }
+
+    /// Reads everything in one snapshot: every record decodes, every identity is indexed to its
+    /// subscription and every index entry points back, the change log's checksums and sequence hold.
+    public func verify() throws -> VerifyReport {
+        var report = VerifyReport()
+        try environment.read { t in
+            var owners: [String: String] = [:]  // identity → id, from the subscriptions
+            try t.forEach(provisioned) { k, v in
+                let id = String(decoding: k, as: UTF8.self)
+                var r = BinaryReader(v)
+                do {
+                    var st = SubscriptionState()
+                    if let sb = try t.get(state, Array(k)) {
+                        var sr = BinaryReader(sb)
+                        st = try SubscriptionState(binary: &sr)
+                    }
+                    let s = try IMSSubscription(provisioned: &r, state: st)
+                    if s.id != id { report.problems.append("subscription \(id): record names \(s.id)") }
+                    report.subscriptions += 1
+                    for p in s.privateIdentities {
+                        owners["i:" + p.identity] = id
+                        report.privateIdentities += 1
+                    }
+                    for p in s.publicIdentities {
+                        owners["u:" + p.identity] = id
+                        report.publicIdentities += 1
+                    }
+                } catch {
+                    report.problems.append("subscription \(id): \(error)")
+                }
+                return true
+            }
+            for (db, prefix) in [(impi, "i:"), (impu, "u:")] {
+                try t.forEach(db) { k, v in
+                    let identity = String(decoding: k, as: UTF8.self), id = String(decoding: v, as: UTF8.self)
+                    if owners.removeValue(forKey: prefix + identity) != id {
+                        report.problems.append("index: \(identity) → \(id), which does not have it")
+                    }
+                    return true
+                }
+            }
+            for (key, id) in owners { report.problems.append("index: \(key.dropFirst(2)) of \(id) missing") }
+            var expected: UInt64?
+            try t.forEach(log) { k, v in
+                let seq = UInt64(bigEndianBytes: k)
+                if let e = expected, seq != e { report.problems.append("log: sequence \(e) missing before \(seq)") }
+                expected = seq + 1
+                do { _ = try ChangeRecord(sequence: seq, encoded: v) } catch { report.problems.append("\(error)") }
+                report.logRecords += 1
+                return true
+            }
+        }
+        return report
+    }
+
+    public struct Stats: Sendable, CustomStringConvertible {
+        public var path: String
+        public var schema: UInt32
+        public var epoch: UInt64
+        public var entries: [(String, Int)]
+        public var mapSize: Int
+        public var usedBytes: Int
+        public var fileBytes: Int
+        public var readers: Int
+        public var logFirst: UInt64
+        public var logNext: UInt64
+        public var description: String {
+            var lines = [
+                "path        \(path)", "schema      \(schema)", "epoch       \(epoch)",
+                "map size    \(mapSize >> 20) MiB", "used        \(usedBytes >> 10) KiB of the map",
+                "file        \(fileBytes >> 10) KiB (data.mdb)", "readers     \(readers)",
+                "log         records \(logFirst)..<\(logNext)",
+            ]
+            for (name, n) in entries { lines.append("db \(name.padding(toLength: 12, withPad: " ", startingAt: 0))\(n) entries") }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    public func stats() throws -> Stats {
+        let info = environment.info()
+        let entries: [(String, Int)] = try environment.read { t in Self.databaseNames.map { ($0, t.stat(environment.dbi($0)).entries) } }
+        let (first, next): (UInt64, UInt64) = try environment.read { t in
+            var first: UInt64?
+            var last: UInt64 = 0
+            try t.forEach(log) { k, _ in
+                if first == nil { first = UInt64(bigEndianBytes: k) }
+                last = UInt64(bigEndianBytes: k)
+                return true
+            }
+            return (first ?? last + 1, last + 1)
+        }
+        let schema: UInt32 = try environment.read { t in try t.get(meta, Array("schema".utf8)).map { UInt32(truncatingIfNeeded: UInt64(bigEndianBytes: $0)) } ?? 0 }
+        let size = (try? FileManager.default.attributesOfItem(atPath: configuration.path + "/data.mdb")[.size] as? Int) ?? 0
+        return Stats(
+            path: configuration.path, schema: schema, epoch: epoch, entries: entries, mapSize: info.mapSize,
+            usedBytes: (info.lastPage + 1) * info.pageSize, fileBytes: size ?? 0, readers: info.readers, logFirst: first, logNext: next)
+    }
+}

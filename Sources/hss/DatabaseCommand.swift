@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import HSSCore
+import HSSStorage
+
+/// Options shared by `hss serve` and `hss db`: where the LMDB store is and how it is opened.
+struct StorageOptions: ParsableArguments {
+    @Option(help: "The LMDB data directory (created 0700; files 0600). Without it, `serve` keeps state in memory.")
+    var dataDir: String?
+
+    @Option(help: "LMDB map size in MiB: the most the data file may grow to (sparse; costs nothing until used).")
+    var mapSize = 4096
+
+    @Flag(help: "Do not fsync commits (MDB_NOSYNC). Labs only: a power failure loses the last moments; a crash of the process loses nothing.")
+    var nosync = false
+
+    @Option(help: "SEQ values reserved per SQN write (TS 33.102 Annex C): a MAR writes only when it crosses the reserved mark.")
+    var sqnBlock: UInt64 = 1000
+
+    @Option(help: "Most writes per LMDB transaction (group commit).")
+    var commitBatch = 1000
+
+    func open(readOnly: Bool = false) throws -> LMDBSubscriberStore {
+        guard let dataDir else { throw ValidationError("--data-dir is required") }
+        return try LMDBSubscriberStore(
+            LMDBConfiguration(path: dataDir, mapSize: mapSize << 20, noSync: nosync, maxBatch: commitBatch, sqnBlock: sqnBlock),
+            readOnly: readOnly)
+    }
+}
+
+/// `hss db`: operations on the LMDB store.
+struct DatabaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db", abstract: "Import, back up, verify and inspect the LMDB store (docs/storage.md).",
+        subcommands: [Import.self, Backup.self, Verify.self, Stats.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Import (add or replace) the subscriptions of a JSON subscriber file.")
+        @OptionGroup var storage: StorageOptions
+        @Argument(help: "The subscriber file.") var file: String
+
+        func run() throws {
+            let subscriptions: SubscriberFile
+            do { subscriptions = try SubscriberFile.load(path: file) } catch { throw ValidationError("subscriber file: \(error.description)") }
+            let store = try storage.open()
+            defer { store.close() }
+            let start = Date()
+            let n = try store.bulkLoad(subscriptions.subscriptions)
+            print("imported \(n) subscriptions in \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
+        }
+    }
+
+    struct Backup: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Hot, compacting copy of the store into a directory (mdb_env_copy2), safe while `hss serve` runs.")
+        @OptionGroup var storage: StorageOptions
+        @Argument(help: "The backup directory (created; must not hold a data.mdb).") var path: String
+
+        func run() throws {
+            guard !FileManager.default.fileExists(atPath: path + "/data.mdb") else { throw ValidationError("\(path)/data.mdb exists") }
+            let store = try storage.open(readOnly: true)
+            try store.backup(to: path)
+            print("backup written to \(path)/data.mdb")
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check every record decodes, the identity indexes match the subscriptions, and the change log's checksums.")
+        @OptionGroup var storage: StorageOptions
+
+        func run() throws {
+            let store = try storage.open(readOnly: true)
+            let report = try store.verify()
+            print(report)
+            if !report.problems.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Sizes, entry counts, epoch and change-log range.")
+        @OptionGroup var storage: StorageOptions
+
+        func run() throws {
+            print(try storage.open(readOnly: true).stats())
+        }
+    }
+}
