@@ -52,7 +52,7 @@ if [ "${KAMAILIO_IMS_INNER:-}" != 1 ]; then
 
     tshark -q -i lo -f "tcp port $HSS_PORT" -w "$W/cx.pcapng" >"$W/tshark-capture.log" 2>&1 &
     TSHARK=$!
-    "$HSS_BIN" serve --subscribers "$ROOT/docs/examples/subscribers.json" --origin-host hss.localdomain \
+    "$HSS_BIN" serve --data-dir "$W/hss-db" --subscribers "$ROOT/docs/examples/subscribers.json" --origin-host hss.localdomain \
         --origin-realm localdomain --listen "127.0.0.1:$HSS_PORT" --shards 4 --log-level info >"$W/hss.log" 2>&1 &
     HSS=$!
     sleep 1
