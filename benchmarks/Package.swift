@@ -41,6 +41,18 @@ let package = Package(
             ],
             path: "Probes/MARProbe"),
         .executableTarget(
+            name: "StorageProbe",
+            dependencies: [
+                .product(name: "DiameterCore", package: rootPackage),
+                .product(name: "DiameterPeer", package: rootPackage),
+                .product(name: "HSSCore", package: rootPackage),
+                .product(name: "HSSServer", package: rootPackage),
+                .product(name: "HSSStorage", package: rootPackage),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Probes/StorageProbe"),
+        .executableTarget(
             name: "PeerThroughput",
             dependencies: [
                 "CodecWorkloads",

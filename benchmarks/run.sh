@@ -16,6 +16,12 @@ echo "== MAR handler: decode -> procedure (Milenage) -> encode; through the shar
 swift build -c release --package-path benchmarks --product MARProbe >/dev/null
 M="$(swift build -c release --package-path benchmarks --show-bin-path)/MARProbe"
 "$M" handler 300000; "$M" shard 200000; "$M" parallel 400000 8
+echo "== storage: 1,000,000 subscribers in LMDB (bulk load, open, durable SAR, MAR cold and warm)"
+swift build -c release --package-path benchmarks --product StorageProbe >/dev/null
+S="$(swift build -c release --package-path benchmarks --show-bin-path)/StorageProbe"
+D="$(mktemp -d /tmp/hss-scale.XXXXXX)"
+"$S" bulk 1000000 "$D/db"; "$S" open "$D/db"; "$S" sar 100000 "$D/db" 64 200000; "$S" mar 200000 "$D/db" 64; "$S" mar 400000 "$D/db" 64 10000
+rm -rf "$D"
 echo "== peer layer: throughput against the inline NIO baseline (8 connections x 32 in flight, 5 s)"
 swift build -c release --package-path benchmarks --product PeerThroughput >/dev/null
 "$(swift build -c release --package-path benchmarks --show-bin-path)/PeerThroughput" 8 32 5
