@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "HSSStorage", targets: ["HSSStorage"]),
         .library(name: "HSSServer", targets: ["HSSServer"]),
         .executable(name: "hss", targets: ["hss"]),
+        .executable(name: "hss-bench", targets: ["HSSBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -28,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // MARK: System libraries (Debian packages; see README for the apt-get line)
@@ -94,6 +96,21 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSettings),
+
+        // MARK: Load generator (source in benchmarks/hss-bench; built with the package so CI can smoke-run it)
+        .executableTarget(
+            name: "HSSBench",
+            dependencies: [
+                "DiameterCore", "HSSCore", "HSSStorage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "benchmarks/hss-bench",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
 
         // MARK: Fuzzing (built only with scripts/fuzz.sh, -sanitize=fuzzer)
         .executableTarget(

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs what it needs, builds, smoke-fuzzes the decoder, runs the SCTP
-# tests in a Debian kernel under qemu, swift test, then the interop tests with real Cx clients
+# tests in a Debian kernel under qemu, swift test, the load generator's smoke run, then the interop tests
+# with real Cx clients
 # (Kamailio IMS I-CSCF/S-CSCF driven by sipp; python-diameter).
 #   FUZZ_SECONDS=0 scripts/test.sh   skips the fuzz smoke run (default 30 s)
 #   SCTP_QEMU=0 scripts/test.sh      skips the SCTP tests under qemu (they skip on the host kernel anyway)
@@ -16,6 +17,8 @@ if [ "${SCTP_QEMU:-1}" != "0" ]; then
   scripts/sctp-qemu.sh
 fi
 swift test
+# The load generator's smoke run: every scenario against a real HSS, every answer checked.
+scripts/bench-smoke.sh
 if [ "${INTEROP:-1}" != "0" ]; then
   # Exit status 77 means skipped (the script printed why); anything else non-zero fails the suite.
   for t in scripts/kamailio-ims.sh scripts/python-diameter.sh; do

@@ -1,0 +1,192 @@
+import Atomics
+import DiameterCore
+import Histogram
+import NIOCore
+
+/// How requests are paced.
+enum Pacing: Sendable {
+    /// Keep `window` requests in flight; send the next when an answer arrives.
+    case closedLoop
+    /// Send at `perConnection` requests/s whatever the answers do (open loop). Latency counts from the
+    /// intended send time, so a stalled server is not hidden (no coordinated omission); at most `window`
+    /// are in flight, the rest wait and their wait counts.
+    case openLoop(perConnection: Double)
+}
+
+/// Per-connection results, read after the run.
+struct ConnectionResult {
+    var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    var completed = 0
+    var errors: [String: Int] = [:]
+}
+
+/// One load connection: CER, then requests per the pacing; every answer is decoded and checked. Runs on
+/// its channel's event loop (no locks); the progress counter is atomic.
+final class LoadHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    var planner: RequestPlanner
+    let window: Int
+    let pacing: Pacing
+    let originHost: String
+    let checkAnswers: Bool
+    let progress: ManagedAtomic<Int>
+    let ready: EventLoopPromise<Void>
+    var result = ConnectionResult()
+    var pending: [UInt32: (intended: NIODeadline, check: PlannedRequest.Check, command: UInt32)] = [:]
+    var hopByHop: UInt32 = 1
+    var running = false
+    var context: ChannelHandlerContext?
+    // Open loop.
+    var startedAt = NIODeadline.now()
+    var issued = 0
+    var backlog: [NIODeadline] = []
+    var ticker: RepeatedTask?
+    let decoder = DiameterDecoder()
+
+    init(planner: RequestPlanner, window: Int, pacing: Pacing, originHost: String, checkAnswers: Bool, progress: ManagedAtomic<Int>, ready: EventLoopPromise<Void>) {
+        self.planner = planner
+        self.window = window
+        self.pacing = pacing
+        self.originHost = originHost
+        self.checkAnswers = checkAnswers
+        self.progress = progress
+        self.ready = ready
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.context = context
+        let cer = CapabilitiesExchangeRequest(capabilities: PeerCapabilities(
+            originHost: originHost, originRealm: Population.realm, hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415,
+            productName: "hss-bench", originStateID: 1, supportedVendorIDs: [10415], vendorSpecificApplicationIDs: [.cx]))
+        context.writeAndFlush(wrapOutboundOut(cer.encode(hopByHopID: 0, endToEndID: 0)), promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        ticker?.cancel()
+        running = false
+        ready.fail(ChannelError.eof)
+        context.fireChannelInactive()
+    }
+
+    /// Starts sending (after the CEA).
+    func start(context: ChannelHandlerContext) {
+        running = true
+        startedAt = .now()
+        switch pacing {
+        case .closedLoop:
+            for _ in 0..<window { send(intended: .now(), context: context) }
+            context.flush()
+        case .openLoop(let rate):
+            ticker = context.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(1)) { [weak self] _ in
+                guard let self, self.running, let context = self.context else { return }
+                let due = Int(Double((NIODeadline.now() - self.startedAt).nanoseconds) / 1e9 * rate)
+                while self.issued < due {
+                    let intended = self.startedAt + .nanoseconds(Int64(Double(self.issued) / rate * 1e9))
+                    self.issued += 1
+                    if self.pending.count < self.window { self.send(intended: intended, context: context) } else { self.backlog.append(intended) }
+                }
+                context.flush()
+            }
+        }
+    }
+
+    func stop() {
+        running = false
+        ticker?.cancel()
+    }
+
+    func send(intended: NIODeadline, context: ChannelHandlerContext) {
+        let id = hopByHop
+        hopByHop &+= 1
+        if hopByHop == 0 { hopByHop = 1 }
+        let request = planner.next(hopByHop: id)
+        pending[id] = (intended, request.check, request.command)
+        context.write(wrapOutboundOut(request.bytes), promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        let now = NIODeadline.now()
+        guard let message = try? decoder.decode(frame) else {
+            result.errors["undecodable answer", default: 0] += 1
+            return
+        }
+        if message.isRequest {
+            answerPeerRequest(message, context: context)
+            return
+        }
+        if message.commandCode == 257 {
+            if message.first(.resultCode)?.unsigned32 == 2001 || !checkAnswers {
+                ready.succeed(())
+            } else {
+                ready.fail(ChannelError.connectPending)
+            }
+            return
+        }
+        guard let entry = pending.removeValue(forKey: message.header.hopByHopID) else {
+            result.errors["unmatched answer", default: 0] += 1
+            return
+        }
+        if running {
+            _ = result.latency.record(UInt64((now - entry.intended).nanoseconds))
+            result.completed += 1
+            progress.wrappingIncrement(ordering: .relaxed)
+            if checkAnswers, let problem = verify(message, against: entry.check, command: entry.command) {
+                result.errors[problem, default: 0] += 1
+            }
+            switch pacing {
+            case .closedLoop:
+                send(intended: now, context: context)
+                context.flush()
+            case .openLoop:
+                if !backlog.isEmpty {
+                    send(intended: backlog.removeFirst(), context: context)
+                    context.flush()
+                }
+            }
+        }
+    }
+
+    /// DWR → DWA, DPR → DPA (the HSS may probe an idle connection).
+    func answerPeerRequest(_ m: DiameterMessage, context: ChannelHandlerContext) {
+        let fields = BaseAnswerFields(resultCode: .success, originHost: originHost, originRealm: Population.realm)
+        let bytes: ByteBuffer
+        switch m.commandCode {
+        case 280: bytes = DeviceWatchdogAnswer(fields: fields).encode(hopByHopID: m.header.hopByHopID, endToEndID: m.header.endToEndID)
+        case 282: bytes = DisconnectPeerAnswer(fields: fields).encode(hopByHopID: m.header.hopByHopID, endToEndID: m.header.endToEndID)
+        default: return
+        }
+        context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        result.errors["connection: \(error)", default: 0] += 1
+        context.close(promise: nil)
+    }
+}
+
+/// The machine's ceiling: a loopback server that answers each message with a same-sized canned answer
+/// (the request with its R-bit cleared). No decoding beyond framing.
+final class CeilingHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    var unflushed = 0
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var frame = unwrapInboundIn(data)
+        if let flags = frame.getInteger(at: frame.readerIndex + 4, as: UInt8.self) {
+            frame.setInteger(flags & ~0x80, at: frame.readerIndex + 4)
+        }
+        context.write(wrapOutboundOut(frame), promise: nil)
+        unflushed += 1
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if unflushed > 0 {
+            context.flush()
+            unflushed = 0
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import DiameterCore
+import Foundation
+import NIOCore
+
+/// What the generator sends and what it accepts back.
+enum ScenarioKind: String, CaseIterable, Sendable {
+    /// MAR, Digest-AKAv1-MD5, `--vectors` items.
+    case mar
+    case uar
+    /// SAR alternating REGISTRATION and USER_DEREGISTRATION per subscriber: every SAR is a state change
+    /// (a durable commit with --data-dir).
+    case sar
+    /// LIR on registered subscribers (the run registers them first).
+    case lir
+    /// A registration mix: first UAR → MAR → UAR → SAR(REGISTRATION) per subscriber, then repeated
+    /// re-registrations (UAR → MAR → UAR → SAR(RE_REGISTRATION)) with one LIR each (a call per
+    /// re-registration: ~2 re-registrations and ~2 terminating calls per subscriber per hour).
+    case mix
+}
+
+/// One request to send: its bytes and how to check the answer.
+struct PlannedRequest {
+    var bytes: ByteBuffer
+    var command: UInt32
+    var check: Check
+
+    enum Check {
+        case result([ResultCode])
+        case mar(items: Int)
+        case any
+    }
+}
+
+/// Builds requests for subscribers: each connection owns the subscribers i ≡ c (mod connections) and
+/// walks them round-robin, so with more subscribers per connection than its window, a subscriber's next
+/// step is sent only after its previous one was answered.
+struct RequestPlanner {
+    let kind: ScenarioKind
+    let vectors: UInt32
+    let origin: String
+    let subscribers: [Int]
+    var cursor = 0
+    /// Per subscriber (by position in `subscribers`): the next step of its sequence.
+    var steps: [UInt8]
+    var session: UInt64 = 0
+    let allocator = ByteBufferAllocator()
+    /// RFC 6733 §3: End-to-End ids unique per origin over time (high 12 bits from the clock, the rest
+    /// random + counter), so consecutive runs never look like duplicates (§6.2 duplicate detection).
+    let endToEndBase = UInt32(truncatingIfNeeded: UInt64(Date().timeIntervalSince1970)) << 20 | UInt32.random(in: 0..<(1 << 20))
+
+    init(kind: ScenarioKind, vectors: UInt32, origin: String, subscribers: [Int]) {
+        self.kind = kind
+        self.vectors = vectors
+        self.origin = origin
+        self.subscribers = subscribers
+        steps = Array(repeating: 0, count: subscribers.count)
+    }
+
+    static let serverName = "sip:scscf.bench.test:6060"
+
+    func envelope(_ session: UInt64) -> CxEnvelope {
+        CxEnvelope(sessionID: "\(origin);\(session)", originHost: origin, originRealm: Population.realm, destinationRealm: Population.realm)
+    }
+
+    mutating func next(hopByHop: UInt32) -> PlannedRequest {
+        let slot = cursor
+        cursor = (cursor + 1) % subscribers.count
+        let i = subscribers[slot]
+        session &+= 1
+        let env = envelope(session)
+        let impi = Population.impi(i), impu = Population.impu(i)
+        let endToEnd = endToEndBase &+ hopByHop
+        func encode(_ m: some CxMessage) -> ByteBuffer { m.encode(hopByHopID: hopByHop, endToEndID: endToEnd, allocator: allocator) }
+        func uar() -> PlannedRequest {
+            PlannedRequest(
+                bytes: encode(UserAuthorizationRequest(envelope: env, userName: impi, publicIdentity: impu, visitedNetworkIdentifier: Array(Population.realm.utf8))),
+                command: 300, check: .result([.firstRegistration, .subsequentRegistration, .success]))
+        }
+        func mar() -> PlannedRequest {
+            PlannedRequest(
+                bytes: encode(MultimediaAuthRequest(
+                    envelope: env, userName: impi, publicIdentity: impu, sipAuthDataItem: SIPAuthDataItem(sipAuthenticationScheme: "Digest-AKAv1-MD5"),
+                    sipNumberAuthItems: vectors, serverName: Self.serverName)),
+                command: 303, check: .mar(items: Int(vectors)))
+        }
+        func sar(_ type: ServerAssignmentType) -> PlannedRequest {
+            PlannedRequest(
+                bytes: encode(ServerAssignmentRequest(
+                    envelope: env, userName: impi, publicIdentities: [impu], serverName: Self.serverName, serverAssignmentType: type,
+                    userDataAlreadyAvailable: type == .registration ? .userDataNotAvailable : .userDataAlreadyAvailable)),
+                command: 301, check: .result([.success]))
+        }
+        func lir() -> PlannedRequest {
+            PlannedRequest(bytes: encode(LocationInfoRequest(envelope: env, publicIdentity: impu)), command: 302, check: .result([.success]))
+        }
+        switch kind {
+        case .mar: return mar()
+        case .uar: return uar()
+        case .lir:
+            // Register once, then LIR.
+            if steps[slot] == 0 {
+                steps[slot] = 1
+                return sar(.registration)
+            }
+            return lir()
+        case .sar:
+            let s = steps[slot]
+            steps[slot] = s == 0 ? 1 : 0
+            return sar(s == 0 ? .registration : .userDeregistration)
+        case .mix:
+            let s = steps[slot]
+            steps[slot] = s == 8 ? 4 : s + 1
+            switch s {
+            case 0, 2, 4, 6: return uar()
+            case 1, 5: return mar()
+            case 3: return sar(.registration)
+            case 7: return sar(.reRegistration)
+            default: return lir()
+            }
+        }
+    }
+}
+
+/// Checks an answer; returns nil when it is right, else a label for the error table.
+func verify(_ answer: DiameterMessage, against plan: PlannedRequest.Check, command: UInt32) -> String? {
+    guard answer.commandCode == command, !answer.isRequest else { return "wrong command \(answer.commandCode)" }
+    let rc: ResultCode?
+    if let v = answer.first(.resultCode)?.unsigned32 {
+        rc = ResultCode(v)
+    } else if let e = answer.first(.experimentalResult), let v = e.first(.experimentalResultCode)?.unsigned32 {
+        rc = ResultCode(v, vendorID: e.first(.vendorID)?.unsigned32)
+    } else {
+        rc = nil
+    }
+    switch plan {
+    case .any: return nil
+    case .result(let ok):
+        guard let rc, ok.contains(rc) else { return "\(command) \(rc?.description ?? "no result")" }
+        return nil
+    case .mar(let items):
+        guard rc == .success else { return "303 \(rc?.description ?? "no result")" }
+        let got = answer.all(.sipAuthDataItem)
+        guard got.count == items, answer.first(.sipNumberAuthItems)?.unsigned32 == UInt32(items),
+            got.allSatisfy({ $0.first(.sipAuthenticate)?.bytes.count == 32 && $0.first(.sipAuthorization) != nil })
+        else { return "303 wrong vectors" }
+        return nil
+    }
+}
