@@ -25,3 +25,8 @@ rm -rf "$D"
 echo "== peer layer: throughput against the inline NIO baseline (8 connections x 32 in flight, 5 s)"
 swift build -c release --package-path benchmarks --product PeerThroughput >/dev/null
 "$(swift build -c release --package-path benchmarks --show-bin-path)/PeerThroughput" 8 32 5
+echo "== end to end: hss-bench against hss serve (release), each scenario with the loopback ceiling in the same run"
+swift build -c release --product hss >/dev/null
+swift build -c release --product hss-bench >/dev/null
+B="$(swift build -c release --show-bin-path)"
+benchmarks/end-to-end.sh "$B"

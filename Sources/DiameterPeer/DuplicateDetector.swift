@@ -11,8 +11,17 @@ public struct DuplicateDetector: Sendable {
         public var originHost: String
         public var endToEndID: UInt32
         public init(originHost: String, endToEndID: UInt32) {
-            self.originHost = originHost.lowercased()
+            // DiameterIdentity compares ASCII case-insensitively; lowercase only when needed (the usual
+            // identity is already lowercase, and this runs for every request).
+            self.originHost = originHost.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? originHost.lowercased() : originHost
             self.endToEndID = endToEndID
+        }
+
+        /// The End-to-End id and the identity's length: cheap (no string hashing per request) and well spread,
+        /// since End-to-End ids are unique per origin (RFC 6733 §3); equal keys still compare the identity.
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(endToEndID)
+            hasher.combine(originHost.utf8.count)
         }
     }
 

@@ -67,19 +67,36 @@ public actor SubscriberShard {
         return e
     }
 
-    /// Runs a procedure on subscription `id` and commits what it changed before returning.
+    /// Runs a procedure on subscription `id` and commits what it changed before returning. The usual
+    /// case (nothing to write: a MAR within its SQN reservation, an LIR) runs without suspending and without
+    /// marking the subscription held; only a request that must wait for a commit holds it.
     func run<A: CxMessage>(_ id: String, _ procedure: (IMSSubscription?, inout Milenage, inout RANDSource) -> CxOutcome<A>) async throws -> CxOutcome<A> {
-        await acquire(id)
-        defer { release(id) }
+        var holding = false
+        if busy[id] != nil {
+            await acquire(id)
+            holding = true
+        }
+        defer { if holding { release(id) } }
         let current = try entry(id)
         let outcome = procedure(current?.subscription, &milenage, &random)
         guard let updated = outcome.updated, let current else { return outcome }
-        try await commit(id, current, updated)
+        guard let write = pendingWrite(current, updated) else {
+            cache[id] = Entry(subscription: updated, reserved: current.reserved)
+            return outcome
+        }
+        if !holding {
+            // No suspension since the check above: nobody holds it; hold it across the commit.
+            busy[id] = []
+            holding = true
+        }
+        try await storage.writeState(id, write.state)
+        cache[id] = Entry(subscription: updated, reserved: write.reserved)
         return outcome
     }
 
-    /// Persists what must survive (state other than SQN; an SQN past its reservation) and updates the cache.
-    func commit(_ id: String, _ current: Entry, _ updated: IMSSubscription) async throws {
+    /// What must be written before the answer leaves: state other than the live SQN, or an SQN past its
+    /// reservation (then a new reservation). `nil`: nothing.
+    func pendingWrite(_ current: Entry, _ updated: IMSSubscription) -> (state: SubscriptionState, reserved: [String: UInt64])? {
         var reserved = current.reserved
         var mustWrite = !Self.sameExceptSQN(current.subscription.state, updated.state)
         if let block = storage.sqnBlock {
@@ -89,12 +106,20 @@ public actor SubscriberShard {
                 mustWrite = true
             }
         }
-        if mustWrite {
-            var persisted = updated.state
-            persisted.sqn = reserved
-            try await storage.writeState(id, persisted)
+        guard mustWrite else { return nil }
+        var persisted = updated.state
+        persisted.sqn = reserved
+        return (persisted, reserved)
+    }
+
+    /// Commits `updated` (the caller holds the subscription) and updates the cache.
+    func commit(_ id: String, _ current: Entry, _ updated: IMSSubscription) async throws {
+        guard let write = pendingWrite(current, updated) else {
+            cache[id] = Entry(subscription: updated, reserved: current.reserved)
+            return
         }
-        cache[id] = Entry(subscription: updated, reserved: reserved)
+        try await storage.writeState(id, write.state)
+        cache[id] = Entry(subscription: updated, reserved: write.reserved)
     }
 
     static func sameExceptSQN(_ a: SubscriptionState, _ b: SubscriptionState) -> Bool {
