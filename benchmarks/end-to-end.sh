@@ -34,13 +34,17 @@ run --scenario mix --subscribers 10000 --connections 8 --window 32 --duration 10
 stop_hss
 echo "== MAR latency at fixed rates (open loop; latency from the intended send time)"
 start_hss "$W/10k"
-for r in 10000 20000 30000 40000; do
+for r in 10000 20000 30000; do
   "$B/hss-bench" run --port "$PORT" --scenario mar --subscribers 10000 --connections 8 --window 64 --duration 10 --rate "$r"
 done
 stop_hss
 echo "== population: 1,000,000 subscribers"
 "$B/hss-bench" populate --data-dir "$W/1m" --count 1000000
 start_hss "$W/1m"
+echo "== 1,000,000 provisioned, the same 10,000 active as above (flatness)"
+run --scenario mar --subscribers 10000 --connections 8 --window 32 --duration 10
+run --scenario mix --subscribers 10000 --connections 8 --window 32 --duration 10
+echo "== 1,000,000 provisioned and all active (random, cold: each first MAR after start writes its S-CSCF and SQN reservation)"
 run --scenario mar --subscribers 1000000 --connections 8 --window 32 --duration 10
 run --scenario mix --subscribers 1000000 --connections 8 --window 32 --duration 10
 stop_hss

@@ -45,6 +45,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Number of subscriber shards (actors). Default: 4 per core.")
     var shards: Int?
 
+    @Option(help: "Event-loop threads for Diameter I/O. Default: one per core.")
+    var ioThreads: Int?
+
     @Option(name: .customLong("home-network"), help: "A Visited-Network-Identifier of the home network; repeat for more. Default: the Origin-Realm.")
     var homeNetworks: [String] = []
 
@@ -61,6 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0..<32).contains(sqnInd) else { throw ValidationError("--sqn-ind must be 0-31") }
         guard maxAuthItems >= 1 else { throw ValidationError("--max-auth-items must be at least 1") }
         if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
+        if let ioThreads, ioThreads < 1 { throw ValidationError("--io-threads must be at least 1") }
         if subscribers == nil && storage.dataDir == nil { throw ValidationError("give --subscribers, --data-dir, or both") }
         for l in listen where Self.hostPort(l) == nil { throw ValidationError("--listen \(l): expected host:port") }
     }
@@ -116,10 +120,11 @@ struct ServeCommand: AsyncParsableCommand {
             vendorID: VendorID.tgpp, originStateID: UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970)))
         let configuration = DiameterServerConfiguration(local: local, listenAddresses: addresses.map { (host: $0.0, port: $0.1) })
         logger.info("HSS starting", metadata: ["shards": "\(shardCount)", "origin-host": "\(originHost)"])
-        let service = HSSService(configuration: configuration, application: application, logger: logger)
-        let group = ServiceGroup(
+        let group = ioThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) } ?? MultiThreadedEventLoopGroup.singleton
+        let service = HSSService(configuration: configuration, application: application, logger: logger, group: group)
+        let services = ServiceGroup(
             configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        try await services.run()
         lmdb?.close()
     }
 
@@ -137,9 +142,10 @@ struct HSSService: Service {
     let configuration: DiameterServerConfiguration
     let application: CxApplication
     let logger: Logger
+    let group: MultiThreadedEventLoopGroup
 
     func run() async throws {
-        let server = try await DiameterServer(configuration: configuration, application: application, logger: logger)
+        let server = try await DiameterServer(configuration: configuration, application: application, logger: logger, group: group)
         application.attach(server)
         try? await gracefulShutdown()
         logger.info("HSS stopping: DPR to every peer")

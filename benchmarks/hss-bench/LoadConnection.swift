@@ -79,7 +79,7 @@ final class LoadHandler: ChannelInboundHandler {
             for _ in 0..<window { send(intended: .now(), context: context) }
             context.flush()
         case .openLoop(let rate):
-            ticker = context.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(1)) { [weak self] _ in
+            ticker = context.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .microseconds(250)) { [weak self] _ in
                 guard let self, self.running, let context = self.context else { return }
                 let due = Int(Double((NIODeadline.now() - self.startedAt).nanoseconds) / 1e9 * rate)
                 while self.issued < due {
