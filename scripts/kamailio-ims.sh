@@ -136,7 +136,25 @@ run "SIP Digest registration + re-registration (alice)" register-digest.xml -cid
 run "INVITE to registered alice → LIR → S-CSCF" invite-registered.xml -p "$CALLER_PORT"
 run "INVITE to an unknown user → LIR 5001 → 404" invite-unknown.xml -p "$CALLER_PORT"
 run "SIP Digest de-registration (alice)" deregister-digest.xml -cid_str reg-alice-interop -s alice -au alice@localdomain -ap secret -p "$UA_PORT"
-run "IMS-AKA registration + re-registration (bob)" register-aka.xml -cid_str reg-bob-interop -s bob -au bob@localdomain -p "$UA_PORT"
-run "IMS-AKA de-registration (bob)" deregister-aka.xml -cid_str reg-bob-interop -s bob -au bob@localdomain -p "$UA_PORT"
+# IMS AKA: sipp cannot answer a challenge whose XRES contains a 0x00 octet (the response is computed
+# from RES as a C string: seen here with XRES ad3fe372364aa700 → 403). RAND is random, so about 3% of
+# challenges hit it; an AKA scenario that fails is run again (new Call-ID, new vectors), at most 3 times,
+# and every retry is printed.
+run_aka() { # name, scenario
+    local name=$1 scenario=$2 attempt
+    for attempt in 1 2 3; do
+        if timeout 30 sipp -sf "$W/$scenario" -m 1 -i 127.0.0.1 -nostdin -timeout 20s -timeout_error -trace_err \
+            -error_file "$W/sipp-aka-$attempt.err" -cid_str "reg-bob-interop-$attempt" -s bob -au bob@localdomain -p "$UA_PORT" \
+            "127.0.0.1:$ICSCF_SIP" >"$W/sipp-aka-$attempt.log" 2>&1; then
+            echo "kamailio-ims: ok: $name"
+            return
+        fi
+        echo "kamailio-ims: retry: $name (attempt $attempt failed; see $W/sipp-aka-$attempt.err)"
+    done
+    echo "kamailio-ims: FAILED: $name"
+    FAILED=1
+}
+run_aka "IMS-AKA registration + re-registration (bob)" register-aka.xml
+run_aka "IMS-AKA de-registration (bob)" deregister-aka.xml
 run "INVITE to unregistered bob (services when unregistered) → LIR → S-CSCF" invite-unregistered.xml -p "$CALLER_PORT"
 exit $FAILED
