@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // MARK: System libraries (Debian packages; see README for the apt-get line)
@@ -83,11 +84,23 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
+        // MARK: Provisioning REST API (Hummingbird)
+        .target(
+            name: "ProvisioningAPI",
+            dependencies: [
+                "HSSCore", "HSSServer", "DiameterCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+
         // MARK: Executable
         .executableTarget(
             name: "hss",
             dependencies: [
-                "DiameterCore", "DiameterPeer", "HSSCore", "HSSServer", "HSSStorage",
+                "DiameterCore", "DiameterPeer", "HSSCore", "HSSServer", "HSSStorage", "ProvisioningAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -163,6 +176,15 @@ let package = Package(
             name: "HSSServerTests",
             dependencies: [
                 "HSSServer", "HSSCore", "HSSStorage", "DiameterCore", "DiameterPeer", "DiameterTestKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "ProvisioningAPITests",
+            dependencies: [
+                "ProvisioningAPI", "HSSServer", "HSSCore", "DiameterCore", "DiameterPeer", "DiameterTestKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -21,6 +21,8 @@ public protocol SubscriberStorage: Sendable {
     /// SEQ values reserved per SQN write (TS 33.102 Annex C); nil when the storage keeps nothing across a
     /// restart (then nothing is reserved and the shards never evict).
     var sqnBlock: UInt64? { get }
+    /// Subscription ids in order, after `after` (exclusive), at most `limit` (the API's pagination).
+    func subscriptionIDs(after: String?, limit: Int) throws -> [String]
 }
 
 /// Which subscription an identity belongs to. Immutable; swapped whole on provisioning.
@@ -81,6 +83,9 @@ public final class InMemorySubscriberStorage: SubscriberStorage {
     public func subscriptionID(forPublic identity: String) -> String? { snapshot.index.subscription(forPublic: identity) }
     public func contains(_ identity: String) -> Bool { snapshot.index.contains(identity) }
     public func load(_ id: String) -> IMSSubscription? { snapshot.subscriptions[id] }
+    public func subscriptionIDs(after: String?, limit: Int) -> [String] {
+        Array(snapshot.subscriptions.keys.filter { after == nil || $0 > after! }.sorted().prefix(limit))
+    }
     public func writeState(_ id: String, _ state: SubscriptionState) {}
     public var sqnBlock: UInt64? { nil }
 

@@ -187,6 +187,19 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
         }
     }
 
+    /// Subscription ids in key order after `after` (exclusive), at most `limit`.
+    public func subscriptionIDs(after: String?, limit: Int) throws -> [String] {
+        var out: [String] = []
+        try environment.read { t in
+            try t.forEach(provisioned, from: after.map { Array($0.utf8) }) { k, _ in
+                let id = String(decoding: k, as: UTF8.self)
+                if id != after { out.append(id) }
+                return out.count < limit
+            }
+        }
+        return out
+    }
+
     public var subscriptionCount: Int { (try? environment.read { t in t.stat(provisioned).entries }) ?? 0 }
 
     // MARK: Writes (durable when they return)

@@ -5,6 +5,8 @@ import Foundation
 import HSSCore
 import HSSServer
 import HSSStorage
+import Hummingbird
+import ProvisioningAPI
 import Logging
 import NIOCore
 import NIOPosix
@@ -57,6 +59,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "This node's IND for SQN = SEQ || IND (TS 33.102 Annex C), 0-31; distinct per cluster node.")
     var sqnInd: UInt64 = 0
 
+    @Option(help: "Serve the provisioning REST API (docs/api.md) on host:port, e.g. 127.0.0.1:8080. Needs --api-token.")
+    var api: String?
+
+    @Option(help: "A bearer token the REST API accepts; repeat for more. Also read from HSS_API_TOKENS (comma-separated).")
+    var apiToken: [String] = []
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -67,6 +75,15 @@ struct ServeCommand: AsyncParsableCommand {
         if let ioThreads, ioThreads < 1 { throw ValidationError("--io-threads must be at least 1") }
         if subscribers == nil && storage.dataDir == nil { throw ValidationError("give --subscribers, --data-dir, or both") }
         for l in listen where Self.hostPort(l) == nil { throw ValidationError("--listen \(l): expected host:port") }
+        if let api {
+            guard Self.hostPort(api) != nil else { throw ValidationError("--api \(api): expected host:port") }
+            guard !apiTokens.isEmpty else { throw ValidationError("--api needs at least one --api-token (or HSS_API_TOKENS)") }
+        }
+    }
+
+    var apiTokens: Set<String> {
+        let env = ProcessInfo.processInfo.environment["HSS_API_TOKENS"]?.split(separator: ",").map(String.init) ?? []
+        return Set((apiToken + env).filter { !$0.isEmpty })
     }
 
     static func hostPort(_ text: String) -> (String, Int)? {
@@ -122,8 +139,14 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("HSS starting", metadata: ["shards": "\(shardCount)", "origin-host": "\(originHost)"])
         let group = ioThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) } ?? MultiThreadedEventLoopGroup.singleton
         let service = HSSService(configuration: configuration, application: application, logger: logger, group: group)
+        var all: [any Service] = [service]
+        if let api, let (host, port) = Self.hostPort(api) {
+            let provisioning = ProvisioningAPI(admin: application.admin, storage: store, tokens: apiTokens)
+            all.append(Application(router: provisioning.router(), configuration: .init(address: .hostname(host, port: port)), logger: logger))
+            logger.info("provisioning API", metadata: ["address": "\(api)"])
+        }
         let services = ServiceGroup(
-            configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: all, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
         lmdb?.close()
     }

@@ -1,0 +1,556 @@
+// Generated from docs/openapi.json by scripts/openapi.py (a test checks they are equal). Do not edit.
+enum OpenAPIDocument {
+    static let json = #"""
+{
+  "components": {
+    "responses": {
+      "Conflict": {
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        },
+        "description": "an identity belongs to another subscription"
+      },
+      "Forbidden": {
+        "description": "unknown bearer token"
+      },
+      "Invalid": {
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        },
+        "description": "validation failed"
+      },
+      "NotFound": {
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        },
+        "description": "no such subscription"
+      },
+      "Unauthorized": {
+        "description": "no bearer token"
+      }
+    },
+    "schemas": {
+      "ActionResult": {
+        "properties": {
+          "requests": {
+            "items": {
+              "$ref": "#/components/schemas/Delivery"
+            },
+            "type": "array"
+          }
+        },
+        "type": "object"
+      },
+      "Delivery": {
+        "properties": {
+          "command": {
+            "enum": [
+              "RTR",
+              "PPR"
+            ],
+            "type": "string"
+          },
+          "destinationHost": {
+            "type": "string"
+          },
+          "experimental": {
+            "type": "boolean"
+          },
+          "failure": {
+            "type": "string"
+          },
+          "resultCode": {
+            "type": "integer"
+          },
+          "userName": {
+            "type": "string"
+          }
+        },
+        "type": "object"
+      },
+      "DeregisterRequest": {
+        "properties": {
+          "privateIdentities": {
+            "items": {
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "publicIdentities": {
+            "items": {
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "reason": {
+            "enum": [
+              "PERMANENT_TERMINATION",
+              "NEW_SERVER_ASSIGNED",
+              "SERVER_CHANGE",
+              "REMOVE_S-CSCF"
+            ],
+            "type": "string"
+          },
+          "reasonInfo": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "reason"
+        ],
+        "type": "object"
+      },
+      "Error": {
+        "properties": {
+          "error": {
+            "type": "string"
+          },
+          "fields": {
+            "additionalProperties": {
+              "type": "string"
+            },
+            "type": "object"
+          }
+        },
+        "required": [
+          "error"
+        ],
+        "type": "object"
+      },
+      "PutResult": {
+        "properties": {
+          "created": {
+            "type": "boolean"
+          },
+          "pushProfile": {
+            "items": {
+              "$ref": "#/components/schemas/Delivery"
+            },
+            "type": "array"
+          },
+          "subscription": {
+            "$ref": "#/components/schemas/SubscriptionView"
+          }
+        },
+        "type": "object"
+      },
+      "RegistrationView": {
+        "properties": {
+          "identities": {
+            "items": {
+              "properties": {
+                "identity": {
+                  "type": "string"
+                },
+                "privateIdentities": {
+                  "items": {
+                    "type": "string"
+                  },
+                  "type": "array"
+                },
+                "state": {
+                  "enum": [
+                    "NOT_REGISTERED",
+                    "REGISTERED",
+                    "UNREGISTERED"
+                  ],
+                  "type": "string"
+                }
+              },
+              "type": "object"
+            },
+            "type": "array"
+          },
+          "scscf": {
+            "properties": {
+              "authenticationPending": {
+                "type": "boolean"
+              },
+              "originHost": {
+                "type": "string"
+              },
+              "originRealm": {
+                "type": "string"
+              },
+              "serverName": {
+                "type": "string"
+              }
+            },
+            "type": "object"
+          }
+        },
+        "type": "object"
+      },
+      "Subscription": {
+        "description": "The subscriber file's subscription object (docs/data-model.md): secrets (aka.k, aka.opc or aka.op, digest.ha1 or digest.password) are accepted here and never returned.",
+        "properties": {
+          "capabilities": {
+            "type": "object"
+          },
+          "chargingInformation": {
+            "type": "object"
+          },
+          "id": {
+            "type": "string"
+          },
+          "imsBarred": {
+            "type": "boolean"
+          },
+          "privateIdentities": {
+            "items": {
+              "type": "object"
+            },
+            "type": "array"
+          },
+          "publicIdentities": {
+            "items": {
+              "type": "object"
+            },
+            "type": "array"
+          },
+          "serviceProfiles": {
+            "items": {
+              "type": "object"
+            },
+            "type": "array"
+          }
+        },
+        "required": [
+          "id",
+          "privateIdentities",
+          "publicIdentities"
+        ],
+        "type": "object"
+      },
+      "SubscriptionList": {
+        "properties": {
+          "items": {
+            "items": {
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "next": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "type": "object"
+      },
+      "SubscriptionView": {
+        "description": "A subscription without secrets: aka and digest report only non-secret fields and secretsProvisioned.",
+        "properties": {
+          "capabilities": {
+            "type": "object"
+          },
+          "chargingInformation": {
+            "type": "object"
+          },
+          "id": {
+            "type": "string"
+          },
+          "imsBarred": {
+            "type": "boolean"
+          },
+          "privateIdentities": {
+            "items": {
+              "type": "object"
+            },
+            "type": "array"
+          },
+          "publicIdentities": {
+            "items": {
+              "type": "object"
+            },
+            "type": "array"
+          },
+          "serviceProfiles": {
+            "items": {
+              "type": "object"
+            },
+            "type": "array"
+          }
+        },
+        "type": "object"
+      }
+    },
+    "securitySchemes": {
+      "bearer": {
+        "scheme": "bearer",
+        "type": "http"
+      }
+    }
+  },
+  "info": {
+    "description": "Subscriptions, identities, authentication data (secrets write-only), profiles, registration state and network actions (RTR, PPR). Bearer-token authentication. See docs/api.md.",
+    "title": "swift-ims-hss provisioning API",
+    "version": "1.0.0"
+  },
+  "openapi": "3.0.3",
+  "paths": {
+    "/api/v1/openapi.json": {
+      "get": {
+        "responses": {
+          "200": {
+            "description": "OpenAPI 3 document"
+          }
+        },
+        "summary": "This document"
+      }
+    },
+    "/api/v1/subscriptions": {
+      "get": {
+        "parameters": [
+          {
+            "in": "query",
+            "name": "limit",
+            "schema": {
+              "default": 100,
+              "maximum": 1000,
+              "minimum": 1,
+              "type": "integer"
+            }
+          },
+          {
+            "description": "the `next` of the previous page",
+            "in": "query",
+            "name": "after",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SubscriptionList"
+                }
+              }
+            },
+            "description": "a page"
+          },
+          "400": {
+            "$ref": "#/components/responses/Invalid"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        },
+        "summary": "List subscription ids (paged)"
+      }
+    },
+    "/api/v1/subscriptions/{id}": {
+      "delete": {
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ActionResult"
+                }
+              }
+            },
+            "description": "deleted"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "summary": "Delete a subscription (RTR PERMANENT_TERMINATION to its S-CSCF first)"
+      },
+      "get": {
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SubscriptionView"
+                }
+              }
+            },
+            "description": "the subscription"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "summary": "One subscription (secrets omitted)"
+      },
+      "parameters": [
+        {
+          "in": "path",
+          "name": "id",
+          "required": true,
+          "schema": {
+            "type": "string"
+          }
+        }
+      ],
+      "put": {
+        "requestBody": {
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/Subscription"
+              }
+            }
+          },
+          "required": true
+        },
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PutResult"
+                }
+              }
+            },
+            "description": "stored"
+          },
+          "400": {
+            "$ref": "#/components/responses/Invalid"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          }
+        },
+        "summary": "Create or replace a subscription (idempotent; Cx state kept; PPR to the S-CSCF when a registered user's profile, charging or Digest data changed)"
+      }
+    },
+    "/api/v1/subscriptions/{id}/deregister": {
+      "parameters": [
+        {
+          "in": "path",
+          "name": "id",
+          "required": true,
+          "schema": {
+            "type": "string"
+          }
+        }
+      ],
+      "post": {
+        "requestBody": {
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/DeregisterRequest"
+              }
+            }
+          },
+          "required": true
+        },
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ActionResult"
+                }
+              }
+            },
+            "description": "the RTRs sent and their answers"
+          },
+          "400": {
+            "$ref": "#/components/responses/Invalid"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "summary": "Network-initiated de-registration (RTR, TS 29.228 \u00a76.1.3) with the reason chosen"
+      }
+    },
+    "/api/v1/subscriptions/{id}/registration": {
+      "get": {
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RegistrationView"
+                }
+              }
+            },
+            "description": "state"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "summary": "Registration state: S-CSCF and state per public identity (read-only)"
+      },
+      "parameters": [
+        {
+          "in": "path",
+          "name": "id",
+          "required": true,
+          "schema": {
+            "type": "string"
+          }
+        }
+      ]
+    }
+  },
+  "security": [
+    {
+      "bearer": []
+    }
+  ],
+  "servers": [
+    {
+      "url": "http://127.0.0.1:8080"
+    }
+  ]
+}
+"""#
+}

@@ -1,0 +1,166 @@
+public import Hummingbird
+public import HSSCore
+public import HSSServer
+import DiameterCore
+import Foundation
+import Logging
+import NIOCore
+
+/// The provisioning REST API (`/api/v1`, JSON; docs/api.md, docs/openapi.json): subscriptions with their
+/// identities, authentication data (write-only secrets), profiles, charging and capabilities; read-only
+/// registration state; network actions (RTR, and PPR on change). Bearer-token authentication.
+public struct ProvisioningAPI: Sendable {
+    public let admin: HSSAdmin
+    public let storage: any SubscriberStorage
+    public let tokens: Set<String>
+    /// Largest request body accepted (bytes).
+    public let maximumBodySize: Int
+
+    public init(admin: HSSAdmin, storage: any SubscriberStorage, tokens: Set<String>, maximumBodySize: Int = 1 << 20) {
+        self.admin = admin
+        self.storage = storage
+        self.tokens = tokens
+        self.maximumBodySize = maximumBodySize
+    }
+
+    /// The router: `/health`, `/ready`, `/api/v1/...`.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("health") { _, _ in "ok\n" }
+        router.get("ready") { _, _ in "ready\n" }
+        let v1 = router.group("api/v1").add(middleware: BearerTokenMiddleware(tokens: tokens))
+        v1.get("openapi.json") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
+        v1.get("subscriptions") { request, _ -> SubscriptionList in
+            let limit = min(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1000)
+            guard limit > 0 else { throw APIError.invalid(["limit": "must be 1-1000"]) }
+            let after = request.uri.queryParameters.get("after")
+            let ids = try storage.subscriptionIDs(after: after, limit: limit + 1)
+            return SubscriptionList(items: Array(ids.prefix(limit)), next: ids.count > limit ? ids[limit - 1] : nil)
+        }
+        v1.get("subscriptions/:id") { _, context -> SubscriptionView in
+            let id = try context.parameters.require("id")
+            guard let s = await admin.subscription(id) else { throw APIError.notFound("subscription \(id)") }
+            return SubscriptionView(s)
+        }
+        v1.put("subscriptions/:id") { request, context -> PutResult in
+            let id = try context.parameters.require("id")
+            let s = try await decodeSubscription(request, context: context)
+            guard s.id == id else { throw APIError.invalid(["id": "the body's id \(s.id) differs from the path's \(id)"]) }
+            try checkConflicts(s)
+            let existed = await admin.subscription(id) != nil
+            let deliveries = try await admin.put(s)
+            return PutResult(created: !existed, subscription: SubscriptionView(await admin.subscription(id) ?? s), pushProfile: deliveries.map(DeliveryView.init))
+        }
+        v1.delete("subscriptions/:id") { _, context -> ActionResult in
+            let id = try context.parameters.require("id")
+            guard await admin.subscription(id) != nil else { throw APIError.notFound("subscription \(id)") }
+            return ActionResult(requests: try await admin.remove(id).map(DeliveryView.init))
+        }
+        v1.get("subscriptions/:id/registration") { _, context -> RegistrationView in
+            let id = try context.parameters.require("id")
+            guard let s = await admin.subscription(id) else { throw APIError.notFound("subscription \(id)") }
+            return RegistrationView(s)
+        }
+        v1.post("subscriptions/:id/deregister") { request, context -> ActionResult in
+            let id = try context.parameters.require("id")
+            guard await admin.subscription(id) != nil else { throw APIError.notFound("subscription \(id)") }
+            let body = try await request.decode(as: DeregisterRequest.self, context: context)
+            guard let reason = DeregisterRequest.reasons[body.reason] else {
+                throw APIError.invalid(["reason": "one of \(DeregisterRequest.reasons.keys.sorted().joined(separator: ", "))"])
+            }
+            let deliveries = try await admin.terminate(
+                id, reason: reason, reasonInfo: body.reasonInfo, privateIdentities: body.privateIdentities ?? [], publicIdentities: body.publicIdentities ?? [])
+            return ActionResult(requests: deliveries.map(DeliveryView.init))
+        }
+        return router
+    }
+
+    func decodeSubscription(_ request: Request, context: BasicRequestContext) async throws -> IMSSubscription {
+        let body = try await request.body.collect(upTo: maximumBodySize)
+        let file: SubscriberFile
+        do {
+            // The subscriber file's rules apply: wrap the one subscription.
+            let one = try JSONDecoder().decode(IMSSubscription.self, from: Data(body.readableBytesView))
+            file = SubscriberFile(subscriptions: [one])
+            try file.check()
+        } catch let e as SubscriberFile.InvalidFile {
+            throw APIError.invalid(["subscription": e.description])
+        } catch let DecodingError.keyNotFound(key, c) {
+            throw APIError.invalid([Self.path(c.codingPath + [key]): "missing"])
+        } catch let DecodingError.dataCorrupted(c) {
+            throw APIError.invalid([Self.path(c.codingPath): c.debugDescription])
+        } catch let DecodingError.typeMismatch(_, c) {
+            throw APIError.invalid([Self.path(c.codingPath): c.debugDescription])
+        } catch let DecodingError.valueNotFound(_, c) {
+            throw APIError.invalid([Self.path(c.codingPath): c.debugDescription])
+        } catch {
+            throw APIError.invalid(["body": "not a subscription: \(error)"])
+        }
+        return file.subscriptions[0]
+    }
+
+    /// A field path as the error names it: `privateIdentities[0].aka.k`.
+    static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
+    }
+
+    /// 409 when an identity of `s` belongs to another subscription.
+    func checkConflicts(_ s: IMSSubscription) throws {
+        for p in s.privateIdentities {
+            if let owner = storage.subscriptionID(forPrivate: p.identity), owner != s.id {
+                throw APIError.conflict("private identity \(p.identity) belongs to subscription \(owner)")
+            }
+        }
+        for p in s.publicIdentities {
+            if let owner = storage.subscriptionID(forPublic: p.identity), owner != s.id, p.wildcard == nil {
+                throw APIError.conflict("public identity \(p.identity) belongs to subscription \(owner)")
+            }
+        }
+    }
+}
+
+/// Bearer-token authentication (RFC 6750): 401 without a token, 403 with an unknown one.
+struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
+    let tokens: Set<String>
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "a bearer token is required")
+        }
+        guard tokens.contains(String(header.dropFirst("Bearer ".count))) else { throw HTTPError(.forbidden, message: "unknown token") }
+        return try await next(request, context)
+    }
+}
+
+struct ErrorBody: Codable {
+    var error: String
+    var fields: [String: String]?
+}
+
+/// API errors as JSON bodies: `{"error": "...", "fields": {...}}`.
+enum APIError: Error, HTTPResponseError {
+    case invalid([String: String])
+    case notFound(String)
+    case conflict(String)
+
+    var status: HTTPResponse.Status {
+        switch self {
+        case .invalid: .badRequest
+        case .notFound: .notFound
+        case .conflict: .conflict
+        }
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body: ErrorBody
+        switch self {
+        case .invalid(let fields): body = ErrorBody(error: "invalid request", fields: fields)
+        case .notFound(let what): body = ErrorBody(error: "\(what) not found", fields: nil)
+        case .conflict(let what): body = ErrorBody(error: what, fields: nil)
+        }
+        let data = try JSONEncoder().encode(body)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,121 @@
+public import Hummingbird
+public import HSSCore
+public import HSSServer
+import DiameterCore
+
+/// A subscription as the API returns it: everything but secrets (K, OPc, HA1 are write-only).
+public struct SubscriptionView: ResponseEncodable, Decodable, Sendable {
+    public struct PrivateIdentityView: Codable, Sendable {
+        public var identity: String
+        public var authenticationSchemes: [String]
+        public var aka: AKAView?
+        public var digest: DigestView?
+        public var lineIdentifiers: [String]
+    }
+    public struct AKAView: Codable, Sendable {
+        public var amf: String
+        public var secretsProvisioned: Bool
+    }
+    public struct DigestView: Codable, Sendable {
+        public var realm: String
+        public var algorithm: String
+        public var qop: String
+        public var secretsProvisioned: Bool
+    }
+
+    public var id: String
+    public var privateIdentities: [PrivateIdentityView]
+    public var publicIdentities: [PublicIdentity]
+    public var serviceProfiles: [ServiceProfile]
+    public var chargingInformation: ChargingAddresses?
+    public var capabilities: CapabilitySet?
+    public var imsBarred: Bool
+
+    public init(_ s: IMSSubscription) {
+        id = s.id
+        privateIdentities = s.privateIdentities.map { p in
+            PrivateIdentityView(
+                identity: p.identity, authenticationSchemes: p.authenticationSchemes.map(\.rawValue),
+                aka: p.aka.map { AKAView(amf: String($0.amf, radix: 16), secretsProvisioned: true) },
+                digest: p.digest.map { DigestView(realm: $0.realm, algorithm: $0.algorithm, qop: $0.qop, secretsProvisioned: true) },
+                lineIdentifiers: p.lineIdentifiers)
+        }
+        publicIdentities = s.publicIdentities
+        serviceProfiles = s.serviceProfiles
+        chargingInformation = s.chargingInformation
+        capabilities = s.capabilities
+        imsBarred = s.imsBarred
+    }
+}
+
+/// Read-only Cx state of a subscription.
+public struct RegistrationView: ResponseEncodable, Decodable, Sendable {
+    public struct SCSCF: Codable, Sendable {
+        public var serverName: String
+        public var originHost: String
+        public var originRealm: String
+        public var authenticationPending: Bool
+    }
+    public struct Identity: Codable, Sendable {
+        public var identity: String
+        public var state: String
+        public var privateIdentities: [String]
+    }
+    public var scscf: SCSCF?
+    public var identities: [Identity]
+
+    public init(_ s: IMSSubscription) {
+        scscf = s.state.scscf.map { SCSCF(serverName: $0.serverName, originHost: $0.originHost, originRealm: $0.originRealm, authenticationPending: $0.authenticationPending) }
+        identities = s.publicIdentities.map { p in
+            let r = s.state.registrations[p.identity]
+            return Identity(identity: p.identity, state: (r?.state ?? .notRegistered).rawValue, privateIdentities: r?.privateIdentities ?? [])
+        }
+    }
+}
+
+public struct SubscriptionList: ResponseEncodable, Decodable, Sendable {
+    public var items: [String]
+    /// Pass as `after` for the next page; absent on the last page.
+    public var next: String?
+}
+
+/// The outcome of an HSS-initiated request (RTR, PPR).
+public struct DeliveryView: Codable, Sendable {
+    public var command: String
+    public var destinationHost: String
+    public var userName: String
+    public var resultCode: UInt32?
+    public var experimental: Bool
+    public var failure: String?
+
+    init(_ d: HSSAdmin.Delivery) {
+        command = d.command
+        destinationHost = d.destinationHost
+        userName = d.userName
+        resultCode = d.result?.value
+        experimental = d.result?.isExperimental ?? false
+        failure = d.failure
+    }
+}
+
+public struct ActionResult: ResponseEncodable, Decodable, Sendable {
+    public var requests: [DeliveryView]
+}
+
+public struct PutResult: ResponseEncodable, Decodable, Sendable {
+    public var created: Bool
+    public var subscription: SubscriptionView
+    /// PPRs sent because a registered user's profile, charging or Digest data changed.
+    public var pushProfile: [DeliveryView]
+}
+
+public struct DeregisterRequest: Codable, Sendable {
+    static let reasons: [String: ReasonCode] = [
+        "PERMANENT_TERMINATION": .permanentTermination, "NEW_SERVER_ASSIGNED": .newServerAssigned,
+        "SERVER_CHANGE": .serverChange, "REMOVE_S-CSCF": .removeSCSCF,
+    ]
+    public var reason: String
+    public var reasonInfo: String?
+    public var privateIdentities: [String]?
+    public var publicIdentities: [String]?
+}

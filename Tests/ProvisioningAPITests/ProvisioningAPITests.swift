@@ -1,0 +1,228 @@
+import DiameterCore
+import DiameterPeer
+import DiameterTestKit
+import Foundation
+import HSSCore
+import HSSServer
+import Hummingbird
+import Logging
+import NIOCore
+import ProvisioningAPI
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The provisioning API over real HTTP on 127.0.0.1, with the HSS's Diameter side running: every route,
+/// its errors, and the network actions (an API de-registration reaches the S-CSCF as an RTR; a profile
+/// change reaches it as a PPR).
+@Suite("Provisioning API", .serialized)
+struct ProvisioningAPITests {
+    static let token = "test-token"
+    static let demo = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../docs/examples/subscribers.json").standardized.path
+
+    struct Running {
+        let server: DiameterServer
+        let base: URL
+        let task: Task<Void, any Error>
+    }
+
+    static func start() async throws -> Running {
+        let file = try SubscriberFile.load(path: demo)
+        let context = CxContext(originHost: "hss.localdomain", originRealm: "localdomain")
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let storage = InMemorySubscriberStorage(file.subscriptions)
+        let directory = try SubscriberDirectory(shardCount: 2, context: context, storage: storage)
+        let app = CxApplication(directory: directory, context: context, logger: logger)
+        var config = DiameterServerConfiguration(
+            local: LocalPeer(originHost: "hss.localdomain", originRealm: "localdomain", hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415, originStateID: 1),
+            listenAddresses: [("127.0.0.1", 0)])
+        config.requestTimeout = .seconds(3)
+        let server = try await DiameterServer(configuration: config, application: app, logger: logger)
+        app.attach(server)
+        let api = ProvisioningAPI(admin: app.admin, storage: storage, tokens: [token], maximumBodySize: 64 * 1024)
+        let port = Int.random(in: 30_000..<50_000)
+        let http = Application(router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
+        let task = Task { try await http.runService() }
+        let base = URL(string: "http://127.0.0.1:\(port)")!
+        for _ in 0..<100 {
+            if (try? await request("GET", base.appendingPathComponent("health"), token: nil).status) == 200 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return Running(server: server, base: base, task: task)
+    }
+
+    static func stop(_ r: Running) async {
+        r.task.cancel()
+        _ = try? await r.task.value
+        await r.server.shutdown()
+    }
+
+    static func request(_ method: String, _ url: URL, token: String? = ProvisioningAPITests.token, body: String? = nil) async throws -> (status: Int, body: String) {
+        var req = URLRequest(url: url)
+        req.httpMethod = method
+        if let token { req.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let body {
+            req.httpBody = Data(body.utf8)
+            req.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let (data, response) = try await URLSession.shared.data(for: req)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    static let carl = #"{"id":"carl","privateIdentities":[{"identity":"carl@localdomain","aka":{"k":"000102030405060708090a0b0c0d0e0f","opc":"0f0e0d0c0b0a09080706050403020100"},"digest":{"realm":"localdomain","password":"hunter2"}}],"publicIdentities":[{"identity":"sip:carl@localdomain","serviceProfile":"p","privateIdentities":["carl@localdomain"]}],"serviceProfiles":[{"id":"p"}]}"#
+
+    @Test("Authentication: 401 without a token, 403 with an unknown one; health without")
+    func authentication() async throws {
+        let r = try await Self.start()
+        let list = r.base.appendingPathComponent("api/v1/subscriptions")
+        #expect(try await Self.request("GET", list, token: nil).status == 401)
+        #expect(try await Self.request("GET", list, token: "wrong").status == 403)
+        #expect(try await Self.request("GET", list).status == 200)
+        #expect(try await Self.request("GET", r.base.appendingPathComponent("health"), token: nil).status == 200)
+        await Self.stop(r)
+    }
+
+    @Test("CRUD: PUT creates (idempotent), GET never returns a secret, list pages, DELETE, 404")
+    func crud() async throws {
+        let r = try await Self.start()
+        let carl = r.base.appendingPathComponent("api/v1/subscriptions/carl")
+        let put = try await Self.request("PUT", carl, body: Self.carl)
+        #expect(put.status == 200)
+        #expect(try Self.json(put.body)["created"] as? Bool == true)
+        let again = try await Self.request("PUT", carl, body: Self.carl)
+        #expect(try Self.json(again.body)["created"] as? Bool == false)
+        let get = try await Self.request("GET", carl)
+        #expect(get.status == 200)
+        for secret in ["000102030405060708090a0b0c0d0e0f", "0f0e0d0c0b0a09080706050403020100", "hunter2", DigestCredentials.ha1(username: "carl@localdomain", realm: "localdomain", password: "hunter2")] {
+            #expect(!get.body.contains(secret), "a secret in the GET body")
+            #expect(!put.body.contains(secret), "a secret in the PUT answer")
+        }
+        #expect(get.body.contains("\"secretsProvisioned\":true"))
+        // Pagination: alice, bob, carl, conference-service by id.
+        let page1 = try Self.json(try await Self.request("GET", URL(string: r.base.absoluteString + "/api/v1/subscriptions?limit=2")!).body)
+        #expect(page1["items"] as? [String] == ["alice", "bob"])
+        let next = try #require(page1["next"] as? String)
+        let page2 = try Self.json(try await Self.request("GET", URL(string: r.base.absoluteString + "/api/v1/subscriptions?limit=2&after=\(next)")!).body)
+        #expect(page2["items"] as? [String] == ["carl", "conference-service"])
+        #expect(page2["next"] == nil)
+        #expect(try await Self.request("GET", URL(string: r.base.absoluteString + "/api/v1/subscriptions?limit=0")!).status == 400)
+        #expect(try await Self.request("DELETE", carl).status == 200)
+        #expect(try await Self.request("GET", carl).status == 404)
+        #expect(try await Self.request("DELETE", carl).status == 404)
+        await Self.stop(r)
+    }
+
+    @Test("Validation: 400 names the field; 409 when an identity belongs to another subscription; id mismatch; body limit")
+    func validation() async throws {
+        let r = try await Self.start()
+        let bad = try await Self.request("PUT", r.base.appendingPathComponent("api/v1/subscriptions/bad"), body: #"{"id":"bad","privateIdentities":[{"identity":"b@x","aka":{"k":"00"}}],"publicIdentities":[]}"#)
+        #expect(bad.status == 400)
+        #expect(bad.body.contains("privateIdentities[0].aka.k"))
+        let stolen = #"{"id":"thief","privateIdentities":[{"identity":"t@localdomain","digest":{"realm":"r","password":"p"}}],"publicIdentities":[{"identity":"sip:alice@localdomain","serviceProfile":"p","privateIdentities":["t@localdomain"]}],"serviceProfiles":[{"id":"p"}]}"#
+        #expect(try await Self.request("PUT", r.base.appendingPathComponent("api/v1/subscriptions/thief"), body: stolen).status == 409)
+        #expect(try await Self.request("PUT", r.base.appendingPathComponent("api/v1/subscriptions/other"), body: Self.carl).status == 400)
+        #expect(try await Self.request("PUT", r.base.appendingPathComponent("api/v1/subscriptions/carl"), body: "not json").status == 400)
+        let huge = String(repeating: " ", count: 100 * 1024) + Self.carl
+        #expect(try await Self.request("PUT", r.base.appendingPathComponent("api/v1/subscriptions/carl"), body: huge).status == 413)
+        let dereg = try await Self.request("POST", r.base.appendingPathComponent("api/v1/subscriptions/alice/deregister"), body: #"{"reason":"BECAUSE"}"#)
+        #expect(dereg.status == 400)
+        await Self.stop(r)
+    }
+
+    /// A Diameter client acting as the S-CSCF: CER, then SAR REGISTRATION for alice.
+    static func registeredSCSCF(_ r: Running) async throws -> TestClient {
+        let c = try await TestClient.connect(to: r.server.localAddresses[0])
+        try await c.send(CapabilitiesExchangeRequest(capabilities: PeerCapabilities(
+            originHost: "scscf.localdomain", originRealm: "localdomain", hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415,
+            productName: "test S-CSCF", vendorSpecificApplicationIDs: [.cx])).encode(hopByHopID: 1, endToEndID: 1))
+        _ = try await c.receive()
+        let sar = ServerAssignmentRequest(
+            envelope: CxEnvelope(sessionID: "scscf;1", originHost: "scscf.localdomain", originRealm: "localdomain", destinationRealm: "localdomain"),
+            userName: "alice@localdomain", publicIdentities: ["sip:alice@localdomain"], serverName: "sip:scscf.localdomain",
+            serverAssignmentType: .registration, userDataAlreadyAvailable: .userDataNotAvailable)
+        try await c.send(sar.encode(hopByHopID: 2, endToEndID: 2))
+        #expect(try await c.receive()?.first(.resultCode)?.unsigned32 == 2001)
+        return c
+    }
+
+    /// Answers the next request the HSS sends with 2001 and returns it.
+    static func answer(_ c: TestClient) async throws -> DiameterMessage {
+        let m = try #require(try await c.receive())
+        let env = CxEnvelope(sessionID: m.first(.sessionID)?.string ?? "", originHost: "scscf.localdomain", originRealm: "localdomain", result: .success)
+        let bytes = m.commandCode == 304
+            ? RegistrationTerminationAnswer(envelope: env).encode(hopByHopID: m.header.hopByHopID, endToEndID: m.header.endToEndID)
+            : PushProfileAnswer(envelope: env).encode(hopByHopID: m.header.hopByHopID, endToEndID: m.header.endToEndID)
+        try await c.send(bytes)
+        return m
+    }
+
+    @Test("An API de-registration reaches the S-CSCF as an RTR with the reason; the outcome is in the response and the state")
+    func deregister() async throws {
+        let r = try await Self.start()
+        let scscf = try await Self.registeredSCSCF(r)
+        let registration = try Self.json(try await Self.request("GET", r.base.appendingPathComponent("api/v1/subscriptions/alice/registration")).body)
+        #expect((registration["scscf"] as? [String: Any])?["originHost"] as? String == "scscf.localdomain")
+        async let call = Self.request("POST", r.base.appendingPathComponent("api/v1/subscriptions/alice/deregister"), body: #"{"reason":"SERVER_CHANGE","reasonInfo":"maintenance"}"#)
+        let rtr = try RegistrationTerminationRequest(decoding: try await Self.answer(scscf))
+        #expect(rtr.deregistrationReason == DeregistrationReason(reasonCode: .serverChange, reasonInfo: "maintenance"))
+        let result = try await call
+        #expect(result.status == 200)
+        let requests = try #require(try Self.json(result.body)["requests"] as? [[String: Any]])
+        #expect(requests.first?["command"] as? String == "RTR")
+        #expect(requests.first?["resultCode"] as? Int == 2001)
+        let after = try await Self.request("GET", r.base.appendingPathComponent("api/v1/subscriptions/alice/registration")).body
+        #expect(after.contains("NOT_REGISTERED") && !after.contains("\"REGISTERED\""))
+        await scscf.close()
+        await Self.stop(r)
+    }
+
+    @Test("A profile change of a registered user through PUT reaches the S-CSCF as a PPR; the outcome is in the response")
+    func pushProfile() async throws {
+        let r = try await Self.start()
+        let scscf = try await Self.registeredSCSCF(r)
+        var alice = try #require(try SubscriberFile.load(path: Self.demo).subscriptions.first)
+        alice.serviceProfiles[0].initialFilterCriteria[0].applicationServer.serverName = "sip:new-as.localdomain"
+        let body = String(decoding: try JSONEncoder().encode(alice), as: UTF8.self)
+        async let call = Self.request("PUT", r.base.appendingPathComponent("api/v1/subscriptions/alice"), body: body)
+        let ppr = try PushProfileRequest(decoding: try await Self.answer(scscf))
+        #expect(String(decoding: try #require(ppr.userData), as: UTF8.self).contains("sip:new-as.localdomain"))
+        let result = try await call
+        #expect(result.status == 200)
+        #expect((try Self.json(result.body)["pushProfile"] as? [[String: Any]])?.first?["resultCode"] as? Int == 2001)
+        await scscf.close()
+        await Self.stop(r)
+    }
+
+    @Test("OpenAPI: the served document equals docs/openapi.json, and every operation in it is routed")
+    func openAPI() async throws {
+        let r = try await Self.start()
+        let served = try await Self.request("GET", r.base.appendingPathComponent("api/v1/openapi.json"))
+        #expect(served.status == 200)
+        let docPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/openapi.json").standardized.path
+        let file = try String(contentsOfFile: docPath, encoding: .utf8)
+        #expect(served.body.trimmingCharacters(in: .whitespacesAndNewlines) == file.trimmingCharacters(in: .whitespacesAndNewlines))
+        let doc = try Self.json(file)
+        let paths = try #require(doc["paths"] as? [String: [String: Any]])
+        var operations = 0
+        for (path, item) in paths {
+            for method in ["get", "put", "post", "delete"] where item[method] != nil {
+                operations += 1
+                let url = URL(string: r.base.absoluteString + path.replacingOccurrences(of: "{id}", with: "no-such-subscription"))!
+                let answer = try await Self.request(method.uppercased(), url, body: method == "get" || method == "delete" ? nil : "{}")
+                // Routed: our handlers answer (200, 400, 404 with our JSON error). The router's own 404 has no JSON.
+                #expect(answer.status != 404 || answer.body.contains("\"error\""), "\(method) \(path) is not routed")
+                #expect(answer.status != 405, "\(method) \(path)")
+            }
+        }
+        #expect(operations == 7)
+        await Self.stop(r)
+    }
+}
