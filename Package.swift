@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: System libraries (Debian packages; see README for the apt-get line)
@@ -84,11 +85,17 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
+        // MARK: Metrics (Prometheus exposition)
+        .target(
+            name: "HSSMetrics",
+            dependencies: ["DiameterCore", "DiameterPeer", .product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: strictSettings),
+
         // MARK: Provisioning REST API (Hummingbird)
         .target(
             name: "ProvisioningAPI",
             dependencies: [
-                "HSSCore", "HSSServer", "DiameterCore",
+                "HSSCore", "HSSServer", "HSSMetrics", "DiameterCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -99,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "hss",
             dependencies: [
-                "DiameterCore", "DiameterPeer", "HSSCore", "HSSServer", "HSSStorage", "ProvisioningAPI",
+                "DiameterCore", "DiameterPeer", "HSSCore", "HSSServer", "HSSStorage", "ProvisioningAPI", "HSSMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -177,13 +184,14 @@ let package = Package(
             dependencies: [
                 "HSSServer", "HSSCore", "HSSStorage", "DiameterCore", "DiameterPeer", "DiameterTestKit",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "ProvisioningAPITests",
             dependencies: [
-                "ProvisioningAPI", "HSSServer", "HSSCore", "DiameterCore", "DiameterPeer", "DiameterTestKit",
+                "ProvisioningAPI", "HSSMetrics", "HSSServer", "HSSCore", "DiameterCore", "DiameterPeer", "DiameterTestKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

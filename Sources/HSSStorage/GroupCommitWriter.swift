@@ -25,6 +25,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let afterBatch: (Transaction) throws -> Void
     /// Test hook: when it returns an error for a batch, the batch fails with it (the transaction aborts).
     private let faultInjection: (@Sendable () -> StorageError?)?
+    private let observer: (@Sendable (Int, Duration) -> Void)?
 
     /// Batches committed and items written, for `hss db stats` and the benchmarks.
     private(set) var batches = 0
@@ -32,8 +33,9 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     init(
         environment: LMDBEnvironment, maxBatch: Int, maxQueue: Int, afterBatch: @escaping (Transaction) throws -> Void,
-        faultInjection: (@Sendable () -> StorageError?)? = nil
+        faultInjection: (@Sendable () -> StorageError?)? = nil, observer: (@Sendable (Int, Duration) -> Void)? = nil
     ) {
+        self.observer = observer
         self.environment = environment
         self.maxBatch = maxBatch
         self.maxQueue = maxQueue
@@ -91,6 +93,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             condition.unlock()
 
             var failure: (any Error)?
+            let started = ContinuousClock.now
             do {
                 if let injected = faultInjection?() { throw injected }
                 try environment.write { txn in
@@ -99,6 +102,7 @@ final class GroupCommitWriter: @unchecked Sendable {
                 }
                 batches += 1
                 items += batch.count
+                observer?(batch.count, ContinuousClock.now - started)
             } catch {
                 failure = error
             }

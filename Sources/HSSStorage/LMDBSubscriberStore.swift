@@ -23,6 +23,8 @@ public struct LMDBConfiguration: Sendable {
     /// SEQ values reserved per private identity at a time (TS 33.102 Annex C SQN): a MAR writes only when
     /// it crosses the reserved mark.
     public var sqnBlock: UInt64
+    /// Called on the writer thread after each committed batch: writes in it, time of the transaction.
+    public var commitObserver: (@Sendable (Int, Duration) -> Void)?
 
     public init(
         path: String, mapSize: Int = 4 << 30, noSync: Bool = false, maxBatch: Int = 1000, maxQueue: Int = 100_000,
@@ -138,7 +140,8 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
         if !readOnly {
             writer = GroupCommitWriter(
                 environment: env, maxBatch: configuration.maxBatch, maxQueue: configuration.maxQueue,
-                afterBatch: { [unowned self] t in try self.applyRetention(t) }, faultInjection: faultInjection)
+                afterBatch: { [unowned self] t in try self.applyRetention(t) }, faultInjection: faultInjection,
+                observer: configuration.commitObserver)
         }
     }
 
@@ -467,6 +470,6 @@ extension LMDBSubscriberStore {
         let size = (try? FileManager.default.attributesOfItem(atPath: configuration.path + "/data.mdb")[.size] as? Int) ?? 0
         return Stats(
             path: configuration.path, schema: schema, epoch: epoch, entries: entries, mapSize: info.mapSize,
-            usedBytes: (info.lastPage + 1) * info.pageSize, fileBytes: size ?? 0, readers: info.readers, logFirst: first, logNext: next)
+            usedBytes: (info.lastPage + 1) * info.pageSize, fileBytes: size, readers: info.readers, logFirst: first, logNext: next)
     }
 }

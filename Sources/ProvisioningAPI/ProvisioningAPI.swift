@@ -1,6 +1,7 @@
 public import Hummingbird
-public import HSSCore
+import HSSCore
 public import HSSServer
+public import HSSMetrics
 import DiameterCore
 import Foundation
 import Logging
@@ -16,7 +17,11 @@ public struct ProvisioningAPI: Sendable {
     /// Largest request body accepted (bytes).
     public let maximumBodySize: Int
 
-    public init(admin: HSSAdmin, storage: any SubscriberStorage, tokens: Set<String>, maximumBodySize: Int = 1 << 20) {
+    /// Served at `/metrics` (Prometheus text format, no token) when set.
+    public let metrics: HSSMetrics?
+
+    public init(admin: HSSAdmin, storage: any SubscriberStorage, tokens: Set<String>, maximumBodySize: Int = 1 << 20, metrics: HSSMetrics? = nil) {
+        self.metrics = metrics
         self.admin = admin
         self.storage = storage
         self.tokens = tokens
@@ -28,6 +33,13 @@ public struct ProvisioningAPI: Sendable {
         let router = Router()
         router.get("health") { _, _ in "ok\n" }
         router.get("ready") { _, _ in "ready\n" }
+        if let metrics {
+            router.get("metrics") { _, _ -> Response in
+                Response(
+                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                    body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
+            }
+        }
         let v1 = router.group("api/v1").add(middleware: BearerTokenMiddleware(tokens: tokens))
         v1.get("openapi.json") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))

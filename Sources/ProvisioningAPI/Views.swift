@@ -1,6 +1,6 @@
 public import Hummingbird
 public import HSSCore
-public import HSSServer
+import HSSServer
 import DiameterCore
 
 /// A subscription as the API returns it: everything but secrets (K, OPc, HA1 are write-only).

@@ -20,11 +20,11 @@ struct StorageOptions: ParsableArguments {
     @Option(help: "Most writes per LMDB transaction (group commit).")
     var commitBatch = 1000
 
-    func open(readOnly: Bool = false) throws -> LMDBSubscriberStore {
+    func open(readOnly: Bool = false, observer: (@Sendable (Int, Duration) -> Void)? = nil) throws -> LMDBSubscriberStore {
         guard let dataDir else { throw ValidationError("--data-dir is required") }
-        return try LMDBSubscriberStore(
-            LMDBConfiguration(path: dataDir, mapSize: mapSize << 20, noSync: nosync, maxBatch: commitBatch, sqnBlock: sqnBlock),
-            readOnly: readOnly)
+        var c = LMDBConfiguration(path: dataDir, mapSize: mapSize << 20, noSync: nosync, maxBatch: commitBatch, sqnBlock: sqnBlock)
+        c.commitObserver = observer
+        return try LMDBSubscriberStore(c, readOnly: readOnly)
     }
 }
 

@@ -5,6 +5,7 @@ import Foundation
 import HSSCore
 import HSSServer
 import HSSStorage
+import HSSMetrics
 import Hummingbird
 import ProvisioningAPI
 import Logging
@@ -105,11 +106,12 @@ struct ServeCommand: AsyncParsableCommand {
             originHost: originHost, originRealm: originRealm, homeNetworks: Set(homeNetworks), maximumAuthItems: maxAuthItems,
             sequenceNumbers: SequenceNumberScheme(ind: sqnInd))
         let shardCount = shards ?? 4 * System.coreCount
+        let metrics = HSSMetrics()
         let store: any SubscriberStorage
         var lmdb: LMDBSubscriberStore?
         if storage.dataDir != nil {
             let opened: LMDBSubscriberStore
-            do { opened = try storage.open() } catch { throw ValidationError("storage: \(error)") }
+            do { opened = try storage.open(observer: { metrics.committed(batch: $0, duration: $1) }) } catch { throw ValidationError("storage: \(error)") }
             lmdb = opened
             if let subscribers {
                 if opened.subscriptionCount == 0 {
@@ -138,10 +140,10 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = DiameterServerConfiguration(local: local, listenAddresses: addresses.map { (host: $0.0, port: $0.1) })
         logger.info("HSS starting", metadata: ["shards": "\(shardCount)", "origin-host": "\(originHost)"])
         let group = ioThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) } ?? MultiThreadedEventLoopGroup.singleton
-        let service = HSSService(configuration: configuration, application: application, logger: logger, group: group)
+        let service = HSSService(configuration: configuration, application: application, logger: logger, group: group, metrics: metrics)
         var all: [any Service] = [service]
         if let api, let (host, port) = Self.hostPort(api) {
-            let provisioning = ProvisioningAPI(admin: application.admin, storage: store, tokens: apiTokens)
+            let provisioning = ProvisioningAPI(admin: application.admin, storage: store, tokens: apiTokens, metrics: metrics)
             all.append(Application(router: provisioning.router(), configuration: .init(address: .hostname(host, port: port)), logger: logger))
             logger.info("provisioning API", metadata: ["address": "\(api)"])
         }
@@ -166,9 +168,10 @@ struct HSSService: Service {
     let application: CxApplication
     let logger: Logger
     let group: MultiThreadedEventLoopGroup
+    let metrics: HSSMetrics
 
     func run() async throws {
-        let server = try await DiameterServer(configuration: configuration, application: application, logger: logger, group: group)
+        let server = try await DiameterServer(configuration: configuration, application: application, metrics: metrics, logger: logger, group: group)
         application.attach(server)
         try? await gracefulShutdown()
         logger.info("HSS stopping: DPR to every peer")

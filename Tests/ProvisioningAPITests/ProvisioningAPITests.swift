@@ -3,6 +3,7 @@ import DiameterPeer
 import DiameterTestKit
 import Foundation
 import HSSCore
+import HSSMetrics
 import HSSServer
 import Hummingbird
 import Logging
@@ -41,9 +42,10 @@ struct ProvisioningAPITests {
             local: LocalPeer(originHost: "hss.localdomain", originRealm: "localdomain", hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415, originStateID: 1),
             listenAddresses: [("127.0.0.1", 0)])
         config.requestTimeout = .seconds(3)
-        let server = try await DiameterServer(configuration: config, application: app, logger: logger)
+        let metrics = HSSMetrics()
+        let server = try await DiameterServer(configuration: config, application: app, metrics: metrics, logger: logger)
         app.attach(server)
-        let api = ProvisioningAPI(admin: app.admin, storage: storage, tokens: [token], maximumBodySize: 64 * 1024)
+        let api = ProvisioningAPI(admin: app.admin, storage: storage, tokens: [token], maximumBodySize: 64 * 1024, metrics: metrics)
         let port = Int.random(in: 30_000..<50_000)
         let http = Application(router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
         let task = Task { try await http.runService() }
@@ -223,6 +225,20 @@ struct ProvisioningAPITests {
             }
         }
         #expect(operations == 7)
+        await Self.stop(r)
+    }
+
+    @Test("/metrics: Prometheus text with answers by command and result, latency, open peers; no token needed")
+    func metrics() async throws {
+        let r = try await Self.start()
+        let scscf = try await Self.registeredSCSCF(r)
+        let text = try await Self.request("GET", r.base.appendingPathComponent("metrics"), token: nil)
+        #expect(text.status == 200)
+        #expect(text.body.contains(#"hss_diameter_answers_total{command="SAR",result="2001"} 1"#))
+        #expect(text.body.contains(#"hss_diameter_requests_total{command="SAR"} 1"#))
+        #expect(text.body.contains("hss_diameter_open_peers 1"))
+        #expect(text.body.contains(#"hss_diameter_request_duration_seconds_count{command="SAR"} 1"#))
+        await scscf.close()
         await Self.stop(r)
     }
 }

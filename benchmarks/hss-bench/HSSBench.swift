@@ -144,7 +144,7 @@ struct Run: AsyncParsableCommand {
             c.trustRoots = .file(ca)
             if let tlsCert, let tlsKey {
                 c.certificateChain = try NIOSSLCertificate.fromPEMFile(tlsCert).map { .certificate($0) }
-                c.privateKey = .file(tlsKey)
+                c.privateKey = .privateKey(try NIOSSLPrivateKey(file: tlsKey, format: .pem))
             }
             return try NIOSSLContext(configuration: c)
         }

@@ -21,8 +21,9 @@ struct ConnectionResult {
 }
 
 /// One load connection: CER, then requests per the pacing; every answer is decoded and checked. Runs on
-/// its channel's event loop (no locks); the progress counter is atomic.
-final class LoadHandler: ChannelInboundHandler {
+/// its channel's event loop (no locks); the progress counter is atomic. `@unchecked Sendable`: every
+/// access outside the pipeline goes through `eventLoop.submit`.
+final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 

@@ -1,0 +1,95 @@
+public import DiameterCore
+public import DiameterPeer
+public import Prometheus
+
+/// Prometheus metrics of the HSS (docs/api.md, `/metrics`). Every series is created up front (commands ×
+/// the result codes Cx uses, "other" for the rest), so recording on the request path is an atomic add:
+/// no lock, no lookup in a shared mutable table.
+public final class HSSMetrics: PeerMetrics, Sendable {
+    public let registry: PrometheusCollectorRegistry
+    struct Series: Sendable {
+        let answers: [UInt32: Counter]
+        let other: Counter
+        let latency: DurationHistogram
+        let requests: Counter
+    }
+    let commands: [UInt32: Series]
+    let unknownCommand: Counter
+    let protocolErrors: [UInt32: Counter]
+    let otherProtocolError: Counter
+    let openPeers: Gauge
+    let commitBatch: ValueHistogram
+    let commitDuration: DurationHistogram
+
+    static let names: [UInt32: String] = [
+        257: "CER", 280: "DWR", 282: "DPR", 300: "UAR", 301: "SAR", 302: "LIR", 303: "MAR", 304: "RTR", 305: "PPR",
+    ]
+    /// Result-Code / Experimental-Result-Code values Cx answers carry.
+    static let results: [UInt32] = [2001, 2002, 2003, 2004, 3001, 3002, 3004, 3007, 3010, 5001, 5002, 5003, 5004, 5005, 5006, 5007, 5008, 5009, 5011, 5012]
+    static let latencyBuckets: [Duration] = [
+        .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+        .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
+    ]
+
+    /// A descriptor; empty components are dropped when Prometheus joins the name.
+    static func d(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: nil, subsystem: nil, metricName: name, unitName: "", helpText: help)
+    }
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        var commands: [UInt32: Series] = [:]
+        for (code, name) in Self.names {
+            var answers: [UInt32: Counter] = [:]
+            for r in Self.results {
+                answers[r] = registry.makeCounter(descriptor: Self.d("hss_diameter_answers_total", "Diameter answers sent, by command and Result-Code or Experimental-Result-Code"), labels: [("command", name), ("result", String(r))])
+            }
+            commands[code] = Series(
+                answers: answers,
+                other: registry.makeCounter(descriptor: Self.d("hss_diameter_answers_total", "Diameter answers sent, by command and Result-Code or Experimental-Result-Code"), labels: [("command", name), ("result", "other")]),
+                latency: registry.makeDurationHistogram(descriptor: Self.d("hss_diameter_request_duration_seconds", "Time from a request's arrival to its answer"), labels: [("command", name)], buckets: Self.latencyBuckets),
+                requests: registry.makeCounter(descriptor: Self.d("hss_diameter_requests_total", "Diameter requests received"), labels: [("command", name)]))
+        }
+        self.commands = commands
+        unknownCommand = registry.makeCounter(descriptor: Self.d("hss_diameter_requests_total", "Diameter requests received"), labels: [("command", "other")])
+        var errors: [UInt32: Counter] = [:]
+        for r in Self.results where r / 1000 == 3 || r == 5001 || r == 5005 || r == 5008 || r == 5009 {
+            errors[r] = registry.makeCounter(descriptor: Self.d("hss_diameter_protocol_errors_total", "Requests refused by the peer layer"), labels: [("result", String(r))])
+        }
+        protocolErrors = errors
+        otherProtocolError = registry.makeCounter(descriptor: Self.d("hss_diameter_protocol_errors_total", "Requests refused by the peer layer"), labels: [("result", "other")])
+        openPeers = registry.makeGauge(descriptor: Self.d("hss_diameter_open_peers", "Diameter peers in the Open state"))
+        commitBatch = registry.makeValueHistogram(descriptor: Self.d("hss_lmdb_commit_batch_size", "Writes per LMDB transaction (group commit)"), buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000])
+        commitDuration = registry.makeDurationHistogram(descriptor: Self.d("hss_lmdb_commit_duration_seconds", "LMDB transaction time including fsync"), buckets: Self.latencyBuckets)
+    }
+
+    // MARK: PeerMetrics
+
+    public func requestReceived(command: UInt32, application: UInt32) {
+        (commands[command]?.requests ?? unknownCommand).increment()
+    }
+
+    public func answerSent(command: UInt32, resultCode: UInt32?, latency: Duration) {
+        guard let s = commands[command] else { return }
+        s.latency.recordNanoseconds(latency.components.seconds * 1_000_000_000 + latency.components.attoseconds / 1_000_000_000)
+        (resultCode.flatMap { s.answers[$0] } ?? s.other).increment()
+    }
+
+    public func peerStateChanged(peer: String, from: PeerStateMachine.State, to: PeerStateMachine.State) {
+        if to.isOpen && !from.isOpen { openPeers.increment() }
+        if from.isOpen && !to.isOpen { openPeers.decrement() }
+    }
+
+    public func protocolError(_ code: ResultCode) {
+        (protocolErrors[code.value] ?? otherProtocolError).increment()
+    }
+
+    /// The LMDB writer's batches (`LMDBSubscriberStore.onCommit`).
+    public func committed(batch: Int, duration: Duration) {
+        commitBatch.record(Double(batch))
+        commitDuration.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    /// The text exposition format for `/metrics`.
+    public func exposition() -> String { registry.emitToString() }
+}
