@@ -129,6 +129,28 @@ enum OpenAPIDocument {
         ],
         "type": "object"
       },
+      "ImportResult": {
+        "properties": {
+          "failed": {
+            "items": {
+              "properties": {
+                "error": {
+                  "type": "string"
+                },
+                "line": {
+                  "type": "integer"
+                }
+              },
+              "type": "object"
+            },
+            "type": "array"
+          },
+          "imported": {
+            "type": "integer"
+          }
+        },
+        "type": "object"
+      },
       "PutResult": {
         "properties": {
           "created": {
@@ -302,6 +324,75 @@ enum OpenAPIDocument {
   },
   "openapi": "3.0.3",
   "paths": {
+    "/api/v1/export": {
+      "get": {
+        "responses": {
+          "200": {
+            "content": {
+              "application/x-ndjson": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "NDJSON of SubscriptionView"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        },
+        "summary": "Every subscription as NDJSON, without secrets"
+      }
+    },
+    "/api/v1/import": {
+      "post": {
+        "parameters": [
+          {
+            "in": "query",
+            "name": "strict",
+            "schema": {
+              "default": false,
+              "type": "boolean"
+            }
+          }
+        ],
+        "requestBody": {
+          "content": {
+            "application/x-ndjson": {
+              "schema": {
+                "type": "string"
+              }
+            }
+          },
+          "required": true
+        },
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ImportResult"
+                }
+              }
+            },
+            "description": "what was imported and which lines failed"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "413": {
+            "description": "body over 256 MiB"
+          }
+        },
+        "summary": "Import subscriptions as NDJSON (one subscriber-file subscription per line); bad lines are reported by number and the rest imported, unless strict=true"
+      }
+    },
     "/api/v1/openapi.json": {
       "get": {
         "responses": {

@@ -70,6 +70,29 @@ public struct ProvisioningAPI: Sendable {
             guard await admin.subscription(id) != nil else { throw APIError.notFound("subscription \(id)") }
             return ActionResult(requests: try await admin.remove(id).map(DeliveryView.init))
         }
+        v1.post("import") { request, _ -> ImportResult in
+            let strict = request.uri.queryParameters.get("strict") == "true"
+            let body = try await request.body.collect(upTo: maximumImportSize)
+            return try await importNDJSON(Array(body.readableBytesView), strict: strict)
+        }
+        v1.get("export") { _, _ -> Response in
+            // NDJSON of every subscription, without secrets (they are write-only).
+            var out = ByteBuffer()
+            var after: String?
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            while true {
+                let ids = try storage.subscriptionIDs(after: after, limit: 1000)
+                for id in ids {
+                    guard let s = await admin.subscription(id) else { continue }
+                    out.writeBytes(try encoder.encode(SubscriptionView(s)))
+                    out.writeString("\n")
+                }
+                guard ids.count == 1000 else { break }
+                after = ids.last
+            }
+            return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: .init(byteBuffer: out))
+        }
         v1.get("subscriptions/:id/registration") { _, context -> RegistrationView in
             let id = try context.parameters.require("id")
             guard let s = await admin.subscription(id) else { throw APIError.notFound("subscription \(id)") }
@@ -87,6 +110,74 @@ public struct ProvisioningAPI: Sendable {
             return ActionResult(requests: deliveries.map(DeliveryView.init))
         }
         return router
+    }
+
+    /// Largest import body (bytes): 256 MiB, about 250,000 subscriptions per request.
+    public var maximumImportSize: Int { 256 << 20 }
+
+    /// Imports NDJSON: one subscription per line (the subscriber file's form). Lines are validated and
+    /// stored concurrently (so the LMDB writer groups them); a bad line is reported with its number and the
+    /// rest go on, unless `strict` (then nothing after the first bad line is stored).
+    func importNDJSON(_ bytes: [UInt8], strict: Bool) async throws -> ImportResult {
+        var lines: [(Int, ArraySlice<UInt8>)] = []
+        var start = 0, number = 0
+        for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") {
+            number += 1
+            lines.append((number, bytes[start..<i]))
+            start = i + 1
+        }
+        if start < bytes.count { lines.append((number + 1, bytes[start...])) }
+        var result = ImportResult(imported: 0, failed: [])
+        var valid: [(Int, IMSSubscription)] = []
+        let decoder = JSONDecoder()
+        for (n, line) in lines where !line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) {
+            do {
+                let s = try decoder.decode(IMSSubscription.self, from: Data(line))
+                try SubscriberFile(subscriptions: [s]).check()
+                try checkConflicts(s)
+                valid.append((n, s))
+            } catch {
+                result.failed.append(.init(line: n, error: Self.describe(error)))
+                if strict { return result }
+            }
+        }
+        // Concurrent puts (at most 512 in flight): the writer commits them in groups.
+        let admin = self.admin
+        try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+            var next = 0
+            func add() {
+                guard next < valid.count else { return }
+                let (n, s) = valid[next]
+                next += 1
+                group.addTask {
+                    do {
+                        try await admin.put(s)
+                        return (n, nil)
+                    } catch {
+                        return (n, "\(error)")
+                    }
+                }
+            }
+            for _ in 0..<min(512, valid.count) { add() }
+            while let (n, failure) = try await group.next() {
+                if let failure { result.failed.append(.init(line: n, error: failure)) } else { result.imported += 1 }
+                add()
+            }
+        }
+        result.failed.sort { $0.line < $1.line }
+        return result
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let e as SubscriberFile.InvalidFile: e.description
+        case let e as APIError: "\(e)"
+        case DecodingError.keyNotFound(let key, let c): "\(path(c.codingPath + [key])): missing"
+        case DecodingError.dataCorrupted(let c): "\(path(c.codingPath)): \(c.debugDescription)"
+        case DecodingError.typeMismatch(_, let c): "\(path(c.codingPath)): \(c.debugDescription)"
+        case DecodingError.valueNotFound(_, let c): "\(path(c.codingPath)): \(c.debugDescription)"
+        default: "\(error)"
+        }
     }
 
     func decodeSubscription(_ request: Request, context: BasicRequestContext) async throws -> IMSSubscription {
@@ -152,7 +243,15 @@ struct ErrorBody: Codable {
 }
 
 /// API errors as JSON bodies: `{"error": "...", "fields": {...}}`.
-enum APIError: Error, HTTPResponseError {
+enum APIError: Error, HTTPResponseError, CustomStringConvertible {
+    var description: String {
+        switch self {
+        case .invalid(let fields): fields.map { "\($0.key): \($0.value)" }.sorted().joined(separator: "; ")
+        case .notFound(let what): "\(what) not found"
+        case .conflict(let what): what
+        }
+    }
+
     case invalid([String: String])
     case notFound(String)
     case conflict(String)

@@ -119,3 +119,12 @@ public struct DeregisterRequest: Codable, Sendable {
     public var privateIdentities: [String]?
     public var publicIdentities: [String]?
 }
+
+public struct ImportResult: ResponseEncodable, Decodable, Sendable {
+    public struct Failure: Codable, Sendable {
+        public var line: Int
+        public var error: String
+    }
+    public var imported: Int
+    public var failed: [Failure]
+}

@@ -224,7 +224,7 @@ struct ProvisioningAPITests {
                 #expect(answer.status != 405, "\(method) \(path)")
             }
         }
-        #expect(operations == 7)
+        #expect(operations == 9)
         await Self.stop(r)
     }
 
@@ -239,6 +239,29 @@ struct ProvisioningAPITests {
         #expect(text.body.contains("hss_diameter_open_peers 1"))
         #expect(text.body.contains(#"hss_diameter_request_duration_seconds_count{command="SAR"} 1"#))
         await scscf.close()
+        await Self.stop(r)
+    }
+
+    @Test("NDJSON import: good lines stored, a bad line reported by number; strict stops; export has no secret")
+    func importExport() async throws {
+        let r = try await Self.start()
+        let line = { (i: Int) in
+            #"{"id":"imp\#(i)","privateIdentities":[{"identity":"imp\#(i)@localdomain","digest":{"realm":"localdomain","password":"pw\#(i)"}}],"publicIdentities":[{"identity":"sip:imp\#(i)@localdomain","serviceProfile":"p","privateIdentities":["imp\#(i)@localdomain"]}],"serviceProfiles":[{"id":"p"}]}"#
+        }
+        let body = [line(1), #"{"id":"broken""#, "", line(2)].joined(separator: "\n")
+        let result = try Self.json(try await Self.request("POST", r.base.appendingPathComponent("api/v1/import"), body: body).body)
+        #expect(result["imported"] as? Int == 2)
+        let failed = try #require(result["failed"] as? [[String: Any]])
+        #expect(failed.count == 1 && failed[0]["line"] as? Int == 2)
+        #expect(try await Self.request("GET", r.base.appendingPathComponent("api/v1/subscriptions/imp2")).status == 200)
+        let strict = try Self.json(try await Self.request("POST", URL(string: r.base.absoluteString + "/api/v1/import?strict=true")!, body: [#"{"id":"x""#, line(3)].joined(separator: "\n")).body)
+        #expect(strict["imported"] as? Int == 0)
+        #expect(try await Self.request("GET", r.base.appendingPathComponent("api/v1/subscriptions/imp3")).status == 404)
+        let export = try await Self.request("GET", r.base.appendingPathComponent("api/v1/export"))
+        #expect(export.status == 200)
+        let lines = export.body.split(separator: "\n")
+        #expect(lines.count == 5, "alice, bob, conference-service, imp1, imp2")
+        #expect(!export.body.contains("pw1") && !export.body.contains(DigestCredentials.ha1(username: "imp1@localdomain", realm: "localdomain", password: "pw1")))
         await Self.stop(r)
     }
 }
