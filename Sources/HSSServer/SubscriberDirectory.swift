@@ -18,6 +18,8 @@ public protocol SubscriberStorage: Sendable {
     /// Persists provisioned data, state and identity indexes.
     func writeSubscription(_ s: IMSSubscription, previous: IMSSubscription?) async throws
     func delete(_ s: IMSSubscription) async throws
+    /// Stores subscriptions that do not exist yet, together (bulk import).
+    func writeNewSubscriptions(_ subscriptions: [IMSSubscription]) async throws
     /// SEQ values reserved per SQN write (TS 33.102 Annex C); nil when the storage keeps nothing across a
     /// restart (then nothing is reserved and the shards never evict).
     var sqnBlock: UInt64? { get }
@@ -93,6 +95,14 @@ public final class InMemorySubscriberStorage: SubscriberStorage {
         writers.withLock {
             var all = snapshot.subscriptions
             all[s.id] = s
+            current.store(Snapshot(all), ordering: .releasing)
+        }
+    }
+
+    public func writeNewSubscriptions(_ subscriptions: [IMSSubscription]) {
+        writers.withLock {
+            var all = snapshot.subscriptions
+            for s in subscriptions { all[s.id] = s }
             current.store(Snapshot(all), ordering: .releasing)
         }
     }

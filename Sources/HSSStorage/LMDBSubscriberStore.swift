@@ -248,6 +248,31 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
         if !oldWild.isEmpty || !newWild.isEmpty { reloadWildcards() }
     }
 
+    /// Stores many new subscriptions in one writer transaction, each with its change-log record (the
+    /// API's bulk import). The caller makes sure none exists yet.
+    public func writeNewSubscriptions(_ subscriptions: [IMSSubscription]) async throws {
+        let encoded = subscriptions.map { s -> (IMSSubscription, [UInt8], [UInt8]) in
+            var pw = BinaryWriter(capacity: 1024)
+            s.encodeProvisioned(into: &pw)
+            var sw = BinaryWriter(capacity: 64)
+            s.state.encode(into: &sw)
+            return (s, pw.bytes, sw.bytes)
+        }
+        try await writer.submit { [unowned self] t in
+            for (s, pb, sb) in encoded {
+                try self.put(
+                    t, id: s.id, provisioned: pb, state: sb, impis: s.privateIdentities.map(\.identity), impus: s.publicIdentities.map(\.identity),
+                    wildcards: s.publicIdentities.filter { $0.wildcard != nil }.map(\.identity))
+                var p = BinaryWriter(capacity: pb.count + sb.count + 16)
+                p.string(s.id)
+                p.data(pb)
+                p.data(sb)
+                try self.appendLog(t, .subscription, p.bytes)
+            }
+        }
+        if encoded.contains(where: { $0.0.publicIdentities.contains { $0.wildcard != nil } }) { reloadWildcards() }
+    }
+
     public func delete(_ s: IMSSubscription) async throws {
         let id = s.id
         try await writer.submit { [unowned self] t in

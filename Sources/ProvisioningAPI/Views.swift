@@ -121,7 +121,7 @@ public struct DeregisterRequest: Codable, Sendable {
 }
 
 public struct ImportResult: ResponseEncodable, Decodable, Sendable {
-    public struct Failure: Codable, Sendable {
+    public struct Failure: Codable, Sendable, Error {
         public var line: Int
         public var error: String
     }
