@@ -8,21 +8,21 @@ struct StorageOptions: ParsableArguments {
     @Option(help: "The LMDB data directory (created 0700; files 0600). Without it, `serve` keeps state in memory.")
     var dataDir: String?
 
-    @Option(help: "LMDB map size in MiB: the most the data file may grow to (sparse; costs nothing until used).")
-    var mapSize = 4096
+    @Option(help: "LMDB map size in MiB: the most the data file may grow to (sparse; costs nothing until used). Default 4096.")
+    var mapSize: Int?
 
     @Flag(help: "Do not fsync commits (MDB_NOSYNC). Labs only: a power failure loses the last moments; a crash of the process loses nothing.")
     var nosync = false
 
-    @Option(help: "SEQ values reserved per SQN write (TS 33.102 Annex C): a MAR writes only when it crosses the reserved mark.")
-    var sqnBlock: UInt64 = 1000
+    @Option(help: "SEQ values reserved per SQN write (TS 33.102 Annex C): a MAR writes only when it crosses the reserved mark. Default 1000.")
+    var sqnBlock: UInt64?
 
-    @Option(help: "Most writes per LMDB transaction (group commit).")
-    var commitBatch = 1000
+    @Option(help: "Most writes per LMDB transaction (group commit). Default 1000.")
+    var commitBatch: Int?
 
     func open(readOnly: Bool = false, observer: (@Sendable (Int, Duration) -> Void)? = nil) throws -> LMDBSubscriberStore {
         guard let dataDir else { throw ValidationError("--data-dir is required") }
-        var c = LMDBConfiguration(path: dataDir, mapSize: mapSize << 20, noSync: nosync, maxBatch: commitBatch, sqnBlock: sqnBlock)
+        var c = LMDBConfiguration(path: dataDir, mapSize: (mapSize ?? 4096) << 20, noSync: nosync, maxBatch: commitBatch ?? 1000, sqnBlock: sqnBlock ?? 1000)
         c.commitObserver = observer
         return try LMDBSubscriberStore(c, readOnly: readOnly)
     }

@@ -18,29 +18,42 @@ import UnixSignals
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve Diameter Cx (UAR, SAR, LIR, MAR; RTR/PPR to the S-CSCF) for the subscribers of a file.",
+        abstract: "Serve Diameter Cx (UAR, SAR, LIR, MAR; RTR/PPR to the S-CSCF), and the provisioning API.",
         discussion: """
-            Without --data-dir, the subscribers of --subscribers (JSON, docs/data-model.md) are served from \
-            memory and Cx state is lost on exit. With --data-dir, everything lives in LMDB (docs/storage.md): \
-            every answer that reports a state change leaves after the change is durably committed; \
-            --subscribers then imports the file when the store is empty. SIGTERM or SIGINT sends DPR to every \
-            peer and exits when they answered.
+            Settings come from flags, then environment variables, then the configuration file (--config or \
+            HSS_CONFIG; docs/config.md), then built-in defaults. With no settings at all, `hss serve` runs a \
+            single node with LMDB under ./data, Diameter on 127.0.0.1:3868 and the API on 127.0.0.1:8080 (with \
+            a token generated into ./data/api-token).
+
+            With a data directory everything lives in LMDB (docs/storage.md): every answer that reports a \
+            state change leaves after the change is durably committed; --subscribers then imports a JSON \
+            subscriber file into an empty store. With --in-memory the subscriber file is served from memory and \
+            Cx state is lost on exit. SIGTERM or SIGINT sends DPR to every peer, drains and flushes the writer, \
+            and exits 0.
 
             Examples:
-              hss serve --subscribers docs/examples/subscribers.json
-              hss serve --data-dir /var/lib/hss --subscribers docs/examples/subscribers.json
+              hss serve
+              hss serve --config /etc/hss/hss.yaml
+              hss serve --data-dir /var/lib/hss --subscribers docs/examples/subscribers.json --api 127.0.0.1:8080 --api-token T
+              hss serve --in-memory --subscribers docs/examples/subscribers.json
             """)
 
-    @Option(help: "The subscriber file (JSON). Required without --data-dir; with it, imported into an empty store.")
+    @Option(help: "The YAML configuration file (docs/config.md). Default: $HSS_CONFIG.")
+    var config: String?
+
+    @Option(help: "The subscriber file (JSON): imported into an empty store, or served with --in-memory.")
     var subscribers: String?
+
+    @Flag(help: "Serve --subscribers from memory (no LMDB; Cx state is lost on exit).")
+    var inMemory = false
 
     @OptionGroup var storage: StorageOptions
 
-    @Option(help: "Our Diameter identity (Origin-Host).")
-    var originHost = "hss.localdomain"
+    @Option(help: "Our Diameter identity (Origin-Host). Default: $HSS_ORIGIN_HOST or hss.localdomain.")
+    var originHost: String?
 
-    @Option(help: "Our realm (Origin-Realm).")
-    var originRealm = "localdomain"
+    @Option(help: "Our realm (Origin-Realm). Default: $HSS_ORIGIN_REALM or localdomain.")
+    var originRealm: String?
 
     @Option(name: .customLong("listen"), help: "host:port to listen on (TCP); repeat for more. Default 127.0.0.1:3868.")
     var listen: [String] = []
@@ -54,38 +67,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("home-network"), help: "A Visited-Network-Identifier of the home network; repeat for more. Default: the Origin-Realm.")
     var homeNetworks: [String] = []
 
-    @Option(help: "Largest SIP-Number-Auth-Items honoured in one MAA.")
-    var maxAuthItems = 5
+    @Option(help: "Largest SIP-Number-Auth-Items honoured in one MAA. Default 5.")
+    var maxAuthItems: Int?
 
-    @Option(help: "This node's IND for SQN = SEQ || IND (TS 33.102 Annex C), 0-31; distinct per cluster node.")
-    var sqnInd: UInt64 = 0
+    @Option(help: "This node's IND for SQN = SEQ || IND (TS 33.102 Annex C), 0-31; distinct per cluster node. Default 0.")
+    var sqnInd: UInt64?
 
-    @Option(help: "Serve the provisioning REST API (docs/api.md) on host:port, e.g. 127.0.0.1:8080. Needs --api-token.")
+    @Option(help: "Serve the provisioning REST API (docs/api.md) on host:port. Default 127.0.0.1:8080 when nothing else is set; 'off' to disable.")
     var api: String?
 
     @Option(help: "A bearer token the REST API accepts; repeat for more. Also read from HSS_API_TOKENS (comma-separated).")
     var apiToken: [String] = []
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel = "info"
-
-    func validate() throws {
-        guard (0..<32).contains(sqnInd) else { throw ValidationError("--sqn-ind must be 0-31") }
-        guard maxAuthItems >= 1 else { throw ValidationError("--max-auth-items must be at least 1") }
-        if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
-        if let ioThreads, ioThreads < 1 { throw ValidationError("--io-threads must be at least 1") }
-        if subscribers == nil && storage.dataDir == nil { throw ValidationError("give --subscribers, --data-dir, or both") }
-        for l in listen where Self.hostPort(l) == nil { throw ValidationError("--listen \(l): expected host:port") }
-        if let api {
-            guard Self.hostPort(api) != nil else { throw ValidationError("--api \(api): expected host:port") }
-            guard !apiTokens.isEmpty else { throw ValidationError("--api needs at least one --api-token (or HSS_API_TOKENS)") }
-        }
-    }
-
-    var apiTokens: Set<String> {
-        let env = ProcessInfo.processInfo.environment["HSS_API_TOKENS"]?.split(separator: ",").map(String.init) ?? []
-        return Set((apiToken + env).filter { !$0.isEmpty })
-    }
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. Default: $HSS_LOG_LEVEL or info.")
+    var logLevel: String?
 
     static func hostPort(_ text: String) -> (String, Int)? {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
@@ -94,8 +89,74 @@ struct ServeCommand: AsyncParsableCommand {
         return (host, port)
     }
 
+    /// The effective settings: flags, then environment, then the file, then defaults.
+    struct Settings {
+        var originHost: String
+        var originRealm: String
+        var listen: [String]
+        var ioThreads: Int?
+        var homeNetworks: [String]
+        var maxAuthItems: Int
+        var sqnInd: UInt64
+        var shards: Int
+        var dataDir: String?
+        var mapSizeMiB: Int
+        var nosync: Bool
+        var sqnBlock: UInt64
+        var commitBatch: Int
+        var subscribers: String?
+        var api: String?
+        var apiTokens: Set<String>
+        var logLevel: String
+        /// Nothing was configured: the embedded single-node default (./data, API with a generated token).
+        var embedded: Bool
+    }
+
+    func settings() throws -> Settings {
+        let env = ProcessInfo.processInfo.environment
+        let file: HSSConfiguration
+        if let path = config ?? env["HSS_CONFIG"] {
+            do { file = try HSSConfiguration.load(path: path) } catch { throw ValidationError("\(error)") }
+        } else {
+            file = HSSConfiguration()
+        }
+        let envTokens = env["HSS_API_TOKENS"]?.split(separator: ",").map(String.init) ?? []
+        let dataDir = inMemory ? nil : (storage.dataDir ?? env["HSS_DATA_DIR"] ?? file.storage?.dataDir)
+        let embedded = config == nil && env["HSS_CONFIG"] == nil && dataDir == nil && subscribers == nil && !inMemory
+        var s = Settings(
+            originHost: originHost ?? env["HSS_ORIGIN_HOST"] ?? file.diameter?.originHost ?? "hss.localdomain",
+            originRealm: originRealm ?? env["HSS_ORIGIN_REALM"] ?? file.diameter?.originRealm ?? "localdomain",
+            listen: !listen.isEmpty ? listen : (file.diameter?.listen ?? ["127.0.0.1:3868"]),
+            ioThreads: ioThreads ?? file.diameter?.ioThreads,
+            homeNetworks: !homeNetworks.isEmpty ? homeNetworks : (file.cx?.homeNetworks ?? []),
+            maxAuthItems: maxAuthItems ?? file.cx?.maxAuthItems ?? 5,
+            sqnInd: sqnInd ?? file.cx?.sqnInd ?? 0,
+            shards: shards ?? file.cx?.shards ?? 4 * System.coreCount,
+            dataDir: embedded ? "./data" : dataDir,
+            mapSizeMiB: storage.mapSize ?? file.storage?.mapSizeMiB ?? 4096,
+            nosync: storage.nosync || (file.storage?.nosync ?? false),
+            sqnBlock: storage.sqnBlock ?? file.storage?.sqnBlock ?? 1000,
+            commitBatch: storage.commitBatch ?? file.storage?.commitBatch ?? 1000,
+            subscribers: subscribers ?? file.subscribers,
+            api: api ?? file.api?.listen ?? (embedded ? "127.0.0.1:8080" : nil),
+            apiTokens: Set((apiToken + envTokens + (file.api?.tokens ?? [])).filter { !$0.isEmpty }),
+            logLevel: logLevel ?? env["HSS_LOG_LEVEL"] ?? file.logLevel ?? "info",
+            embedded: embedded)
+        if s.api == "off" { s.api = nil }
+        // The same checks as the file's, on the merged values.
+        let merged = HSSConfiguration(
+            diameter: .init(originHost: s.originHost, originRealm: s.originRealm, listen: s.listen, ioThreads: s.ioThreads),
+            cx: .init(homeNetworks: s.homeNetworks, maxAuthItems: s.maxAuthItems, sqnInd: s.sqnInd, shards: s.shards),
+            storage: .init(dataDir: s.dataDir, mapSizeMiB: s.mapSizeMiB, nosync: s.nosync, sqnBlock: s.sqnBlock, commitBatch: s.commitBatch),
+            api: .init(listen: s.api, tokens: nil), subscribers: s.subscribers, logLevel: s.logLevel)
+        do { try merged.check(source: "settings") } catch { throw ValidationError("\(error)") }
+        if s.dataDir == nil && s.subscribers == nil { throw ValidationError("--in-memory needs --subscribers") }
+        return s
+    }
+
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+        var s = try settings()
+        let level = Logger.Level(rawValue: s.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = level
@@ -103,47 +164,53 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "hss")
         let context = CxContext(
-            originHost: originHost, originRealm: originRealm, homeNetworks: Set(homeNetworks), maximumAuthItems: maxAuthItems,
-            sequenceNumbers: SequenceNumberScheme(ind: sqnInd))
-        let shardCount = shards ?? 4 * System.coreCount
+            originHost: s.originHost, originRealm: s.originRealm, homeNetworks: Set(s.homeNetworks), maximumAuthItems: s.maxAuthItems,
+            sequenceNumbers: SequenceNumberScheme(ind: s.sqnInd))
         let metrics = HSSMetrics()
         let store: any SubscriberStorage
         var lmdb: LMDBSubscriberStore?
-        if storage.dataDir != nil {
+        if let dataDir = s.dataDir {
+            var c = LMDBConfiguration(path: dataDir, mapSize: s.mapSizeMiB << 20, noSync: s.nosync, maxBatch: s.commitBatch, sqnBlock: s.sqnBlock)
+            c.commitObserver = { metrics.committed(batch: $0, duration: $1) }
             let opened: LMDBSubscriberStore
-            do { opened = try storage.open(observer: { metrics.committed(batch: $0, duration: $1) }) } catch { throw ValidationError("storage: \(error)") }
+            do { opened = try LMDBSubscriberStore(c) } catch { throw ValidationError("storage: \(error)") }
             lmdb = opened
-            if let subscribers {
+            if let subscribers = s.subscribers {
                 if opened.subscriptionCount == 0 {
-                    let file = try Self.loadFile(subscribers)
-                    let n = try opened.bulkLoad(file.subscriptions)
+                    let n = try opened.bulkLoad(try Self.loadFile(subscribers).subscriptions)
                     logger.info("imported the subscriber file into the empty store", metadata: ["subscriptions": "\(n)"])
                 } else {
-                    logger.notice("store not empty: --subscribers ignored (use hss db import)", metadata: ["file": "\(subscribers)"])
+                    logger.notice("store not empty: --subscribers ignored (use hss subscriber import)", metadata: ["file": "\(subscribers)"])
                 }
             }
             logger.info(
                 "LMDB store open",
-                metadata: ["path": "\(opened.configuration.path)", "subscriptions": "\(opened.subscriptionCount)", "epoch": "\(opened.epoch)",
-                           "sync": "\(opened.configuration.noSync ? "nosync (lab mode)" : "durable")"])
+                metadata: ["path": "\(dataDir)", "subscriptions": "\(opened.subscriptionCount)", "epoch": "\(opened.epoch)",
+                           "sync": "\(s.nosync ? "nosync (lab mode)" : "durable")"])
             store = opened
+            if s.api != nil && s.apiTokens.isEmpty {
+                // No token configured: one generated into the data directory (0600), its path logged.
+                s.apiTokens = [try Self.generatedToken(in: dataDir)]
+                logger.notice("API token generated", metadata: ["file": "\(dataDir)/api-token"])
+            }
         } else {
-            store = InMemorySubscriberStorage(try Self.loadFile(subscribers ?? "").subscriptions)
+            store = InMemorySubscriberStorage(try Self.loadFile(s.subscribers ?? "").subscriptions)
         }
-        let directory = try SubscriberDirectory(shardCount: shardCount, context: context, storage: store)
+        if s.api != nil && s.apiTokens.isEmpty { throw ValidationError("the API needs a token: --api-token, HSS_API_TOKENS or api.tokens") }
+        let directory = try SubscriberDirectory(shardCount: s.shards, context: context, storage: store)
         let application = CxApplication(directory: directory, context: context, logger: logger)
-        let addresses = (listen.isEmpty ? ["127.0.0.1:3868"] : listen).compactMap(Self.hostPort)
+        let addresses = s.listen.compactMap(Self.hostPort)
         let local = LocalPeer(
-            originHost: originHost, originRealm: originRealm,
+            originHost: s.originHost, originRealm: s.originRealm,
             hostIPAddresses: addresses.compactMap { DiameterAddress($0.0) }.ifEmpty([DiameterAddress("127.0.0.1")!]),
             vendorID: VendorID.tgpp, originStateID: UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970)))
         let configuration = DiameterServerConfiguration(local: local, listenAddresses: addresses.map { (host: $0.0, port: $0.1) })
-        logger.info("HSS starting", metadata: ["shards": "\(shardCount)", "origin-host": "\(originHost)"])
-        let group = ioThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) } ?? MultiThreadedEventLoopGroup.singleton
+        logger.info("HSS starting", metadata: ["shards": "\(s.shards)", "origin-host": "\(s.originHost)"])
+        let group = s.ioThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) } ?? MultiThreadedEventLoopGroup.singleton
         let service = HSSService(configuration: configuration, application: application, logger: logger, group: group, metrics: metrics)
         var all: [any Service] = [service]
-        if let api, let (host, port) = Self.hostPort(api) {
-            let provisioning = ProvisioningAPI(admin: application.admin, storage: store, tokens: apiTokens, metrics: metrics)
+        if let api = s.api, let (host, port) = Self.hostPort(api) {
+            let provisioning = ProvisioningAPI(admin: application.admin, storage: store, tokens: s.apiTokens, metrics: metrics)
             all.append(Application(router: provisioning.router(), configuration: .init(address: .hostname(host, port: port)), logger: logger))
             logger.info("provisioning API", metadata: ["address": "\(api)"])
         }
@@ -151,6 +218,18 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: .init(services: all, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
         lmdb?.close()
+    }
+
+    /// The token in `dir/api-token`, created (random, 0600) when absent.
+    static func generatedToken(in dir: String) throws -> String {
+        let path = dir + "/api-token"
+        if let existing = try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !existing.isEmpty {
+            return existing
+        }
+        var rng = SystemRandomNumberGenerator()
+        let token = (0..<4).map { _ in String(rng.next(), radix: 16) }.joined()
+        FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        return token
     }
 
     static func loadFile(_ path: String) throws -> SubscriberFile {

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import Yams
+
+/// The configuration file (YAML, docs/config.md). Every key is optional; what is absent falls back to the
+/// environment, then to the built-in default. Flags on the command line win over all of them.
+struct HSSConfiguration: Codable, Equatable {
+    struct Diameter: Codable, Equatable {
+        var originHost: String?
+        var originRealm: String?
+        var listen: [String]?
+        var ioThreads: Int?
+    }
+    struct Cx: Codable, Equatable {
+        var homeNetworks: [String]?
+        var maxAuthItems: Int?
+        var sqnInd: UInt64?
+        var shards: Int?
+    }
+    struct Storage: Codable, Equatable {
+        var dataDir: String?
+        var mapSizeMiB: Int?
+        var nosync: Bool?
+        var sqnBlock: UInt64?
+        var commitBatch: Int?
+    }
+    struct API: Codable, Equatable {
+        var listen: String?
+        var tokens: [String]?
+    }
+    var diameter: Diameter?
+    var cx: Cx?
+    var storage: Storage?
+    var api: API?
+    var subscribers: String?
+    var logLevel: String?
+
+    static let keys: [String: Set<String>] = [
+        "": ["diameter", "cx", "storage", "api", "subscribers", "logLevel"],
+        "diameter": ["originHost", "originRealm", "listen", "ioThreads"],
+        "cx": ["homeNetworks", "maxAuthItems", "sqnInd", "shards"],
+        "storage": ["dataDir", "mapSizeMiB", "nosync", "sqnBlock", "commitBatch"],
+        "api": ["listen", "tokens"],
+    ]
+
+    struct Invalid: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Reads and checks a file: unknown keys, wrong types and values out of range are named by their path.
+    static func load(path: String) throws -> HSSConfiguration {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch { throw Invalid(description: "\(path): cannot read: \(error.localizedDescription)") }
+        return try parse(text, source: path)
+    }
+
+    static func parse(_ text: String, source: String) throws -> HSSConfiguration {
+        let node: Any?
+        do { node = try Yams.load(yaml: text) } catch { throw Invalid(description: "\(source): not YAML: \(error)") }
+        guard let root = (node ?? [String: Any]()) as? [String: Any] else { throw Invalid(description: "\(source): the top level must be a mapping") }
+        for (key, value) in root {
+            guard keys[""]!.contains(key) else { throw Invalid(description: "\(source): unknown key \(key) (known: \(keys[""]!.sorted().joined(separator: ", ")))") }
+            if let allowed = keys[key] {
+                guard let section = value as? [String: Any] else { throw Invalid(description: "\(source): \(key) must be a mapping") }
+                for k in section.keys where !allowed.contains(k) {
+                    throw Invalid(description: "\(source): unknown key \(key).\(k) (known: \(allowed.sorted().joined(separator: ", ")))")
+                }
+            }
+        }
+        let c: HSSConfiguration
+        do { c = try YAMLDecoder().decode(HSSConfiguration.self, from: text) } catch let DecodingError.typeMismatch(type, ctx) {
+            throw Invalid(description: "\(source): \(ctx.codingPath.map(\.stringValue).joined(separator: ".")): expected \(type)")
+        } catch {
+            throw Invalid(description: "\(source): \(error)")
+        }
+        try c.check(source: source)
+        return c
+    }
+
+    func check(source: String) throws {
+        func fail(_ key: String, _ why: String) -> Invalid { Invalid(description: "\(source): \(key): \(why)") }
+        for l in diameter?.listen ?? [] where ServeCommand.hostPort(l) == nil { throw fail("diameter.listen", "\(l) is not host:port") }
+        if let t = diameter?.ioThreads, t < 1 { throw fail("diameter.ioThreads", "must be at least 1") }
+        if let n = cx?.maxAuthItems, n < 1 { throw fail("cx.maxAuthItems", "must be at least 1") }
+        if let i = cx?.sqnInd, i > 31 { throw fail("cx.sqnInd", "must be 0-31") }
+        if let s = cx?.shards, s < 1 { throw fail("cx.shards", "must be at least 1") }
+        if let m = storage?.mapSizeMiB, m < 1 { throw fail("storage.mapSizeMiB", "must be at least 1") }
+        if let b = storage?.sqnBlock, b < 1 { throw fail("storage.sqnBlock", "must be at least 1") }
+        if let b = storage?.commitBatch, b < 1 { throw fail("storage.commitBatch", "must be at least 1") }
+        if let a = api?.listen, ServeCommand.hostPort(a) == nil { throw fail("api.listen", "\(a) is not host:port") }
+        if let level = logLevel, Logger_levels.firstIndex(of: level) == nil { throw fail("logLevel", "one of \(Logger_levels.joined(separator: ", "))") }
+    }
+}
+
+let Logger_levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+/// `hss config check FILE`: validates a configuration file and prints the effective settings.
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Work with the configuration file (docs/config.md).", subcommands: [Check.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Validate a configuration file; print it back as the HSS reads it.")
+        @Argument(help: "The YAML file.") var file: String
+
+        func run() throws {
+            let c: HSSConfiguration
+            do { c = try HSSConfiguration.load(path: file) } catch { throw ValidationError("\(error)") }
+            print(try YAMLEncoder().encode(c), terminator: "")
+            print("# \(file): OK")
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The configuration file and the embedded default, through the `hss` binary.
+@Suite("Configuration", .serialized)
+struct ConfigurationTests {
+    static func run(_ args: [String], env: [String: String] = [:]) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try #require(CrashTests.hssBinary))
+        p.arguments = args
+        var environment = ProcessInfo.processInfo.environment
+        for (k, v) in env { environment[k] = v }
+        p.environment = environment
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    static func file(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("hss-\(UUID().uuidString).yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("config check: a valid file passes; unknown keys, wrong types and bad values are named",
+          .enabled(if: CrashTests.hssBinary != nil, "needs the hss binary"))
+    func check() throws {
+        let ok = try Self.run(["config", "check", try Self.file("diameter:\n  originHost: hss.example.net\n  listen: [\"127.0.0.1:3999\"]\ncx:\n  sqnInd: 3\nstorage:\n  mapSizeMiB: 512\napi:\n  tokens: [a]\n")])
+        #expect(ok.status == 0, "\(ok.output)")
+        #expect(ok.output.contains("originHost: hss.example.net"))
+        let unknown = try Self.run(["config", "check", try Self.file("diameter:\n  listne: [x]\n")])
+        #expect(unknown.status != 0 && unknown.output.contains("unknown key diameter.listne"))
+        let type = try Self.run(["config", "check", try Self.file("storage:\n  mapSizeMiB: lots\n")])
+        #expect(type.status != 0 && type.output.contains("storage.mapSizeMiB"))
+        let range = try Self.run(["config", "check", try Self.file("cx:\n  sqnInd: 40\n")])
+        #expect(range.status != 0 && range.output.contains("cx.sqnInd: must be 0-31"))
+        let listen = try Self.run(["config", "check", try Self.file("api:\n  listen: nowhere\n")])
+        #expect(listen.status != 0 && listen.output.contains("api.listen"))
+    }
+
+    @Test("serve --config: Diameter and the API come up as configured; a flag overrides the file; SIGTERM exits 0",
+          .enabled(if: CrashTests.hssBinary != nil, "needs the hss binary"))
+    func serveWithConfig() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hss-conf-\(UUID().uuidString)").path
+        let diameter = Int.random(in: 40_000..<45_000), api = diameter + 1
+        let config = try Self.file("""
+            diameter:
+              originHost: hss.conf.test
+              listen: ["127.0.0.1:\(diameter)"]
+            storage:
+              dataDir: \(dir)
+            api:
+              listen: 127.0.0.1:1
+              tokens: [file-token]
+            logLevel: warning
+            """)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try #require(CrashTests.hssBinary))
+        p.arguments = ["serve", "--config", config, "--api", "127.0.0.1:\(api)"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var status = 0
+        for _ in 0..<100 {
+            var req = URLRequest(url: URL(string: "http://127.0.0.1:\(api)/api/v1/subscriptions")!)
+            req.setValue("Bearer file-token", forHTTPHeaderField: "Authorization")
+            if let (_, response) = try? await URLSession.shared.data(for: req) {
+                status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                break
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(status == 200, "the API answered on the port the flag gave, with the file's token")
+        #expect(FileManager.default.fileExists(atPath: dir + "/data.mdb"), "LMDB under the file's dataDir")
+        p.terminate()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+}
