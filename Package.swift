@@ -109,6 +109,9 @@ let package = Package(
             dependencies: [
                 "DiameterCore", "DiameterPeer", "HSSCore", "HSSServer", "HSSStorage", "ProvisioningAPI", "HSSMetrics",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -27,6 +27,9 @@ struct HSSConfiguration: Codable, Equatable {
     struct API: Codable, Equatable {
         var listen: String?
         var tokens: [String]?
+        /// PEM certificate chain and private key: the API speaks HTTPS when both are set.
+        var tlsCertificate: String?
+        var tlsKey: String?
     }
     var diameter: Diameter?
     var cx: Cx?
@@ -40,7 +43,7 @@ struct HSSConfiguration: Codable, Equatable {
         "diameter": ["originHost", "originRealm", "listen", "ioThreads"],
         "cx": ["homeNetworks", "maxAuthItems", "sqnInd", "shards"],
         "storage": ["dataDir", "mapSizeMiB", "nosync", "sqnBlock", "commitBatch"],
-        "api": ["listen", "tokens"],
+        "api": ["listen", "tokens", "tlsCertificate", "tlsKey"],
     ]
 
     struct Invalid: Error, CustomStringConvertible {
@@ -87,7 +90,11 @@ struct HSSConfiguration: Codable, Equatable {
         if let m = storage?.mapSizeMiB, m < 1 { throw fail("storage.mapSizeMiB", "must be at least 1") }
         if let b = storage?.sqnBlock, b < 1 { throw fail("storage.sqnBlock", "must be at least 1") }
         if let b = storage?.commitBatch, b < 1 { throw fail("storage.commitBatch", "must be at least 1") }
-        if let a = api?.listen, ServeCommand.hostPort(a) == nil { throw fail("api.listen", "\(a) is not host:port") }
+        if let a = api?.listen, a != "off", ServeCommand.hostPort(a) == nil { throw fail("api.listen", "\(a) is not host:port") }
+        if (api?.tlsCertificate == nil) != (api?.tlsKey == nil) { throw fail("api.tlsCertificate", "needs api.tlsKey too (and the other way round)") }
+        for f in [api?.tlsCertificate, api?.tlsKey].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: f) {
+            throw fail("api.tls", "\(f) is not readable")
+        }
         if let level = logLevel, Logger_levels.firstIndex(of: level) == nil { throw fail("logLevel", "one of \(Logger_levels.joined(separator: ", "))") }
     }
 }

@@ -7,6 +7,9 @@ import HSSServer
 import HSSStorage
 import HSSMetrics
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOSSL
 import ProvisioningAPI
 import Logging
 import NIOCore
@@ -79,6 +82,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A bearer token the REST API accepts; repeat for more. Also read from HSS_API_TOKENS (comma-separated).")
     var apiToken: [String] = []
 
+    @Option(help: "PEM certificate chain for the API (HTTPS with --api-tls-key).")
+    var apiTLSCert: String?
+
+    @Option(help: "PEM private key for the API.")
+    var apiTLSKey: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. Default: $HSS_LOG_LEVEL or info.")
     var logLevel: String?
 
@@ -107,6 +116,8 @@ struct ServeCommand: AsyncParsableCommand {
         var subscribers: String?
         var api: String?
         var apiTokens: Set<String>
+        var apiTLSCertificate: String?
+        var apiTLSKey: String?
         var logLevel: String
         /// Nothing was configured: the embedded single-node default (./data, API with a generated token).
         var embedded: Bool
@@ -140,6 +151,7 @@ struct ServeCommand: AsyncParsableCommand {
             subscribers: subscribers ?? file.subscribers,
             api: api ?? file.api?.listen ?? (embedded ? "127.0.0.1:8080" : nil),
             apiTokens: Set((apiToken + envTokens + (file.api?.tokens ?? [])).filter { !$0.isEmpty }),
+            apiTLSCertificate: apiTLSCert ?? file.api?.tlsCertificate, apiTLSKey: apiTLSKey ?? file.api?.tlsKey,
             logLevel: logLevel ?? env["HSS_LOG_LEVEL"] ?? file.logLevel ?? "info",
             embedded: embedded)
         if s.api == "off" { s.api = nil }
@@ -148,7 +160,7 @@ struct ServeCommand: AsyncParsableCommand {
             diameter: .init(originHost: s.originHost, originRealm: s.originRealm, listen: s.listen, ioThreads: s.ioThreads),
             cx: .init(homeNetworks: s.homeNetworks, maxAuthItems: s.maxAuthItems, sqnInd: s.sqnInd, shards: s.shards),
             storage: .init(dataDir: s.dataDir, mapSizeMiB: s.mapSizeMiB, nosync: s.nosync, sqnBlock: s.sqnBlock, commitBatch: s.commitBatch),
-            api: .init(listen: s.api, tokens: nil), subscribers: s.subscribers, logLevel: s.logLevel)
+            api: .init(listen: s.api, tokens: nil, tlsCertificate: s.apiTLSCertificate, tlsKey: s.apiTLSKey), subscribers: s.subscribers, logLevel: s.logLevel)
         do { try merged.check(source: "settings") } catch { throw ValidationError("\(error)") }
         if s.dataDir == nil && s.subscribers == nil { throw ValidationError("--in-memory needs --subscribers") }
         return s
@@ -211,8 +223,16 @@ struct ServeCommand: AsyncParsableCommand {
         var all: [any Service] = [service]
         if let api = s.api, let (host, port) = Self.hostPort(api) {
             let provisioning = ProvisioningAPI(admin: application.admin, storage: store, tokens: s.apiTokens, metrics: metrics)
-            all.append(Application(router: provisioning.router(), configuration: .init(address: .hostname(host, port: port)), logger: logger))
-            logger.info("provisioning API", metadata: ["address": "\(api)"])
+            let server: HTTPServerBuilder
+            if let cert = s.apiTLSCertificate, let key = s.apiTLSKey {
+                let tls = TLSConfiguration.makeServerConfiguration(
+                    certificateChain: try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+                server = try .tls(.http1(), tlsConfiguration: tls)
+            } else {
+                server = .http1()
+            }
+            all.append(Application(router: provisioning.router(), server: server, configuration: .init(address: .hostname(host, port: port)), logger: logger))
+            logger.info("provisioning API", metadata: ["address": "\(api)", "tls": "\(s.apiTLSCertificate != nil)"])
         }
         let services = ServiceGroup(
             configuration: .init(services: all, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -1,3 +1,4 @@
+import DiameterTestKit
 import Foundation
 import Testing
 
@@ -84,5 +85,56 @@ struct ConfigurationTests {
         p.waitUntilExit()
         #expect(p.terminationStatus == 0)
         try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    @Test("The API over HTTPS (api.tlsCertificate/tlsKey): curl with the CA gets 200; plain HTTP is refused",
+          .enabled(if: CrashTests.hssBinary != nil && Tshark.which("curl") != nil && Tshark.which("openssl") != nil, "needs hss, curl and openssl"))
+    func apiTLS() async throws {
+        let pki = try TestPKI()
+        defer { pki.remove() }
+        try pki.issue("api", host: "localhost")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hss-tls-\(UUID().uuidString)").path
+        let diameter = Int.random(in: 45_000..<50_000), api = diameter + 1
+        let config = try Self.file("""
+            diameter:
+              listen: ["127.0.0.1:\(diameter)"]
+            storage:
+              dataDir: \(dir)
+            api:
+              listen: 127.0.0.1:\(api)
+              tokens: [tls-token]
+              tlsCertificate: \(pki.path("api.pem"))
+              tlsKey: \(pki.path("api.key"))
+            logLevel: warning
+            """)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try #require(CrashTests.hssBinary))
+        p.arguments = ["serve", "--config", config]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer {
+            p.terminate()
+            p.waitUntilExit()
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        func curl(_ url: String) throws -> String {
+            let c = Process()
+            c.executableURL = URL(fileURLWithPath: Tshark.which("curl")!)
+            c.arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", pki.path("ca.pem"), "-H", "Authorization: Bearer tls-token", url]
+            let pipe = Pipe()
+            c.standardOutput = pipe
+            try c.run()
+            c.waitUntilExit()
+            return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        }
+        var code = ""
+        for _ in 0..<100 {
+            code = try curl("https://localhost:\(api)/api/v1/subscriptions")
+            if code == "200" { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(code == "200")
+        #expect(try curl("http://localhost:\(api)/api/v1/subscriptions") != "200", "plain HTTP on the TLS port")
     }
 }
