@@ -15,7 +15,7 @@ fi
 "$VENV/bin/python" -c 'import diameter' 2>/dev/null || "$VENV/bin/pip" install -q python-diameter==0.9.0 \
     || { echo "python-diameter: SKIPPED: pip could not install python-diameter (PyPI unreachable?)"; exit 77; }
 LOG="$(mktemp /tmp/python-diameter-hss.XXXXXX.log)"
-"$HSS_BIN" serve --subscribers docs/examples/subscribers.json --listen "127.0.0.1:$PORT" --shards 2 >"$LOG" 2>&1 &
+"$HSS_BIN" serve --in-memory --subscribers docs/examples/subscribers.json --listen "127.0.0.1:$PORT" --shards 2 >"$LOG" 2>&1 &
 HSS=$!
 sleep 1
 timeout 120 "$VENV/bin/python" Tests/Interop/python-diameter/cx_client.py "$PORT" 2>&1 | grep -v 'socket not yet ready'

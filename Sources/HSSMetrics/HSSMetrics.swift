@@ -90,6 +90,14 @@ public final class HSSMetrics: PeerMetrics, Sendable {
         commitDuration.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
+    /// Shard gauges, set at scrape time: requests waiting behind a pending commit, and cached subscriptions.
+    public func setShardDepths(_ depths: [(waiting: Int, held: Int, cached: Int)]) {
+        for (i, d) in depths.enumerated() {
+            registry.makeGauge(descriptor: Self.d("hss_shard_waiting_requests", "Requests waiting for a subscription whose commit is pending"), labels: [("shard", String(i))]).set(to: Double(d.waiting))
+            registry.makeGauge(descriptor: Self.d("hss_shard_cached_subscriptions", "Subscriptions held in the shard's cache"), labels: [("shard", String(i))]).set(to: Double(d.cached))
+        }
+    }
+
     /// The text exposition format for `/metrics`.
     public func exposition() -> String { registry.emitToString() }
 }

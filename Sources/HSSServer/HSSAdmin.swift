@@ -18,6 +18,13 @@ public struct HSSAdmin: Sendable {
         public var failure: String?
     }
 
+    /// Per shard: requests waiting behind a pending commit, subscriptions held, subscriptions cached.
+    public func shardDepths() async -> [(waiting: Int, held: Int, cached: Int)] {
+        var out: [(waiting: Int, held: Int, cached: Int)] = []
+        for shard in directory.shards { out.append(await shard.depth()) }
+        return out
+    }
+
     public func subscription(_ id: String) async -> IMSSubscription? {
         try? await directory.shard(for: id).subscription(id)
     }

@@ -128,6 +128,11 @@ public actor SubscriberShard {
 
     public func subscription(_ id: String) throws -> IMSSubscription? { try entry(id)?.subscription }
 
+    /// Requests waiting for a subscription whose commit is pending, and subscriptions cached (metrics).
+    public func depth() -> (waiting: Int, held: Int, cached: Int) {
+        (busy.values.reduce(0) { $0 + $1.count }, busy.count, cache.count)
+    }
+
     // MARK: Cx
 
     public func userAuthorization(_ r: UserAuthorizationRequest, id: String) async throws -> CxOutcome<UserAuthorizationAnswer> {

@@ -326,10 +326,29 @@ enum OpenAPIDocument {
   "paths": {
     "/api/v1/export": {
       "get": {
+        "parameters": [
+          {
+            "in": "query",
+            "name": "format",
+            "schema": {
+              "default": "ndjson",
+              "enum": [
+                "ndjson",
+                "csv"
+              ],
+              "type": "string"
+            }
+          }
+        ],
         "responses": {
           "200": {
             "content": {
               "application/x-ndjson": {
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "text/csv": {
                 "schema": {
                   "type": "string"
                 }
@@ -365,6 +384,12 @@ enum OpenAPIDocument {
               "schema": {
                 "type": "string"
               }
+            },
+            "text/csv": {
+              "schema": {
+                "description": "header: id, impi, k, opc|op, amf, sqn, digest_realm, digest_password|digest_ha1, impus (space-separated)",
+                "type": "string"
+              }
             }
           },
           "required": true
@@ -390,7 +415,7 @@ enum OpenAPIDocument {
             "description": "body over 256 MiB"
           }
         },
-        "summary": "Import subscriptions as NDJSON (one subscriber-file subscription per line); bad lines are reported by number and the rest imported, unless strict=true"
+        "summary": "Import subscriptions as NDJSON (one subscriber-file subscription per line) or CSV (common fields); bad lines are reported by number and the rest imported, unless strict=true"
       }
     },
     "/api/v1/openapi.json": {
@@ -420,6 +445,22 @@ enum OpenAPIDocument {
             "description": "the `next` of the previous page",
             "in": "query",
             "name": "after",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "description": "only the subscription holding this IMPI or IMPU (or whose wildcard matches it)",
+            "in": "query",
+            "name": "identity",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "description": "only ids starting with this",
+            "in": "query",
+            "name": "prefix",
             "schema": {
               "type": "string"
             }

@@ -35,7 +35,8 @@ public struct ProvisioningAPI: Sendable {
         router.get("ready") { _, _ in "ready\n" }
         if let metrics {
             router.get("metrics") { _, _ -> Response in
-                Response(
+                metrics.setShardDepths(await admin.shardDepths())
+                return Response(
                     status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                     body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
             }
@@ -47,8 +48,21 @@ public struct ProvisioningAPI: Sendable {
         v1.get("subscriptions") { request, _ -> SubscriptionList in
             let limit = min(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1000)
             guard limit > 0 else { throw APIError.invalid(["limit": "must be 1-1000"]) }
-            let after = request.uri.queryParameters.get("after")
-            let ids = try storage.subscriptionIDs(after: after, limit: limit + 1)
+            // Filters: by identity (IMPI, IMPU, or a URI a wildcard matches) or by id prefix.
+            if let identity = request.uri.queryParameters.get("identity") {
+                let id = storage.subscriptionID(forPrivate: identity) ?? storage.subscriptionID(forPublic: identity)
+                return SubscriptionList(items: id.map { [$0] } ?? [], next: nil)
+            }
+            let prefix: String? = request.uri.queryParameters.get("prefix").map { String($0) }
+            let after: String? = request.uri.queryParameters.get("after").map { String($0) }
+            var ids: [String]
+            if let prefix, !prefix.isEmpty, after.map({ $0 < prefix }) ?? true {
+                // Ids sort bytewise: start at the prefix itself (it may be an id), then what follows it.
+                ids = (try storage.load(prefix) != nil ? [prefix] : []) + (try storage.subscriptionIDs(after: prefix, limit: limit + 1))
+            } else {
+                ids = try storage.subscriptionIDs(after: after, limit: limit + 1)
+            }
+            if let prefix { ids = Array(ids.prefix { $0.hasPrefix(prefix) }) }
             return SubscriptionList(items: Array(ids.prefix(limit)), next: ids.count > limit ? ids[limit - 1] : nil)
         }
         v1.get("subscriptions/:id") { _, context -> SubscriptionView in
@@ -73,11 +87,16 @@ public struct ProvisioningAPI: Sendable {
         v1.post("import") { request, _ -> ImportResult in
             let strict = request.uri.queryParameters.get("strict") == "true"
             let body = try await request.body.collect(upTo: maximumImportSize)
+            if request.headers[.contentType]?.hasPrefix("text/csv") == true {
+                return try await importNDJSON(try CSV.toNDJSON(String(decoding: body.readableBytesView, as: UTF8.self)), strict: strict)
+            }
             return try await importNDJSON(Array(body.readableBytesView), strict: strict)
         }
-        v1.get("export") { _, _ -> Response in
-            // NDJSON of every subscription, without secrets (they are write-only).
+        v1.get("export") { request, _ -> Response in
+            // NDJSON (or CSV of the common fields) of every subscription, without secrets (they are write-only).
+            let csv = request.uri.queryParameters.get("format") == "csv"
             var out = ByteBuffer()
+            if csv { out.writeString(CSV.exportHeader) }
             var after: String?
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -85,13 +104,17 @@ public struct ProvisioningAPI: Sendable {
                 let ids = try storage.subscriptionIDs(after: after, limit: 1000)
                 for id in ids {
                     guard let s = await admin.subscription(id) else { continue }
-                    out.writeBytes(try encoder.encode(SubscriptionView(s)))
-                    out.writeString("\n")
+                    if csv {
+                        out.writeString(CSV.exportRow(s))
+                    } else {
+                        out.writeBytes(try encoder.encode(SubscriptionView(s)))
+                        out.writeString("\n")
+                    }
                 }
                 guard ids.count == 1000 else { break }
                 after = ids.last
             }
-            return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: .init(byteBuffer: out))
+            return Response(status: .ok, headers: [.contentType: csv ? "text/csv" : "application/x-ndjson"], body: .init(byteBuffer: out))
         }
         v1.get("subscriptions/:id/registration") { _, context -> RegistrationView in
             let id = try context.parameters.require("id")

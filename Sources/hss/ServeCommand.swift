@@ -38,6 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
               hss serve
               hss serve --config /etc/hss/hss.yaml
               hss serve --data-dir /var/lib/hss --subscribers docs/examples/subscribers.json --api 127.0.0.1:8080 --api-token T
+              hss serve --subscribers docs/examples/subscribers.json
               hss serve --in-memory --subscribers docs/examples/subscribers.json
             """)
 
@@ -133,7 +134,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let envTokens = env["HSS_API_TOKENS"]?.split(separator: ",").map(String.init) ?? []
         let dataDir = inMemory ? nil : (storage.dataDir ?? env["HSS_DATA_DIR"] ?? file.storage?.dataDir)
-        let embedded = config == nil && env["HSS_CONFIG"] == nil && dataDir == nil && subscribers == nil && !inMemory
+        let embedded = config == nil && env["HSS_CONFIG"] == nil && dataDir == nil && !inMemory
         var s = Settings(
             originHost: originHost ?? env["HSS_ORIGIN_HOST"] ?? file.diameter?.originHost ?? "hss.localdomain",
             originRealm: originRealm ?? env["HSS_ORIGIN_REALM"] ?? file.diameter?.originRealm ?? "localdomain",

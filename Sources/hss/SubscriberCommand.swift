@@ -109,7 +109,7 @@ struct SubscriberCommand: AsyncParsableCommand {
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import an NDJSON file (one subscription per line), in chunks, with progress; bad lines are reported by number.")
+            abstract: "Import an NDJSON file (one subscription per line) or a CSV file (*.csv, common fields; docs/api.md), in chunks, with progress; bad lines are reported by number.")
         @OptionGroup var api: APIOptions
         @Argument(help: "The NDJSON file.") var file: String
         @Flag(help: "Stop at the first bad line.") var strict = false
@@ -117,18 +117,24 @@ struct SubscriberCommand: AsyncParsableCommand {
 
         func run() async throws {
             let text = try String(contentsOfFile: file, encoding: .utf8)
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            // CSV: the header goes with every chunk; line numbers count it (line 1).
+            let csv = file.lowercased().hasSuffix(".csv")
+            let header = csv ? lines.removeFirst() : nil
             let total = lines.count - (lines.last?.isEmpty == true ? 1 : 0)
             let start = Date()
             var imported = 0, failed = 0
             let tty = isatty(2) == 1
             for offset in stride(from: 0, to: total, by: chunk) {
-                let slice = lines[offset..<min(offset + chunk, total)].joined(separator: "\n")
-                let data = try await api.call("POST", "/api/v1/import\(strict ? "?strict=true" : "")", body: Data(slice.utf8), contentType: "application/x-ndjson")
+                var slice = lines[offset..<min(offset + chunk, total)].joined(separator: "\n")
+                if let header { slice = header + "\n" + slice }
+                let data = try await api.call(
+                    "POST", "/api/v1/import\(strict ? "?strict=true" : "")", body: Data(slice.utf8), contentType: csv ? "text/csv" : "application/x-ndjson")
                 let result = try JSONSerialization.jsonObject(with: data) as? [String: Any]
                 imported += result?["imported"] as? Int ?? 0
                 for f in result?["failed"] as? [[String: Any]] ?? [] {
                     failed += 1
+                    // A chunk's line 1 is the file's line offset + 1 (NDJSON) or the header (CSV: the file's rows start at line 2).
                     FileHandle.standardError.write(Data("\(tty ? "\r" : "")line \((f["line"] as? Int ?? 0) + offset): \(f["error"] as? String ?? "?")\n".utf8))
                     if strict { throw ExitCode(1) }
                 }
@@ -146,10 +152,11 @@ struct SubscriberCommand: AsyncParsableCommand {
     }
 
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every subscription as NDJSON on standard output (without secrets).")
+        static let configuration = CommandConfiguration(abstract: "Every subscription as NDJSON (or --csv: common fields) on standard output, without secrets.")
         @OptionGroup var api: APIOptions
+        @Flag(help: "CSV of the common fields instead of NDJSON.") var csv = false
 
-        func run() async throws { FileHandle.standardOutput.write(try await api.call("GET", "/api/v1/export")) }
+        func run() async throws { FileHandle.standardOutput.write(try await api.call("GET", "/api/v1/export\(csv ? "?format=csv" : "")")) }
     }
 }
 

@@ -63,13 +63,13 @@ struct ProvisioningAPITests {
         await r.server.shutdown()
     }
 
-    static func request(_ method: String, _ url: URL, token: String? = ProvisioningAPITests.token, body: String? = nil) async throws -> (status: Int, body: String) {
+    static func request(_ method: String, _ url: URL, token: String? = ProvisioningAPITests.token, body: String? = nil, contentType: String = "application/json") async throws -> (status: Int, body: String) {
         var req = URLRequest(url: url)
         req.httpMethod = method
         if let token { req.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         if let body {
             req.httpBody = Data(body.utf8)
-            req.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            req.setValue(contentType, forHTTPHeaderField: "Content-Type")
         }
         let (data, response) = try await URLSession.shared.data(for: req)
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
@@ -262,6 +262,32 @@ struct ProvisioningAPITests {
         let lines = export.body.split(separator: "\n")
         #expect(lines.count == 5, "alice, bob, conference-service, imp1, imp2")
         #expect(!export.body.contains("pw1") && !export.body.contains(DigestCredentials.ha1(username: "imp1@localdomain", realm: "localdomain", password: "pw1")))
+        await Self.stop(r)
+    }
+
+    @Test("CSV import (common fields, quoted cells, a bad row by line number) and CSV export; list filters by identity and prefix")
+    func csvAndFilters() async throws {
+        let r = try await Self.start()
+        let csv = """
+            id,impi,k,op,amf,digest_realm,digest_password,impus
+            csv1,csv1@localdomain,000102030405060708090a0b0c0d0e0f,0f0e0d0c0b0a09080706050403020100,8000,localdomain,"pa,ss",sip:csv1@localdomain tel:+1888001
+            csv2,csv2@localdomain,zz,,,,,sip:csv2@localdomain
+            csv3,csv3@localdomain,,,,localdomain,pw3,sip:csv3@localdomain
+            """
+        let result = try Self.json(try await Self.request("POST", r.base.appendingPathComponent("api/v1/import"), body: csv, contentType: "text/csv").body)
+        #expect(result["imported"] as? Int == 2)
+        let failed = try #require(result["failed"] as? [[String: Any]])
+        #expect(failed.count == 1 && failed[0]["line"] as? Int == 3, "\(failed)")
+        let byIdentity = try Self.json(try await Self.request("GET", URL(string: r.base.absoluteString + "/api/v1/subscriptions?identity=tel:%2B1888001")!).body)
+        #expect(byIdentity["items"] as? [String] == ["csv1"])
+        let byPrefix = try Self.json(try await Self.request("GET", URL(string: r.base.absoluteString + "/api/v1/subscriptions?prefix=csv")!).body)
+        #expect(byPrefix["items"] as? [String] == ["csv1", "csv3"])
+        let exported = try await Self.request("GET", URL(string: r.base.absoluteString + "/api/v1/export?format=csv")!)
+        #expect(exported.body.hasPrefix("id,impi,schemes,impus,scscf,registered\n"))
+        #expect(exported.body.contains("csv1,csv1@localdomain,Digest-AKAv1-MD5 SIP Digest,sip:csv1@localdomain tel:+1888001,,"))
+        #expect(!exported.body.contains("pa,ss") && !exported.body.contains("000102030405060708090a0b0c0d0e0f"))
+        let metrics = try await Self.request("GET", r.base.appendingPathComponent("metrics"), token: nil)
+        #expect(metrics.body.contains(#"hss_shard_waiting_requests{shard="0"} 0"#))
         await Self.stop(r)
     }
 }
