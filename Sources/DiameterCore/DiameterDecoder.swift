@@ -339,3 +339,35 @@ func isValidAddress(_ raw: UnsafeRawBufferPointer, _ start: Int, _ count: Int) -
     default: return count > 2
     }
 }
+
+extension DiameterDecoder {
+    /// The Result-Code, or the Experimental-Result-Code, of an encoded answer, found by walking the
+    /// top-level AVP headers only (no table, no value checks): what the peer layer's metrics need per
+    /// answer, at a fraction of a decode. `nil` when absent or when the bytes do not walk cleanly.
+    public static func peekResultCode(_ message: ByteBuffer) -> UInt32? {
+        let start = message.readerIndex
+        guard let length = message.getInteger(at: start, as: UInt32.self).map({ Int($0 & 0xFF_FFFF) }),
+            length <= message.readableBytes
+        else { return nil }
+        return scan(message, from: start + DiameterHeader.size, to: start + length, nested: false)
+    }
+
+    private static func scan(_ m: ByteBuffer, from: Int, to end: Int, nested: Bool) -> UInt32? {
+        var at = from
+        while end - at >= 8 {
+            guard let code = m.getInteger(at: at, as: UInt32.self), let word = m.getInteger(at: at + 4, as: UInt32.self) else { return nil }
+            let hasVendor = word & 0x8000_0000 != 0
+            let avpLength = Int(word & 0xFF_FFFF)
+            let header = hasVendor ? 12 : 8
+            guard avpLength >= header, avpLength <= end - at else { return nil }
+            if !hasVendor {
+                if !nested && code == 268 || nested && code == 298, avpLength == 12 {
+                    return m.getInteger(at: at + 8, as: UInt32.self)
+                }
+                if !nested && code == 297, let inner = scan(m, from: at + 8, to: at + avpLength, nested: true) { return inner }
+            }
+            at += (avpLength + 3) & ~3
+        }
+        return nil
+    }
+}

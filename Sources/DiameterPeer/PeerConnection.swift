@@ -594,10 +594,7 @@ public actor PeerConnection {
         watchdogDeadline = nil
     }
 
-    static func resultCode(of answer: ByteBuffer) -> UInt32? {
-        guard let m = try? DiameterDecoder().decode(answer) else { return nil }
-        return m.first(.resultCode)?.unsigned32 ?? m.first(.experimentalResult)?.first(.experimentalResultCode)?.unsigned32
-    }
+    static func resultCode(of answer: ByteBuffer) -> UInt32? { DiameterDecoder.peekResultCode(answer) }
 }
 
 /// Why a request this node sent got no answer.

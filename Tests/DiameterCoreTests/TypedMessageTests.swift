@@ -131,3 +131,21 @@ struct TypedMessageTests {
         #expect(maa.envelope.result == .missingAVP)
     }
 }
+
+@Suite("Result-Code peek")
+struct ResultCodePeekTests {
+    @Test("peekResultCode reads Result-Code and Experimental-Result-Code like a full decode, and nil on bytes that do not walk")
+    func peek() throws {
+        let rc = SampleMessages.uaa.encode(hopByHopID: 1, endToEndID: 1)
+        let full = try DiameterDecoder().decode(rc)
+        let expected = full.first(.resultCode)?.unsigned32 ?? full.first(.experimentalResult)?.first(.experimentalResultCode)?.unsigned32
+        #expect(expected != nil)
+        #expect(DiameterDecoder.peekResultCode(rc) == expected)
+        let maa = SampleMessages.maa.encode(hopByHopID: 1, endToEndID: 1)
+        #expect(DiameterDecoder.peekResultCode(maa) == 2001)
+        var cut = maa
+        cut.moveWriterIndex(to: cut.writerIndex - 5)
+        #expect(DiameterDecoder.peekResultCode(cut) == nil, "declared length beyond the bytes")
+        #expect(DiameterDecoder.peekResultCode(SampleMessages.mar.encode(hopByHopID: 1, endToEndID: 1)) == nil, "a request has none")
+    }
+}
