@@ -80,17 +80,13 @@ public actor SubscriberShard {
         let current = try entry(id)
         let outcome = procedure(current?.subscription, &milenage, &random)
         guard let updated = outcome.updated, let current else { return outcome }
-        guard let write = pendingWrite(current, updated) else {
-            cache[id] = Entry(subscription: updated, reserved: current.reserved)
-            return outcome
-        }
-        if !holding {
+        let write = pendingWrite(current, updated)
+        if write != nil && !holding {
             // No suspension since the check above: nobody holds it; hold it across the commit.
             busy[id] = []
             holding = true
         }
-        try await storage.writeState(id, write.state)
-        cache[id] = Entry(subscription: updated, reserved: write.reserved)
+        try await store(id, updated, reserved: current.reserved, write)
         return outcome
     }
 
@@ -112,14 +108,15 @@ public actor SubscriberShard {
         return (persisted, reserved)
     }
 
+    /// Writes `write` (when there is one) durably, then shows `updated` in the cache.
+    func store(_ id: String, _ updated: IMSSubscription, reserved: [String: UInt64], _ write: (state: SubscriptionState, reserved: [String: UInt64])?) async throws {
+        if let write { try await storage.writeState(id, write.state) }
+        cache[id] = Entry(subscription: updated, reserved: write?.reserved ?? reserved)
+    }
+
     /// Commits `updated` (the caller holds the subscription) and updates the cache.
     func commit(_ id: String, _ current: Entry, _ updated: IMSSubscription) async throws {
-        guard let write = pendingWrite(current, updated) else {
-            cache[id] = Entry(subscription: updated, reserved: current.reserved)
-            return
-        }
-        try await storage.writeState(id, write.state)
-        cache[id] = Entry(subscription: updated, reserved: write.reserved)
+        try await store(id, updated, reserved: current.reserved, pendingWrite(current, updated))
     }
 
     static func sameExceptSQN(_ a: SubscriptionState, _ b: SubscriptionState) -> Bool {

@@ -122,15 +122,7 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
             }
             firstSequence = first ?? (last + 1)
             nextSequence = last + 1
-            var list: [(WildcardPattern, String, String)] = []
-            try env.read { t in
-                try t.forEach(wildcardDB) { k, v in
-                    let text = String(decoding: k, as: UTF8.self)
-                    if let p = WildcardPattern(text) { list.append((p, text, String(decoding: v, as: UTF8.self))) }
-                    return true
-                }
-            }
-            wildcards = ManagedAtomic(WildcardList(list))
+            wildcards = ManagedAtomic(try Self.readWildcards(env, wildcardDB))
         } catch let e as StorageError {
             throw e
         } catch {
@@ -224,26 +216,18 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
     /// Stores a subscription's provisioned data and state and updates the identity indexes (removing the
     /// identities `previous` had and `s` no longer has).
     public func writeSubscription(_ s: IMSSubscription, previous: IMSSubscription?) async throws {
-        var pw = BinaryWriter(capacity: 1024)
-        s.encodeProvisioned(into: &pw)
-        var sw = BinaryWriter(capacity: 128)
-        s.state.encode(into: &sw)
-        let (pb, sb) = (pw.bytes, sw.bytes)
+        let r = Self.records(s)
         let id = s.id
         let newImpis = Set(s.privateIdentities.map(\.identity)), newImpus = Set(s.publicIdentities.map(\.identity))
         let oldImpis = Set(previous?.privateIdentities.map(\.identity) ?? []), oldImpus = Set(previous?.publicIdentities.map(\.identity) ?? [])
         let oldWild = Set(previous?.publicIdentities.filter { $0.wildcard != nil }.map(\.identity) ?? [])
         let newWild = s.publicIdentities.filter { $0.wildcard != nil }.map(\.identity)
         try await writer.submit { [unowned self] t in
-            try self.put(t, id: id, provisioned: pb, state: sb, impis: newImpis, impus: newImpus, wildcards: newWild)
+            try self.put(t, id: id, provisioned: r.provisioned, state: r.state, impis: newImpis, impus: newImpus, wildcards: newWild)
             for x in oldImpis.subtracting(newImpis) { try t.delete(self.impi, Array(x.utf8)) }
             for x in oldImpus.subtracting(newImpus) { try t.delete(self.impu, Array(x.utf8)) }
             for x in oldWild.subtracting(newWild) { try t.delete(self.wildcard, Array(x.utf8)) }
-            var p = BinaryWriter(capacity: pb.count + sb.count + 16)
-            p.string(id)
-            p.data(pb)
-            p.data(sb)
-            try self.appendLog(t, .subscription, p.bytes)
+            try self.logSubscription(t, id: id, r)
         }
         if !oldWild.isEmpty || !newWild.isEmpty { reloadWildcards() }
     }
@@ -251,23 +235,11 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
     /// Stores many new subscriptions in one writer transaction, each with its change-log record (the
     /// API's bulk import). The caller makes sure none exists yet.
     public func writeNewSubscriptions(_ subscriptions: [IMSSubscription]) async throws {
-        let encoded = subscriptions.map { s -> (IMSSubscription, [UInt8], [UInt8]) in
-            var pw = BinaryWriter(capacity: 1024)
-            s.encodeProvisioned(into: &pw)
-            var sw = BinaryWriter(capacity: 64)
-            s.state.encode(into: &sw)
-            return (s, pw.bytes, sw.bytes)
-        }
+        let encoded = subscriptions.map { ($0, Self.records($0)) }
         try await writer.submit { [unowned self] t in
-            for (s, pb, sb) in encoded {
-                try self.put(
-                    t, id: s.id, provisioned: pb, state: sb, impis: s.privateIdentities.map(\.identity), impus: s.publicIdentities.map(\.identity),
-                    wildcards: s.publicIdentities.filter { $0.wildcard != nil }.map(\.identity))
-                var p = BinaryWriter(capacity: pb.count + sb.count + 16)
-                p.string(s.id)
-                p.data(pb)
-                p.data(sb)
-                try self.appendLog(t, .subscription, p.bytes)
+            for (s, r) in encoded {
+                try self.putWhole(t, s, r)
+                try self.logSubscription(t, id: s.id, r)
             }
         }
         if encoded.contains(where: { $0.0.publicIdentities.contains { $0.wildcard != nil } }) { reloadWildcards() }
@@ -299,15 +271,7 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
         func flush() throws {
             guard !batch.isEmpty else { return }
             try environment.write { t in
-                for s in batch {
-                    var pw = BinaryWriter(capacity: 1024)
-                    s.encodeProvisioned(into: &pw)
-                    var sw = BinaryWriter(capacity: 64)
-                    s.state.encode(into: &sw)
-                    try put(
-                        t, id: s.id, provisioned: pw.bytes, state: sw.bytes, impis: s.privateIdentities.map(\.identity),
-                        impus: s.publicIdentities.map(\.identity), wildcards: s.publicIdentities.filter { $0.wildcard != nil }.map(\.identity))
-                }
+                for s in batch { try putWhole(t, s, Self.records(s)) }
             }
             count += batch.count
             batch.removeAll(keepingCapacity: true)
@@ -330,16 +294,46 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
         for x in wildcards { try t.put(wildcard, Array(x.utf8), key) }
     }
 
-    func reloadWildcards() {
+    static func readWildcards(_ env: LMDBEnvironment, _ db: MDB_dbi) throws -> WildcardList {
         var list: [(WildcardPattern, String, String)] = []
-        try? environment.read { t in
-            try t.forEach(wildcard) { k, v in
+        try env.read { t in
+            try t.forEach(db) { k, v in
                 let text = String(decoding: k, as: UTF8.self)
                 if let p = WildcardPattern(text) { list.append((p, text, String(decoding: v, as: UTF8.self))) }
                 return true
             }
         }
-        wildcards.store(WildcardList(list), ordering: .releasing)
+        return WildcardList(list)
+    }
+
+    func reloadWildcards() {
+        if let list = try? Self.readWildcards(environment, wildcard) { wildcards.store(list, ordering: .releasing) }
+    }
+
+    /// A subscription's two records: provisioned data and Cx state (binary v1).
+    static func records(_ s: IMSSubscription) -> (provisioned: [UInt8], state: [UInt8]) {
+        var pw = BinaryWriter(capacity: 1024)
+        s.encodeProvisioned(into: &pw)
+        var sw = BinaryWriter(capacity: 128)
+        s.state.encode(into: &sw)
+        return (pw.bytes, sw.bytes)
+    }
+
+    /// Puts a whole subscription (records and every identity index) without touching identities it may
+    /// have had before.
+    func putWhole(_ t: Transaction, _ s: IMSSubscription, _ r: (provisioned: [UInt8], state: [UInt8])) throws {
+        try put(
+            t, id: s.id, provisioned: r.provisioned, state: r.state, impis: s.privateIdentities.map(\.identity),
+            impus: s.publicIdentities.map(\.identity), wildcards: s.publicIdentities.filter { $0.wildcard != nil }.map(\.identity))
+    }
+
+    /// The change-log record of a stored subscription (kind 2).
+    func logSubscription(_ t: Transaction, id: String, _ r: (provisioned: [UInt8], state: [UInt8])) throws {
+        var p = BinaryWriter(capacity: r.provisioned.count + r.state.count + 16)
+        p.string(id)
+        p.data(r.provisioned)
+        p.data(r.state)
+        try appendLog(t, .subscription, p.bytes)
     }
 
     // MARK: Change log (writer thread only)

@@ -230,15 +230,9 @@ public struct ProvisioningAPI: Sendable {
     }
 
     static func describe(_ error: any Error) -> String {
-        switch error {
-        case let e as SubscriberFile.InvalidFile: e.description
-        case let e as APIError: "\(e)"
-        case DecodingError.keyNotFound(let key, let c): "\(path(c.codingPath + [key])): missing"
-        case DecodingError.dataCorrupted(let c): "\(path(c.codingPath)): \(c.debugDescription)"
-        case DecodingError.typeMismatch(_, let c): "\(path(c.codingPath)): \(c.debugDescription)"
-        case DecodingError.valueNotFound(_, let c): "\(path(c.codingPath)): \(c.debugDescription)"
-        default: "\(error)"
-        }
+        guard let e = error as? DecodingError else { return "\(error)" }
+        let (field, reason) = SubscriberFile.fieldAndReason(e)
+        return "\(fieldName(field)): \(reason)"
     }
 
     func decodeSubscription(_ request: Request, context: BasicRequestContext) async throws -> IMSSubscription {
@@ -251,24 +245,17 @@ public struct ProvisioningAPI: Sendable {
             try file.check()
         } catch let e as SubscriberFile.InvalidFile {
             throw APIError.invalid(["subscription": e.description])
-        } catch let DecodingError.keyNotFound(key, c) {
-            throw APIError.invalid([Self.path(c.codingPath + [key]): "missing"])
-        } catch let DecodingError.dataCorrupted(c) {
-            throw APIError.invalid([Self.path(c.codingPath): c.debugDescription])
-        } catch let DecodingError.typeMismatch(_, c) {
-            throw APIError.invalid([Self.path(c.codingPath): c.debugDescription])
-        } catch let DecodingError.valueNotFound(_, c) {
-            throw APIError.invalid([Self.path(c.codingPath): c.debugDescription])
+        } catch let e as DecodingError {
+            let (field, reason) = SubscriberFile.fieldAndReason(e)
+            throw APIError.invalid([Self.fieldName(field): reason])
         } catch {
             throw APIError.invalid(["body": "not a subscription: \(error)"])
         }
         return file.subscriptions[0]
     }
 
-    /// A field path as the error names it: `privateIdentities[0].aka.k`.
-    static func path(_ keys: [any CodingKey]) -> String {
-        keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
-    }
+    /// A field path as the API names it: `privateIdentities[0].aka.k` (no leading dot).
+    static func fieldName(_ path: String) -> String { path.hasPrefix(".") ? String(path.dropFirst()) : path }
 
     /// 409 when an identity of `s` belongs to another subscription.
     func checkConflicts(_ s: IMSSubscription) throws {

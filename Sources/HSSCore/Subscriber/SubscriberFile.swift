@@ -18,14 +18,9 @@ public struct SubscriberFile: Codable, Sendable {
         let file: SubscriberFile
         do {
             file = try JSONDecoder().decode(SubscriberFile.self, from: Data(data))
-        } catch let DecodingError.dataCorrupted(c) {
-            throw InvalidFile(description: "\(path(c.codingPath)): \(c.debugDescription)")
-        } catch let DecodingError.keyNotFound(key, c) {
-            throw InvalidFile(description: "\(path(c.codingPath + [key])): missing")
-        } catch let DecodingError.typeMismatch(_, c) {
-            throw InvalidFile(description: "\(path(c.codingPath)): \(c.debugDescription)")
-        } catch let DecodingError.valueNotFound(_, c) {
-            throw InvalidFile(description: "\(path(c.codingPath)): \(c.debugDescription)")
+        } catch let e as DecodingError {
+            let (field, reason) = fieldAndReason(e)
+            throw InvalidFile(description: "\(field): \(reason)")
         } catch {
             throw InvalidFile(description: "\(error)")
         }
@@ -45,8 +40,18 @@ public struct SubscriberFile: Codable, Sendable {
         return Array(try e.encode(self))
     }
 
-    static func path(_ keys: [any CodingKey]) -> String {
+    /// A field path as errors name it: `.subscriptions[0].aka.k`.
+    public static func path(_ keys: [any CodingKey]) -> String {
         keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+    }
+
+    /// The field a decoding error is about, and what was wrong with it.
+    public static func fieldAndReason(_ error: DecodingError) -> (field: String, reason: String) {
+        switch error {
+        case .keyNotFound(let key, let c): (path(c.codingPath + [key]), "missing")
+        case .dataCorrupted(let c), .typeMismatch(_, let c), .valueNotFound(_, let c): (path(c.codingPath), c.debugDescription)
+        @unknown default: ("", "\(error)")
+        }
     }
 
     /// Cross-references a JSON schema cannot express: every identity unique across the file, every
