@@ -80,6 +80,7 @@ public struct SequenceNumberScheme: Hashable, Sendable {
     /// that persisted this mark may issue every SQN up to it without writing, and after a restart goes on
     /// after it, so no SQN is issued twice.
     public func reservation(after sqn: UInt64, block: UInt64) -> UInt64 {
-        ((seq(of: sqn) + block) << UInt64(indBits) | ind) & Self.mask
+        // Wrapping: `block` is configuration and SQN_MS comes from the UE; the result is cut to 48 bits anyway.
+        ((seq(of: sqn) &+ block) << UInt64(indBits) | ind) & Self.mask
     }
 }

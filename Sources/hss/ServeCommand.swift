@@ -120,8 +120,6 @@ struct ServeCommand: AsyncParsableCommand {
         var apiTLSCertificate: String?
         var apiTLSKey: String?
         var logLevel: String
-        /// Nothing was configured: the embedded single-node default (./data, API with a generated token).
-        var embedded: Bool
     }
 
     func settings() throws -> Settings {
@@ -153,8 +151,7 @@ struct ServeCommand: AsyncParsableCommand {
             api: api ?? file.api?.listen ?? (embedded ? "127.0.0.1:8080" : nil),
             apiTokens: Set((apiToken + envTokens + (file.api?.tokens ?? [])).filter { !$0.isEmpty }),
             apiTLSCertificate: apiTLSCert ?? file.api?.tlsCertificate, apiTLSKey: apiTLSKey ?? file.api?.tlsKey,
-            logLevel: logLevel ?? env["HSS_LOG_LEVEL"] ?? file.logLevel ?? "info",
-            embedded: embedded)
+            logLevel: logLevel ?? env["HSS_LOG_LEVEL"] ?? file.logLevel ?? "info")
         if s.api == "off" { s.api = nil }
         // The same checks as the file's, on the merged values.
         let merged = HSSConfiguration(

@@ -84,4 +84,12 @@ struct LocationInfoTests {
     func wildcards(pattern: String, candidate: String, matches: Bool) throws {
         #expect(try #require(WildcardPattern(pattern)).matches(candidate) == matches)
     }
+
+    @Test("A long identity against a pattern of many `.*` is decided quickly (the candidate is wire input)", .timeLimit(.minutes(1)))
+    func wildcardIsPolynomial() throws {
+        let pattern = try #require(WildcardPattern("sip:!.*.*.*.*.*.*.*.*.*.*x!@example.com"))
+        let candidate = "sip:" + String(repeating: "a", count: 3000) + "@example.com"
+        #expect(!pattern.matches(candidate))
+        #expect(pattern.matches("sip:" + String(repeating: "a", count: 3000) + "x@example.com"))
+    }
 }

@@ -19,11 +19,8 @@ public enum CxProcedures {
 
     /// The public identity `impu` in `s` (wildcards included), checked against `impi` when given.
     static func resolve(impu: String, impi: String?, in s: IMSSubscription?, isKnown: Known) -> Resolution {
-        guard let s else {
-            // Neither identity in any subscription → unknown; both known but apart → don't match.
-            if let impi, isKnown(impi), isKnown(impu) { return .failed(.errorIdentitiesDontMatch) }
-            return .failed(.errorUserUnknown)
-        }
+        // The router looks the subscription up by either identity: without one, neither is known.
+        guard let s else { return .failed(.errorUserUnknown) }
         guard let p = s.publicIdentity(matching: impu) else {
             return .failed(isKnown(impu) ? .errorIdentitiesDontMatch : .errorUserUnknown)
         }

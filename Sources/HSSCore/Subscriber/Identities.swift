@@ -1,3 +1,5 @@
+import DiameterCore
+
 // Private and public identities (TS 23.003 §13, TS 29.228 §3 and Annex B).
 
 /// A private user identity (IMPI, TS 23.003 §13.3) with its authentication data (TS 33.203).
@@ -129,7 +131,7 @@ public struct AKACredentials: Codable, Hashable, Sendable, CustomStringConvertib
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(k.description, forKey: .k)
         try c.encode(opc.description, forKey: .opc)
-        try c.encode(hex4(amf), forKey: .amf)
+        try c.encode(hex([UInt8(amf >> 8), UInt8(amf & 0xFF)]), forKey: .amf)
         try c.encode(String(initialSQN, radix: 16), forKey: .sqn)
     }
 
@@ -142,10 +144,6 @@ public struct AKACredentials: Codable, Hashable, Sendable, CustomStringConvertib
     }
 }
 
-func hex4(_ v: UInt16) -> String {
-    let digits = String(v, radix: 16)
-    return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
-}
 
 /// SIP Digest credentials (TS 29.228 §6.3.1, RFC 2617): the HA1 = MD5(IMPI ":" realm ":" password) the
 /// S-CSCF needs. A password provisioned instead is turned into HA1 at load and never leaves the HSS.
@@ -167,10 +165,7 @@ public struct DigestCredentials: Codable, Hashable, Sendable, CustomStringConver
 
     /// RFC 2617 §3.2.2.2: HA1 = MD5(username ":" realm ":" password), lowercase hex.
     public static func ha1(username: String, realm: String, password: String) -> String {
-        MD5.digest(Array("\(username):\(realm):\(password)".utf8)).map { b in
-            let s = String(b, radix: 16)
-            return b < 16 ? "0" + s : s
-        }.joined()
+        hex(MD5.digest(Array("\(username):\(realm):\(password)".utf8)))
     }
 }
 
@@ -298,7 +293,8 @@ public struct WildcardPattern: Hashable, Sendable {
         return Self.match(Array(body.utf8), middle)
     }
 
-    /// A small regular-expression matcher over bytes (backtracking, bounded by the identity's length).
+    /// A small regular-expression matcher over bytes (backtracking with memoised failures: at most
+    /// tokens × (length + 1) states).
     static func match(_ p: [UInt8], _ s: [UInt8]) -> Bool {
         // Tokenise: each token is a character set and a repetition.
         struct Token { var set: (UInt8) -> Bool; var min: Int; var many: Bool }
@@ -349,8 +345,18 @@ public struct WildcardPattern: Hashable, Sendable {
             }
             tokens.append(token)
         }
+        // (token, position) pairs already known to fail: the candidate comes off the wire, so the match
+        // must stay polynomial whatever the pattern (plain backtracking is exponential on `.*.*.*x`).
+        var failed = Set<Int>()
         func step(_ t: Int, _ k: Int) -> Bool {
             if t == tokens.count { return k == s.count }
+            let key = t * (s.count + 1) + k
+            if failed.contains(key) { return false }
+            let ok = advance(t, k)
+            if !ok { failed.insert(key) }
+            return ok
+        }
+        func advance(_ t: Int, _ k: Int) -> Bool {
             let tok = tokens[t]
             var n = 0
             while n < tok.min {
