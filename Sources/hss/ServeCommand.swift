@@ -246,7 +246,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var rng = SystemRandomNumberGenerator()
         let token = (0..<4).map { _ in String(rng.next(), radix: 16) }.joined()
-        FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw ValidationError("cannot write the generated API token to \(path)")
+        }
         return token
     }
 
