@@ -51,11 +51,8 @@ struct CrashTests {
     /// (RFC 6733 §5.6.4 election).
     static func connect(port: Int, host: String) async throws -> TestClient {
         for _ in 0..<600 {
-            if let c = try? await TestClient.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: port)) {
-                try await c.send(CapabilitiesExchangeRequest(capabilities: PeerCapabilities(
-                    originHost: host, originRealm: "crash.test", hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415,
-                    productName: "crash test", vendorSpecificApplicationIDs: [.cx])).encode(hopByHopID: 1, endToEndID: 1))
-                if let cea = try? await c.receive(), cea.first(.resultCode)?.unsigned32 == 2001 { return c }
+            if let c = try? await TestClient.connectPeer(to: try SocketAddress(ipAddress: "127.0.0.1", port: port), originHost: host, originRealm: "crash.test") {
+                return c
             }
             try await Task.sleep(for: .milliseconds(50))
         }

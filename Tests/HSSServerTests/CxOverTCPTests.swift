@@ -46,13 +46,7 @@ struct CxOverTCPTests {
     }
 
     static func client(_ r: Running, _ host: String) async throws -> TestClient {
-        let c = try await TestClient.connect(to: r.server.localAddresses[0])
-        try await c.send(CapabilitiesExchangeRequest(capabilities: PeerCapabilities(
-            originHost: host, originRealm: realm, hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415,
-            productName: "test CSCF", vendorSpecificApplicationIDs: [.cx])).encode(hopByHopID: 1, endToEndID: 1))
-        let cea = try #require(try await c.receive())
-        #expect(cea.first(.resultCode)?.unsigned32 == 2001)
-        return c
+        try await TestClient.connectPeer(to: r.server.localAddresses[0], originHost: host, originRealm: realm)
     }
 
     /// Hop-by-hop ids and session numbers, unique across suites running in parallel.

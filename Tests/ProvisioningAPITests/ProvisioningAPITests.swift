@@ -141,11 +141,7 @@ struct ProvisioningAPITests {
 
     /// A Diameter client acting as the S-CSCF: CER, then SAR REGISTRATION for alice.
     static func registeredSCSCF(_ r: Running) async throws -> TestClient {
-        let c = try await TestClient.connect(to: r.server.localAddresses[0])
-        try await c.send(CapabilitiesExchangeRequest(capabilities: PeerCapabilities(
-            originHost: "scscf.localdomain", originRealm: "localdomain", hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415,
-            productName: "test S-CSCF", vendorSpecificApplicationIDs: [.cx])).encode(hopByHopID: 1, endToEndID: 1))
-        _ = try await c.receive()
+        let c = try await TestClient.connectPeer(to: r.server.localAddresses[0], originHost: "scscf.localdomain", originRealm: "localdomain")
         let sar = ServerAssignmentRequest(
             envelope: CxEnvelope(sessionID: "scscf;1", originHost: "scscf.localdomain", originRealm: "localdomain", destinationRealm: "localdomain"),
             userName: "alice@localdomain", publicIdentities: ["sip:alice@localdomain"], serverName: "sip:scscf.localdomain",
