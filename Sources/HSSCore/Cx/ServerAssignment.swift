@@ -73,6 +73,15 @@ extension CxProcedures {
             return CxOutcome(a, updated: updated)
         }
 
+        /// An SAA with only User-Name (de-registrations, authentication failure).
+        func userNameOnly(_ rc: ResultCode, updated: IMSSubscription?) -> CxOutcome<ServerAssignmentAnswer> {
+            CxOutcome(ServerAssignmentAnswer(envelope: context.answerEnvelope(r.envelope, rc), userName: impi), updated: updated)
+        }
+        /// Another S-CSCF holds the user and no reassignment is pending: Exp 5005 with its name.
+        func alreadyRegistered(_ stored: SCSCFAssignment) -> CxOutcome<ServerAssignmentAnswer> {
+            CxOutcome(ServerAssignmentAnswer(envelope: context.answerEnvelope(r.envelope, .errorIdentityAlreadyRegistered), serverName: stored.serverName))
+        }
+
         let stored = s.state.scscf
         let sameServer = stored?.serverName == r.serverName
         let newAssignment = SCSCFAssignment(serverName: r.serverName, originHost: r.envelope.originHost, originRealm: r.envelope.originRealm)
@@ -86,11 +95,7 @@ extension CxProcedures {
             return download(.success, s, restoration: restoration, updated: nil)
 
         case .registration, .reRegistration:
-            if let stored, !sameServer, !stored.reassignmentPending {
-                var a = ServerAssignmentAnswer(envelope: context.answerEnvelope(r.envelope, .errorIdentityAlreadyRegistered))
-                a.serverName = stored.serverName
-                return CxOutcome(a)
-            }
+            if let stored, !sameServer, !stored.reassignmentPending { return alreadyRegistered(stored) }
             // IMS restoration: a multiple registration of a registered identity keeps the stored restoration
             // information and returns it (DIAMETER_ERROR_IN_ASSIGNMENT_TYPE).
             if sat == .registration, r.multipleRegistrationIndication == 1, s.registrationState(of: primary.identity) == .registered,
@@ -104,11 +109,7 @@ extension CxProcedures {
             return download(.success, s, updated: s)
 
         case .unregisteredUser:
-            if let stored, !sameServer, !stored.reassignmentPending {
-                var a = ServerAssignmentAnswer(envelope: context.answerEnvelope(r.envelope, .errorIdentityAlreadyRegistered))
-                a.serverName = stored.serverName
-                return CxOutcome(a)
-            }
+            if let stored, !sameServer, !stored.reassignmentPending { return alreadyRegistered(stored) }
             s.state.scscf = newAssignment
             for p in identities where s.registrationState(of: p.identity) == .notRegistered {
                 s.setState(.unregistered, implicitSetOf: p, impi: impi)
@@ -125,30 +126,22 @@ extension CxProcedures {
             }
             for p in identities { s.deregister(implicitSetOf: p, impi: impi) }
             s.releaseAssignmentIfIdle()
-            var a = ServerAssignmentAnswer(envelope: context.answerEnvelope(r.envelope, .successServerNameNotStored))
-            a.userName = impi
-            return CxOutcome(a, updated: s)
+            return userNameOnly(.successServerNameNotStored, updated: s)
 
         case .authenticationFailure, .authenticationTimeout:
             // A registered identity keeps its state; an authentication that never completed releases the
             // S-CSCF the MAR stored, when nothing else holds it.
             if stored?.authenticationPending == true, !s.hasActiveRegistration {
                 s.state.scscf = nil
-                var a = ServerAssignmentAnswer(envelope: context.answerEnvelope(r.envelope, .success))
-                a.userName = impi
-                return CxOutcome(a, updated: s)
+                return userNameOnly(.success, updated: s)
             }
-            var a = ServerAssignmentAnswer(envelope: context.answerEnvelope(r.envelope, .success))
-            a.userName = impi
-            return CxOutcome(a)
+            return userNameOnly(.success, updated: nil)
 
         default:
             // TIMEOUT_, USER_, ADMINISTRATIVE_DEREGISTRATION, DEREGISTRATION_TOO_MUCH_DATA.
             for p in identities { s.deregister(implicitSetOf: p, impi: impi) }
             s.releaseAssignmentIfIdle()
-            var a = ServerAssignmentAnswer(envelope: context.answerEnvelope(r.envelope, .success))
-            a.userName = impi
-            return CxOutcome(a, updated: s)
+            return userNameOnly(.success, updated: s)
         }
     }
 }
