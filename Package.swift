@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "HSSCore", targets: ["HSSCore"]),
         .library(name: "HSSStorage", targets: ["HSSStorage"]),
         .library(name: "HSSServer", targets: ["HSSServer"]),
+        .library(name: "HSSCluster", targets: ["HSSCluster"]),
         .executable(name: "hss", targets: ["hss"]),
         .executable(name: "hss-bench", targets: ["HSSBench"]),
     ],
@@ -71,7 +72,7 @@ let package = Package(
         // MARK: Storage: LMDB with a group-commit writer thread and a change log
         .target(
             name: "HSSStorage",
-            dependencies: ["HSSCore", "CLMDB", .product(name: "Atomics", package: "swift-atomics")],
+            dependencies: ["HSSCore", "CLMDB", "CLibCrypto", .product(name: "Atomics", package: "swift-atomics")],
             swiftSettings: strictSettings),
 
         // MARK: HSS server: shard actors, the Cx application behind the peer layer, admin interface
@@ -81,6 +82,20 @@ let package = Package(
                 "HSSCore", "HSSStorage", "DiameterCore", "DiameterPeer",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+
+        // MARK: Cluster: log shipping, forwarded writes, leader election (etcd or by hand)
+        .target(
+            name: "HSSCluster",
+            dependencies: [
+                "HSSCore", "HSSStorage", "HSSServer",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -107,7 +122,7 @@ let package = Package(
         .executableTarget(
             name: "hss",
             dependencies: [
-                "DiameterCore", "DiameterPeer", "HSSCore", "HSSServer", "HSSStorage", "ProvisioningAPI", "HSSMetrics",
+                "DiameterCore", "DiameterPeer", "HSSCore", "HSSServer", "HSSStorage", "HSSCluster", "ProvisioningAPI", "HSSMetrics",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

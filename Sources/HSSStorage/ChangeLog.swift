@@ -9,8 +9,10 @@ public import HSSCore
 ///   1 state         string id, data SubscriptionState
 ///   2 subscription  string id, data provisioned, data SubscriptionState
 ///   3 delete        string id
+///   4 replay        string key (Origin-Host and End-to-End id), varint time ms, data answer
+///   5 epoch         (empty) the first record of a leader's epoch
 public struct ChangeRecord: Hashable, Sendable {
-    public enum Kind: UInt8, Sendable { case state = 1, subscription = 2, delete = 3 }
+    public enum Kind: UInt8, Sendable { case state = 1, subscription = 2, delete = 3, replay = 4, epoch = 5 }
     public var sequence: UInt64
     public var epoch: UInt64
     public var timeMillis: UInt64
@@ -53,7 +55,7 @@ public struct ChangeRecord: Hashable, Sendable {
         guard CRC32.checksum(payload) == crc else { throw .corrupt("log record \(sequence): checksum") }
     }
 
-    /// The subscription id the record is about.
+    /// The subscription id the record is about (for a replay record, its key).
     public var subscriptionID: String? {
         payload.withUnsafeBytes { raw in
             var r = BinaryReader(raw)

@@ -23,6 +23,9 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var thread: Thread?
     /// Runs inside each batch's transaction after the items (the change log's retention).
     private let afterBatch: (Transaction) throws -> Void
+    /// Called on the writer thread after a batch committed, or after it failed (the transaction aborted:
+    /// whatever the items counted in memory, such as the next log sequence, must be taken back).
+    private let committed: (Bool) -> Void
     /// Test hook: when it returns an error for a batch, the batch fails with it (the transaction aborts).
     private let faultInjection: (@Sendable () -> StorageError?)?
     private let observer: (@Sendable (Int, Duration) -> Void)?
@@ -33,13 +36,14 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     init(
         environment: LMDBEnvironment, maxBatch: Int, maxQueue: Int, afterBatch: @escaping (Transaction) throws -> Void,
-        faultInjection: (@Sendable () -> StorageError?)? = nil, observer: (@Sendable (Int, Duration) -> Void)? = nil
+        committed: @escaping (Bool) -> Void = { _ in }, faultInjection: (@Sendable () -> StorageError?)? = nil, observer: (@Sendable (Int, Duration) -> Void)? = nil
     ) {
         self.observer = observer
         self.environment = environment
         self.maxBatch = maxBatch
         self.maxQueue = maxQueue
         self.afterBatch = afterBatch
+        self.committed = committed
         self.faultInjection = faultInjection
         let t = Thread { [unowned self] in self.run() }
         t.name = "lmdb-writer"
@@ -93,21 +97,28 @@ final class GroupCommitWriter: @unchecked Sendable {
             condition.unlock()
 
             var failure: (any Error)?
+            // An item refused by its own precondition (a compare-and-set that found other data) fails
+            // alone; it checks before it writes anything, so the rest of the batch commits.
+            var refused: [Int: StorageError] = [:]
             let started = ContinuousClock.now
             do {
                 if let injected = faultInjection?() { throw injected }
                 try environment.write { txn in
-                    for item in batch { try item.work(txn) }
+                    for (i, item) in batch.enumerated() {
+                        do { try item.work(txn) } catch let e as StorageError where e.isRefusal { refused[i] = e }
+                    }
                     try afterBatch(txn)
                 }
                 batches += 1
                 items += batch.count
+                committed(true)
                 observer?(batch.count, ContinuousClock.now - started)
             } catch {
                 failure = error
+                committed(false)
             }
-            for item in batch {
-                if let failure { item.continuation.resume(throwing: failure) } else { item.continuation.resume() }
+            for (i, item) in batch.enumerated() {
+                if let failure = failure ?? refused[i] { item.continuation.resume(throwing: failure) } else { item.continuation.resume() }
             }
         }
     }

@@ -17,6 +17,18 @@ public enum StorageError: Error, Sendable, CustomStringConvertible, Equatable {
     case schemaTooNew(found: UInt32, supported: UInt32)
     /// Any other LMDB or system error (e.g. EIO, ENOSPC), with its text.
     case lmdb(code: Int32, operation: String, message: String)
+    /// A compare-and-set write found other data than the writer based it on (another node or request
+    /// changed the subscription first): nothing was written; reload and run again.
+    case conflict(String)
+    /// A replicated record does not follow the last one applied (docs/replication.md: a follower never
+    /// skips a gap).
+    case gap(expected: UInt64, got: UInt64)
+
+    /// Errors that fail one write of a batch without aborting the others.
+    var isRefusal: Bool {
+        if case .conflict = self { return true }
+        return false
+    }
 
     public var description: String {
         switch self {
@@ -27,6 +39,8 @@ public enum StorageError: Error, Sendable, CustomStringConvertible, Equatable {
         case .corrupt(let what): "corrupt record: \(what)"
         case .schemaTooNew(let found, let supported): "the data has schema version \(found); this binary supports up to \(supported)"
         case .lmdb(let code, let op, let message): "\(op) failed: \(message) (\(code))"
+        case .conflict(let what): "write conflict: \(what)"
+        case .gap(let expected, let got): "replication gap: expected record \(expected), got \(got)"
         }
     }
 

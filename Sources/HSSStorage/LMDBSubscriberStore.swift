@@ -25,6 +25,10 @@ public struct LMDBConfiguration: Sendable {
     public var sqnBlock: UInt64
     /// Called on the writer thread after each committed batch: writes in it, time of the transaction.
     public var commitObserver: (@Sendable (Int, Duration) -> Void)?
+    /// A single node starts a new epoch at every open. A cluster node does not: its epoch changes only
+    /// when a leader is elected (``LMDBSubscriberStore/beginEpoch(_:)``) or a follower applies records of
+    /// a newer epoch (docs/replication.md).
+    public var epochPerOpen = true
 
     public init(
         path: String, mapSize: Int = 4 << 30, noSync: Bool = false, maxBatch: Int = 1000, maxQueue: Int = 100_000,
@@ -50,20 +54,24 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
     /// Migrations from version N to N + 1, run in one transaction when the store opens.
     public typealias Migration = @Sendable (_ from: UInt32) throws -> Void
 
-    static let databaseNames = ["meta", "provisioned", "state", "impi", "impu", "wildcard", "log"]
+    static let databaseNames = ["meta", "provisioned", "state", "impi", "impu", "wildcard", "log", "replay", "replay-time"]
 
     public let configuration: LMDBConfiguration
     let environment: LMDBEnvironment
     let reads: ThreadReadTransactions
     var writer: GroupCommitWriter!
-    let meta, provisioned, state, impi, impu, wildcard, log: MDB_dbi
-    /// This process's epoch (incremented at every open): the change log's records carry it.
-    public let epoch: UInt64
+    let meta, provisioned, state, impi, impu, wildcard, log, replay, replayTime: MDB_dbi
     /// Wildcard patterns → subscription ids, in memory (few, rarely changed); swapped atomically.
     let wildcards: ManagedAtomic<WildcardList>
-    /// Writer-thread state: the next log sequence number and the oldest retained one.
+    /// Writer-thread state: the next log sequence number, the oldest retained one, the epoch and its
+    /// history. What committed is published in `committed` (docs/replication.md).
     var nextSequence: UInt64 = 1
     var firstSequence: UInt64 = 1
+    var currentEpoch: UInt64 = 0
+    var history: [EpochStart] = []
+    let committed: LogState
+    /// Called on the writer thread after each commit with the last committed sequence.
+    let commitListeners = Listeners()
     let openedAt = Date()
 
     final class WildcardList: AtomicReference, @unchecked Sendable {
@@ -80,7 +88,7 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
         try env.openDatabases(Self.databaseNames)
         let metaDB = env.dbi("meta"), logDB = env.dbi("log"), wildcardDB = env.dbi("wildcard")
         meta = metaDB; provisioned = env.dbi("provisioned"); state = env.dbi("state")
-        impi = env.dbi("impi"); impu = env.dbi("impu"); wildcard = wildcardDB; log = logDB
+        impi = env.dbi("impi"); impu = env.dbi("impu"); wildcard = wildcardDB; log = logDB; replay = env.dbi("replay"); replayTime = env.dbi("replay-time")
         reads = ThreadReadTransactions(env)
 
         // Schema and epoch.
@@ -97,8 +105,11 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
                         version += 1
                     }
                     try t.put(metaDB, Array("schema".utf8), UInt64(version).bigEndianBytes)
-                    let e = (try t.get(metaDB, Array("epoch".utf8)).map { UInt64(bigEndianBytes: $0) } ?? 0) + 1
-                    try t.put(metaDB, Array("epoch".utf8), e.bigEndianBytes)
+                    var e = try t.get(metaDB, Array("epoch".utf8)).map { UInt64(bigEndianBytes: $0) } ?? 0
+                    if configuration.epochPerOpen {
+                        e += 1
+                        try t.put(metaDB, Array("epoch".utf8), e.bigEndianBytes)
+                    }
                     return e
                 }
             } else {
@@ -122,17 +133,29 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
             }
             firstSequence = first ?? (last + 1)
             nextSequence = last + 1
+            history = try env.read { t in try t.get(metaDB, Array("epochs".utf8)).map(EpochStart.decodeList) } ?? []
+            if !readOnly && epoch > 0 && history.last?.epoch != epoch {
+                // A new epoch begins at the next record (and a store from before the history existed gets one).
+                history.append(EpochStart(epoch: epoch, firstSequence: nextSequence))
+                let h = history
+                try env.write { t in try t.put(metaDB, Array("epochs".utf8), EpochStart.encodeList(h)) }
+            }
             wildcards = ManagedAtomic(try Self.readWildcards(env, wildcardDB))
         } catch let e as StorageError {
             throw e
         } catch {
             throw .corrupt("\(error)")
         }
-        self.epoch = epoch
+        currentEpoch = epoch
+        committed = LogState(LogState.Snapshot(epoch: epoch, first: firstSequence, next: nextSequence, history: history))
         if !readOnly {
             writer = GroupCommitWriter(
                 environment: env, maxBatch: configuration.maxBatch, maxQueue: configuration.maxQueue,
-                afterBatch: { [unowned self] t in try self.applyRetention(t) }, faultInjection: faultInjection,
+                afterBatch: { [unowned self] t in
+                    try self.applyRetention(t)
+                    try self.expireReplays(t)
+                },
+                committed: { [unowned self] ok in self.batchEnded(ok) }, faultInjection: faultInjection,
                 observer: configuration.commitObserver)
         }
     }
@@ -199,67 +222,130 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
 
     // MARK: Writes (durable when they return)
 
-    public func writeState(_ id: String, _ s: SubscriptionState) async throws {
-        var w = BinaryWriter(capacity: 128)
-        s.encode(into: &w)
-        let bytes = w.bytes
+    /// Stores a subscription's Cx state, if what is stored is still `expected` (compare-and-set; nil:
+    /// no check), with an answer to replay for a retransmission (docs/replication.md). Returns the log
+    /// sequence of the write.
+    @discardableResult
+    public func commitState(_ id: String, _ s: SubscriptionState, expected: SubscriptionState? = nil, replay: ReplayEntry? = nil) async throws -> UInt64 {
+        let bytes = Self.encoded(s)
+        let expectedBytes = expected.map(Self.encoded)
         let key = Array(id.utf8)
+        let sequence = SequenceBox()
         try await writer.submit { [unowned self] t in
+            if let expectedBytes { try self.check(t, id: id, expectedState: expectedBytes) }
             try t.put(self.state, key, bytes)
             var p = BinaryWriter(capacity: bytes.count + id.utf8.count + 4)
             p.string(id)
             p.data(bytes)
-            try self.appendLog(t, .state, p.bytes)
+            sequence.value = try self.appendLog(t, .state, p.bytes)
+            if let replay { try self.putReplay(t, replay) }
         }
+        return sequence.value
+    }
+
+    public static func encoded(_ s: SubscriptionState) -> [UInt8] {
+        var w = BinaryWriter(capacity: 128)
+        s.encode(into: &w)
+        return w.bytes
+    }
+
+    /// Refuses the write (``StorageError/conflict(_:)``) unless subscription `id` exists with exactly
+    /// `expectedState` stored (nil: it must not exist).
+    func check(_ t: Transaction, id: String, expectedState: [UInt8]?) throws {
+        let key = Array(id.utf8)
+        let exists = try t.get(provisioned, key) != nil
+        guard let expectedState else {
+            if exists { throw StorageError.conflict("\(id) exists") }
+            return
+        }
+        guard exists else { throw StorageError.conflict("\(id) does not exist") }
+        let current = try t.get(state, key).map { Array($0) } ?? Self.encoded(SubscriptionState())
+        if current != expectedState { throw StorageError.conflict("\(id) changed") }
     }
 
     /// Stores a subscription's provisioned data and state and updates the identity indexes (removing the
-    /// identities `previous` had and `s` no longer has).
-    public func writeSubscription(_ s: IMSSubscription, previous: IMSSubscription?) async throws {
+    /// identities the stored record had and `s` no longer has). With `expected`, only if the stored state
+    /// is still that (`.some(nil)`: the subscription must not exist yet).
+    @discardableResult
+    public func commitSubscription(_ s: IMSSubscription, expected: SubscriptionState?? = nil) async throws -> UInt64 {
         let r = Self.records(s)
-        let id = s.id
-        let newImpis = Set(s.privateIdentities.map(\.identity)), newImpus = Set(s.publicIdentities.map(\.identity))
-        let oldImpis = Set(previous?.privateIdentities.map(\.identity) ?? []), oldImpus = Set(previous?.publicIdentities.map(\.identity) ?? [])
-        let oldWild = Set(previous?.publicIdentities.filter { $0.wildcard != nil }.map(\.identity) ?? [])
-        let newWild = s.publicIdentities.filter { $0.wildcard != nil }.map(\.identity)
+        let expectedBytes = expected.map { $0.map(Self.encoded) }
+        let sequence = SequenceBox()
         try await writer.submit { [unowned self] t in
-            try self.put(t, id: id, provisioned: r.provisioned, state: r.state, impis: newImpis, impus: newImpus, wildcards: newWild)
-            for x in oldImpis.subtracting(newImpis) { try t.delete(self.impi, Array(x.utf8)) }
-            for x in oldImpus.subtracting(newImpus) { try t.delete(self.impu, Array(x.utf8)) }
-            for x in oldWild.subtracting(newWild) { try t.delete(self.wildcard, Array(x.utf8)) }
-            try self.logSubscription(t, id: id, r)
+            if let expectedBytes { try self.check(t, id: s.id, expectedState: expectedBytes) }
+            try self.replaceWhole(t, s.id, r.provisioned, r.state)
+            sequence.value = try self.logSubscription(t, id: s.id, r)
         }
-        if !oldWild.isEmpty || !newWild.isEmpty { reloadWildcards() }
+        reloadWildcards()
+        return sequence.value
+    }
+
+    /// Puts a subscription's records and indexes, removing the index entries of the identities the stored
+    /// record had and the new one has not (writer thread).
+    func replaceWhole(_ t: Transaction, _ id: String, _ provisionedBytes: [UInt8], _ stateBytes: [UInt8]) throws {
+        let new = try Self.identities(provisionedBytes)
+        if let old = try storedIdentities(t, id) {
+            for x in old.impis.subtracting(new.impis) { try t.delete(impi, Array(x.utf8)) }
+            for x in old.impus.subtracting(new.impus) { try t.delete(impu, Array(x.utf8)) }
+            for x in old.wildcards.subtracting(new.wildcards) { try t.delete(wildcard, Array(x.utf8)) }
+        }
+        try put(t, id: id, provisioned: provisionedBytes, state: stateBytes, impis: new.impis, impus: new.impus, wildcards: Array(new.wildcards))
+    }
+
+    typealias IdentitySets = (impis: Set<String>, impus: Set<String>, wildcards: Set<String>)
+
+    static func identities(_ provisionedBytes: [UInt8]) throws -> IdentitySets {
+        let s = try provisionedBytes.withUnsafeBytes { raw in
+            var r = BinaryReader(raw)
+            return try IMSSubscription(provisioned: &r, state: SubscriptionState())
+        }
+        return (Set(s.privateIdentities.map(\.identity)), Set(s.publicIdentities.map(\.identity)),
+                Set(s.publicIdentities.filter { $0.wildcard != nil }.map(\.identity)))
+    }
+
+    func storedIdentities(_ t: Transaction, _ id: String) throws -> IdentitySets? {
+        guard let old = try t.get(provisioned, Array(id.utf8)) else { return nil }
+        return try Self.identities(Array(old))
+    }
+
+    /// Removes a subscription's records and index entries (writer thread).
+    func removeWhole(_ t: Transaction, _ id: String) throws {
+        if let old = try storedIdentities(t, id) {
+            for x in old.impis { try t.delete(impi, Array(x.utf8)) }
+            for x in old.impus { try t.delete(impu, Array(x.utf8)) }
+            for x in old.wildcards { try t.delete(wildcard, Array(x.utf8)) }
+        }
+        try t.delete(provisioned, Array(id.utf8))
+        try t.delete(state, Array(id.utf8))
     }
 
     /// Stores many new subscriptions in one writer transaction, each with its change-log record (the
     /// API's bulk import). The caller makes sure none exists yet.
-    public func writeNewSubscriptions(_ subscriptions: [IMSSubscription]) async throws {
+    @discardableResult
+    public func commitNewSubscriptions(_ subscriptions: [IMSSubscription]) async throws -> UInt64 {
         let encoded = subscriptions.map { ($0, Self.records($0)) }
+        let sequence = SequenceBox()
         try await writer.submit { [unowned self] t in
             for (s, r) in encoded {
                 try self.putWhole(t, s, r)
-                try self.logSubscription(t, id: s.id, r)
+                sequence.value = try self.logSubscription(t, id: s.id, r)
             }
         }
         if encoded.contains(where: { $0.0.publicIdentities.contains { $0.wildcard != nil } }) { reloadWildcards() }
+        return sequence.value
     }
 
-    public func delete(_ s: IMSSubscription) async throws {
-        let id = s.id
+    @discardableResult
+    public func commitDelete(_ id: String) async throws -> UInt64 {
+        let sequence = SequenceBox()
         try await writer.submit { [unowned self] t in
-            try t.delete(self.provisioned, Array(id.utf8))
-            try t.delete(self.state, Array(id.utf8))
-            for p in s.privateIdentities { try t.delete(self.impi, Array(p.identity.utf8)) }
-            for p in s.publicIdentities {
-                try t.delete(self.impu, Array(p.identity.utf8))
-                try t.delete(self.wildcard, Array(p.identity.utf8))
-            }
+            try self.removeWhole(t, id)
             var p = BinaryWriter()
             p.string(id)
-            try self.appendLog(t, .delete, p.bytes)
+            sequence.value = try self.appendLog(t, .delete, p.bytes)
         }
         reloadWildcards()
+        return sequence.value
     }
 
     /// Writes many subscriptions in large transactions on the calling thread (an import before serving;
@@ -328,21 +414,35 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
     }
 
     /// The change-log record of a stored subscription (kind 2).
-    func logSubscription(_ t: Transaction, id: String, _ r: (provisioned: [UInt8], state: [UInt8])) throws {
+    @discardableResult
+    func logSubscription(_ t: Transaction, id: String, _ r: (provisioned: [UInt8], state: [UInt8])) throws -> UInt64 {
         var p = BinaryWriter(capacity: r.provisioned.count + r.state.count + 16)
         p.string(id)
         p.data(r.provisioned)
         p.data(r.state)
-        try appendLog(t, .subscription, p.bytes)
+        return try appendLog(t, .subscription, p.bytes)
     }
 
     // MARK: Change log (writer thread only)
 
-    func appendLog(_ t: Transaction, _ kind: ChangeRecord.Kind, _ payload: [UInt8]) throws {
+    /// Appends a record of the current epoch; returns its sequence.
+    func appendLog(_ t: Transaction, _ kind: ChangeRecord.Kind, _ payload: [UInt8]) throws -> UInt64 {
         let record = ChangeRecord(
-            sequence: nextSequence, epoch: epoch, timeMillis: UInt64(Date().timeIntervalSince1970 * 1000), kind: kind, payload: payload)
+            sequence: nextSequence, epoch: currentEpoch, timeMillis: UInt64(Date().timeIntervalSince1970 * 1000), kind: kind, payload: payload)
         try t.put(log, nextSequence.bigEndianBytes, record.encoded, append: true)
         nextSequence += 1
+        return record.sequence
+    }
+
+    /// After each batch: publish what committed, or take back what the aborted batch counted.
+    func batchEnded(_ ok: Bool) {
+        if ok {
+            committed.publish(.init(epoch: currentEpoch, first: firstSequence, next: nextSequence, history: history))
+            commitListeners.call(nextSequence - 1)
+        } else {
+            let c = committed.current
+            (currentEpoch, firstSequence, nextSequence, history) = (c.epoch, c.first, c.next, c.history)
+        }
     }
 
     /// Drops the oldest records beyond the retention limits (at most 1,000 per batch).
@@ -453,6 +553,7 @@ extension LMDBSubscriberStore {
         public var path: String
         public var schema: UInt32
         public var epoch: UInt64
+        public var history: [EpochStart]
         public var entries: [(String, Int)]
         public var mapSize: Int
         public var usedBytes: Int
@@ -463,6 +564,7 @@ extension LMDBSubscriberStore {
         public var description: String {
             var lines = [
                 "path        \(path)", "schema      \(schema)", "epoch       \(epoch)",
+                "epochs      " + history.map { "\($0.epoch)@\($0.firstSequence)" }.joined(separator: " "),
                 "map size    \(mapSize >> 20) MiB", "used        \(usedBytes >> 10) KiB of the map",
                 "file        \(fileBytes >> 10) KiB (data.mdb)", "readers     \(readers)",
                 "log         records \(logFirst)..<\(logNext)",
@@ -488,7 +590,7 @@ extension LMDBSubscriberStore {
         let schema: UInt32 = try environment.read { t in try t.get(meta, Array("schema".utf8)).map { UInt32(truncatingIfNeeded: UInt64(bigEndianBytes: $0)) } ?? 0 }
         let size = (try? FileManager.default.attributesOfItem(atPath: configuration.path + "/data.mdb")[.size] as? Int) ?? 0
         return Stats(
-            path: configuration.path, schema: schema, epoch: epoch, entries: entries, mapSize: info.mapSize,
+            path: configuration.path, schema: schema, epoch: epoch, history: committed.current.history, entries: entries, mapSize: info.mapSize,
             usedBytes: (info.lastPage + 1) * info.pageSize, fileBytes: size, readers: info.readers, logFirst: first, logNext: next)
     }
 }

@@ -26,10 +26,10 @@ struct LMDBStoreTests {
         let path = Self.directory()
         let store = try LMDBSubscriberStore(LMDBConfiguration(path: path))
         var s = Self.subscription(1, extra: [PublicIdentity(identity: "sip:conf-!.*!@ims.example.net", type: .wildcardedPSI, serviceProfile: "p", privateIdentities: [])])
-        try await store.writeSubscription(s, previous: nil)
+        try await store.commitSubscription(s)
         s.state.scscf = SCSCFAssignment(serverName: "sip:scscf", originHost: "scscf.ims.example.net", originRealm: "ims.example.net")
         s.state.sqn["user1@ims.example.net"] = 0x1234
-        try await store.writeState(s.id, s.state)
+        try await store.commitState(s.id, s.state)
         #expect(try store.load("sub-1") == s)
         #expect(store.subscriptionID(forPrivate: "user1@ims.example.net") == "sub-1")
         #expect(store.subscriptionID(forPublic: "sip:user1@ims.example.net") == "sub-1")
@@ -44,12 +44,12 @@ struct LMDBStoreTests {
     func replaceAndDelete() async throws {
         let store = try LMDBSubscriberStore(LMDBConfiguration(path: Self.directory()))
         let old = Self.subscription(2, extra: [PublicIdentity(identity: "tel:+1555002", serviceProfile: "p", privateIdentities: ["user2@ims.example.net"])])
-        try await store.writeSubscription(old, previous: nil)
+        try await store.commitSubscription(old)
         let new = Self.subscription(2)
-        try await store.writeSubscription(new, previous: old)
+        try await store.commitSubscription(new)
         #expect(store.subscriptionID(forPublic: "tel:+1555002") == nil)
         #expect(store.subscriptionID(forPublic: "sip:user2@ims.example.net") == "sub-2")
-        try await store.delete(new)
+        try await store.commitDelete(new.id)
         #expect(try store.load("sub-2") == nil)
         #expect(!store.contains("user2@ims.example.net"))
         #expect(try store.verify().problems.isEmpty)
@@ -61,9 +61,9 @@ struct LMDBStoreTests {
         let path = Self.directory()
         var store = try LMDBSubscriberStore(LMDBConfiguration(path: path))
         let s = Self.subscription(3)
-        try await store.writeSubscription(s, previous: nil)
-        try await store.writeState(s.id, s.state)
-        try await store.delete(s)
+        try await store.commitSubscription(s)
+        try await store.commitState(s.id, s.state)
+        try await store.commitDelete(s.id)
         let records = try store.changes(from: 0)
         #expect(records.map(\.sequence) == [1, 2, 3])
         #expect(records.map(\.kind) == [.subscription, .state, .delete])
@@ -72,7 +72,7 @@ struct LMDBStoreTests {
         // Reopening bumps the epoch and continues the sequence.
         store = try LMDBSubscriberStore(LMDBConfiguration(path: path))
         #expect(store.epoch == 2)
-        try await store.writeSubscription(s, previous: nil)
+        try await store.commitSubscription(s)
         #expect(try store.changes(from: 4).map { [$0.sequence, $0.epoch] } == [[4, 2]])
         store.close()
     }
@@ -81,8 +81,8 @@ struct LMDBStoreTests {
     func retention() async throws {
         let store = try LMDBSubscriberStore(LMDBConfiguration(path: Self.directory(), logRetentionRecords: 5))
         let s = Self.subscription(4)
-        try await store.writeSubscription(s, previous: nil)
-        for _ in 0..<20 { try await store.writeState(s.id, s.state) }
+        try await store.commitSubscription(s)
+        for _ in 0..<20 { try await store.commitState(s.id, s.state) }
         let records = try store.changes(from: 0)
         #expect(records.count == 5)
         #expect(records.first?.sequence == 17)
@@ -92,7 +92,7 @@ struct LMDBStoreTests {
     @Test("A corrupted log record or index entry is reported by verify")
     func verifyFindsCorruption() async throws {
         let store = try LMDBSubscriberStore(LMDBConfiguration(path: Self.directory()))
-        try await store.writeSubscription(Self.subscription(5), previous: nil)
+        try await store.commitSubscription(Self.subscription(5))
         #expect(try store.verify().problems.isEmpty)
         try await store.writer.submit { t in
             try t.put(store.impu, Array("sip:ghost@x".utf8), Array("sub-5".utf8))
@@ -129,18 +129,18 @@ struct LMDBStoreTests {
     @Test("Map full: the write fails with a clear error, nothing of it is stored, reads go on")
     func mapFull() async throws {
         let store = try LMDBSubscriberStore(LMDBConfiguration(path: Self.directory(), mapSize: 512 << 10))
-        try await store.writeSubscription(Self.subscription(6), previous: nil)
+        try await store.commitSubscription(Self.subscription(6))
         var failure: StorageError?
         var big = Self.subscription(7)
         big.serviceProfiles[0].initialFilterCriteria = (0..<2000).map {
             InitialFilterCriteria(priority: $0, applicationServer: ApplicationServer(serverName: "sip:as\($0).ims.example.net", serviceInfo: String(repeating: "x", count: 200)))
         }
-        do { try await store.writeSubscription(big, previous: nil) } catch let e as StorageError { failure = e }
+        do { try await store.commitSubscription(big) } catch let e as StorageError { failure = e }
         guard case .mapFull = failure else { Issue.record("expected mapFull, got \(String(describing: failure))"); return }
         #expect(failure!.description.contains("--map-size"))
         #expect(try store.load("sub-7") == nil, "nothing of the failed write")
         #expect(try store.load("sub-6") != nil, "reads go on")
-        try await store.writeState("sub-6", SubscriptionState())  // small writes still fit
+        try await store.commitState("sub-6", SubscriptionState())  // small writes still fit
         store.close()
     }
 
@@ -152,10 +152,10 @@ struct LMDBStoreTests {
         })
         let s = Self.subscription(8)
         fail.increment()
-        await #expect(throws: StorageError.self) { try await store.writeSubscription(s, previous: nil) }
+        await #expect(throws: StorageError.self) { try await store.commitSubscription(s) }
         #expect(try store.load("sub-8") == nil)
         fail.value = 0
-        try await store.writeSubscription(s, previous: nil)
+        try await store.commitSubscription(s)
         #expect(try store.load("sub-8") == s)
         store.close()
     }
@@ -164,9 +164,9 @@ struct LMDBStoreTests {
     func groupCommit() async throws {
         let store = try LMDBSubscriberStore(LMDBConfiguration(path: Self.directory()))
         let s = Self.subscription(9)
-        try await store.writeSubscription(s, previous: nil)
+        try await store.commitSubscription(s)
         try await withThrowingTaskGroup(of: Void.self) { g in
-            for _ in 0..<500 { g.addTask { try await store.writeState(s.id, s.state) } }
+            for _ in 0..<500 { g.addTask { try await store.commitState(s.id, s.state) } }
             try await g.waitForAll()
         }
         #expect(store.writer.items == 501)
