@@ -98,6 +98,21 @@ public final class HSSMetrics: PeerMetrics, Sendable {
         }
     }
 
+    /// Cluster gauges (docs/replication.md): this node's log position and epoch, its lag behind the
+    /// leader (follower), and each follower's lag behind it (leader).
+    public func setReplication(role: String, epoch: UInt64, last: UInt64, lag: UInt64, followers: [String: UInt64]) {
+        for r in ["leader", "follower", "candidate"] {
+            registry.makeGauge(descriptor: Self.d("hss_cluster_role", "1 for this node's current role"), labels: [("role", r)]).set(to: r == role ? 1 : 0)
+        }
+        registry.makeGauge(descriptor: Self.d("hss_cluster_epoch", "The epoch this node is in")).set(to: Double(epoch))
+        registry.makeGauge(descriptor: Self.d("hss_replication_last_sequence", "The last change-log sequence in this node's store")).set(to: Double(last))
+        registry.makeGauge(descriptor: Self.d("hss_replication_lag_records", "Records this follower is behind the leader")).set(to: Double(lag))
+        for (node, durable) in followers {
+            registry.makeGauge(descriptor: Self.d("hss_replication_follower_lag_records", "Records a follower is behind this leader (durable)"), labels: [("node", node)])
+                .set(to: Double(last > durable ? last - durable : 0))
+        }
+    }
+
     /// The text exposition format for `/metrics`.
     public func exposition() -> String { registry.emitToString() }
 }

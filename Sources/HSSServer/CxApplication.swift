@@ -46,6 +46,14 @@ public final class CxApplication: DiameterRequestHandler {
                 ).encode(originHost: context.originHost, originRealm: context.originRealm)
             }
             let storage = directory.storage
+            // A retransmission (T flag, RFC 6733 §3) of a request whose answer was kept — possibly by
+            // another node before a failover — gets that answer again (docs/replication.md).
+            if header.flags.contains(.potentiallyRetransmitted), let origin = request.first(.originHost)?.string,
+                var kept = storage.replayedAnswer(Self.replayKey(origin, header.endToEndID)).map({ ByteBuffer(bytes: $0) }), kept.readableBytes >= 20
+            {
+                kept.setInteger(header.hopByHopID, at: kept.readerIndex + 12)
+                return kept
+            }
             switch command.code {
             case CommandDefinition.userAuthorization.code:
                 let r = try UserAuthorizationRequest(decoding: request)
@@ -72,7 +80,13 @@ public final class CxApplication: DiameterRequestHandler {
                 // An unknown user goes to any shard: the procedure answers 5001 without touching Milenage.
                 let id = storage.subscriptionID(forPrivate: r.userName) ?? storage.subscriptionID(forPublic: r.publicIdentity)
                 let shard = id.map(directory.shard(for:)) ?? directory.shards[0]
-                return encode(try await shard.multimediaAuth(r, id: id ?? ""), header, features)
+                let key = Self.replayKey(r.envelope.originHost, header.endToEndID)
+                let replay = { (a: MultimediaAuthAnswer) -> ReplayEntry? in
+                    var a = a
+                    a.envelope.supportedFeatures = features
+                    return ReplayEntry(key: key, answer: Array(a.encode(hopByHopID: 0, endToEndID: header.endToEndID).readableBytesView))
+                }
+                return encode(try await shard.multimediaAuth(r, id: id ?? "", replay: replay), header, features)
             default:
                 // RTR/PPR are HSS → S-CSCF; an HSS does not serve them (RFC 6733 §7.1.3).
                 return ErrorAnswer(
@@ -88,7 +102,7 @@ public final class CxApplication: DiameterRequestHandler {
             // Storage or crypto failure: nothing was changed or acknowledged. A full writer queue is
             // transient (3004 DIAMETER_TOO_BUSY, RFC 6733 §7.1.3: the client may retry elsewhere); anything
             // else means the HSS cannot complete the procedure (5012 DIAMETER_UNABLE_TO_COMPLY).
-            let busy = (error as? StorageError) == .overloaded
+            let busy = (error as? StorageError) == .overloaded || error is any TransientStorageFailure
             logger.error("Cx procedure failed", metadata: ["command": "\(command.code)", "error": "\(error)"])
             return ErrorAnswer(
                 requestHeader: header,
@@ -97,6 +111,10 @@ public final class CxApplication: DiameterRequestHandler {
             ).encode(originHost: context.originHost, originRealm: context.originRealm)
         }
     }
+
+    /// RFC 6733 §6.2: a retransmission keeps the End-to-End Identifier; with the Origin-Host it names the
+    /// request.
+    static func replayKey(_ originHost: String, _ endToEnd: UInt32) -> String { "\(originHost)|\(endToEnd)" }
 
     func encode<A: CxMessage>(_ outcome: CxOutcome<A>, _ header: DiameterHeader, _ features: [SupportedFeatures]) -> ByteBuffer {
         var answer = outcome.answer

@@ -3,6 +3,10 @@ public import HSSCore
 public import HSSStorage
 import NIOConcurrencyHelpers
 
+/// A storage failure worth retrying elsewhere (a cluster node without a leader): answered 3004
+/// DIAMETER_TOO_BUSY, so that the client tries another HSS (RFC 6733 §7.1.3).
+public protocol TransientStorageFailure: Error {}
+
 /// The storage seam (TS 29.228 leaves storage to the implementation): where subscriptions come from,
 /// which subscription an identity belongs to, and where every change a Cx procedure makes goes before the
 /// answer leaves. `InMemorySubscriberStorage` serves a subscriber file; `LMDBSubscriberStore` is durable.
@@ -13,11 +17,16 @@ public protocol SubscriberStorage: Sendable {
     func contains(_ identity: String) -> Bool
     /// The subscription with its stored state (for durable storage, `sqn` holds the reserved marks).
     func load(_ id: String) throws -> IMSSubscription?
-    /// Persists a subscription's Cx state; returns once it is durable.
-    func writeState(_ id: String, _ state: SubscriptionState) async throws
-    /// Persists provisioned data, state and identity indexes.
-    func writeSubscription(_ s: IMSSubscription, previous: IMSSubscription?) async throws
-    func delete(_ s: IMSSubscription) async throws
+    /// Persists a subscription's Cx state if the stored state is still `expected` (else
+    /// `StorageError.conflict`: reload and run again), with an answer to keep for a retransmission;
+    /// returns once it is durable (in a cluster: acknowledged at the cluster's ack level).
+    func writeState(_ id: String, _ state: SubscriptionState, expected: SubscriptionState, replay: ReplayEntry?) async throws
+    /// Persists provisioned data, state and identity indexes, if the stored state is still `expected`
+    /// (`.some(nil)`: the subscription must not exist yet; nil: no check).
+    func writeSubscription(_ s: IMSSubscription, expected: SubscriptionState??) async throws
+    func delete(_ id: String) async throws
+    /// The answer kept for a retransmitted request (docs/replication.md, "Duplicates across nodes").
+    func replayedAnswer(_ key: String) -> [UInt8]?
     /// Stores subscriptions that do not exist yet, together (bulk import).
     func writeNewSubscriptions(_ subscriptions: [IMSSubscription]) async throws
     /// SEQ values reserved per SQN write (TS 33.102 Annex C); nil when the storage keeps nothing across a
@@ -88,10 +97,11 @@ public final class InMemorySubscriberStorage: SubscriberStorage {
     public func subscriptionIDs(after: String?, limit: Int) -> [String] {
         Array(snapshot.subscriptions.keys.filter { after == nil || $0 > after! }.sorted().prefix(limit))
     }
-    public func writeState(_ id: String, _ state: SubscriptionState) {}
+    public func writeState(_ id: String, _ state: SubscriptionState, expected: SubscriptionState, replay: ReplayEntry?) {}
     public var sqnBlock: UInt64? { nil }
+    public func replayedAnswer(_ key: String) -> [UInt8]? { nil }
 
-    public func writeSubscription(_ s: IMSSubscription, previous: IMSSubscription?) {
+    public func writeSubscription(_ s: IMSSubscription, expected: SubscriptionState??) {
         writers.withLock {
             var all = snapshot.subscriptions
             all[s.id] = s
@@ -107,10 +117,10 @@ public final class InMemorySubscriberStorage: SubscriberStorage {
         }
     }
 
-    public func delete(_ s: IMSSubscription) {
+    public func delete(_ id: String) {
         writers.withLock {
             var all = snapshot.subscriptions
-            all[s.id] = nil
+            all[id] = nil
             current.store(Snapshot(all), ordering: .releasing)
         }
     }
@@ -145,4 +155,12 @@ public final class SubscriberDirectory: Sendable {
 
 extension LMDBSubscriberStore: SubscriberStorage {
     public var sqnBlock: UInt64? { configuration.sqnBlock }
+    public func writeState(_ id: String, _ state: SubscriptionState, expected: SubscriptionState, replay: ReplayEntry?) async throws {
+        try await commitState(id, state, expected: expected, replay: replay)
+    }
+    public func writeSubscription(_ s: IMSSubscription, expected: SubscriptionState??) async throws {
+        try await commitSubscription(s, expected: expected)
+    }
+    public func delete(_ id: String) async throws { try await commitDelete(id) }
+    public func writeNewSubscriptions(_ subscriptions: [IMSSubscription]) async throws { try await commitNewSubscriptions(subscriptions) }
 }

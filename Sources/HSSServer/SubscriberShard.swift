@@ -1,5 +1,6 @@
 public import DiameterCore
 public import HSSCore
+public import HSSStorage
 
 /// One shard of subscriptions: an actor that caches them (loaded from storage on first use), owns its
 /// Milenage context and RAND source, and runs the pure Cx procedures on them.
@@ -15,9 +16,25 @@ public actor SubscriberShard {
     let cacheLimit: Int
 
     struct Entry {
+        /// The subscription with its live state (`sqn`: the last SQN this node issued).
         var subscription: IMSSubscription
-        /// Per private identity, the SQN up to which vectors may be issued without a write.
+        /// Per private identity, the end of this node's SQN block: vectors up to it need no write.
         var reserved: [String: UInt64]
+        /// The state as stored (its `sqn`: the cluster-wide reserved marks): what a write expects to
+        /// replace (compare-and-set).
+        var persisted: SubscriptionState
+
+        init(stored s: IMSSubscription) {
+            subscription = s
+            reserved = s.state.sqn
+            persisted = s.state
+        }
+
+        init(subscription: IMSSubscription, reserved: [String: UInt64], persisted: SubscriptionState) {
+            self.subscription = subscription
+            self.reserved = reserved
+            self.persisted = persisted
+        }
     }
 
     var cache: [String: Entry] = [:]
@@ -25,6 +42,8 @@ public actor SubscriberShard {
     var busy: [String: [CheckedContinuation<Void, Never>]] = [:]
     var milenage: Milenage
     var random = RANDSource()
+    /// How often a procedure runs again after its write found the subscription changed by someone else.
+    static let conflictRetries = 8
 
     init(index: Int, context: CxContext, storage: any SubscriberStorage, cacheLimit: Int) throws {
         self.index = index
@@ -59,7 +78,7 @@ public actor SubscriberShard {
     func entry(_ id: String) throws -> Entry? {
         if let e = cache[id] { return e }
         guard let s = try storage.load(id) else { return nil }
-        let e = Entry(subscription: s, reserved: s.state.sqn)
+        let e = Entry(stored: s)
         if storage.sqnBlock != nil, cache.count >= cacheLimit, let victim = cache.keys.first(where: { busy[$0] == nil }) {
             cache[victim] = nil
         }
@@ -69,54 +88,121 @@ public actor SubscriberShard {
 
     /// Runs a procedure on subscription `id` and commits what it changed before returning. The usual
     /// case (nothing to write: a MAR within its SQN reservation, an LIR) runs without suspending and without
-    /// marking the subscription held; only a request that must wait for a commit holds it.
-    func run<A: CxMessage>(_ id: String, _ procedure: (IMSSubscription?, inout Milenage, inout RANDSource) -> CxOutcome<A>) async throws -> CxOutcome<A> {
+    /// marking the subscription held; only a request that must wait for a commit holds it. When the write
+    /// finds the stored state changed (another node's write, replicated meanwhile), the entry is reloaded
+    /// and the procedure runs again on it.
+    func run<A: CxMessage>(
+        _ id: String, replay: ((A) -> ReplayEntry?)? = nil,
+        _ procedure: (IMSSubscription?, inout Milenage, inout RANDSource) -> CxOutcome<A>
+    ) async throws -> CxOutcome<A> {
         var holding = false
         if busy[id] != nil {
             await acquire(id)
             holding = true
         }
         defer { if holding { release(id) } }
-        let current = try entry(id)
-        let outcome = procedure(current?.subscription, &milenage, &random)
-        guard let updated = outcome.updated, let current else { return outcome }
-        let write = pendingWrite(current, updated)
-        if write != nil && !holding {
-            // No suspension since the check above: nobody holds it; hold it across the commit.
-            busy[id] = []
-            holding = true
+        var attempt = 0
+        while true {
+            guard var current = try entry(id) else { return procedure(nil, &milenage, &random) }
+            current.subscription.state.sqn = startingSQN(current)
+            let outcome = procedure(current.subscription, &milenage, &random)
+            guard let updated = outcome.updated else { return outcome }
+            let write = pendingWrite(current, updated)
+            if write != nil && !holding {
+                // No suspension since the check above: nobody holds it; hold it across the commit.
+                busy[id] = []
+                holding = true
+            }
+            do {
+                try await store(id, updated, current, write, replay: write == nil ? nil : replay?(outcome.answer))
+                return outcome
+            } catch StorageError.conflict(let what) where attempt < Self.conflictRetries {
+                attempt += 1
+                cache[id] = nil
+                _ = what
+            }
         }
-        try await store(id, updated, reserved: current.reserved, write)
-        return outcome
+    }
+
+    /// The live SQN a procedure continues from: where this node's block is used up and the cluster-wide
+    /// mark is further on (another node reserved after it), past that mark, so that the next block
+    /// reserved follows every block reserved before (TS 33.102 Annex C.1.1: SEQ only grows).
+    func startingSQN(_ e: Entry) -> [String: UInt64] {
+        var sqn = e.subscription.state.sqn
+        let scheme = context.sequenceNumbers
+        for (impi, mark) in e.persisted.sqn {
+            let live = sqn[impi] ?? 0
+            let exhausted = e.reserved[impi].map { scheme.seq(of: live) >= scheme.seq(of: $0) } ?? true
+            if exhausted && scheme.seq(of: mark) > scheme.seq(of: live) { sqn[impi] = mark }
+        }
+        return sqn
     }
 
     /// What must be written before the answer leaves: state other than the live SQN, or an SQN past its
-    /// reservation (then a new reservation). `nil`: nothing.
+    /// reservation (then a new reservation, which raises the cluster-wide mark). `nil`: nothing.
     func pendingWrite(_ current: Entry, _ updated: IMSSubscription) -> (state: SubscriptionState, reserved: [String: UInt64])? {
         var reserved = current.reserved
-        var mustWrite = !Self.sameExceptSQN(current.subscription.state, updated.state)
+        var marks = current.persisted.sqn
+        var mustWrite = !Self.sameExceptSQN(current.persisted, updated.state)
         if let block = storage.sqnBlock {
             let scheme = context.sequenceNumbers
             for (impi, sqn) in updated.state.sqn where reserved[impi].map({ scheme.seq(of: sqn) > scheme.seq(of: $0) }) ?? true {
-                reserved[impi] = scheme.reservation(after: sqn, block: block)
+                let r = scheme.reservation(after: sqn, block: block)
+                reserved[impi] = r
+                if marks[impi].map({ scheme.seq(of: r) > scheme.seq(of: $0) }) ?? true { marks[impi] = r }
                 mustWrite = true
             }
         }
         guard mustWrite else { return nil }
         var persisted = updated.state
-        persisted.sqn = reserved
+        persisted.sqn = marks
         return (persisted, reserved)
     }
 
-    /// Writes `write` (when there is one) durably, then shows `updated` in the cache.
-    func store(_ id: String, _ updated: IMSSubscription, reserved: [String: UInt64], _ write: (state: SubscriptionState, reserved: [String: UInt64])?) async throws {
-        if let write { try await storage.writeState(id, write.state) }
-        cache[id] = Entry(subscription: updated, reserved: write?.reserved ?? reserved)
+    /// Writes `write` (when there is one) durably, if the stored state is still the one `current` was
+    /// based on, then shows `updated` in the cache.
+    func store(
+        _ id: String, _ updated: IMSSubscription, _ current: Entry, _ write: (state: SubscriptionState, reserved: [String: UInt64])?,
+        replay: ReplayEntry? = nil
+    ) async throws {
+        if let write { try await storage.writeState(id, write.state, expected: current.persisted, replay: replay) }
+        cache[id] = Entry(subscription: updated, reserved: write?.reserved ?? current.reserved, persisted: write?.state ?? current.persisted)
     }
 
     /// Commits `updated` (the caller holds the subscription) and updates the cache.
     func commit(_ id: String, _ current: Entry, _ updated: IMSSubscription) async throws {
-        try await store(id, updated, reserved: current.reserved, pendingWrite(current, updated))
+        try await store(id, updated, current, pendingWrite(current, updated))
+    }
+
+    /// Another node changed subscription `id` (a replicated record was applied): the cached entry is
+    /// reloaded from storage, keeping this node's SQN block where the cluster-wide mark still covers it.
+    public func refresh(_ id: String) async {
+        guard cache[id] != nil else { return }
+        await acquire(id)
+        defer { release(id) }
+        guard let old = cache[id] else { return }
+        guard let stored = try? storage.load(id) else {
+            cache[id] = nil
+            return
+        }
+        var e = Entry(stored: stored)
+        let scheme = context.sequenceNumbers
+        for (impi, end) in old.reserved {
+            guard let live = old.subscription.state.sqn[impi], let mark = stored.state.sqn[impi] else { continue }
+            if scheme.seq(of: live) < scheme.seq(of: end) && scheme.seq(of: end) <= scheme.seq(of: mark) {
+                e.subscription.state.sqn[impi] = live
+                e.reserved[impi] = end
+            }
+        }
+        cache[id] = e
+    }
+
+    /// Forgets every cached subscription (a node changing role: the store may have been truncated,
+    /// repaired or replaced by a snapshot).
+    public func clearCache() {
+        // A request holding a subscription writes with compare-and-set: a stale entry it holds fails and
+        // is reloaded.
+        cache.removeAll()
     }
 
     static func sameExceptSQN(_ a: SubscriptionState, _ b: SubscriptionState) -> Bool {
@@ -124,6 +210,9 @@ public actor SubscriberShard {
     }
 
     public func subscription(_ id: String) throws -> IMSSubscription? { try entry(id)?.subscription }
+
+    /// The stored (persisted) state of a subscription as this shard sees it.
+    public func persistedState(_ id: String) throws -> SubscriptionState? { try entry(id)?.persisted }
 
     /// Requests waiting for a subscription whose commit is pending, and subscriptions cached (metrics).
     public func depth() -> (waiting: Int, held: Int, cached: Int) {
@@ -147,9 +236,11 @@ public actor SubscriberShard {
         return try await run(id) { s, _, _ in CxProcedures.locationInfo(r, subscription: s, context: context) }
     }
 
-    public func multimediaAuth(_ r: MultimediaAuthRequest, id: String) async throws -> CxOutcome<MultimediaAuthAnswer> {
+    /// `replay`: the answer to keep when the MAR writes (an S-CSCF assignment or an SQN block), so that a
+    /// retransmission reaching any node gets the same vectors (docs/replication.md).
+    public func multimediaAuth(_ r: MultimediaAuthRequest, id: String, replay: ((MultimediaAuthAnswer) -> ReplayEntry?)? = nil) async throws -> CxOutcome<MultimediaAuthAnswer> {
         let (context, storage) = (self.context, self.storage)
-        return try await run(id) { s, milenage, random in
+        return try await run(id, replay: replay) { s, milenage, random in
             CxProcedures.multimediaAuth(r, subscription: s, context: context, isKnownIdentity: storage.contains, milenage: &milenage, random: &random)
         }
     }
@@ -161,22 +252,31 @@ public actor SubscriberShard {
     func replace(_ new: IMSSubscription) async throws -> [PushProfile] {
         await acquire(new.id)
         defer { release(new.id) }
-        let old = try entry(new.id)
-        var next = new
-        if let old { next.state = old.subscription.state }
-        var persisted = next
-        if let old { persisted.state.sqn = old.reserved }
-        try await storage.writeSubscription(persisted, previous: old?.subscription)
-        cache[new.id] = Entry(subscription: next, reserved: old?.reserved ?? next.state.sqn)
-        guard let old else { return [] }
-        return CxProcedures.pushProfile(old: old.subscription, new: next)
+        var attempt = 0
+        while true {
+            let old = try entry(new.id)
+            var next = new
+            if let old { next.state = old.subscription.state }
+            var persisted = next
+            if let old { persisted.state = old.persisted }
+            do {
+                try await storage.writeSubscription(persisted, expected: .some(old?.persisted))
+            } catch StorageError.conflict where attempt < Self.conflictRetries {
+                attempt += 1
+                cache[new.id] = nil
+                continue
+            }
+            cache[new.id] = Entry(subscription: next, reserved: old?.reserved ?? next.state.sqn, persisted: persisted.state)
+            guard let old else { return [] }
+            return CxProcedures.pushProfile(old: old.subscription, new: next)
+        }
     }
 
     func remove(_ id: String) async throws {
         await acquire(id)
         defer { release(id) }
-        guard let old = try entry(id) else { return }
-        try await storage.delete(old.subscription)
+        guard try entry(id) != nil else { return }
+        try await storage.delete(id)
         cache[id] = nil
     }
 
@@ -190,7 +290,14 @@ public actor SubscriberShard {
         let id = rtr.subscriptionID
         await acquire(id)
         defer { release(id) }
-        guard let current = try entry(id) else { return }
-        try await commit(id, current, CxProcedures.applyRegistrationTermination(rtr, to: current.subscription, emergency: emergency))
+        var attempt = 0
+        while let current = try entry(id) {
+            do {
+                return try await commit(id, current, CxProcedures.applyRegistrationTermination(rtr, to: current.subscription, emergency: emergency))
+            } catch StorageError.conflict where attempt < Self.conflictRetries {
+                attempt += 1
+                cache[id] = nil
+            }
+        }
     }
 }

@@ -31,15 +31,29 @@ struct HSSConfiguration: Codable, Equatable {
         var tlsCertificate: String?
         var tlsKey: String?
     }
+    /// docs/replication.md: this node's part in a cluster. Absent: a single node.
+    struct Cluster: Codable, Equatable {
+        var name: String?
+        var node: String?
+        /// Every node as id=host:port (its cluster link listener), this one included.
+        var members: [String]?
+        var ackLevel: String?
+        var ackTimeoutMs: Int?
+        var etcd: [String]?
+        var leaseTTL: Int?
+        var initialLeader: String?
+    }
     var diameter: Diameter?
     var cx: Cx?
+    var cluster: Cluster?
     var storage: Storage?
     var api: API?
     var subscribers: String?
     var logLevel: String?
 
     static let keys: [String: Set<String>] = [
-        "": ["diameter", "cx", "storage", "api", "subscribers", "logLevel"],
+        "": ["diameter", "cx", "storage", "api", "subscribers", "logLevel", "cluster"],
+        "cluster": ["name", "node", "members", "ackLevel", "ackTimeoutMs", "etcd", "leaseTTL", "initialLeader"],
         "diameter": ["originHost", "originRealm", "listen", "ioThreads"],
         "cx": ["homeNetworks", "maxAuthItems", "sqnInd", "shards"],
         "storage": ["dataDir", "mapSizeMiB", "nosync", "sqnBlock", "commitBatch"],
@@ -95,7 +109,26 @@ struct HSSConfiguration: Codable, Equatable {
         for f in [api?.tlsCertificate, api?.tlsKey].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: f) {
             throw fail("api.tls", "\(f) is not readable")
         }
+        if let c = cluster {
+            if c.node == nil { throw fail("cluster.node", "required in a cluster") }
+            let members = c.members ?? []
+            for m in members where Self.member(m) == nil { throw fail("cluster.members", "\(m) is not id=host:port") }
+            if let node = c.node, !members.compactMap({ Self.member($0)?.0 }).contains(node) { throw fail("cluster.node", "\(node) is not among cluster.members") }
+            if let l = c.ackLevel, !["async", "one", "all"].contains(l) { throw fail("cluster.ackLevel", "one of async, one, all") }
+            if let t = c.ackTimeoutMs, t < 1 { throw fail("cluster.ackTimeoutMs", "must be at least 1") }
+            if let t = c.leaseTTL, t < 1 { throw fail("cluster.leaseTTL", "must be at least 1") }
+            if c.etcd?.isEmpty ?? true, c.initialLeader == nil { throw fail("cluster.initialLeader", "without cluster.etcd, name the first leader") }
+        }
         if let level = logLevel, Logger_levels.firstIndex(of: level) == nil { throw fail("logLevel", "one of \(Logger_levels.joined(separator: ", "))") }
+    }
+}
+
+extension HSSConfiguration {
+    /// "id=host:port" → (id, host:port).
+    static func member(_ text: String) -> (String, String)? {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, ServeCommand.hostPort(parts[1]) != nil else { return nil }
+        return (parts[0], parts[1])
     }
 }
 

@@ -22,7 +22,8 @@ struct StorageOptions: ParsableArguments {
 
     func open(readOnly: Bool = false, observer: (@Sendable (Int, Duration) -> Void)? = nil) throws -> LMDBSubscriberStore {
         guard let dataDir else { throw ValidationError("--data-dir is required") }
-        var c = LMDBConfiguration(path: dataDir, mapSize: (mapSize ?? 4096) << 20, noSync: nosync, maxBatch: commitBatch ?? 1000, sqnBlock: sqnBlock ?? 1000)
+        // A cluster node that installed a snapshot names its store in CURRENT (docs/replication.md).
+        var c = LMDBConfiguration(path: LMDBSubscriberStore.storePath(dataDirectory: dataDir), mapSize: (mapSize ?? 4096) << 20, noSync: nosync, maxBatch: commitBatch ?? 1000, sqnBlock: sqnBlock ?? 1000)
         c.commitObserver = observer
         return try LMDBSubscriberStore(c, readOnly: readOnly)
     }
@@ -32,7 +33,7 @@ struct StorageOptions: ParsableArguments {
 struct DatabaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db", abstract: "Import, back up, verify and inspect the LMDB store (docs/storage.md).",
-        subcommands: [Import.self, Backup.self, Verify.self, Stats.self])
+        subcommands: [Import.self, Backup.self, Verify.self, Stats.self, Digest.self])
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Import (add or replace) the subscriptions of a JSON subscriber file.")
@@ -74,6 +75,18 @@ struct DatabaseCommand: ParsableCommand {
             let report = try store.verify()
             print(report)
             if !report.problems.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    struct Digest: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "SHA-256 over every subscription, its Cx state and the identity indexes: nodes of a cluster that converged print the same.")
+        @OptionGroup var storage: StorageOptions
+
+        func run() throws {
+            let store = try storage.open(readOnly: true)
+            let st = store.logState
+            print("\(try store.digest())  subscriptions \(store.subscriptionCount) last \(st.last) epoch \(st.epoch)")
         }
     }
 

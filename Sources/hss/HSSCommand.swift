@@ -9,5 +9,5 @@ struct HSSCommand: AsyncParsableCommand {
             `hss serve` answers Cx requests (UAR, SAR, LIR, MAR) for the subscribers of a file and sends RTR/PPR \
             to the S-CSCF. `hss decode` inspects Diameter messages with the codec the server uses.
             """,
-        subcommands: [ServeCommand.self, SubscriberCommand.self, DeregisterCommand.self, DatabaseCommand.self, ConfigCommand.self, DecodeCommand.self])
+        subcommands: [ServeCommand.self, SubscriberCommand.self, DeregisterCommand.self, DatabaseCommand.self, ClusterCommand.self, ConfigCommand.self, DecodeCommand.self])
 }

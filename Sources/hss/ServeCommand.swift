@@ -5,6 +5,7 @@ import Foundation
 import HSSCore
 import HSSServer
 import HSSStorage
+import HSSCluster
 import HSSMetrics
 import Hummingbird
 import HummingbirdCore
@@ -92,6 +93,24 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. Default: $HSS_LOG_LEVEL or info.")
     var logLevel: String?
 
+    @Option(help: "Cluster: this node's id (docs/replication.md). Needs --data-dir and --cluster-member for every node.")
+    var clusterNode: String?
+
+    @Option(help: "Cluster: a node as id=host:port (its cluster link); repeat for every node, this one included.")
+    var clusterMember: [String] = []
+
+    @Option(help: "Cluster: its name (nodes of another cluster are refused). Default hss.")
+    var clusterName: String?
+
+    @Option(help: "Cluster: async, one or all followers durable before a write is answered. Default: one with 3+ nodes, else async.")
+    var ackLevel: String?
+
+    @Option(help: "Cluster: an etcd endpoint (http://host:port) for automatic failover; repeat for more.")
+    var etcd: [String] = []
+
+    @Option(help: "Cluster without etcd: the node that leads a new cluster.")
+    var initialLeader: String?
+
     static func hostPort(_ text: String) -> (String, Int)? {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
         var host = String(text[..<colon])
@@ -120,6 +139,7 @@ struct ServeCommand: AsyncParsableCommand {
         var apiTLSCertificate: String?
         var apiTLSKey: String?
         var logLevel: String
+        var cluster: HSSConfiguration.Cluster?
     }
 
     func settings() throws -> Settings {
@@ -151,12 +171,23 @@ struct ServeCommand: AsyncParsableCommand {
             api: api ?? file.api?.listen ?? (embedded ? "127.0.0.1:8080" : nil),
             apiTokens: Set((apiToken + envTokens + (file.api?.tokens ?? [])).filter { !$0.isEmpty }),
             apiTLSCertificate: apiTLSCert ?? file.api?.tlsCertificate, apiTLSKey: apiTLSKey ?? file.api?.tlsKey,
-            logLevel: logLevel ?? env["HSS_LOG_LEVEL"] ?? file.logLevel ?? "info")
+            logLevel: logLevel ?? env["HSS_LOG_LEVEL"] ?? file.logLevel ?? "info", cluster: file.cluster)
         if s.api == "off" { s.api = nil }
+        if clusterNode != nil || s.cluster != nil {
+            var c = s.cluster ?? HSSConfiguration.Cluster()
+            c.node = clusterNode ?? c.node
+            c.members = clusterMember.isEmpty ? c.members : clusterMember
+            c.name = clusterName ?? c.name
+            c.ackLevel = ackLevel ?? c.ackLevel
+            c.etcd = etcd.isEmpty ? c.etcd : etcd
+            c.initialLeader = initialLeader ?? c.initialLeader
+            s.cluster = c
+            if s.dataDir == nil { throw ValidationError("a cluster node needs --data-dir") }
+        }
         // The same checks as the file's, on the merged values.
         let merged = HSSConfiguration(
             diameter: .init(originHost: s.originHost, originRealm: s.originRealm, listen: s.listen, ioThreads: s.ioThreads),
-            cx: .init(homeNetworks: s.homeNetworks, maxAuthItems: s.maxAuthItems, sqnInd: s.sqnInd, shards: s.shards),
+            cx: .init(homeNetworks: s.homeNetworks, maxAuthItems: s.maxAuthItems, sqnInd: s.sqnInd, shards: s.shards), cluster: s.cluster,
             storage: .init(dataDir: s.dataDir, mapSizeMiB: s.mapSizeMiB, nosync: s.nosync, sqnBlock: s.sqnBlock, commitBatch: s.commitBatch),
             api: .init(listen: s.api, tokens: nil, tlsCertificate: s.apiTLSCertificate, tlsKey: s.apiTLSKey), subscribers: s.subscribers, logLevel: s.logLevel)
         do { try merged.check(source: "settings") } catch { throw ValidationError("\(error)") }
@@ -179,12 +210,24 @@ struct ServeCommand: AsyncParsableCommand {
         let metrics = HSSMetrics()
         let store: any SubscriberStorage
         var lmdb: LMDBSubscriberStore?
+        var cluster: ClusterNode?
         if let dataDir = s.dataDir {
             var c = LMDBConfiguration(path: dataDir, mapSize: s.mapSizeMiB << 20, noSync: s.nosync, maxBatch: s.commitBatch, sqnBlock: s.sqnBlock)
             c.commitObserver = { metrics.committed(batch: $0, duration: $1) }
             let opened: LMDBSubscriberStore
-            do { opened = try LMDBSubscriberStore(c) } catch { throw ValidationError("storage: \(error)") }
-            lmdb = opened
+            if let cc = s.cluster {
+                let members = (cc.members ?? []).compactMap(HSSConfiguration.member).map { ClusterConfiguration.Member(id: $0.0, address: $0.1) }
+                let configuration = ClusterConfiguration(
+                    name: cc.name ?? "hss", node: cc.node ?? "", members: members, ackLevel: cc.ackLevel.flatMap(AckLevel.init(rawValue:)),
+                    ackTimeout: .milliseconds(cc.ackTimeoutMs ?? 2000), etcd: cc.etcd ?? [], leaseTTL: cc.leaseTTL ?? 2, initialLeader: cc.initialLeader)
+                do { cluster = try ClusterNode(configuration: configuration, dataDirectory: dataDir, store: c, logger: logger) } catch {
+                    throw ValidationError("storage: \(error)")
+                }
+                opened = cluster!.store
+            } else {
+                do { opened = try LMDBSubscriberStore(c) } catch { throw ValidationError("storage: \(error)") }
+                lmdb = opened
+            }
             if let subscribers = s.subscribers {
                 if opened.subscriptionCount == 0 {
                     let n = try opened.bulkLoad(try Self.loadFile(subscribers).subscriptions)
@@ -197,7 +240,7 @@ struct ServeCommand: AsyncParsableCommand {
                 "LMDB store open",
                 metadata: ["path": "\(dataDir)", "subscriptions": "\(opened.subscriptionCount)", "epoch": "\(opened.epoch)",
                            "sync": "\(s.nosync ? "nosync (lab mode)" : "durable")"])
-            store = opened
+            store = cluster?.storage ?? opened
             if s.api != nil && s.apiTokens.isEmpty {
                 // No token configured: one generated into the data directory (0600), its path logged.
                 s.apiTokens = [try Self.generatedToken(in: dataDir)]
@@ -208,6 +251,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if s.api != nil && s.apiTokens.isEmpty { throw ValidationError("the API needs a token: --api-token, HSS_API_TOKENS or api.tokens") }
         let directory = try SubscriberDirectory(shardCount: s.shards, context: context, storage: store)
+        cluster?.attach(directory)
         let application = CxApplication(directory: directory, context: context, logger: logger)
         let addresses = s.listen.compactMap(Self.hostPort)
         let local = LocalPeer(
@@ -219,6 +263,7 @@ struct ServeCommand: AsyncParsableCommand {
         let group = s.ioThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) } ?? MultiThreadedEventLoopGroup.singleton
         let service = HSSService(configuration: configuration, application: application, logger: logger, group: group, metrics: metrics)
         var all: [any Service] = [service]
+        if let cluster { all.append(ClusterService(node: cluster, metrics: metrics)) }
         if let api = s.api, let (host, port) = Self.hostPort(api) {
             let provisioning = ProvisioningAPI(admin: application.admin, storage: store, tokens: s.apiTokens, metrics: metrics)
             let server: HTTPServerBuilder
@@ -259,6 +304,29 @@ struct ServeCommand: AsyncParsableCommand {
 
 extension Array {
     func ifEmpty(_ other: [Element]) -> [Element] { isEmpty ? other : self }
+}
+
+/// The cluster link and leadership as a service: on shutdown the node gives up its lease (another node
+/// takes over at once) and closes its store.
+struct ClusterService: Service {
+    let node: ClusterNode
+    let metrics: HSSMetrics
+
+    func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await node.run() }
+            group.addTask {
+                while !Task.isCancelled {
+                    let st = node.status()
+                    metrics.setReplication(role: st.role, epoch: st.epoch, last: st.last, lag: st.lag, followers: st.followers)
+                    try await Task.sleep(for: .seconds(1))
+                }
+            }
+            try? await gracefulShutdown()
+            await node.shutdown()
+            group.cancelAll()
+        }
+    }
 }
 
 /// The Diameter server as a service: runs until graceful shutdown, then DPR to every peer (RFC 6733 §5.4).

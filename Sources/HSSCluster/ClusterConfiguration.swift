@@ -1,0 +1,70 @@
+/// How many followers must hold a write durably before the leader answers it (docs/replication.md).
+public enum AckLevel: String, Sendable, CaseIterable {
+    /// The leader's own commit only: a leader crash may lose the last writes.
+    case async
+    /// At least one follower durable (the default with 3 nodes): one node may die without losing an
+    /// acknowledged write.
+    case one
+    /// Every follower durable: writes stop while any node is down.
+    case all
+
+    /// Followers needed with `followers` configured.
+    func required(followers: Int) -> Int {
+        switch self {
+        case .async: 0
+        case .one: min(1, followers)
+        case .all: followers
+        }
+    }
+}
+
+/// A cluster node's settings (docs/config.md `cluster:`).
+public struct ClusterConfiguration: Sendable {
+    public struct Member: Sendable, Hashable {
+        public var id: String
+        /// host:port of its cluster link listener.
+        public var address: String
+        public init(id: String, address: String) {
+            self.id = id
+            self.address = address
+        }
+    }
+
+    public var name: String
+    /// This node's id (one of `members`).
+    public var node: String
+    public var members: [Member]
+    public var ackLevel: AckLevel
+    /// How long a write waits for its acknowledgements before it is answered 5012.
+    public var ackTimeout: Duration
+    /// etcd endpoints (http://host:port); empty: no automatic failover (`hss cluster promote`).
+    public var etcd: [String]
+    /// The leader lease's TTL in seconds (failover takes about this long).
+    public var leaseTTL: Int
+    /// Without etcd: the node that leads a new cluster (until `hss cluster promote` says otherwise).
+    public var initialLeader: String?
+
+    public init(
+        name: String, node: String, members: [Member], ackLevel: AckLevel? = nil, ackTimeout: Duration = .seconds(2), etcd: [String] = [],
+        leaseTTL: Int = 2, initialLeader: String? = nil
+    ) {
+        self.name = name
+        self.node = node
+        self.members = members
+        self.ackLevel = ackLevel ?? (members.count >= 3 ? .one : .async)
+        self.ackTimeout = ackTimeout
+        self.etcd = etcd
+        self.leaseTTL = leaseTTL
+        self.initialLeader = initialLeader
+    }
+
+    public var me: Member? { members.first { $0.id == node } }
+    public var others: [Member] { members.filter { $0.id != node } }
+
+    static func hostPort(_ text: String) -> (String, Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
+    }
+}

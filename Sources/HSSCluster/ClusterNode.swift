@@ -1,0 +1,469 @@
+import Atomics
+import Foundation
+public import HSSCore
+public import HSSServer
+public import HSSStorage
+public import Logging
+import NIOConcurrencyHelpers
+public import NIOCore
+public import NIOPosix
+
+/// The store a node serves from; replaced whole when a snapshot is installed.
+final class StoreHolder: AtomicReference, Sendable {
+    let store: LMDBSubscriberStore
+    init(_ s: LMDBSubscriberStore) { store = s }
+}
+
+/// A node's role (docs/replication.md, "Roles").
+public enum ClusterRole: Sendable, Equatable, CustomStringConvertible {
+    case leader(epoch: UInt64)
+    case follower(leader: String, address: String, epoch: UInt64)
+    /// No leader known, or this node stepped down (its lease lapsed, a newer epoch was seen).
+    case candidate
+
+    public var description: String {
+        switch self {
+        case .leader: "leader"
+        case .follower: "follower"
+        case .candidate: "candidate"
+        }
+    }
+}
+
+/// Why a write was not done in a cluster.
+public struct ClusterUnavailable: Error, TransientStorageFailure, CustomStringConvertible {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { "cluster: \(reason)" }
+}
+
+public struct NotAcknowledged: Error, CustomStringConvertible {
+    public var reason: String
+    public var description: String { "not acknowledged: \(reason)" }
+}
+
+/// One HSS node of a cluster: its store, its role, the cluster link (leader: ships the change log to
+/// followers and performs their writes; follower: applies the leader's log and forwards writes), and
+/// leadership through etcd or by hand (docs/replication.md).
+public final class ClusterNode: Sendable {
+    public let configuration: ClusterConfiguration
+    let dataDirectory: String
+    let storeConfiguration: LMDBConfiguration
+    let holder: ManagedAtomic<StoreHolder>
+    let logger: Logger
+    let group: any EventLoopGroup
+
+    struct State {
+        var role: ClusterRole = .candidate
+        var knownEpoch: UInt64 = 0
+        /// Leader: each connected follower's durable position.
+        var followers: [String: UInt64] = [:]
+        /// Follower: the leader's last sequence as last heard.
+        var leaderLast: UInt64 = 0
+        /// Follower: the link to the leader (its writer) and the forwarded writes waiting for results.
+        var link: AsyncStream<ClusterMessage>.Continuation?
+        var pending: [UInt64: CheckedContinuation<ForwardOutcome, Never>] = [:]
+        var nextForward: UInt64 = 0
+        /// etcd: this node's lease and the monotonic deadline before which its leadership is certain.
+        var lease: Int64 = 0
+        var leaseDeadline: ContinuousClock.Instant = .now
+        var directory: SubscriberDirectory?
+        var stopped = false
+        var generation = 0
+    }
+    let state = NIOLockedValueBox(State())
+    /// Leader: the sequence acknowledged at the ack level. Follower: the sequence applied.
+    let acknowledged = NIOLockedValueBox(Progress())
+    let applied: Progress
+    /// Leader: the last committed sequence (wakes the senders).
+    let committed: Progress
+    let etcd: EtcdClient?
+
+    public init(configuration: ClusterConfiguration, dataDirectory: String, store: LMDBConfiguration, logger: Logger,
+                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
+        precondition(configuration.me != nil, "the node must be one of the members")
+        self.configuration = configuration
+        self.dataDirectory = dataDirectory
+        var c = store
+        c.epochPerOpen = false
+        c.path = LMDBSubscriberStore.storePath(dataDirectory: dataDirectory)
+        storeConfiguration = c
+        let opened = try LMDBSubscriberStore(c)
+        holder = ManagedAtomic(StoreHolder(opened))
+        self.logger = logger
+        self.group = group
+        let last = opened.logState.last
+        applied = Progress(last)
+        committed = Progress(last)
+        etcd = configuration.etcd.isEmpty ? nil : EtcdClient(endpoints: configuration.etcd, group: group)
+        state.withLockedValue { $0.knownEpoch = opened.epoch }
+        opened.onCommit { [committed] seq in committed.advance(to: seq) }
+    }
+
+    public var store: LMDBSubscriberStore { holder.load(ordering: .acquiring).store }
+    public var role: ClusterRole { state.withLockedValue { $0.role } }
+
+    /// The directory whose shard caches follow replicated changes.
+    public func attach(_ directory: SubscriberDirectory) { state.withLockedValue { $0.directory = directory } }
+
+    /// The storage the HSS serves from.
+    public var storage: ClusteredStorage { ClusteredStorage(node: self) }
+
+    // MARK: Running
+
+    /// Serves the cluster link and keeps the role (etcd election or the static/manual leader) until
+    /// cancelled.
+    public func run() async throws {
+        guard let me = configuration.me, let (host, port) = ClusterConfiguration.hostPort(me.address) else {
+            throw ClusterUnavailable("no cluster address for \(configuration.node)")
+        }
+        let server = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { try Self.framed(channel) }
+            }
+        logger.info("cluster link listening", metadata: ["address": "\(me.address)", "node": "\(configuration.node)", "ack": "\(configuration.ackLevel)"])
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask {
+                try await server.executeThenClose { inbound in
+                    try await withThrowingDiscardingTaskGroup { conns in
+                        for try await conn in inbound { conns.addTask { await self.serve(conn) } }
+                    }
+                }
+            }
+            group.addTask { await self.followLoop() }
+            group.addTask { await self.sweepLoop() }
+            if etcd != nil {
+                group.addTask { await self.electionLoop() }
+            } else {
+                group.addTask { await self.startStatic() }
+            }
+            try await gracefulCancellation()
+            group.cancelAll()
+        }
+    }
+
+    func gracefulCancellation() async throws {
+        while !Task.isCancelled && !state.withLockedValue({ $0.stopped }) { try? await Task.sleep(for: .milliseconds(100)) }
+    }
+
+    /// Steps down (etcd: gives the lease back so another node takes over at once) and stops.
+    public func shutdown() async {
+        let lease = state.withLockedValue { s -> Int64 in
+            s.stopped = true
+            return s.lease
+        }
+        if let etcd, lease != 0 { try? await etcd.revoke(lease) }
+        stepDown("shutting down")
+        store.close()
+    }
+
+    static func framed(_ channel: any Channel) throws -> NIOAsyncChannel<ClusterMessage, ClusterMessage> {
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(ClusterFrameDecoder()))
+        try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(ClusterFrameEncoder()))
+        return try NIOAsyncChannel<ClusterMessage, ClusterMessage>(wrappingChannelSynchronously: channel)
+    }
+
+    func sweepLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(50))
+            acknowledged.withLockedValue { $0 }.sweep()
+            applied.sweep()
+            committed.sweep()
+            // A leader whose lease may have lapsed stops at once (fencing: docs/replication.md).
+            if etcd != nil, case .leader = role, ContinuousClock.now > state.withLockedValue({ $0.leaseDeadline }) {
+                stepDown("leader lease expired")
+            }
+        }
+    }
+
+    // MARK: Roles
+
+    func becomeLeader(_ epoch: UInt64) async throws {
+        try await store.beginEpoch(epoch)
+        state.withLockedValue { s in
+            s.role = .leader(epoch: epoch)
+            s.knownEpoch = max(s.knownEpoch, epoch)
+            s.followers = [:]
+            s.link?.finish()
+            s.link = nil
+            s.generation += 1
+        }
+        acknowledged.withLockedValue { $0 = Progress(store.logState.last) }
+        await clearCaches()
+        logger.notice("became leader", metadata: ["epoch": "\(epoch)", "last": "\(store.logState.last)"])
+    }
+
+    func becomeFollower(leader: String, address: String, epoch: UInt64) async {
+        let changed = state.withLockedValue { s -> Bool in
+            if case .follower(let l, let a, let e) = s.role, l == leader, a == address, e == epoch { return false }
+            s.role = .follower(leader: leader, address: address, epoch: epoch)
+            s.knownEpoch = max(s.knownEpoch, epoch)
+            s.link?.finish()
+            s.generation += 1
+            return true
+        }
+        guard changed else { return }
+        acknowledged.withLockedValue { $0 }.failAll()
+        await clearCaches()
+        logger.notice("following", metadata: ["leader": "\(leader)", "address": "\(address)", "epoch": "\(epoch)"])
+    }
+
+    func stepDown(_ why: String) {
+        let was = state.withLockedValue { s -> ClusterRole in
+            let r = s.role
+            if case .leader = r {
+                s.role = .candidate
+                s.generation += 1
+            }
+            return r
+        }
+        guard case .leader = was else { return }
+        acknowledged.withLockedValue { $0 }.failAll()
+        logger.warning("stepped down", metadata: ["reason": "\(why)"])
+    }
+
+    func clearCaches() async {
+        guard let d = state.withLockedValue({ $0.directory }) else { return }
+        for shard in d.shards { await shard.clearCache() }
+    }
+
+    func refresh(_ ids: some Sequence<String>) {
+        guard let d = state.withLockedValue({ $0.directory }) else { return }
+        for id in ids {
+            let shard = d.shard(for: id)
+            Task { await shard.refresh(id) }
+        }
+    }
+
+    // MARK: Static leadership (no etcd)
+
+    struct StaticState: Codable {
+        var leader: String
+        var address: String
+        var epoch: UInt64
+    }
+
+    var staticStatePath: String { dataDirectory + "/cluster-leader.json" }
+
+    func saveStatic(_ s: StaticState) {
+        if let data = try? JSONEncoder().encode(s) { try? data.write(to: URL(fileURLWithPath: staticStatePath), options: .atomic) }
+    }
+
+    func startStatic() async {
+        let saved = (try? Data(contentsOf: URL(fileURLWithPath: staticStatePath))).flatMap { try? JSONDecoder().decode(StaticState.self, from: $0) }
+        if let saved {
+            if saved.leader == configuration.node {
+                // Leader before the restart: unless another node was promoted meanwhile, lead on in the same
+                // epoch (the log is this node's own).
+                for m in configuration.others {
+                    if let s = await Self.status(of: m.address, group: group), let l = s.leader, l != configuration.node, s.knownEpoch >= saved.epoch,
+                        let leader = configuration.members.first(where: { $0.id == l })
+                    {
+                        await becomeFollower(leader: l, address: leader.address, epoch: s.knownEpoch)
+                        saveStatic(StaticState(leader: l, address: leader.address, epoch: s.knownEpoch))
+                        return
+                    }
+                }
+                state.withLockedValue { s in
+                    s.role = .leader(epoch: store.epoch)
+                    s.generation += 1
+                }
+                logger.notice("leading again", metadata: ["epoch": "\(store.epoch)"])
+            } else {
+                await becomeFollower(leader: saved.leader, address: saved.address, epoch: saved.epoch)
+            }
+        } else if let first = configuration.initialLeader, let m = configuration.members.first(where: { $0.id == first }) {
+            if first == configuration.node {
+                try? await becomeLeader(store.epoch + 1)
+                saveStatic(StaticState(leader: first, address: m.address, epoch: store.epoch))
+            } else {
+                await becomeFollower(leader: first, address: m.address, epoch: 0)
+            }
+        } else {
+            logger.notice("no leader configured: waiting for hss cluster promote")
+        }
+    }
+
+    /// `hss cluster promote`: lead `epoch` (fencing: only above every epoch this node knows).
+    func promote(_ epoch: UInt64) async -> (Bool, String) {
+        let known = state.withLockedValue { $0.knownEpoch }
+        guard epoch > known, epoch > store.epoch else { return (false, "epoch \(epoch) is not above \(max(known, store.epoch))") }
+        do {
+            try await becomeLeader(epoch)
+        } catch {
+            return (false, "\(error)")
+        }
+        saveStatic(StaticState(leader: configuration.node, address: configuration.me!.address, epoch: epoch))
+        return (true, "\(configuration.node) leads epoch \(epoch)")
+    }
+
+    func follow(leader: String, address: String, epoch: UInt64) async -> (Bool, String) {
+        let known = state.withLockedValue { $0.knownEpoch }
+        guard epoch >= known else { return (false, "epoch \(epoch) is below \(known)") }
+        if leader == configuration.node { return (false, "a node does not follow itself") }
+        stepDown("told to follow \(leader)")
+        await becomeFollower(leader: leader, address: address, epoch: epoch)
+        saveStatic(StaticState(leader: leader, address: address, epoch: epoch))
+        return (true, "\(configuration.node) follows \(leader) (epoch \(epoch))")
+    }
+
+    // MARK: etcd election (docs/replication.md, "Automatic failover")
+
+    var leaderKey: String { "/hss/\(configuration.name)/leader" }
+    var epochKey: String { "/hss/\(configuration.name)/epoch" }
+    var memberPrefix: String { "/hss/\(configuration.name)/members/" }
+
+    func electionLoop() async {
+        guard let etcd else { return }
+        var lastKeepAlive = ContinuousClock.now - .seconds(60)
+        while !Task.isCancelled && !state.withLockedValue({ $0.stopped }) {
+            do {
+                // Our lease, renewed a few times per TTL; the member key lives on it.
+                var lease = state.withLockedValue { $0.lease }
+                let ttl = Duration.seconds(configuration.leaseTTL)
+                if lease == 0 {
+                    lease = try await etcd.grantLease(ttl: configuration.leaseTTL)
+                    let sent = ContinuousClock.now
+                    try await etcd.put(memberPrefix + configuration.node, configuration.me!.address, lease: lease)
+                    state.withLockedValue {
+                        $0.lease = lease
+                        $0.leaseDeadline = sent + ttl - .milliseconds(300)
+                    }
+                    lastKeepAlive = sent
+                } else if ContinuousClock.now - lastKeepAlive >= ttl / 4 {
+                    let sent = ContinuousClock.now
+                    let left = try await etcd.keepAlive(lease)
+                    if left <= 0 {
+                        state.withLockedValue { $0.lease = 0 }
+                        stepDown("lease lost")
+                        continue
+                    }
+                    state.withLockedValue { $0.leaseDeadline = sent + ttl - .milliseconds(300) }
+                    lastKeepAlive = sent
+                }
+                try await electionStep(etcd, lease: lease)
+            } catch {
+                logger.debug("etcd", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .milliseconds(150))
+        }
+    }
+
+    struct LeaderValue: Codable {
+        var node: String
+        var address: String
+        var epoch: UInt64
+    }
+
+    func electionStep(_ etcd: EtcdClient, lease: Int64) async throws {
+        if let kv = try await etcd.get(leaderKey), let v = try? JSONDecoder().decode(LeaderValue.self, from: Data(kv.value.utf8)) {
+            if v.node == configuration.node {
+                if kv.lease != lease {
+                    // Our key from before a restart: it lapses with its old lease; meanwhile nobody leads.
+                    stepDown("stale leader key")
+                } else if case .leader = role {
+                } else {
+                    stepDown("leader key held but not leading")
+                    try await etcd.deleteIf(leaderKey, modRevision: kv.modRevision)
+                }
+            } else {
+                if case .leader = role { stepDown("\(v.node) leads epoch \(v.epoch)") }
+                await becomeFollower(leader: v.node, address: v.address, epoch: v.epoch)
+            }
+            return
+        }
+        if case .leader = role { stepDown("leader key gone") }
+        // No leader: campaign only if no live member is further on (or equal with a smaller id), and every
+        // live member answered (a member we cannot reach may hold acknowledged writes).
+        let mine = store.logState
+        var highestEpoch = max(mine.epoch, state.withLockedValue { $0.knownEpoch })
+        let members = try await etcd.list(prefix: memberPrefix)
+        for m in members where m.key != memberPrefix + configuration.node {
+            guard let s = await Self.status(of: m.value, group: group) else { return }
+            highestEpoch = max(highestEpoch, s.epoch, s.knownEpoch)
+            if (s.lastEpoch, s.last) > (mine.lastEpoch, mine.last) { return }
+            if (s.lastEpoch, s.last) == (mine.lastEpoch, mine.last) && s.node < configuration.node { return }
+        }
+        let counter = try await etcd.get(epochKey)
+        let epoch = max(highestEpoch, counter.flatMap { UInt64($0.value) } ?? 0) + 1
+        let value = String(decoding: try JSONEncoder().encode(LeaderValue(node: configuration.node, address: configuration.me!.address, epoch: epoch)), as: UTF8.self)
+        if try await etcd.createIfAbsent(leaderKey, value, lease: lease, counter: epochKey, counterRevision: counter?.modRevision ?? 0, counterValue: "\(epoch)") {
+            try await becomeLeader(epoch)
+        }
+    }
+
+    // MARK: Status and control over the cluster link
+
+    public func status() -> NodeStatus {
+        let st = store.logState
+        return state.withLockedValue { s in
+            var leader: String?
+            switch s.role {
+            case .leader: leader = configuration.node
+            case .follower(let l, _, _): leader = l
+            case .candidate: leader = nil
+            }
+            let isLeader = if case .leader = s.role { true } else { false }
+            return NodeStatus(
+                node: configuration.node, role: s.role.description, epoch: st.epoch, knownEpoch: s.knownEpoch, last: st.last, lastEpoch: st.lastEpoch,
+                leader: leader, followers: s.followers, leaderLast: isLeader ? st.last : s.leaderLast, ackLevel: configuration.ackLevel.rawValue)
+        }
+    }
+
+    /// One request/answer exchange with the node at `address` (status, promote, follow).
+    public static func exchange(_ message: ClusterMessage, with address: String, group: any EventLoopGroup, timeout: Duration = .milliseconds(700)) async -> ClusterMessage? {
+        guard let (host, port) = ClusterConfiguration.hostPort(address) else { return nil }
+        return await withTaskGroup(of: ClusterMessage?.self) { tasks in
+            tasks.addTask {
+                do {
+                    let channel = try await ClientBootstrap(group: group)
+                        .connectTimeout(.milliseconds(Int64(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)))
+                        .connect(host: host, port: port) { ch in ch.eventLoop.makeCompletedFuture { try framed(ch) } }
+                    return try await channel.executeThenClose { inbound, outbound in
+                        try await outbound.write(message)
+                        for try await reply in inbound { return reply }
+                        return nil
+                    }
+                } catch {
+                    return nil
+                }
+            }
+            tasks.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await tasks.next() ?? nil
+            tasks.cancelAll()
+            return first
+        }
+    }
+
+    public static func status(of address: String, group: any EventLoopGroup) async -> NodeStatus? {
+        if case .status(let s) = await exchange(.statusRequest, with: address, group: group) { return s }
+        return nil
+    }
+
+    // MARK: Inbound connections
+
+    func serve(_ conn: NIOAsyncChannel<ClusterMessage, ClusterMessage>) async {
+        try? await conn.executeThenClose { inbound, outbound in
+            var messages = inbound.makeAsyncIterator()
+            guard let first = try await messages.next() else { return }
+            switch first {
+            case .statusRequest:
+                try await outbound.write(.status(status()))
+            case .promote(let epoch):
+                let (ok, message) = await promote(epoch)
+                try await outbound.write(.done(ok: ok, message: message))
+            case .follow(let leader, let address, let epoch):
+                let (ok, message) = await follow(leader: leader, address: address, epoch: epoch)
+                try await outbound.write(.done(ok: ok, message: message))
+            case .hello(let hello):
+                try await leaderSession(hello, &messages, outbound)
+            default:
+                try await outbound.write(.reject(reason: "unexpected first message", leader: nil, epoch: 0))
+            }
+        }
+    }
+}

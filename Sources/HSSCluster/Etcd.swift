@@ -1,0 +1,179 @@
+import Foundation
+public import NIOCore
+import NIOHTTP1
+public import NIOPosix
+
+/// The few calls of etcd's v3 HTTP/JSON gateway the leader election needs (etcd 3.4: `/v3/kv/range`,
+/// `/v3/kv/txn`, `/v3/lease/grant`, `/v3/lease/keepalive`, `/v3/lease/revoke`). Keys and values travel
+/// base64-encoded; numbers as JSON strings. One short HTTP/1.1 connection per call.
+public struct EtcdClient: Sendable {
+    public var endpoints: [(host: String, port: Int)]
+    let group: any EventLoopGroup
+    let timeout: TimeAmount
+
+    public init(endpoints: [String], group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, timeout: TimeAmount = .milliseconds(800)) {
+        self.endpoints = endpoints.compactMap { e in
+            var s = Substring(e)
+            if let r = s.range(of: "://") { s = s[r.upperBound...] }
+            guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]) else { return nil }
+            return (String(s[..<colon]), port)
+        }
+        self.group = group
+        self.timeout = timeout
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var reason: String
+        public var description: String { "etcd: \(reason)" }
+    }
+
+    /// POSTs `body` (JSON) to `path` at the first endpoint that answers; returns the decoded JSON object.
+    func call(_ path: String, _ body: [String: Any]) async throws -> [String: Any] {
+        let data = try JSONSerialization.data(withJSONObject: body)
+        var lastError: any Error = Failure(reason: "no endpoint")
+        for (host, port) in endpoints {
+            do {
+                let reply = try await Self.post(host: host, port: port, path: path, body: Array(data), group: group, timeout: timeout)
+                guard let object = try JSONSerialization.jsonObject(with: Data(reply)) as? [String: Any] else { throw Failure(reason: "\(path): not a JSON object") }
+                if let error = object["error"] as? String { throw Failure(reason: "\(path): \(error)") }
+                return object
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError
+    }
+
+    static func b64(_ s: String) -> String { Data(s.utf8).base64EncodedString() }
+    static func unb64(_ s: Any?) -> String? { (s as? String).flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) } }
+    static func int(_ v: Any?) -> Int64? { (v as? String).flatMap { Int64($0) } ?? (v as? NSNumber)?.int64Value }
+
+    public struct KeyValue: Sendable {
+        public var key: String
+        public var value: String
+        public var modRevision: Int64
+        public var lease: Int64
+    }
+
+    /// The key's value, or nil.
+    public func get(_ key: String) async throws -> KeyValue? {
+        try await range(key, prefix: false).first
+    }
+
+    /// Every key under `prefix`.
+    public func list(prefix: String) async throws -> [KeyValue] { try await range(prefix, prefix: true) }
+
+    func range(_ key: String, prefix: Bool) async throws -> [KeyValue] {
+        var body: [String: Any] = ["key": Self.b64(key)]
+        if prefix {
+            var end = Array(key.utf8)
+            end[end.count - 1] += 1
+            body["range_end"] = Data(end).base64EncodedString()
+        }
+        let r = try await call("/v3/kv/range", body)
+        return (r["kvs"] as? [[String: Any]] ?? []).compactMap { kv in
+            guard let k = Self.unb64(kv["key"]) else { return nil }
+            return KeyValue(key: k, value: Self.unb64(kv["value"]) ?? "", modRevision: Self.int(kv["mod_revision"]) ?? 0, lease: Self.int(kv["lease"]) ?? 0)
+        }
+    }
+
+    public func grantLease(ttl: Int) async throws -> Int64 {
+        let r = try await call("/v3/lease/grant", ["TTL": "\(ttl)"])
+        guard let id = Self.int(r["ID"]) else { throw Failure(reason: "lease grant without ID") }
+        return id
+    }
+
+    /// Renews a lease; returns its remaining TTL (0: the lease is gone).
+    public func keepAlive(_ lease: Int64) async throws -> Int64 {
+        let r = try await call("/v3/lease/keepalive", ["ID": "\(lease)"])
+        return Self.int((r["result"] as? [String: Any])?["TTL"]) ?? 0
+    }
+
+    public func revoke(_ lease: Int64) async throws {
+        _ = try await call("/v3/lease/revoke", ["ID": "\(lease)"])
+    }
+
+    public func put(_ key: String, _ value: String, lease: Int64 = 0) async throws {
+        var body: [String: Any] = ["key": Self.b64(key), "value": Self.b64(value)]
+        if lease != 0 { body["lease"] = "\(lease)" }
+        _ = try await call("/v3/kv/put", body)
+    }
+
+    /// Creates `key` (with `lease`) and sets `counter` to `counterValue`, only if `key` does not exist and
+    /// `counter` still has `counterRevision` (0: does not exist): one etcd transaction. True if done.
+    public func createIfAbsent(_ key: String, _ value: String, lease: Int64, counter: String, counterRevision: Int64, counterValue: String) async throws -> Bool {
+        let body: [String: Any] = [
+            "compare": [
+                ["key": Self.b64(key), "target": "CREATE", "result": "EQUAL", "create_revision": "0"],
+                ["key": Self.b64(counter), "target": "MOD", "result": "EQUAL", "mod_revision": "\(counterRevision)"],
+            ],
+            "success": [
+                ["request_put": ["key": Self.b64(key), "value": Self.b64(value), "lease": "\(lease)"]],
+                ["request_put": ["key": Self.b64(counter), "value": Self.b64(counterValue)]],
+            ],
+        ]
+        let r = try await call("/v3/kv/txn", body)
+        return (r["succeeded"] as? Bool) ?? false
+    }
+
+    /// Deletes `key` if it still has `modRevision` (a leader stepping down removes its own key only).
+    public func deleteIf(_ key: String, modRevision: Int64) async throws {
+        let body: [String: Any] = [
+            "compare": [["key": Self.b64(key), "target": "MOD", "result": "EQUAL", "mod_revision": "\(modRevision)"]],
+            "success": [["request_delete_range": ["key": Self.b64(key)]]],
+        ]
+        _ = try await call("/v3/kv/txn", body)
+    }
+
+    // MARK: HTTP/1.1
+
+    static func post(host: String, port: Int, path: String, body: [UInt8], group: any EventLoopGroup, timeout: TimeAmount) async throws -> [UInt8] {
+        let promise = group.next().makePromise(of: [UInt8].self)
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(timeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise))
+                }
+            }
+        let channel = try await bootstrap.connect(host: host, port: port).get()
+        channel.eventLoop.scheduleTask(in: timeout) { promise.fail(Failure(reason: "\(path): no answer in time")) }
+        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path)
+        head.headers.add(name: "Host", value: "\(host):\(port)")
+        head.headers.add(name: "Content-Type", value: "application/json")
+        head.headers.add(name: "Content-Length", value: "\(body.count)")
+        head.headers.add(name: "Connection", value: "close")
+        channel.write(HTTPClientRequestPart.head(head), promise: nil)
+        channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil)
+        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        defer { channel.close(promise: nil) }
+        return try await promise.futureResult.get()
+    }
+
+    final class ResponseCollector: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = HTTPClientResponsePart
+        let promise: EventLoopPromise<[UInt8]>
+        var body: [UInt8] = []
+        var status: HTTPResponseStatus = .ok
+        init(promise: EventLoopPromise<[UInt8]>) { self.promise = promise }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let h): status = h.status
+            case .body(let b): body += b.readableBytesView
+            case .end:
+                if status.code >= 200 && status.code < 300 || !body.isEmpty {
+                    promise.succeed(body)
+                } else {
+                    promise.fail(Failure(reason: "HTTP \(status.code)"))
+                }
+            }
+        }
+        func channelInactive(context: ChannelHandlerContext) { promise.fail(Failure(reason: "connection closed")) }
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            promise.fail(error)
+            context.close(promise: nil)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+/// A position that only grows (a log sequence), with tasks waiting for it to reach a target. Waits end
+/// with `true` when it is reached, `false` at their deadline (a sweeper checks deadlines every 50 ms)
+/// or when the waiter is failed (a role change).
+final class Progress: Sendable {
+    private struct Waiter {
+        var target: UInt64
+        var deadline: ContinuousClock.Instant
+        var continuation: CheckedContinuation<Bool, Never>
+    }
+    private struct State {
+        var value: UInt64
+        var waiters: [UInt64: Waiter] = [:]
+        var nextID: UInt64 = 0
+    }
+    private let state: NIOLockedValueBox<State>
+
+    init(_ value: UInt64 = 0) { state = NIOLockedValueBox(State(value: value)) }
+
+    var value: UInt64 { state.withLockedValue { $0.value } }
+
+    /// Raises the value (never lowers it) and resumes the waiters it satisfies.
+    func advance(to v: UInt64) {
+        let ready: [CheckedContinuation<Bool, Never>] = state.withLockedValue { s in
+            guard v > s.value else { return [] }
+            s.value = v
+            let done = s.waiters.filter { $0.value.target <= v }
+            for id in done.keys { s.waiters[id] = nil }
+            return done.values.map(\.continuation)
+        }
+        for c in ready { c.resume(returning: true) }
+    }
+
+    /// Sets the value, also lower (a follower whose log was truncated or replaced).
+    func reset(to v: UInt64) {
+        state.withLockedValue { $0.value = v }
+        advance(to: v)
+    }
+
+    func wait(for target: UInt64, timeout: Duration) async -> Bool {
+        await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+            let now = state.withLockedValue { s -> Bool in
+                if s.value >= target { return true }
+                s.nextID += 1
+                s.waiters[s.nextID] = Waiter(target: target, deadline: .now + timeout, continuation: c)
+                return false
+            }
+            if now { c.resume(returning: true) }
+        }
+    }
+
+    /// Ends the waits whose deadline passed (false).
+    func sweep() {
+        let now = ContinuousClock.now
+        let expired: [CheckedContinuation<Bool, Never>] = state.withLockedValue { s in
+            let old = s.waiters.filter { $0.value.deadline <= now }
+            for id in old.keys { s.waiters[id] = nil }
+            return old.values.map(\.continuation)
+        }
+        for c in expired { c.resume(returning: false) }
+    }
+
+    /// Ends every wait (false).
+    func failAll() {
+        let all: [CheckedContinuation<Bool, Never>] = state.withLockedValue { s in
+            defer { s.waiters.removeAll() }
+            return s.waiters.values.map(\.continuation)
+        }
+        for c in all { c.resume(returning: false) }
+    }
+}

@@ -1,0 +1,437 @@
+import Foundation
+public import HSSCore
+public import HSSServer
+public import HSSStorage
+import Logging
+import NIOCore
+import NIOPosix
+import Atomics
+import NIOConcurrencyHelpers
+
+// MARK: Leader side
+
+extension ClusterNode {
+    /// Ships the log to one follower and performs its forwarded writes, until the link closes or this
+    /// node stops leading.
+    func leaderSession(
+        _ hello: ClusterMessage.Hello, _ inbound: inout NIOAsyncChannelInboundStream<ClusterMessage>.AsyncIterator,
+        _ outbound: NIOAsyncChannelOutboundWriter<ClusterMessage>
+    ) async throws {
+        guard hello.cluster == configuration.name else {
+            return try await outbound.write(.reject(reason: "cluster \(hello.cluster) is not \(configuration.name)", leader: nil, epoch: 0))
+        }
+        let (role, generation) = state.withLockedValue { ($0.role, $0.generation) }
+        guard case .leader(let epoch) = role else {
+            var leader: String?
+            if case .follower(let l, _, _) = role { leader = l }
+            return try await outbound.write(.reject(reason: "not the leader", leader: leader, epoch: state.withLockedValue { $0.knownEpoch }))
+        }
+        if hello.knownEpoch > epoch {
+            // A follower has seen a newer leader: this one is deposed.
+            try await outbound.write(.reject(reason: "epoch \(epoch) is older than \(hello.knownEpoch)", leader: nil, epoch: hello.knownEpoch))
+            stepDown("a follower knows epoch \(hello.knownEpoch)")
+            return
+        }
+        let store = self.store
+        try await outbound.write(.welcome(epoch: epoch, leader: configuration.node))
+        if !hello.repairIDs.isEmpty {
+            try await outbound.write(.repair(try store.repairRecords(hello.repairIDs)))
+        }
+        let log = store.logState
+        let common = EpochStart.commonPoint(log.history, end: log.last, hello.history, end: hello.last)
+        if common < hello.last {
+            logger.notice("follower diverged: truncating it", metadata: ["node": "\(hello.node)", "its last": "\(hello.last)", "common": "\(common)"])
+            return try await outbound.write(.truncate(after: common))
+        }
+        if hello.last + 1 < log.first || (hello.last == 0 && (log.last > 0 || store.subscriptionCount > 0)) {
+            return try await sendSnapshot(to: hello.node, outbound)
+        }
+        state.withLockedValue { $0.followers[hello.node] = hello.last }
+        updateAcknowledged()
+        logger.info("follower connected", metadata: ["node": "\(hello.node)", "from": "\(hello.last + 1)"])
+
+        let (replies, replyWriter) = AsyncStream.makeStream(of: ClusterMessage.self)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            // Log records, from the follower's position on. When this node stops leading or the records
+            // are no longer retained, it says so and the follower closes the link.
+            tasks.addTask {
+                var next = hello.last + 1
+                do {
+                    while !Task.isCancelled {
+                        guard self.state.withLockedValue({ $0.generation }) == generation else { throw ClusterUnavailable("no longer the leader") }
+                        let records = try store.changes(from: next, limit: 512)
+                        if let first = records.first, let last = records.last {
+                            guard first.sequence == next else { throw ClusterUnavailable("record \(next) no longer retained") }
+                            try await outbound.write(.records(records, leaderLast: last.sequence))
+                            next = last.sequence + 1
+                        } else if !(await self.committed.wait(for: next, timeout: .milliseconds(500))) {
+                            try await outbound.write(.records([], leaderLast: store.logState.last))
+                        }
+                    }
+                } catch let e as ClusterUnavailable {
+                    try await outbound.write(.reject(reason: e.reason, leader: nil, epoch: 0))
+                }
+            }
+            tasks.addTask {
+                for await reply in replies { try await outbound.write(reply) }
+            }
+            defer {
+                replyWriter.finish()
+                tasks.cancelAll()
+                self.state.withLockedValue { $0.followers[hello.node] = nil }
+            }
+            while let message = try await inbound.next() {
+                switch message {
+                case .ack(_, let durable):
+                    self.state.withLockedValue { $0.followers[hello.node] = max($0.followers[hello.node] ?? 0, durable) }
+                    self.updateAcknowledged()
+                case .forward(let id, let op):
+                    Task {
+                        let outcome = await self.performForwarded(op)
+                        replyWriter.yield(.forwardResult(id, outcome))
+                    }
+                default:
+                    throw ClusterProtocolError("unexpected message from a follower")
+                }
+            }
+        }
+    }
+
+    /// The sequence acknowledged at the ack level: the k-th highest durable follower position.
+    func updateAcknowledged() {
+        let k = configuration.ackLevel.required(followers: configuration.members.count - 1)
+        let positions = state.withLockedValue { $0.followers.values.sorted(by: >) }
+        guard k > 0, positions.count >= k else { return }
+        acknowledged.withLockedValue { $0 }.advance(to: positions[k - 1])
+    }
+
+    /// Waits until `sequence` is acknowledged at the ack level, and the leadership is still certain.
+    func acknowledge(_ sequence: UInt64) async throws {
+        guard case .leader = role else { throw NotAcknowledged(reason: "no longer the leader") }
+        if configuration.ackLevel.required(followers: configuration.members.count - 1) > 0 {
+            let progress = acknowledged.withLockedValue { $0 }
+            guard await progress.wait(for: sequence, timeout: configuration.ackTimeout) else {
+                throw NotAcknowledged(reason: "record \(sequence) not durable on \(configuration.ackLevel.rawValue) follower(s) within \(configuration.ackTimeout)")
+            }
+        }
+        guard case .leader = role else { throw NotAcknowledged(reason: "no longer the leader") }
+        if etcd != nil, ContinuousClock.now > state.withLockedValue({ $0.leaseDeadline }) {
+            stepDown("leader lease expired")
+            throw NotAcknowledged(reason: "leader lease expired")
+        }
+    }
+
+    /// Performs a follower's write on the leader's store (compare-and-set where it asks), waits for the
+    /// ack level, and refreshes the leader's own cache of the subscription.
+    func performForwarded(_ op: ForwardedWrite) async -> ForwardOutcome {
+        guard case .leader = role else { return .failed("not the leader", transient: true) }
+        let store = self.store
+        do {
+            let sequence: UInt64
+            var touched: String?
+            switch op {
+            case .state(let id, let bytes, let expected, let replay):
+                let s = try Self.state(bytes), e = try Self.state(expected)
+                sequence = try await store.commitState(id, s, expected: e, replay: replay)
+                touched = id
+            case .subscription(let p, let s, let check, let expected):
+                let sub = try Self.subscription(p, s)
+                sequence = try await store.commitSubscription(sub, expected: check ? .some(try expected.map(Self.state)) : nil)
+                touched = sub.id
+            case .delete(let id):
+                sequence = try await store.commitDelete(id)
+                touched = id
+            case .newSubscriptions(let list):
+                sequence = try await store.commitNewSubscriptions(try list.map(Self.decodeWhole))
+            }
+            if let touched { refresh([touched]) }
+            try await acknowledge(sequence)
+            return .committed(sequence: sequence)
+        } catch StorageError.conflict {
+            return .conflict(leaderLast: store.logState.last)
+        } catch let e as NotAcknowledged {
+            return .failed(e.reason, transient: false)
+        } catch StorageError.overloaded {
+            return .failed("leader storage busy", transient: true)
+        } catch {
+            return .failed("\(error)", transient: false)
+        }
+    }
+
+    static func state(_ bytes: [UInt8]) throws -> SubscriptionState {
+        try bytes.withUnsafeBytes { raw in
+            var r = BinaryReader(raw)
+            return try SubscriptionState(binary: &r)
+        }
+    }
+
+    static func subscription(_ p: [UInt8], _ s: [UInt8]) throws -> IMSSubscription {
+        let st = try state(s)
+        return try p.withUnsafeBytes { raw in
+            var r = BinaryReader(raw)
+            return try IMSSubscription(provisioned: &r, state: st)
+        }
+    }
+
+    /// A whole subscription for forwarding: provisioned record then state record.
+    static func encodeWhole(_ s: IMSSubscription) -> [UInt8] {
+        var p = BinaryWriter(capacity: 1024)
+        s.encodeProvisioned(into: &p)
+        var w = BinaryWriter(capacity: p.bytes.count + 160)
+        w.data(p.bytes)
+        w.data(LMDBSubscriberStore.encoded(s.state))
+        return w.bytes
+    }
+
+    static func decodeWhole(_ b: [UInt8]) throws -> IMSSubscription {
+        let (p, s) = try b.withUnsafeBytes { raw in
+            var r = BinaryReader(raw)
+            return (try r.data(), try r.data())
+        }
+        return try subscription(p, s)
+    }
+
+    /// A compacting copy of the store (mdb_env_copy2), streamed in 1 MiB chunks.
+    func sendSnapshot(to node: String, _ outbound: NIOAsyncChannelOutboundWriter<ClusterMessage>) async throws {
+        let dir = dataDirectory + "/snapshot-out-\(node)-\(UInt64(Date().timeIntervalSince1970 * 1000))"
+        let store = self.store
+        try await NIOThreadPool.singleton.runIfActive { try store.backup(to: dir) }
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        guard let file = FileHandle(forReadingAtPath: dir + "/data.mdb") else { throw ClusterUnavailable("snapshot unreadable") }
+        defer { try? file.close() }
+        let size = (try? FileManager.default.attributesOfItem(atPath: dir + "/data.mdb")[.size] as? Int) ?? 0
+        logger.notice("sending a snapshot", metadata: ["node": "\(node)", "bytes": "\(size)"])
+        try await outbound.write(.snapshotBegin(size: UInt64(size)))
+        while let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty {
+            try await outbound.write(.snapshotChunk(Array(chunk)))
+        }
+        try await outbound.write(.snapshotEnd)
+    }
+}
+
+// MARK: Follower side
+
+extension ClusterNode {
+    /// While following: keeps a link to the leader, applies its records, acknowledges them, installs
+    /// snapshots, truncates a diverged tail, and carries forwarded writes.
+    func followLoop() async {
+        while !Task.isCancelled && !state.withLockedValue({ $0.stopped }) {
+            guard case .follower(let leader, let address, _) = role else {
+                try? await Task.sleep(for: .milliseconds(100))
+                continue
+            }
+            do {
+                try await followOnce(leader: leader, address: address)
+            } catch {
+                logger.debug("leader link closed", metadata: ["leader": "\(leader)", "error": "\(error)"])
+            }
+            let waiting = state.withLockedValue { s -> [CheckedContinuation<ForwardOutcome, Never>] in
+                s.link = nil
+                defer { s.pending.removeAll() }
+                return Array(s.pending.values)
+            }
+            for c in waiting { c.resume(returning: .failed("link to the leader closed", transient: true)) }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    func followOnce(leader: String, address: String) async throws {
+        guard let (host, port) = ClusterConfiguration.hostPort(address) else { throw ClusterUnavailable("bad leader address \(address)") }
+        let channel = try await ClientBootstrap(group: group)
+            .connectTimeout(.milliseconds(500))
+            .connect(host: host, port: port) { ch in ch.eventLoop.makeCompletedFuture { try Self.framed(ch) } }
+        let generation = state.withLockedValue { $0.generation }
+        try await channel.executeThenClose { inbound, outbound in
+            let store = self.store
+            let log = store.logState
+            let known = state.withLockedValue { $0.knownEpoch }
+            try await outbound.write(
+                .hello(.init(cluster: configuration.name, node: configuration.node, last: log.last, history: log.history, knownEpoch: known, repairIDs: store.pendingRepair())))
+            let (out, writer) = AsyncStream.makeStream(of: ClusterMessage.self)
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask {
+                    for await m in out { try await outbound.write(m) }
+                    throw CancellationError()
+                }
+                tasks.addTask {
+                    var snapshot: (dir: String, file: FileHandle)?
+                    for try await message in inbound {
+                        guard self.state.withLockedValue({ $0.generation }) == generation else { break }
+                        switch message {
+                        case .welcome(let epoch, _):
+                            guard epoch >= self.state.withLockedValue({ $0.knownEpoch }) else { throw ClusterUnavailable("leader epoch \(epoch) is stale") }
+                            self.state.withLockedValue {
+                                $0.knownEpoch = max($0.knownEpoch, epoch)
+                                $0.link = writer
+                            }
+                        case .records(let records, let leaderLast):
+                            self.state.withLockedValue { $0.leaderLast = max($0.leaderLast, leaderLast) }
+                            guard !records.isEmpty else { continue }
+                            let done = try await self.store.applyReplicated(records)
+                            self.applied.advance(to: done.last)
+                            writer.yield(.ack(received: records.last!.sequence, durable: done.last))
+                            self.refresh(done.subscriptionIDs)
+                        case .truncate(let after):
+                            let ids = try await self.store.truncate(after: after)
+                            self.applied.reset(to: after)
+                            self.logger.notice("truncated a diverged tail", metadata: ["after": "\(after)", "subscriptions": "\(ids.count)"])
+                            await self.clearCaches()
+                            throw ClusterUnavailable("reconnect after truncation")
+                        case .repair(let records):
+                            try await self.store.repair(records)
+                            self.refresh(records.map(\.id))
+                        case .snapshotBegin(let size):
+                            let dir = self.dataDirectory + "/snapshot-in.tmp"
+                            try? FileManager.default.removeItem(atPath: dir)
+                            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                            FileManager.default.createFile(atPath: dir + "/data.mdb", contents: nil, attributes: [.posixPermissions: 0o600])
+                            guard let f = FileHandle(forWritingAtPath: dir + "/data.mdb") else { throw ClusterUnavailable("cannot write the snapshot") }
+                            snapshot = (dir, f)
+                            self.logger.notice("receiving a snapshot", metadata: ["bytes": "\(size)"])
+                        case .snapshotChunk(let bytes):
+                            try snapshot?.file.write(contentsOf: bytes)
+                        case .snapshotEnd:
+                            guard let s = snapshot else { throw ClusterProtocolError("snapshot end without begin") }
+                            try s.file.synchronize()
+                            try s.file.close()
+                            try await self.install(snapshotDirectory: s.dir)
+                            throw ClusterUnavailable("reconnect after snapshot")
+                        case .forwardResult(let id, let outcome):
+                            let c = self.state.withLockedValue { $0.pending.removeValue(forKey: id) }
+                            c?.resume(returning: outcome)
+                        case .reject(let reason, let leader, let epoch):
+                            self.state.withLockedValue { $0.knownEpoch = max($0.knownEpoch, epoch) }
+                            // Without etcd, the node we thought led names the one that does.
+                            if self.etcd == nil, let l = leader, l != self.configuration.node,
+                                let m = self.configuration.members.first(where: { $0.id == l })
+                            {
+                                await self.becomeFollower(leader: l, address: m.address, epoch: epoch)
+                                self.saveStatic(StaticState(leader: l, address: m.address, epoch: epoch))
+                            }
+                            throw ClusterUnavailable("refused by \(leader ?? "the node"): \(reason)")
+                        default:
+                            throw ClusterProtocolError("unexpected message from the leader")
+                        }
+                    }
+                    throw CancellationError()
+                }
+                _ = try await tasks.next()
+                tasks.cancelAll()
+            }
+        }
+    }
+
+    /// Makes a received snapshot the store: a new directory named in `CURRENT` (renamed into place),
+    /// the old store dropped after its readers are done.
+    func install(snapshotDirectory tmp: String) async throws {
+        let name = "store-\(UInt64(Date().timeIntervalSince1970 * 1000))"
+        let target = dataDirectory + "/" + name
+        try FileManager.default.moveItem(atPath: tmp, toPath: target)
+        var c = storeConfiguration
+        c.path = target
+        let opened = try LMDBSubscriberStore(c)
+        try Data((name + "\n").utf8).write(to: URL(fileURLWithPath: dataDirectory + "/CURRENT.tmp"))
+        guard rename(dataDirectory + "/CURRENT.tmp", dataDirectory + "/CURRENT") == 0 else { throw ClusterUnavailable("cannot rename CURRENT") }
+        let old = holder.exchange(StoreHolder(opened), ordering: .acquiringAndReleasing).store
+        opened.onCommit { [committed] seq in committed.advance(to: seq) }
+        applied.reset(to: opened.logState.last)
+        committed.reset(to: opened.logState.last)
+        state.withLockedValue { $0.knownEpoch = max($0.knownEpoch, opened.epoch) }
+        await clearCaches()
+        logger.notice("snapshot installed", metadata: ["store": "\(name)", "last": "\(opened.logState.last)", "subscriptions": "\(opened.subscriptionCount)"])
+        // Readers that loaded the old store a moment ago finish first.
+        let oldPath = old.configuration.path
+        let root = dataDirectory
+        Task {
+            try? await Task.sleep(for: .seconds(5))
+            old.close()
+            if oldPath == root {
+                for f in ["data.mdb", "lock.mdb"] { try? FileManager.default.removeItem(atPath: root + "/" + f) }
+            } else {
+                try? FileManager.default.removeItem(atPath: oldPath)
+            }
+        }
+    }
+
+    /// Sends a write to the leader and waits for its outcome; a committed write is then waited for in
+    /// this node's own store, so that what follows reads it.
+    func forward(_ op: ForwardedWrite) async throws -> UInt64 {
+        let outcome = await withCheckedContinuation { (c: CheckedContinuation<ForwardOutcome, Never>) in
+            let sent = state.withLockedValue { s -> Bool in
+                guard let link = s.link else { return false }
+                s.nextForward += 1
+                s.pending[s.nextForward] = c
+                link.yield(.forward(s.nextForward, op))
+                return true
+            }
+            if !sent { c.resume(returning: .failed("no link to the leader", transient: true)) }
+        }
+        switch outcome {
+        case .committed(let sequence):
+            _ = await applied.wait(for: sequence, timeout: configuration.ackTimeout)
+            return sequence
+        case .conflict(let leaderLast):
+            _ = await applied.wait(for: leaderLast, timeout: configuration.ackTimeout)
+            throw StorageError.conflict("changed on the leader")
+        case .failed(let reason, let transient):
+            if transient { throw ClusterUnavailable(reason) }
+            throw NotAcknowledged(reason: reason)
+        }
+    }
+
+    /// A write from this node's HSS: on the leader, committed here and acknowledged at the ack level;
+    /// on a follower, forwarded.
+    func write(local: (LMDBSubscriberStore) async throws -> UInt64, forwarded: @autoclosure () -> ForwardedWrite) async throws {
+        switch role {
+        case .leader:
+            let sequence = try await local(store)
+            try await acknowledge(sequence)
+        case .follower:
+            _ = try await forward(forwarded())
+        case .candidate:
+            throw ClusterUnavailable("no leader")
+        }
+    }
+}
+
+/// The HSS's storage on a cluster node: reads from the local store (no lock, no network), writes through
+/// the leader (docs/replication.md).
+public struct ClusteredStorage: SubscriberStorage {
+    let node: ClusterNode
+    var store: LMDBSubscriberStore { node.store }
+
+    public func subscriptionID(forPrivate identity: String) -> String? { store.subscriptionID(forPrivate: identity) }
+    public func subscriptionID(forPublic identity: String) -> String? { store.subscriptionID(forPublic: identity) }
+    public func contains(_ identity: String) -> Bool { store.contains(identity) }
+    public func load(_ id: String) throws -> IMSSubscription? { try store.load(id) }
+    public var sqnBlock: UInt64? { store.configuration.sqnBlock }
+    public func subscriptionIDs(after: String?, limit: Int) throws -> [String] { try store.subscriptionIDs(after: after, limit: limit) }
+    public func replayedAnswer(_ key: String) -> [UInt8]? { store.replayedAnswer(key) }
+
+    public func writeState(_ id: String, _ state: SubscriptionState, expected: SubscriptionState, replay: ReplayEntry?) async throws {
+        try await node.write(
+            local: { try await $0.commitState(id, state, expected: expected, replay: replay) },
+            forwarded: .state(id: id, state: LMDBSubscriberStore.encoded(state), expected: LMDBSubscriberStore.encoded(expected), replay: replay))
+    }
+
+    public func writeSubscription(_ s: IMSSubscription, expected: SubscriptionState??) async throws {
+        try await node.write(
+            local: { try await $0.commitSubscription(s, expected: expected) },
+            forwarded: {
+                var p = BinaryWriter(capacity: 1024)
+                s.encodeProvisioned(into: &p)
+                return .subscription(
+                    provisioned: p.bytes, state: LMDBSubscriberStore.encoded(s.state), check: expected != nil,
+                    expected: expected.flatMap { $0 }.map(LMDBSubscriberStore.encoded))
+            }())
+    }
+
+    public func delete(_ id: String) async throws {
+        try await node.write(local: { try await $0.commitDelete(id) }, forwarded: .delete(id: id))
+    }
+
+    public func writeNewSubscriptions(_ subscriptions: [IMSSubscription]) async throws {
+        try await node.write(
+            local: { try await $0.commitNewSubscriptions(subscriptions) }, forwarded: .newSubscriptions(subscriptions.map(ClusterNode.encodeWhole)))
+    }
+}
