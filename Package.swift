@@ -209,6 +209,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
         .testTarget(
+            name: "HSSClusterTests",
+            dependencies: [
+                "HSSCluster", "HSSServer", "HSSStorage", "HSSCore", "DiameterCore", "DiameterPeer", "DiameterTestKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+        .testTarget(
             name: "ProvisioningAPITests",
             dependencies: [
                 "ProvisioningAPI", "HSSMetrics", "HSSServer", "HSSCore", "DiameterCore", "DiameterPeer", "DiameterTestKit",

@@ -102,6 +102,8 @@ public final class ClusterNode: Sendable {
 
     public var store: LMDBSubscriberStore { holder.load(ordering: .acquiring).store }
     public var role: ClusterRole { state.withLockedValue { $0.role } }
+    /// Whether a follower has a working link to its leader.
+    public var hasLeaderLink: Bool { state.withLockedValue { $0.link != nil } }
 
     /// The directory whose shard caches follow replicated changes.
     public func attach(_ directory: SubscriberDirectory) { state.withLockedValue { $0.directory = directory } }
@@ -155,6 +157,18 @@ public final class ClusterNode: Sendable {
         }
         if let etcd, lease != 0 { try? await etcd.revoke(lease) }
         stepDown("shutting down")
+        store.close()
+    }
+
+    /// Stops like a crash (tests): no step-down message, the etcd lease left to expire.
+    public func halt() {
+        state.withLockedValue { s in
+            s.stopped = true
+            s.role = .candidate
+            s.generation += 1
+            s.link?.finish()
+        }
+        acknowledged.withLockedValue { $0 }.failAll()
         store.close()
     }
 

@@ -39,15 +39,26 @@ final class Progress: Sendable {
         advance(to: v)
     }
 
+    /// Waits until the value reaches `target` (true), or the deadline passes, the waiter is failed or the
+    /// task is cancelled (false).
     func wait(for target: UInt64, timeout: Duration) async -> Bool {
-        await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
-            let now = state.withLockedValue { s -> Bool in
-                if s.value >= target { return true }
-                s.nextID += 1
-                s.waiters[s.nextID] = Waiter(target: target, deadline: .now + timeout, continuation: c)
-                return false
+        let id = state.withLockedValue { s -> UInt64 in
+            s.nextID += 1
+            return s.nextID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+                let now = state.withLockedValue { s -> Bool? in
+                    if s.value >= target { return true }
+                    if Task.isCancelled { return false }
+                    s.waiters[id] = Waiter(target: target, deadline: .now + timeout, continuation: c)
+                    return nil
+                }
+                if let now { c.resume(returning: now) }
             }
-            if now { c.resume(returning: true) }
+        } onCancel: {
+            let c = state.withLockedValue { $0.waiters.removeValue(forKey: id) }
+            c?.continuation.resume(returning: false)
         }
     }
 

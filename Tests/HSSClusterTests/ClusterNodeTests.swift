@@ -1,0 +1,311 @@
+import DiameterCore
+import DiameterPeer
+import Foundation
+import HSSCore
+import HSSServer
+import HSSStorage
+import Logging
+import NIOCore
+import NIOPosix
+import Testing
+
+@testable import HSSCluster
+
+/// One node of an in-process test cluster: its cluster node, shards and Cx application.
+final class TestNode: @unchecked Sendable {
+    let id: String
+    let dataDir: String
+    let node: ClusterNode
+    let application: CxApplication
+    var task: Task<Void, any Error>?
+
+    init(id: String, index: Int, dataDir: String, configuration: ClusterConfiguration, store: LMDBConfiguration) throws {
+        self.id = id
+        self.dataDir = dataDir
+        var logger = Logger(label: "cluster-\(id)")
+        logger.logLevel = ProcessInfo.processInfo.environment["HSS_TEST_LOG"] == nil ? .critical : .debug
+        node = try ClusterNode(configuration: configuration, dataDirectory: dataDir, store: store, logger: logger)
+        let context = CxContext(originHost: "hss.localdomain", originRealm: "localdomain", sequenceNumbers: SequenceNumberScheme(ind: UInt64(index)))
+        let directory = try SubscriberDirectory(shardCount: 2, context: context, storage: node.storage)
+        node.attach(directory)
+        application = CxApplication(directory: directory, context: context, logger: logger)
+        let n = node
+        task = Task { try await n.run() }
+    }
+
+    /// Asks this node's Cx application directly (no TCP), as S-CSCF `host`.
+    func ask<A: CxMessage>(_ request: some CxMessage, _: A.Type, endToEnd: UInt32? = nil, retransmitted: Bool = false) async throws -> (A, ByteBuffer) {
+        let id = endToEnd ?? ClusterNodeTests.next()
+        var bytes = request.encode(hopByHopID: id, endToEndID: id)
+        if retransmitted { bytes.setInteger(bytes.getInteger(at: 4, as: UInt8.self)! | 0x10, at: 4) }
+        let message = try DiameterDecoder().decode(bytes)
+        let command = try #require(DiameterDictionary.standard.command(code: message.commandCode, applicationID: message.header.applicationID))
+        let answer = await application.answer(message, command: command, from: PeerIdentity(originHost: "scscf1.localdomain", originRealm: "localdomain"))
+        return (try A(decoding: try DiameterDecoder().decode(answer)), answer)
+    }
+
+    /// The Result-Code of the answer (also of an error answer, which has no Cx grammar).
+    func resultCode(_ request: some CxMessage) async throws -> UInt32? {
+        let id = ClusterNodeTests.next()
+        let message = try DiameterDecoder().decode(request.encode(hopByHopID: id, endToEndID: id))
+        let command = try #require(DiameterDictionary.standard.command(code: message.commandCode, applicationID: message.header.applicationID))
+        let answer = await application.answer(message, command: command, from: PeerIdentity(originHost: "scscf1.localdomain", originRealm: "localdomain"))
+        return try DiameterDecoder().decode(answer).first(.resultCode)?.unsigned32
+    }
+
+    func stop() async {
+        await node.shutdown()
+        task?.cancel()
+        _ = try? await task?.value
+    }
+
+    func crash() async {
+        node.halt()
+        task?.cancel()
+        _ = try? await task?.value
+    }
+}
+
+/// A cluster of nodes in this process, on loopback ports (docs/replication.md).
+struct TestCluster {
+    var nodes: [TestNode]
+    let configurations: [ClusterConfiguration]
+    let stores: [LMDBConfiguration]
+    let dirs: [String]
+
+    static func freePort() async throws -> Int {
+        let ch = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let port = ch.localAddress!.port!
+        try await ch.close()
+        return port
+    }
+
+    /// `count` nodes, n1 the initial leader, the demo subscribers loaded into n1's store.
+    static func start(count: Int = 3, ackLevel: AckLevel = .one, ackTimeout: Duration = .seconds(2), sqnBlock: UInt64 = 1000, logRetention: Int = 1_000_000) async throws -> TestCluster {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("hss-cluster-\(UUID().uuidString)").path
+        var members: [ClusterConfiguration.Member] = []
+        for i in 1...count { members.append(.init(id: "n\(i)", address: "127.0.0.1:\(try await freePort())")) }
+        var configurations: [ClusterConfiguration] = [], stores: [LMDBConfiguration] = [], dirs: [String] = []
+        for i in 1...count {
+            configurations.append(ClusterConfiguration(name: "test", node: "n\(i)", members: members, ackLevel: ackLevel, ackTimeout: ackTimeout, initialLeader: "n1"))
+            var s = LMDBConfiguration(path: "", sqnBlock: sqnBlock)
+            s.logRetentionRecords = logRetention
+            stores.append(s)
+            dirs.append(base + "/n\(i)")
+        }
+        try FileManager.default.createDirectory(atPath: dirs[0], withIntermediateDirectories: true)
+        do {
+            var seed = stores[0]
+            seed.path = dirs[0]
+            let store = try LMDBSubscriberStore(seed)
+            try store.bulkLoad(try SubscriberFile.load(path: ClusterNodeTests.demo).subscriptions)
+            store.close()
+        }
+        var c = TestCluster(nodes: [], configurations: configurations, stores: stores, dirs: dirs)
+        for i in 0..<count { c.nodes.append(try c.makeNode(i)) }
+        try await c.waitUntil("every follower connected") { c.nodes[0].node.status().followers.count == count - 1 }
+        return c
+    }
+
+    func makeNode(_ i: Int) throws -> TestNode {
+        try TestNode(id: "n\(i + 1)", index: i + 1, dataDir: dirs[i], configuration: configurations[i], store: stores[i])
+    }
+
+    mutating func restart(_ i: Int) throws { nodes[i] = try makeNode(i) }
+
+    func waitUntil(_ what: String, timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("timed out waiting until \(what)")
+        throw CancellationError()
+    }
+
+    /// Every running node's store holds the same data.
+    func converged(_ indexes: [Int]? = nil) async throws {
+        let which = indexes ?? Array(nodes.indices)
+        try await waitUntil("the stores converge") {
+            let digests = try which.map { try nodes[$0].node.store.digest() }
+            return Set(digests).count == 1
+        }
+    }
+
+    func stopAll() async {
+        for n in nodes { await n.stop() }
+    }
+}
+
+@Suite("Cluster (in process)", .serialized)
+struct ClusterNodeTests {
+    static let demo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/examples/subscribers.json").standardized.path
+    static let impi = "alice@localdomain", impu = "sip:alice@localdomain", scscf = "sip:scscf1.localdomain:6060"
+    static let counter = NIOLockedCounter()
+    static func next() -> UInt32 { counter.next() }
+
+    static func envelope() -> CxEnvelope {
+        CxEnvelope(sessionID: "scscf1.localdomain;\(next())", originHost: "scscf1.localdomain", originRealm: "localdomain", destinationRealm: "localdomain")
+    }
+
+    static func sar(_ type: ServerAssignmentType, impu: String = impu, impi: String = impi) -> ServerAssignmentRequest {
+        ServerAssignmentRequest(
+            envelope: envelope(), userName: impi, publicIdentities: [impu], serverName: scscf, serverAssignmentType: type, userDataAlreadyAvailable: .userDataNotAvailable)
+    }
+
+    static func mar() -> MultimediaAuthRequest {
+        MultimediaAuthRequest(
+            envelope: envelope(), userName: impi, publicIdentity: impu, sipAuthDataItem: SIPAuthDataItem(sipAuthenticationScheme: "Digest-AKAv1-MD5"),
+            sipNumberAuthItems: 1, serverName: scscf)
+    }
+
+    /// SQN of a vector for alice (demo K/OP): AUTN[0..5] ⊕ AK.
+    static func sqn(_ a: MultimediaAuthAnswer) throws -> UInt64 {
+        let authenticate = try #require(a.sipAuthDataItems.first?.sipAuthenticate)
+        var m = try Milenage()
+        let k = Block128(hex: "30313233343536373839616263646566")!
+        let opc = m.opc(k: k, op: Block128(hex: "66656463626139383736353433323130")!)
+        let ak = m.compute(k: k, opc: opc, rand: try #require(Block128(bytes: authenticate[0..<16])), sqn: 0, amf: 0).ak
+        return authenticate[16..<22].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } ^ ak
+    }
+
+    static func registeredServer(_ node: TestNode, _ id: String = "alice") throws -> String? {
+        try node.node.store.load(id)?.state.scscf?.serverName
+    }
+
+    @Test("A SAR on a follower is forwarded, acknowledged, and replicated to every node; LIR on another follower sees it")
+    func forwardedWrite() async throws {
+        let c = try await TestCluster.start()
+        let (saa, _) = try await c.nodes[1].ask(Self.sar(.registration), ServerAssignmentAnswer.self)
+        #expect(saa.envelope.result == .success)
+        // Acknowledged at level one: durable on the leader and on at least one follower when answered.
+        let durable = try [0, 1, 2].map { try Self.registeredServer(c.nodes[$0]) }.filter { $0 == Self.scscf }.count
+        #expect(durable >= 2)
+        try await c.converged()
+        let (lia, _) = try await c.nodes[2].ask(LocationInfoRequest(envelope: Self.envelope(), publicIdentity: Self.impu), LocationInfoAnswer.self)
+        #expect(lia.envelope.result == .success)
+        #expect(lia.serverName == Self.scscf)
+        #expect(c.nodes[1].node.status().role == "follower")
+        #expect(c.nodes[0].node.status().followers.keys.sorted() == ["n2", "n3"])
+        await c.stopAll()
+    }
+
+    @Test("MARs on every node for one subscriber: SQNs all distinct, each node's increasing with its own IND; blocks are replicated writes")
+    func sqnAcrossNodes() async throws {
+        let c = try await TestCluster.start(sqnBlock: 4)
+        var byNode: [Int: [UInt64]] = [:]
+        for round in 0..<12 {
+            for i in 0..<3 {
+                let (maa, _) = try await c.nodes[i].ask(Self.mar(), MultimediaAuthAnswer.self)
+                #expect(maa.envelope.result == .success, "round \(round) node \(i)")
+                byNode[i, default: []].append(try Self.sqn(maa))
+            }
+        }
+        let all = byNode.values.flatMap { $0 }
+        #expect(Set(all).count == all.count, "no SQN twice")
+        for (i, list) in byNode {
+            #expect(list == list.sorted(), "node \(i + 1) increasing")
+            #expect(list.allSatisfy { $0 & 31 == UInt64(i + 1) }, "node \(i + 1)'s IND")
+        }
+        try await c.converged()
+        await c.stopAll()
+    }
+
+    @Test("Ack level all: with a follower down, a write is not acknowledged and is answered 5012, not 2001")
+    func ackLevelAll() async throws {
+        let c = try await TestCluster.start(ackLevel: .all, ackTimeout: .milliseconds(300))
+        let (ok, _) = try await c.nodes[0].ask(Self.sar(.registration), ServerAssignmentAnswer.self)
+        #expect(ok.envelope.result == .success)
+        await c.nodes[2].stop()
+        // Through a follower (forwarded) and on the leader itself: each a state change.
+        #expect(try await c.nodes[1].resultCode(Self.sar(.userDeregistration)) == 5012)
+        #expect(try await c.nodes[0].resultCode(Self.sar(.registration)) == 5012)
+        await c.stopAll()
+    }
+
+    @Test("Manual failover: promote a follower; the old leader's unacknowledged tail is truncated and repaired when it comes back")
+    func promoteAndTruncate() async throws {
+        var c = try await TestCluster.start(ackTimeout: .milliseconds(300))
+        // The followers stop; the leader commits a registration nobody acknowledges (answered 5012).
+        await c.nodes[1].stop()
+        await c.nodes[2].stop()
+        let (lost, _) = try await c.nodes[0].ask(Self.sar(.registration), ServerAssignmentAnswer.self)
+        #expect(lost.envelope.result == .unableToComply)
+        #expect(try Self.registeredServer(c.nodes[0]) == Self.scscf, "committed locally, not acknowledged")
+        await c.nodes[0].crash()
+        // n2 and n3 come back; n2 is promoted by hand, n3 follows it.
+        try c.restart(1)
+        try c.restart(2)
+        let epoch = c.nodes[1].node.store.epoch + 1
+        guard case .done(true, _) = await ClusterNode.exchange(.promote(epoch: epoch), with: c.configurations[1].me!.address, group: MultiThreadedEventLoopGroup.singleton)
+        else { throw CancellationError() }
+        guard case .done(true, _) = await ClusterNode.exchange(
+            .follow(leader: "n2", address: c.configurations[1].me!.address, epoch: epoch), with: c.configurations[2].me!.address, group: MultiThreadedEventLoopGroup.singleton)
+        else { throw CancellationError() }
+        try await c.waitUntil("n3 follows n2") { c.nodes[1].node.status().followers.keys.contains("n3") }
+        let (bob, _) = try await c.nodes[2].ask(Self.sar(.registration, impu: "sip:bob@localdomain", impi: "bob@localdomain"), ServerAssignmentAnswer.self)
+        #expect(bob.envelope.result == .success)
+        // The old leader returns: it learns n2 leads a newer epoch, is truncated back and repaired.
+        try c.restart(0)
+        try await c.waitUntil("n1 follows n2") { c.nodes[1].node.status().followers.keys.contains("n1") }
+        try await c.converged()
+        #expect(try Self.registeredServer(c.nodes[0]) == nil, "the unacknowledged registration is gone")
+        #expect(try Self.registeredServer(c.nodes[0], "bob") == Self.scscf)
+        #expect(c.nodes[0].node.status().role == "follower")
+        #expect(c.nodes[0].node.store.logState.history.last?.epoch == epoch)
+        await c.stopAll()
+    }
+
+    @Test("A follower behind the retained log gets a snapshot, then the tail")
+    func snapshotCatchUp() async throws {
+        var c = try await TestCluster.start(logRetention: 20)
+        await c.nodes[2].stop()
+        for i in 0..<41 {
+            let (a, _) = try await c.nodes[0].ask(Self.sar(i % 2 == 0 ? .registration : .userDeregistration), ServerAssignmentAnswer.self)
+            #expect(a.envelope.result == .success)
+        }
+        #expect(c.nodes[0].node.store.logState.first > 10)
+        try c.restart(2)
+        try await c.waitUntil("n3 follows") { c.nodes[0].node.status().followers.keys.contains("n3") }
+        try await c.converged()
+        #expect(FileManager.default.fileExists(atPath: c.dirs[2] + "/CURRENT"), "n3 serves a snapshot store")
+        #expect(try Self.registeredServer(c.nodes[2]) == Self.scscf)
+        await c.stopAll()
+    }
+
+    @Test("A retransmitted MAR (T flag) reaching another node gets the first node's answer, vectors included")
+    func replayAcrossNodes() async throws {
+        let c = try await TestCluster.start()
+        let request = Self.mar()
+        let e2e = Self.next()
+        let (first, firstBytes) = try await c.nodes[0].ask(request, MultimediaAuthAnswer.self, endToEnd: e2e)
+        #expect(first.envelope.result == .success)
+        try await c.converged()
+        let (_, again) = try await c.nodes[1].ask(request, MultimediaAuthAnswer.self, endToEnd: e2e, retransmitted: true)
+        #expect(Array(again.readableBytesView) == Array(firstBytes.readableBytesView))
+        // Without the T flag it is a new request: new vectors (so the comparison above could fail).
+        let (_, fresh) = try await c.nodes[1].ask(request, MultimediaAuthAnswer.self, endToEnd: e2e)
+        #expect(Array(fresh.readableBytesView) != Array(firstBytes.readableBytesView))
+        await c.stopAll()
+    }
+
+    @Test("A candidate (no leader) answers writes 3004 so the S-CSCF tries another HSS; reads are still served")
+    func noLeader() async throws {
+        let c = try await TestCluster.start()
+        await c.nodes[0].crash()
+        try await c.waitUntil("n2 lost its leader link") { !c.nodes[1].node.hasLeaderLink }
+        #expect(try await c.nodes[1].resultCode(Self.sar(.registration)) == 3004)
+        let (uaa, _) = try await c.nodes[1].ask(
+            UserAuthorizationRequest(envelope: Self.envelope(), userName: Self.impi, publicIdentity: Self.impu, visitedNetworkIdentifier: Array("localdomain".utf8)),
+            UserAuthorizationAnswer.self)
+        #expect(uaa.envelope.result == .firstRegistration)
+        await c.nodes[1].stop()
+        await c.nodes[2].stop()
+    }
+}
+
+final class NIOLockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: UInt32 = 1000
+    func next() -> UInt32 { lock.withLock { value += 1; return value } }
+}
