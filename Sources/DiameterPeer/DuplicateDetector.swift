@@ -1,4 +1,5 @@
 public import NIOCore
+import DiameterCore
 
 /// Duplicate request detection (RFC 6733 §5.5.4, §6.1.1): a request seen again with the same
 /// (Origin-Host, End-to-End Identifier) within the window gets the first answer, and is not executed
@@ -79,10 +80,22 @@ public struct DuplicateDetector: Sendable {
         }
     }
 
-    /// Records the answer of a request that was `.new`.
+    /// Records the answer of a request that was `.new`. A 3004 DIAMETER_TOO_BUSY answer is not kept: it
+    /// says "not done, try again" (RFC 6733 §7.1.3), so its retransmission must run again rather than get
+    /// the same refusal (the request is forgotten, as if abandoned).
     public mutating func complete(_ key: Key, answer: ByteBuffer, now: NIODeadline) {
         guard case .inProgress(let since)? = entries[key] else { return }
+        if Self.isTooBusy(answer) {
+            entries[key] = nil
+            return
+        }
         entries[key] = .answered(answer, since: since)
+    }
+
+    /// An error answer (E bit) whose Result-Code is 3004.
+    static func isTooBusy(_ answer: ByteBuffer) -> Bool {
+        guard let flags = answer.getInteger(at: answer.readerIndex + 4, as: UInt8.self), flags & 0x20 != 0 else { return false }
+        return DiameterDecoder.peekResultCode(answer) == ResultCode.tooBusy.value
     }
 
     /// Forgets a request whose processing failed without an answer (so a retransmission runs it).

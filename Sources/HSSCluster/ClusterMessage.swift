@@ -93,6 +93,8 @@ public struct NodeStatus: Sendable, Equatable, Codable {
     public var followers: [String: UInt64]
     public var leaderLast: UInt64
     public var ackLevel: String
+    /// The store holds subscriptions (a seeded store without a log yet counts for the election).
+    public var hasData = false
     public var lag: UInt64 { leaderLast > last ? leaderLast - last : 0 }
     public init(node: String, role: String, epoch: UInt64, knownEpoch: UInt64, last: UInt64, lastEpoch: UInt64, leader: String?,
                 followers: [String: UInt64], leaderLast: UInt64, ackLevel: String) {
@@ -239,6 +241,7 @@ extension ClusterMessage {
             }
             w.varint(s.leaderLast)
             w.string(s.ackLevel)
+            w.bool(s.hasData)
         case .promote(let epoch): w.varint(epoch)
         case .follow(let leader, let address, let epoch):
             w.string(leader)
@@ -316,10 +319,11 @@ extension ClusterMessage {
                 let node = try r.string(), role = try r.string(), epoch = try r.varint(), known = try r.varint(), last = try r.varint()
                 let lastEpoch = try r.varint(), leader = try r.optional { r throws(BinaryReader.Malformed) in try r.string() }
                 let followers = try r.array { r throws(BinaryReader.Malformed) in (try r.string(), try r.varint()) }
-                self = .status(
-                    NodeStatus(
-                        node: node, role: role, epoch: epoch, knownEpoch: known, last: last, lastEpoch: lastEpoch, leader: leader,
-                        followers: Dictionary(followers, uniquingKeysWith: { a, _ in a }), leaderLast: try r.varint(), ackLevel: try r.string()))
+                var status = NodeStatus(
+                    node: node, role: role, epoch: epoch, knownEpoch: known, last: last, lastEpoch: lastEpoch, leader: leader,
+                    followers: Dictionary(followers, uniquingKeysWith: { a, _ in a }), leaderLast: try r.varint(), ackLevel: try r.string())
+                status.hasData = try r.bool()
+                self = .status(status)
             case 15: self = .promote(epoch: try r.varint())
             case 16: self = .follow(leader: try r.string(), address: try r.string(), epoch: try r.varint())
             case 17: self = .done(ok: try r.bool(), message: try r.string())

@@ -388,17 +388,24 @@ public final class ClusterNode: Sendable {
             return
         }
         if case .leader = role { stepDown("leader key gone") }
-        // No leader: campaign only if no live member is further on (or equal with a smaller id), and every
-        // live member answered (a member we cannot reach may hold acknowledged writes).
+        // No leader: campaign only with answers from a majority of the members (this node included) and
+        // when none of them is further on. An acknowledged write is on the old leader and on at least one
+        // follower (ack level one); a majority of the survivors includes such a follower.
         let mine = store.logState
+        let myPosition = Self.position(mine, hasData: store.subscriptionCount > 0)
         var highestEpoch = max(mine.epoch, state.withLockedValue { $0.knownEpoch })
-        let members = try await etcd.list(prefix: memberPrefix)
-        for m in members where m.key != memberPrefix + configuration.node {
-            guard let s = await Self.status(of: m.value, group: group) else { return }
+        var answered = 1
+        for m in configuration.others {
+            guard let s = await Self.status(of: m.address, group: group) else { continue }
+            answered += 1
             highestEpoch = max(highestEpoch, s.epoch, s.knownEpoch)
-            if (s.lastEpoch, s.last) > (mine.lastEpoch, mine.last) { return }
-            if (s.lastEpoch, s.last) == (mine.lastEpoch, mine.last) && s.node < configuration.node { return }
+            let theirs = (s.lastEpoch, s.last, s.hasData ? 1 : 0)
+            if theirs > myPosition || (theirs == myPosition && s.node < configuration.node) { return }
         }
+        guard answered > configuration.members.count / 2 else { return }
+        // A node with nothing at all leads only a cluster that has nothing either: with every member
+        // heard (else a seeded node that is not up yet would be overwritten by its snapshot).
+        if myPosition == (0, 0, 0) && answered < configuration.members.count { return }
         let counter = try await etcd.get(epochKey)
         let epoch = max(highestEpoch, counter.flatMap { UInt64($0.value) } ?? 0) + 1
         let value = String(decoding: try JSONEncoder().encode(LeaderValue(node: configuration.node, address: configuration.me!.address, epoch: epoch)), as: UTF8.self)
@@ -407,10 +414,15 @@ public final class ClusterNode: Sendable {
         }
     }
 
+    /// How far a node's log goes, for the election: the epoch of its last record, its last sequence,
+    /// then whether it holds data at all (a store seeded before the cluster started has no log yet).
+    static func position(_ log: LogState.Snapshot, hasData: Bool) -> (UInt64, UInt64, Int) { (log.lastEpoch, log.last, hasData ? 1 : 0) }
+
     // MARK: Status and control over the cluster link
 
     public func status() -> NodeStatus {
         let st = store.logState
+        let hasData = store.subscriptionCount > 0
         return state.withLockedValue { s in
             var leader: String?
             switch s.role {
@@ -419,9 +431,11 @@ public final class ClusterNode: Sendable {
             case .candidate: leader = nil
             }
             let isLeader = if case .leader = s.role { true } else { false }
-            return NodeStatus(
+            var status = NodeStatus(
                 node: configuration.node, role: s.role.description, epoch: st.epoch, knownEpoch: s.knownEpoch, last: st.last, lastEpoch: st.lastEpoch,
                 leader: leader, followers: s.followers, leaderLast: isLeader ? st.last : s.leaderLast, ackLevel: configuration.ackLevel.rawValue)
+            status.hasData = hasData
+            return status
         }
     }
 

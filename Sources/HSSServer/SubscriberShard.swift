@@ -38,6 +38,10 @@ public actor SubscriberShard {
     }
 
     var cache: [String: Entry] = [:]
+    /// SQN blocks of entries dropped by ``clearCache()``, kept until the subscription is loaded again:
+    /// after a role change the local store may not show this node's last reservation yet, and the SQNs
+    /// this node issued must never be issued again (TS 33.102 Annex C).
+    var sqnFloors: [String: Entry] = [:]
     /// Subscriptions a request currently holds, with the requests waiting for them.
     var busy: [String: [CheckedContinuation<Void, Never>]] = [:]
     var milenage: Milenage
@@ -78,7 +82,8 @@ public actor SubscriberShard {
     func entry(_ id: String) throws -> Entry? {
         if let e = cache[id] { return e }
         guard let s = try storage.load(id) else { return nil }
-        let e = Entry(stored: s)
+        var e = Entry(stored: s)
+        if let own = sqnFloors.removeValue(forKey: id) { e = keepingOwnBlocks(own, e) }
         if storage.sqnBlock != nil, cache.count >= cacheLimit, let victim = cache.keys.first(where: { busy[$0] == nil }) {
             cache[victim] = nil
         }
@@ -116,10 +121,9 @@ public actor SubscriberShard {
             do {
                 try await store(id, updated, current, write, replay: write == nil ? nil : replay?(outcome.answer))
                 return outcome
-            } catch StorageError.conflict(let what) where attempt < Self.conflictRetries {
+            } catch StorageError.conflict where attempt < Self.conflictRetries {
                 attempt += 1
-                cache[id] = nil
-                _ = what
+                forget(id)
             }
         }
     }
@@ -185,23 +189,40 @@ public actor SubscriberShard {
             cache[id] = nil
             return
         }
-        var e = Entry(stored: stored)
+        cache[id] = keepingOwnBlocks(old, Entry(stored: stored))
+    }
+
+    /// `loaded` (from storage) with this node's SQN blocks from `own` where they still hold: a block whose
+    /// reservation the local store does not show yet (it was acknowledged by the leader, so it arrives),
+    /// or a block the cluster-wide mark covers that is not used up. Otherwise the next vector goes past
+    /// the mark and reserves anew.
+    func keepingOwnBlocks(_ own: Entry, _ loaded: Entry) -> Entry {
+        var e = loaded
         let scheme = context.sequenceNumbers
-        for (impi, end) in old.reserved {
-            guard let live = old.subscription.state.sqn[impi], let mark = stored.state.sqn[impi] else { continue }
-            if scheme.seq(of: live) < scheme.seq(of: end) && scheme.seq(of: end) <= scheme.seq(of: mark) {
+        for (impi, end) in own.reserved {
+            guard let live = own.subscription.state.sqn[impi] else { continue }
+            let mark = loaded.persisted.sqn[impi].map(scheme.seq(of:)) ?? 0
+            let notVisibleYet = scheme.seq(of: end) > mark
+            let roomLeft = scheme.seq(of: live) < scheme.seq(of: end)
+            if notVisibleYet || roomLeft {
                 e.subscription.state.sqn[impi] = live
                 e.reserved[impi] = end
             }
         }
-        cache[id] = e
+        return e
+    }
+
+    /// Drops a cached entry to reload it, keeping this node's SQN blocks.
+    func forget(_ id: String) {
+        if let e = cache.removeValue(forKey: id), !e.reserved.isEmpty { sqnFloors[id] = e }
     }
 
     /// Forgets every cached subscription (a node changing role: the store may have been truncated,
     /// repaired or replaced by a snapshot).
     public func clearCache() {
         // A request holding a subscription writes with compare-and-set: a stale entry it holds fails and
-        // is reloaded.
+        // is reloaded. This node's SQN blocks outlive the cache.
+        for (id, e) in cache where !e.reserved.isEmpty { sqnFloors[id] = e }
         cache.removeAll()
     }
 
@@ -263,7 +284,7 @@ public actor SubscriberShard {
                 try await storage.writeSubscription(persisted, expected: .some(old?.persisted))
             } catch StorageError.conflict where attempt < Self.conflictRetries {
                 attempt += 1
-                cache[new.id] = nil
+                forget(new.id)
                 continue
             }
             cache[new.id] = Entry(subscription: next, reserved: old?.reserved ?? next.state.sqn, persisted: persisted.state)
@@ -296,7 +317,7 @@ public actor SubscriberShard {
                 return try await commit(id, current, CxProcedures.applyRegistrationTermination(rtr, to: current.subscription, emergency: emergency))
             } catch StorageError.conflict where attempt < Self.conflictRetries {
                 attempt += 1
-                cache[id] = nil
+                forget(id)
             }
         }
     }

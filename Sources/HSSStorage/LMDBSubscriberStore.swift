@@ -187,6 +187,8 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
 
     /// The subscription with its stored state (whose `sqn` values are the reserved high-water marks).
     public func load(_ id: String) throws(StorageError) -> IMSSubscription? {
+        // LMDB refuses empty keys (MDB_BAD_VALSIZE); no subscription has an empty id.
+        guard !id.isEmpty else { return nil }
         do {
             return try reads.read { t in
                 guard let p = try t.get(provisioned, Array(id.utf8)) else { return nil }

@@ -23,6 +23,7 @@ struct HSSConfiguration: Codable, Equatable {
         var nosync: Bool?
         var sqnBlock: UInt64?
         var commitBatch: Int?
+        var logRetentionRecords: Int?
     }
     struct API: Codable, Equatable {
         var listen: String?
@@ -56,7 +57,7 @@ struct HSSConfiguration: Codable, Equatable {
         "cluster": ["name", "node", "members", "ackLevel", "ackTimeoutMs", "etcd", "leaseTTL", "initialLeader"],
         "diameter": ["originHost", "originRealm", "listen", "ioThreads"],
         "cx": ["homeNetworks", "maxAuthItems", "sqnInd", "shards"],
-        "storage": ["dataDir", "mapSizeMiB", "nosync", "sqnBlock", "commitBatch"],
+        "storage": ["dataDir", "mapSizeMiB", "nosync", "sqnBlock", "commitBatch", "logRetentionRecords"],
         "api": ["listen", "tokens", "tlsCertificate", "tlsKey"],
     ]
 
@@ -104,6 +105,7 @@ struct HSSConfiguration: Codable, Equatable {
         if let m = storage?.mapSizeMiB, m < 1 { throw fail("storage.mapSizeMiB", "must be at least 1") }
         if let b = storage?.sqnBlock, b < 1 { throw fail("storage.sqnBlock", "must be at least 1") }
         if let b = storage?.commitBatch, b < 1 { throw fail("storage.commitBatch", "must be at least 1") }
+        if let r = storage?.logRetentionRecords, r < 1 { throw fail("storage.logRetentionRecords", "must be at least 1") }
         if let a = api?.listen, a != "off", ServeCommand.hostPort(a) == nil { throw fail("api.listen", "\(a) is not host:port") }
         if (api?.tlsCertificate == nil) != (api?.tlsKey == nil) { throw fail("api.tlsCertificate", "needs api.tlsKey too (and the other way round)") }
         for f in [api?.tlsCertificate, api?.tlsKey].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: f) {

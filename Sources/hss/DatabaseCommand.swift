@@ -20,6 +20,9 @@ struct StorageOptions: ParsableArguments {
     @Option(help: "Most writes per LMDB transaction (group commit). Default 1000.")
     var commitBatch: Int?
 
+    @Option(help: "Change-log records kept (docs/storage.md); a cluster follower further behind gets a snapshot. Default 1000000.")
+    var logRetention: Int?
+
     func open(readOnly: Bool = false, observer: (@Sendable (Int, Duration) -> Void)? = nil) throws -> LMDBSubscriberStore {
         guard let dataDir else { throw ValidationError("--data-dir is required") }
         // A cluster node that installed a snapshot names its store in CURRENT (docs/replication.md).

@@ -133,6 +133,7 @@ struct ServeCommand: AsyncParsableCommand {
         var nosync: Bool
         var sqnBlock: UInt64
         var commitBatch: Int
+        var logRetention: Int
         var subscribers: String?
         var api: String?
         var apiTokens: Set<String>
@@ -167,6 +168,7 @@ struct ServeCommand: AsyncParsableCommand {
             nosync: storage.nosync || (file.storage?.nosync ?? false),
             sqnBlock: storage.sqnBlock ?? file.storage?.sqnBlock ?? 1000,
             commitBatch: storage.commitBatch ?? file.storage?.commitBatch ?? 1000,
+            logRetention: storage.logRetention ?? file.storage?.logRetentionRecords ?? 1_000_000,
             subscribers: subscribers ?? file.subscribers,
             api: api ?? file.api?.listen ?? (embedded ? "127.0.0.1:8080" : nil),
             apiTokens: Set((apiToken + envTokens + (file.api?.tokens ?? [])).filter { !$0.isEmpty }),
@@ -188,7 +190,8 @@ struct ServeCommand: AsyncParsableCommand {
         let merged = HSSConfiguration(
             diameter: .init(originHost: s.originHost, originRealm: s.originRealm, listen: s.listen, ioThreads: s.ioThreads),
             cx: .init(homeNetworks: s.homeNetworks, maxAuthItems: s.maxAuthItems, sqnInd: s.sqnInd, shards: s.shards), cluster: s.cluster,
-            storage: .init(dataDir: s.dataDir, mapSizeMiB: s.mapSizeMiB, nosync: s.nosync, sqnBlock: s.sqnBlock, commitBatch: s.commitBatch),
+            storage: .init(dataDir: s.dataDir, mapSizeMiB: s.mapSizeMiB, nosync: s.nosync, sqnBlock: s.sqnBlock, commitBatch: s.commitBatch,
+                           logRetentionRecords: s.logRetention),
             api: .init(listen: s.api, tokens: nil, tlsCertificate: s.apiTLSCertificate, tlsKey: s.apiTLSKey), subscribers: s.subscribers, logLevel: s.logLevel)
         do { try merged.check(source: "settings") } catch { throw ValidationError("\(error)") }
         if s.dataDir == nil && s.subscribers == nil { throw ValidationError("--in-memory needs --subscribers") }
@@ -212,7 +215,8 @@ struct ServeCommand: AsyncParsableCommand {
         var lmdb: LMDBSubscriberStore?
         var cluster: ClusterNode?
         if let dataDir = s.dataDir {
-            var c = LMDBConfiguration(path: dataDir, mapSize: s.mapSizeMiB << 20, noSync: s.nosync, maxBatch: s.commitBatch, sqnBlock: s.sqnBlock)
+            var c = LMDBConfiguration(
+                path: dataDir, mapSize: s.mapSizeMiB << 20, noSync: s.nosync, maxBatch: s.commitBatch, logRetentionRecords: s.logRetention, sqnBlock: s.sqnBlock)
             c.commitObserver = { metrics.committed(batch: $0, duration: $1) }
             let opened: LMDBSubscriberStore
             if let cc = s.cluster {

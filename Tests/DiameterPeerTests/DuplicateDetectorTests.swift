@@ -1,3 +1,4 @@
+import DiameterCore
 import DiameterPeer
 import NIOCore
 import Testing
@@ -19,6 +20,27 @@ struct DuplicateDetectorTests {
         #expect(d.check(DuplicateDetector.Key(originHost: "SCSCF.example.org", endToEndID: 42), now: t0) == .answered(answer),
                 "Origin-Host compares case-insensitively")
         #expect(d.check(DuplicateDetector.Key(originHost: "scscf.example.org", endToEndID: 43), now: t0) == .new)
+    }
+
+    @Test("a 3004 TOO_BUSY answer is not kept: its retransmission runs again (another node may have a leader by then)")
+    func tooBusyNotCached() throws {
+        var d = DuplicateDetector()
+        let busy = ErrorAnswer(
+            requestHeader: DiameterHeader(flags: [.request], commandCode: 301, applicationID: 16_777_216, hopByHopID: 1, endToEndID: 42),
+            error: DiameterMessageError(.tooBusy, offset: 0, reason: "no leader"), sessionID: "s"
+        ).encode(originHost: "hss", originRealm: "realm")
+        #expect(d.check(key, now: t0) == .new)
+        d.complete(key, answer: busy, now: t0)
+        #expect(d.check(key, now: t0 + .seconds(1)) == .new)
+        // Another error answer (5012) is kept like any answer.
+        let other = DuplicateDetector.Key(originHost: "scscf.example.org", endToEndID: 43)
+        let failed = ErrorAnswer(
+            requestHeader: DiameterHeader(flags: [.request], commandCode: 301, applicationID: 16_777_216, hopByHopID: 2, endToEndID: 43),
+            error: DiameterMessageError(.unableToComply, offset: 0, reason: "x"), sessionID: "s"
+        ).encode(originHost: "hss", originRealm: "realm")
+        #expect(d.check(other, now: t0) == .new)
+        d.complete(other, answer: failed, now: t0)
+        #expect(d.check(other, now: t0 + .seconds(1)) == .answered(failed))
     }
 
     @Test("after the window the same key is new again")

@@ -1,0 +1,411 @@
+import ArgumentParser
+import DiameterCore
+import Foundation
+import HSSCore
+import HSSStorage
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+// The workload and the checker of the cluster fault tests (cluster/fault-tests.sh, docs/replication.md).
+
+/// `hss-bench cluster-load`: SAR and MAR load spread over every node of a cluster, recording what was
+/// acknowledged, while the fault script kills, stops and restarts nodes. Each worker is an S-CSCF-like
+/// client: when its node fails it moves to the next node and retransmits what was in flight with the T
+/// flag (RFC 6733 §5.5.4), as a Diameter client fails over.
+struct ClusterLoad: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster-load",
+        abstract: "Fault-test workload: SAR REGISTRATION of fresh subscribers and MARs, over every node; records what was answered 2001.")
+
+    @Option(help: "The nodes' Diameter addresses (host:port), comma-separated.") var nodes: String
+    @Option(help: "Seconds to run (or until the file --stop-file exists).") var duration = 30.0
+    @Option(help: "Stop when this file exists.") var stopFile: String?
+    @Option(help: "Directory for the records (sar-acked.tsv, mar.tsv, summary.txt).") var out: String
+    @Option(help: "First subscriber index used for SAR registrations (each registers one fresh subscriber).") var registrantsFrom = 0
+    @Option(help: "Subscribers 0..<N get the MARs.") var akaSubscribers = 200
+    @Option(help: "SAR workers per node.") var sarWorkers = 1
+    @Option(help: "Requests in flight per worker.") var window = 4
+
+    func run() async throws {
+        let addresses = nodes.split(separator: ",").map(String.init)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let records = FaultRecords(directory: out)
+        let next = NIOLockedValueBox(registrantsFrom)
+        let deadline = ContinuousClock.now + .milliseconds(Int64(duration * 1000))
+        let stop = stopFile
+        let shouldStop: @Sendable () -> Bool = { ContinuousClock.now >= deadline || stop.map { FileManager.default.fileExists(atPath: $0) } ?? false }
+        await withTaskGroup(of: Void.self) { group in
+            for (n, _) in addresses.enumerated() {
+                for w in 0..<sarWorkers {
+                    group.addTask {
+                        var worker = FaultWorker(name: "sar\(n)-\(w)", addresses: addresses, start: n, window: window, records: records)
+                        await worker.run(shouldStop) { hbh, e2e, origin in
+                            let i = next.withLockedValue { v -> Int in
+                                defer { v += 1 }
+                                return v
+                            }
+                            let req = ServerAssignmentRequest(
+                                envelope: CxEnvelope(sessionID: "\(origin);sar;\(i)", originHost: origin, originRealm: Population.realm, destinationRealm: Population.realm),
+                                userName: Population.impi(i), publicIdentities: [Population.impu(i)], serverName: RequestPlanner.serverName,
+                                serverAssignmentType: .registration, userDataAlreadyAvailable: .userDataAlreadyAvailable)
+                            return (req.encode(hopByHopID: hbh, endToEndID: e2e), .sar(i))
+                        }
+                    }
+                }
+                group.addTask {
+                    var worker = FaultWorker(name: "mar\(n)", addresses: addresses, start: n, window: window, records: records)
+                    await worker.run(shouldStop) { hbh, e2e, origin in
+                        let i = Int.random(in: 0..<akaSubscribers)
+                        let req = MultimediaAuthRequest(
+                            envelope: CxEnvelope(sessionID: "\(origin);mar;\(e2e)", originHost: origin, originRealm: Population.realm, destinationRealm: Population.realm),
+                            userName: Population.impi(i), publicIdentity: Population.impu(i), sipAuthDataItem: SIPAuthDataItem(sipAuthenticationScheme: "Digest-AKAv1-MD5"),
+                            sipNumberAuthItems: 1, serverName: RequestPlanner.serverName)
+                        return (req.encode(hopByHopID: hbh, endToEndID: e2e), .mar(i))
+                    }
+                }
+            }
+        }
+        let summary = records.finish()
+        print(summary)
+        try summary.write(toFile: out + "/summary.txt", atomically: true, encoding: .utf8)
+    }
+}
+
+/// What a request was, to record its answer.
+enum FaultRequest: Sendable {
+    case sar(Int)
+    case mar(Int)
+}
+
+/// The records files, appended from every worker.
+final class FaultRecords: Sendable {
+    struct State {
+        var sar: FileHandle
+        var mar: FileHandle
+        var results: [String: Int] = [:]
+        var retransmitted = 0
+        var moves = 0
+    }
+    let state: NIOLockedValueBox<State>
+
+    init(directory: String) {
+        func open(_ name: String) -> FileHandle {
+            FileManager.default.createFile(atPath: directory + "/" + name, contents: nil)
+            return FileHandle(forWritingAtPath: directory + "/" + name)!
+        }
+        state = NIOLockedValueBox(State(sar: open("sar-acked.tsv"), mar: open("mar.tsv")))
+    }
+
+    static var millis: Int { Int(Date().timeIntervalSince1970 * 1000) }
+
+    func answered(_ request: FaultRequest, _ answer: DiameterMessage, node: String) {
+        let rc = answer.first(.resultCode)?.unsigned32 ?? answer.first(.experimentalResult)?.first(.experimentalResultCode)?.unsigned32 ?? 0
+        var line: String?
+        var isMAR = false
+        if rc == 2001 {
+            switch request {
+            case .sar(let i): line = "\(i)\t\(Self.millis)\t\(node)\n"
+            case .mar(let i):
+                isMAR = true
+                if let maa = try? MultimediaAuthAnswer(decoding: answer), let v = maa.sipAuthDataItems.first?.sipAuthenticate, v.count >= 32 {
+                    line = "\(i)\t\(hex(Array(v[0..<16])))\t\(hex(Array(v[16..<32])))\t\(node)\t\(Self.millis)\n"
+                }
+            }
+        }
+        state.withLockedValue { s in
+            let kind = if case .sar = request { "SAR" } else { "MAR" }
+            s.results["\(kind) \(rc)", default: 0] += 1
+            if let line { (isMAR ? s.mar : s.sar).write(Data(line.utf8)) }
+        }
+    }
+
+    func note(retransmitted: Int, moved: Bool) {
+        state.withLockedValue { s in
+            s.retransmitted += retransmitted
+            if moved { s.moves += 1 }
+        }
+    }
+
+    func finish() -> String {
+        state.withLockedValue { s in
+            try? s.sar.close()
+            try? s.mar.close()
+            return s.results.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "\n")
+                + "\nfailovers: \(s.moves), retransmitted with T: \(s.retransmitted)\n"
+        }
+    }
+}
+
+/// One client: a connection to one node at a time, `window` requests in flight; on a failure it moves to
+/// the next node and retransmits what was unanswered.
+struct FaultWorker {
+    let name: String
+    let addresses: [String]
+    var current: Int
+    let window: Int
+    let records: FaultRecords
+    var e2e = UInt32.random(in: 0..<(1 << 24)) << 8
+    var hbh: UInt32 = 1
+
+    init(name: String, addresses: [String], start: Int, window: Int, records: FaultRecords) {
+        self.name = name
+        self.addresses = addresses
+        self.current = start
+        self.window = window
+        self.records = records
+    }
+
+    var origin: String { "fault-\(name).bench.test" }
+
+    mutating func run(_ shouldStop: @Sendable () -> Bool, _ make: (UInt32, UInt32, String) -> (ByteBuffer, FaultRequest)) async {
+        var inFlight: [UInt32: (bytes: ByteBuffer, request: FaultRequest)] = [:]  // by End-to-End id
+        var moved = false
+        while !shouldStop() {
+            let address = addresses[current % addresses.count]
+            do {
+                try await session(address, &inFlight, moved: moved, shouldStop, make)
+            } catch {
+                if ProcessInfo.processInfo.environment["FAULT_DEBUG"] != nil { FileHandle.standardError.write(Data("\(name) \(address): \(error)\n".utf8)) }
+            }
+            current += 1
+            moved = true
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// One connection: CER, retransmissions, then the closed loop until the deadline or a failure.
+    mutating func session(
+        _ address: String, _ inFlight: inout [UInt32: (bytes: ByteBuffer, request: FaultRequest)], moved: Bool,
+        _ shouldStop: @Sendable () -> Bool, _ make: (UInt32, UInt32, String) -> (ByteBuffer, FaultRequest)
+    ) async throws {
+        let parts = address.split(separator: ":")
+        guard parts.count == 2, let port = Int(parts[1]) else { return }
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.milliseconds(300))
+            .connect(host: String(parts[0]), port: port) { ch in
+                ch.eventLoop.makeCompletedFuture {
+                    try ch.pipeline.syncOperations.addHandler(ByteToMessageHandler(DiameterFrameHandler()))
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: ch)
+                }
+            }
+        let origin = self.origin
+        let lastAnswer = NIOLockedValueBox(ContinuousClock.now)
+        let raw = channel.channel
+        let watchdog = Task {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .milliseconds(250))
+                if ContinuousClock.now - lastAnswer.withLockedValue({ $0 }) > .seconds(3) { raw.close(promise: nil) }
+            }
+        }
+        defer { watchdog.cancel() }
+        try await channel.executeThenClose { inbound, outbound in
+            var answers = inbound.makeAsyncIterator()
+            let cer = CapabilitiesExchangeRequest(capabilities: PeerCapabilities(
+                originHost: origin, originRealm: Population.realm, hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415,
+                productName: "hss-bench", originStateID: 1, supportedVendorIDs: [10415], vendorSpecificApplicationIDs: [.cx]))
+            try await outbound.write(cer.encode(hopByHopID: 0, endToEndID: 0))
+            guard let cea = try await Self.next(&answers, watchdog: lastAnswer), (try? DiameterDecoder().decode(cea))?.first(.resultCode)?.unsigned32 == 2001 else {
+                throw CancellationError()
+            }
+            // RFC 6733 §5.5.4: what the failed connection left unanswered goes out again with the T flag.
+            var byHop: [UInt32: UInt32] = [:]
+            for (e2e, entry) in inFlight {
+                var bytes = entry.bytes
+                let h = nextHop()
+                bytes.setInteger(h, at: bytes.readerIndex + 12)
+                bytes.setInteger(bytes.getInteger(at: bytes.readerIndex + 4, as: UInt8.self)! | 0x10, at: bytes.readerIndex + 4)
+                byHop[h] = e2e
+                try await outbound.write(bytes)
+            }
+            records.note(retransmitted: inFlight.count, moved: moved)
+            while !shouldStop() {
+                while inFlight.count < window {
+                    let h = nextHop()
+                    e2e &+= 1
+                    let (bytes, request) = make(h, e2e, origin)
+                    inFlight[e2e] = (bytes, request)
+                    byHop[h] = e2e
+                    try await outbound.write(bytes)
+                }
+                guard let frame = try await Self.next(&answers, watchdog: lastAnswer), let m = try? DiameterDecoder().decode(frame) else {
+                    throw CancellationError()
+                }
+                if m.isRequest {
+                    // DWR → DWA (DPR: the node is leaving; move on).
+                    guard m.commandCode == 280 else { throw CancellationError() }
+                    let dwa = DeviceWatchdogAnswer(fields: BaseAnswerFields(resultCode: .success, originHost: origin, originRealm: Population.realm))
+                    try await outbound.write(dwa.encode(hopByHopID: m.header.hopByHopID, endToEndID: m.header.endToEndID))
+                    continue
+                }
+                guard let e = byHop.removeValue(forKey: m.header.hopByHopID), let entry = inFlight.removeValue(forKey: e) else { continue }
+                let rc = m.first(.resultCode)?.unsigned32
+                if rc == 3004 || rc == 3002 {
+                    if ProcessInfo.processInfo.environment["FAULT_DEBUG"] != nil { FileHandle.standardError.write(Data("\(name) \(address): result \(rc ?? 0)\n".utf8)) }
+                    // Busy (no leader) or not here: the request is not done; try it on the next node.
+                    inFlight[e] = entry
+                    throw CancellationError()
+                }
+                records.answered(entry.request, m, node: address)
+            }
+        }
+    }
+
+    mutating func nextHop() -> UInt32 {
+        hbh &+= 1
+        return hbh
+    }
+
+    /// The next frame, or nil when the connection ended (the watchdog closes a connection whose node
+    /// stopped answering, e.g. under SIGSTOP).
+    static func next(_ it: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, watchdog: NIOLockedValueBox<ContinuousClock.Instant>) async throws -> ByteBuffer? {
+        let frame = try await it.next()
+        watchdog.withLockedValue { $0 = .now }
+        return frame
+    }
+}
+
+/// `hss-bench cluster-check`: after a fault test, with the nodes stopped (or not), checks the stores
+/// against the records of `cluster-load`.
+struct ClusterCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster-check",
+        abstract: "Fault-test checker: acknowledged SARs kept on every node, no SQN issued twice, one S-CSCF per registration per epoch, equal digests.")
+
+    @Option(name: .customLong("data-dir"), help: "A node's data directory; repeat for every node.") var dataDirs: [String] = []
+    @Option(help: "The records directories of cluster-load (comma-separated).") var records: String
+    @Option(help: "faults.tsv (time ms, what) to report how long writes took to resume after each fault.") var faults: String?
+    @Option(help: "Fail when acknowledged writes paused longer than this after a fault that took the leader (seconds).") var maxResume = 5.0
+
+    func run() throws {
+        var failures: [String] = []
+        // Each store, read-only (a cluster node may serve from a snapshot store named in CURRENT).
+        let stores = try dataDirs.map { dir in
+            try LMDBSubscriberStore(LMDBConfiguration(path: LMDBSubscriberStore.storePath(dataDirectory: dir)), readOnly: true)
+        }
+        let digests = try stores.map { try $0.digest() }
+        for (dir, (store, digest)) in zip(dataDirs, zip(stores, digests)) {
+            print("digest \(digest)  \(dir)  last \(store.logState.last) epoch \(store.epoch)")
+        }
+        if Set(digests).count > 1 { failures.append("the nodes' digests differ") }
+
+        let dirs = records.split(separator: ",").map(String.init)
+        func lines(_ name: String) -> [[Substring]] {
+            dirs.flatMap { d in
+                ((try? String(contentsOfFile: d + "/" + name, encoding: .utf8)) ?? "").split(separator: "\n").map { $0.split(separator: "\t") }
+            }
+        }
+        // 1. Every SAR answered 2001 is on every node.
+        let acked = lines("sar-acked.tsv").compactMap { $0.first.flatMap { Int($0) } }
+        var missing = 0
+        for (dir, store) in zip(dataDirs, stores) {
+            for i in Set(acked) {
+                let s = try store.load("bench\(i)")
+                if s?.state.scscf?.serverName != RequestPlanner.serverName || s?.state.registrations[Population.impu(i)]?.state != .registered {
+                    missing += 1
+                    if missing <= 10 { failures.append("acknowledged SAR for bench\(i) missing on \(dir)") }
+                }
+            }
+        }
+        print("acknowledged SARs: \(Set(acked).count), missing on some node: \(missing)")
+
+        // 2. No SQN issued twice to a subscriber (a replayed answer repeats its whole vector: counted once).
+        var seen: [Int: [UInt64: String]] = [:]
+        var milenage = try Milenage()
+        var vectors = 0, duplicates = 0
+        for f in lines("mar.tsv") where f.count >= 3 {
+            guard let i = Int(f[0]), let rand = Block128(hex: String(f[1])), let autn = hexBytes(String(f[2])), autn.count == 16 else { continue }
+            let p = Population.subscription(i).privateIdentities[0].aka!
+            let ak = milenage.compute(k: p.k, opc: p.opc, rand: rand, sqn: 0, amf: 0).ak
+            let sqn = autn[0..<6].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } ^ ak
+            let vector = String(f[1]) + String(f[2])
+            if let before = seen[i]?[sqn] {
+                if before != vector {
+                    duplicates += 1
+                    if duplicates <= 10 { failures.append("SQN \(sqn) issued twice to bench\(i)") }
+                }
+            } else {
+                seen[i, default: [:]][sqn] = vector
+                vectors += 1
+            }
+        }
+        print("vectors: \(vectors) distinct, SQN issued twice: \(duplicates)")
+
+        // 3. At most one S-CSCF per registration per epoch, in the retained log of every node.
+        var flips = 0
+        for store in stores {
+            var names: [String: Set<String>] = [:]  // "epoch id" → S-CSCF names written
+            var from: UInt64 = 0
+            while true {
+                let batch = try store.changes(from: from, limit: 10_000)
+                guard let last = batch.last else { break }
+                for r in batch where r.kind == .state || r.kind == .subscription {
+                    guard let id = r.subscriptionID, let name = try? Self.serverName(r) else { continue }
+                    names["\(r.epoch) \(id)", default: []].insert(name)
+                }
+                from = last.sequence + 1
+            }
+            flips += names.values.filter { $0.count > 1 }.count
+        }
+        if flips > 0 { failures.append("\(flips) registration(s) with two S-CSCFs in one epoch") }
+        print("registrations with more than one S-CSCF in an epoch: \(flips)")
+
+        // 4. How long acknowledged writes paused after each fault: the longest gap between the fault (or an
+        // acknowledgement) and the next acknowledgement, until the next fault or 20 s later.
+        if let faults, let text = try? String(contentsOfFile: faults, encoding: .utf8) {
+            let times = lines("sar-acked.tsv").compactMap { $0.count > 1 ? Int($0[1]) : nil }.sorted()
+            let marks = text.split(separator: "\n").compactMap { line -> (Int, String)? in
+                let f = line.split(separator: "\t", maxSplits: 1)
+                guard f.count == 2, let t = Int(f[0]) else { return nil }
+                return (t, String(f[1]))
+            }
+            for (k, (t, what)) in marks.enumerated() {
+                let end = min(k + 1 < marks.count ? marks[k + 1].0 : Int.max, t + 20_000, times.last ?? t)
+                var previous = t, longest = 0
+                for a in times where a > t && a <= end {
+                    longest = max(longest, a - previous)
+                    previous = a
+                }
+                guard times.contains(where: { $0 > t }) else {
+                    failures.append("no write acknowledged after \(what)")
+                    continue
+                }
+                let seconds = Double(longest) / 1000
+                print(String(format: "longest pause in acknowledged writes after %@: %.2f s", what, seconds))
+                if what.contains("leader") && seconds > maxResume {
+                    failures.append(String(format: "writes paused %.2f s after %@", seconds, what))
+                }
+            }
+        }
+        if failures.isEmpty {
+            print("cluster-check: OK")
+        } else {
+            print("cluster-check: FAILED\n" + failures.joined(separator: "\n"))
+            throw ExitCode(1)
+        }
+    }
+
+    /// The S-CSCF name a state or subscription record writes (nil: none).
+    static func serverName(_ r: ChangeRecord) throws -> String? {
+        try r.payload.withUnsafeBytes { raw -> String? in
+            var p = BinaryReader(raw)
+            _ = try p.string()
+            if r.kind == .subscription { _ = try p.data() }
+            let st = try p.data()
+            return try st.withUnsafeBytes { sb in
+                var s = BinaryReader(sb)
+                return try SubscriptionState(binary: &s).scscf?.serverName
+            }
+        }
+    }
+}
+
+func hexBytes(_ s: String) -> [UInt8]? {
+    var out: [UInt8] = []
+    var it = s.makeIterator()
+    while let a = it.next() {
+        guard let b = it.next(), let v = UInt8(String([a, b]), radix: 16) else { return nil }
+        out.append(v)
+    }
+    return out
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# A 3-node HSS cluster and its etcd on loopback (docs/replication.md). Each node has its own config
+# (cluster/nodeN.yaml: Diameter 387N, API 808N, cluster link 710N) and data directory ($CLUSTER_DIR/nN).
+#
+#   cluster/cluster.sh start [SUBSCRIBERS]   etcd, then the nodes; node 1's store is seeded with
+#                                            SUBSCRIBERS generated subscribers (hss-bench populate, default
+#                                            20000) when it is empty; the others get a snapshot from the leader
+#   cluster/cluster.sh stop                  SIGTERM every node (DPR, lease given back), then etcd
+#   cluster/cluster.sh status                hss cluster status
+#   cluster/cluster.sh leader                the leader's node number (1-3), or nothing
+#   cluster/cluster.sh kill N | term N | start-node N | pause N | resume N
+#   cluster/cluster.sh wait-leader [SECONDS] waits until a node leads and every live node follows it
+#   cluster/cluster.sh converged [SECONDS]   waits until every node's log ends at the same record
+#   cluster/cluster.sh digests               hss db digest of every node
+#
+# Environment: CLUSTER_DIR (default /tmp/hss-cluster), BIN (directory of hss and hss-bench; default the
+# debug build), ETCD_PORT (23790), HSS_ARGS (extra hss serve arguments, e.g. --log-retention 2000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DIR="${CLUSTER_DIR:-/tmp/hss-cluster}"
+BIN="${BIN:-$(swift build --show-bin-path 2>/dev/null)}"
+ETCD_PORT="${ETCD_PORT:-23790}"
+MEMBERS=(--member n1=127.0.0.1:7101 --member n2=127.0.0.1:7102 --member n3=127.0.0.1:7103)
+mkdir -p "$DIR"
+
+start_node() {
+  local n=$1
+  # shellcheck disable=SC2086
+  nohup "$BIN/hss" serve --config "cluster/node$n.yaml" --data-dir "$DIR/n$n" ${HSS_ARGS:-} >>"$DIR/n$n.log" 2>&1 &
+  echo $! >"$DIR/n$n.pid"
+}
+
+pid() { cat "$DIR/n$1.pid" 2>/dev/null || true; }
+
+alive() { local p; p=$(pid "$1"); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+
+status_json() { "$BIN/hss" cluster status "${MEMBERS[@]}" --json; }
+
+leader() {
+  status_json | python3 -c '
+import json, sys
+for line in sys.stdin:
+    s = json.loads(line)
+    if s.get("role") == "leader": print(s["node"][1:])'
+}
+
+case "${1:-}" in
+  start)
+    count="${2:-20000}"
+    if ! curl -s -m 1 -X POST "http://127.0.0.1:$ETCD_PORT/v3/kv/range" -d '{"key":"AA=="}' >/dev/null 2>&1; then
+      nohup etcd --name hss-test --data-dir "$DIR/etcd" \
+        --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+        --listen-peer-urls "http://127.0.0.1:$((ETCD_PORT + 10))" --initial-advertise-peer-urls "http://127.0.0.1:$((ETCD_PORT + 10))" \
+        --initial-cluster "hss-test=http://127.0.0.1:$((ETCD_PORT + 10))" >"$DIR/etcd.log" 2>&1 &
+      echo $! >"$DIR/etcd.pid"
+      for _ in $(seq 100); do
+        curl -s -m 1 -X POST "http://127.0.0.1:$ETCD_PORT/v3/kv/range" -d '{"key":"AA=="}' >/dev/null 2>&1 && break
+        sleep 0.1
+      done
+    fi
+    if [ ! -e "$DIR/n1/data.mdb" ] && [ ! -e "$DIR/n1/CURRENT" ]; then
+      "$BIN/hss-bench" populate --data-dir "$DIR/n1" --count "$count" --map-size 4096 >/dev/null
+    fi
+    for n in 1 2 3; do alive "$n" || start_node "$n"; done
+    ;;
+  stop)
+    for n in 1 2 3; do p=$(pid "$n"); [ -n "$p" ] && kill -TERM -- "$p" 2>/dev/null || true; done
+    for n in 1 2 3; do
+      p=$(pid "$n")
+      for _ in $(seq 100); do [ -n "$p" ] && kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+      [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true
+      rm -f "$DIR/n$n.pid"
+    done
+    if [ -f "$DIR/etcd.pid" ]; then kill "$(cat "$DIR/etcd.pid")" 2>/dev/null || true; rm -f "$DIR/etcd.pid"; fi
+    ;;
+  status) "$BIN/hss" cluster status "${MEMBERS[@]}" ;;
+  leader) leader ;;
+  kill) p=$(pid "$2"); [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; rm -f "$DIR/n$2.pid" ;;
+  term) p=$(pid "$2"); [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true ;;
+  pause) kill -STOP "$(pid "$2")" ;;
+  resume) kill -CONT "$(pid "$2")" ;;
+  start-node) alive "$2" || start_node "$2" ;;
+  wait-leader)
+    deadline=$((SECONDS + ${2:-30}))
+    while [ $SECONDS -lt $deadline ]; do
+      if status_json | python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+live = [r for r in rows if r.get("reachable", True)]
+leaders = [r["node"] for r in live if r["role"] == "leader"]
+ok = len(leaders) == 1 and all(r["role"] == "leader" or r.get("leader") == leaders[0] for r in live)
+sys.exit(0 if ok else 1)'; then exit 0; fi
+      sleep 0.2
+    done
+    echo "cluster.sh: no single leader after ${2:-30} s"; "$0" status; exit 1
+    ;;
+  converged)
+    deadline=$((SECONDS + ${2:-60}))
+    while [ $SECONDS -lt $deadline ]; do
+      if status_json | python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+sys.exit(0 if all(r.get("reachable", True) for r in rows) and len({r["last"] for r in rows}) == 1 else 1)'; then exit 0; fi
+      sleep 0.2
+    done
+    echo "cluster.sh: not converged after ${2:-60} s"; "$0" status; exit 1
+    ;;
+  digests) for n in 1 2 3; do "$BIN/hss" db digest --data-dir "$DIR/n$n"; done ;;
+  *) sed -n '2,20p' "$0"; exit 2 ;;
+esac
