@@ -6,6 +6,7 @@
 #   FUZZ_SECONDS=0 scripts/test.sh   skips the fuzz smoke run (default 30 s)
 #   SCTP_QEMU=0 scripts/test.sh      skips the SCTP tests under qemu (they skip on the host kernel anyway)
 #   INTEROP=0 scripts/test.sh        skips the Kamailio and python-diameter interop tests
+#   CLUSTER=0 scripts/test.sh        skips the cluster fault tests (3 nodes + etcd; cluster/fault-tests.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-debian.sh --test
@@ -19,6 +20,13 @@ fi
 swift test
 # The load generator's smoke run: every scenario against a real HSS, every answer checked.
 scripts/bench-smoke.sh
+# The cluster's fault tests, short version (2 rounds each; the long version's figures are in
+# docs/replication.md): leader kill -9, a follower behind the retained log, SIGSTOP, restart of all.
+if [ "${CLUSTER:-1}" != "0" ]; then
+  status=0
+  cluster/fault-tests.sh --rounds 2 || status=$?
+  if [ "$status" != 0 ] && [ "$status" != 77 ]; then echo "test.sh: cluster/fault-tests.sh failed"; exit 1; fi
+fi
 if [ "${INTEROP:-1}" != "0" ]; then
   # Exit status 77 means skipped (the script printed why); anything else non-zero fails the suite.
   for t in scripts/kamailio-ims.sh scripts/python-diameter.sh; do

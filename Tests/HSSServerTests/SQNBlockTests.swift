@@ -1,0 +1,52 @@
+import DiameterCore
+import Foundation
+import HSSCore
+import HSSServer
+import HSSStorage
+import Testing
+
+/// A node's SQN blocks when its cache is dropped (a cluster role change) while its local store does not
+/// show its last reservation yet: the SQNs it issued are never issued again (TS 33.102 Annex C).
+@Suite("SQN blocks across cache reloads")
+struct SQNBlockTests {
+    /// Storage whose reads always return the subscription as first stored: a replica that has not applied
+    /// this node's reservations yet. Writes succeed (acknowledged elsewhere).
+    final class LaggingStorage: SubscriberStorage, @unchecked Sendable {
+        let subscription: IMSSubscription
+        init(_ s: IMSSubscription) { subscription = s }
+        func subscriptionID(forPrivate identity: String) -> String? { subscription.privateIdentity(identity) != nil ? subscription.id : nil }
+        func subscriptionID(forPublic identity: String) -> String? { subscription.id }
+        func contains(_ identity: String) -> Bool { true }
+        func load(_ id: String) -> IMSSubscription? { id == subscription.id ? subscription : nil }
+        func writeState(_ id: String, _ state: SubscriptionState, expected: SubscriptionState, replay: ReplayEntry?) {}
+        func writeSubscription(_ s: IMSSubscription, expected: SubscriptionState??) {}
+        func delete(_ id: String) {}
+        func replayedAnswer(_ key: String) -> [UInt8]? { nil }
+        func writeNewSubscriptions(_ subscriptions: [IMSSubscription]) {}
+        var sqnBlock: UInt64? { 10 }
+        func subscriptionIDs(after: String?, limit: Int) -> [String] { [subscription.id] }
+    }
+
+    @Test("MARs, cache dropped, MARs again from a store that lags: every SQN distinct and increasing")
+    func floorsSurviveClear() async throws {
+        let alice = try #require(try SubscriberFile.load(path: CxOverTCPTests.demo).subscriptions.first { $0.id == "alice" })
+        let storage = LaggingStorage(alice)
+        let directory = try SubscriberDirectory(shardCount: 1, context: CxOverTCPTests.context, storage: storage)
+        let shard = directory.shards[0]
+        var sqns: [UInt64] = []
+        func mar() async throws {
+            let r = MultimediaAuthRequest(
+                envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), userName: CxOverTCPTests.impi, publicIdentity: CxOverTCPTests.impu,
+                sipAuthDataItem: SIPAuthDataItem(sipAuthenticationScheme: "Digest-AKAv1-MD5"), sipNumberAuthItems: 1, serverName: CxOverTCPTests.scscf1Name)
+            let outcome = try await shard.multimediaAuth(r, id: "alice")
+            sqns.append(try DurabilityTests.sqn(of: try #require(outcome.answer.sipAuthDataItems.first)))
+        }
+        for _ in 0..<4 { try await mar() }
+        await shard.clearCache()
+        for _ in 0..<4 { try await mar() }
+        await shard.clearCache()
+        for _ in 0..<12 { try await mar() }
+        #expect(Set(sqns).count == sqns.count, "no SQN twice: \(sqns)")
+        #expect(sqns == sqns.sorted())
+    }
+}
