@@ -248,9 +248,23 @@ extension ClusterNode {
             try await outbound.write(
                 .hello(.init(cluster: configuration.name, node: configuration.node, last: log.last, history: log.history, knownEpoch: known, repairIDs: store.pendingRepair())))
             let (out, writer) = AsyncStream.makeStream(of: ClusterMessage.self)
+            let received = ReceivedRecords()
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask {
                     for await m in out { try await outbound.write(m) }
+                    throw CancellationError()
+                }
+                // The applier: everything received since the last transaction goes into the next one
+                // (group commit on the follower: one fsync for many frames), then the durable ack.
+                tasks.addTask {
+                    for await _ in received.signals {
+                        let batch = received.takeAll()
+                        guard let last = batch.last else { continue }
+                        let done = try await self.store.applyReplicated(batch)
+                        self.applied.advance(to: done.last)
+                        writer.yield(.ack(received: last.sequence, durable: done.last))
+                        self.refresh(done.subscriptionIDs)
+                    }
                     throw CancellationError()
                 }
                 tasks.addTask {
@@ -266,11 +280,9 @@ extension ClusterNode {
                             }
                         case .records(let records, let leaderLast):
                             self.state.withLockedValue { $0.leaderLast = max($0.leaderLast, leaderLast) }
-                            guard !records.isEmpty else { continue }
-                            let done = try await self.store.applyReplicated(records)
-                            self.applied.advance(to: done.last)
-                            writer.yield(.ack(received: records.last!.sequence, durable: done.last))
-                            self.refresh(done.subscriptionIDs)
+                            guard let last = records.last else { continue }
+                            received.append(records)
+                            writer.yield(.ack(received: last.sequence, durable: self.applied.value))
                         case .truncate(let after):
                             let ids = try await self.store.truncate(after: after)
                             self.applied.reset(to: after)
@@ -390,6 +402,32 @@ extension ClusterNode {
             _ = try await forward(forwarded())
         case .candidate:
             throw ClusterUnavailable("no leader")
+        }
+    }
+}
+
+/// Records received from the leader and not applied yet; `signals` wakes the applier (coalesced).
+final class ReceivedRecords: Sendable {
+    private let records = NIOLockedValueBox<[ChangeRecord]>([])
+    let signals: AsyncStream<Void>
+    private let signal: AsyncStream<Void>.Continuation
+
+    init() { (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1)) }
+
+    func append(_ r: [ChangeRecord]) {
+        records.withLockedValue { $0 += r }
+        signal.yield()
+    }
+
+    /// Everything waiting, at most 20,000 records (the rest stays for the next transaction).
+    func takeAll() -> [ChangeRecord] {
+        records.withLockedValue { all in
+            let n = min(all.count, 20_000)
+            defer {
+                all.removeFirst(n)
+                if !all.isEmpty { signal.yield() }
+            }
+            return Array(all.prefix(n))
         }
     }
 }
