@@ -1,3 +1,41 @@
+public import NIOSSL
+
+/// TLS on the cluster link (docs/replication.md): every node presents a certificate of the cluster's CA
+/// and accepts only peers whose certificate chains to it (mutual authentication; TLS 1.2 or later).
+public struct ClusterTLS: Sendable {
+    public var certificateChainPath: String
+    public var privateKeyPath: String
+    public var trustRootsPath: String
+    public init(certificateChainPath: String, privateKeyPath: String, trustRootsPath: String) {
+        self.certificateChainPath = certificateChainPath
+        self.privateKeyPath = privateKeyPath
+        self.trustRootsPath = trustRootsPath
+    }
+
+    /// (server side, client side).
+    public func contexts() throws -> ClusterTLSContexts {
+        let chain = try NIOSSLCertificate.fromPEMFile(certificateChainPath).map { NIOSSLCertificateSource.certificate($0) }
+        let key = NIOSSLPrivateKeySource.privateKey(try NIOSSLPrivateKey(file: privateKeyPath, format: .pem))
+        var server = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: key)
+        var client = TLSConfiguration.makeClientConfiguration()
+        client.certificateChain = chain
+        client.privateKey = key
+        server.trustRoots = .file(trustRootsPath)
+        client.trustRoots = .file(trustRootsPath)
+        // Members are named by address, not by certificate: the chain to the cluster CA is what is checked.
+        server.certificateVerification = .noHostnameVerification
+        client.certificateVerification = .noHostnameVerification
+        server.minimumTLSVersion = .tlsv12
+        client.minimumTLSVersion = .tlsv12
+        return ClusterTLSContexts(server: try NIOSSLContext(configuration: server), client: try NIOSSLContext(configuration: client))
+    }
+}
+
+public struct ClusterTLSContexts: Sendable {
+    public let server: NIOSSLContext
+    public let client: NIOSSLContext
+}
+
 /// How many followers must hold a write durably before the leader answers it (docs/replication.md).
 public enum AckLevel: String, Sendable, CaseIterable {
     /// The leader's own commit only: a leader crash may lose the last writes.
@@ -43,11 +81,14 @@ public struct ClusterConfiguration: Sendable {
     public var leaseTTL: Int
     /// Without etcd: the node that leads a new cluster (until `hss cluster promote` says otherwise).
     public var initialLeader: String?
+    /// TLS on the cluster link; nil: plain TCP.
+    public var tls: ClusterTLS?
 
     public init(
         name: String, node: String, members: [Member], ackLevel: AckLevel? = nil, ackTimeout: Duration = .seconds(2), etcd: [String] = [],
-        leaseTTL: Int = 2, initialLeader: String? = nil
+        leaseTTL: Int = 2, initialLeader: String? = nil, tls: ClusterTLS? = nil
     ) {
+        self.tls = tls
         self.name = name
         self.node = node
         self.members = members

@@ -7,6 +7,7 @@ public import Logging
 import NIOConcurrencyHelpers
 public import NIOCore
 public import NIOPosix
+public import NIOSSL
 
 /// The store a node serves from; replaced whole when a snapshot is installed.
 final class StoreHolder: AtomicReference, Sendable {
@@ -78,6 +79,7 @@ public final class ClusterNode: Sendable {
     /// Leader: the last committed sequence (wakes the senders).
     let committed: Progress
     let etcd: EtcdClient?
+    let tls: ClusterTLSContexts?
 
     public init(configuration: ClusterConfiguration, dataDirectory: String, store: LMDBConfiguration, logger: Logger,
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
@@ -96,6 +98,7 @@ public final class ClusterNode: Sendable {
         applied = Progress(last)
         committed = Progress(last)
         etcd = configuration.etcd.isEmpty ? nil : EtcdClient(endpoints: configuration.etcd, group: group)
+        tls = try configuration.tls?.contexts()
         state.withLockedValue { $0.knownEpoch = opened.epoch }
         opened.onCommit { [committed] seq in committed.advance(to: seq) }
     }
@@ -119,10 +122,14 @@ public final class ClusterNode: Sendable {
         guard let me = configuration.me, let (host, port) = ClusterConfiguration.hostPort(me.address) else {
             throw ClusterUnavailable("no cluster address for \(configuration.node)")
         }
+        let serverTLS = tls?.server
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture { try Self.framed(channel) }
+                channel.eventLoop.makeCompletedFuture {
+                    if let serverTLS { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: serverTLS)) }
+                    return try Self.framed(channel)
+                }
             }
         logger.info("cluster link listening", metadata: ["address": "\(me.address)", "node": "\(configuration.node)", "ack": "\(configuration.ackLevel)"])
         try await withThrowingDiscardingTaskGroup { group in
@@ -170,6 +177,12 @@ public final class ClusterNode: Sendable {
         }
         acknowledged.withLockedValue { $0 }.failAll()
         store.close()
+    }
+
+    /// The link's pipeline: TLS client side when given, then framing.
+    static func framed(_ channel: any Channel, client tls: NIOSSLContext?) throws -> NIOAsyncChannel<ClusterMessage, ClusterMessage> {
+        if let tls { try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: nil)) }
+        return try framed(channel)
     }
 
     static func framed(_ channel: any Channel) throws -> NIOAsyncChannel<ClusterMessage, ClusterMessage> {
@@ -271,7 +284,7 @@ public final class ClusterNode: Sendable {
                 // Leader before the restart: unless another node was promoted meanwhile, lead on in the same
                 // epoch (the log is this node's own).
                 for m in configuration.others {
-                    if let s = await Self.status(of: m.address, group: group), let l = s.leader, l != configuration.node, s.knownEpoch >= saved.epoch,
+                    if let s = await Self.status(of: m.address, group: group, tls: tls?.client), let l = s.leader, l != configuration.node, s.knownEpoch >= saved.epoch,
                         let leader = configuration.members.first(where: { $0.id == l })
                     {
                         await becomeFollower(leader: l, address: leader.address, epoch: s.knownEpoch)
@@ -396,7 +409,7 @@ public final class ClusterNode: Sendable {
         var highestEpoch = max(mine.epoch, state.withLockedValue { $0.knownEpoch })
         var answered = 1
         for m in configuration.others {
-            guard let s = await Self.status(of: m.address, group: group) else { continue }
+            guard let s = await Self.status(of: m.address, group: group, tls: tls?.client) else { continue }
             answered += 1
             highestEpoch = max(highestEpoch, s.epoch, s.knownEpoch)
             let theirs = (s.lastEpoch, s.last, s.hasData ? 1 : 0)
@@ -440,14 +453,16 @@ public final class ClusterNode: Sendable {
     }
 
     /// One request/answer exchange with the node at `address` (status, promote, follow).
-    public static func exchange(_ message: ClusterMessage, with address: String, group: any EventLoopGroup, timeout: Duration = .milliseconds(700)) async -> ClusterMessage? {
+    public static func exchange(
+        _ message: ClusterMessage, with address: String, group: any EventLoopGroup, tls: NIOSSLContext? = nil, timeout: Duration = .milliseconds(700)
+    ) async -> ClusterMessage? {
         guard let (host, port) = ClusterConfiguration.hostPort(address) else { return nil }
         return await withTaskGroup(of: ClusterMessage?.self) { tasks in
             tasks.addTask {
                 do {
                     let channel = try await ClientBootstrap(group: group)
                         .connectTimeout(.milliseconds(Int64(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)))
-                        .connect(host: host, port: port) { ch in ch.eventLoop.makeCompletedFuture { try framed(ch) } }
+                        .connect(host: host, port: port) { ch in ch.eventLoop.makeCompletedFuture { try framed(ch, client: tls) } }
                     return try await channel.executeThenClose { inbound, outbound in
                         try await outbound.write(message)
                         for try await reply in inbound { return reply }
@@ -467,8 +482,8 @@ public final class ClusterNode: Sendable {
         }
     }
 
-    public static func status(of address: String, group: any EventLoopGroup) async -> NodeStatus? {
-        if case .status(let s) = await exchange(.statusRequest, with: address, group: group) { return s }
+    public static func status(of address: String, group: any EventLoopGroup, tls: NIOSSLContext? = nil) async -> NodeStatus? {
+        if case .status(let s) = await exchange(.statusRequest, with: address, group: group, tls: tls) { return s }
         return nil
     }
 

@@ -239,7 +239,7 @@ extension ClusterNode {
         guard let (host, port) = ClusterConfiguration.hostPort(address) else { throw ClusterUnavailable("bad leader address \(address)") }
         let channel = try await ClientBootstrap(group: group)
             .connectTimeout(.milliseconds(500))
-            .connect(host: host, port: port) { ch in ch.eventLoop.makeCompletedFuture { try Self.framed(ch) } }
+            .connect(host: host, port: port) { [tls] ch in ch.eventLoop.makeCompletedFuture { try Self.framed(ch, client: tls?.client) } }
         let generation = state.withLockedValue { $0.generation }
         try await channel.executeThenClose { inbound, outbound in
             let store = self.store

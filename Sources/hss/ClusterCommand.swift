@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HSSCluster
 import NIOPosix
+import NIOSSL
 
 /// `hss cluster`: status of every node, and manual failover (docs/replication.md).
 struct ClusterCommand: AsyncParsableCommand {
@@ -11,6 +12,15 @@ struct ClusterCommand: AsyncParsableCommand {
     struct Members: ParsableArguments {
         @Option(name: .customLong("member"), help: "A node as id=host:port (its cluster link); repeat for every node.")
         var members: [String] = []
+
+        @Option(help: "TLS on the cluster link: a certificate chain (PEM) of the cluster CA …") var tlsCert: String?
+        @Option(help: "… its private key …") var tlsKey: String?
+        @Option(help: "… and the cluster CA.") var tlsCA: String?
+
+        func tls() throws -> NIOSSLContext? {
+            guard let tlsCert else { return nil }
+            return try ClusterTLS(certificateChainPath: tlsCert, privateKeyPath: tlsKey ?? "", trustRootsPath: tlsCA ?? "").contexts().client
+        }
 
         func parsed() throws -> [(String, String)] {
             let list = members.compactMap(HSSConfiguration.member)
@@ -27,7 +37,7 @@ struct ClusterCommand: AsyncParsableCommand {
         func run() async throws {
             var rows: [(String, NodeStatus?)] = []
             for (id, address) in try members.parsed() {
-                rows.append((id, await ClusterNode.status(of: address, group: MultiThreadedEventLoopGroup.singleton)))
+                rows.append((id, await ClusterNode.status(of: address, group: MultiThreadedEventLoopGroup.singleton, tls: try members.tls())))
             }
             if json {
                 let encoder = JSONEncoder()
@@ -67,18 +77,19 @@ struct ClusterCommand: AsyncParsableCommand {
             let all = try members.parsed()
             guard let target = all.first(where: { $0.0 == node }) else { throw ValidationError("\(node) is not among --member") }
             let group = MultiThreadedEventLoopGroup.singleton
+            let tls = try members.tls()
             var epoch: UInt64 = 0
             for (_, address) in all {
-                if let s = await ClusterNode.status(of: address, group: group) { epoch = max(epoch, s.epoch, s.knownEpoch) }
+                if let s = await ClusterNode.status(of: address, group: group, tls: tls) { epoch = max(epoch, s.epoch, s.knownEpoch) }
             }
             epoch += 1
-            guard case .done(let ok, let message) = await ClusterNode.exchange(.promote(epoch: epoch), with: target.1, group: group, timeout: .seconds(10)) else {
+            guard case .done(let ok, let message) = await ClusterNode.exchange(.promote(epoch: epoch), with: target.1, group: group, tls: tls, timeout: .seconds(10)) else {
                 throw ValidationError("\(node) did not answer")
             }
             print(message)
             guard ok else { throw ExitCode(1) }
             for (id, address) in all where id != node {
-                if case .done(_, let m) = await ClusterNode.exchange(.follow(leader: node, address: target.1, epoch: epoch), with: address, group: group) {
+                if case .done(_, let m) = await ClusterNode.exchange(.follow(leader: node, address: target.1, epoch: epoch), with: address, group: group, tls: tls) {
                     print(m)
                 } else {
                     print("\(id): unreachable (it will be refused by the followers of epoch \(epoch) and told who leads when it connects)")

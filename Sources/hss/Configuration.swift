@@ -43,6 +43,10 @@ struct HSSConfiguration: Codable, Equatable {
         var etcd: [String]?
         var leaseTTL: Int?
         var initialLeader: String?
+        /// TLS on the cluster link: this node's certificate chain and key, and the cluster CA (all three).
+        var tlsCertificate: String?
+        var tlsKey: String?
+        var tlsCA: String?
     }
     var diameter: Diameter?
     var cx: Cx?
@@ -54,7 +58,7 @@ struct HSSConfiguration: Codable, Equatable {
 
     static let keys: [String: Set<String>] = [
         "": ["diameter", "cx", "storage", "api", "subscribers", "logLevel", "cluster"],
-        "cluster": ["name", "node", "members", "ackLevel", "ackTimeoutMs", "etcd", "leaseTTL", "initialLeader"],
+        "cluster": ["name", "node", "members", "ackLevel", "ackTimeoutMs", "etcd", "leaseTTL", "initialLeader", "tlsCertificate", "tlsKey", "tlsCA"],
         "diameter": ["originHost", "originRealm", "listen", "ioThreads"],
         "cx": ["homeNetworks", "maxAuthItems", "sqnInd", "shards"],
         "storage": ["dataDir", "mapSizeMiB", "nosync", "sqnBlock", "commitBatch", "logRetentionRecords"],
@@ -120,6 +124,9 @@ struct HSSConfiguration: Codable, Equatable {
             if let t = c.ackTimeoutMs, t < 1 { throw fail("cluster.ackTimeoutMs", "must be at least 1") }
             if let t = c.leaseTTL, t < 1 { throw fail("cluster.leaseTTL", "must be at least 1") }
             if c.etcd?.isEmpty ?? true, c.initialLeader == nil { throw fail("cluster.initialLeader", "without cluster.etcd, name the first leader") }
+            let tls = [c.tlsCertificate, c.tlsKey, c.tlsCA]
+            if tls.contains(where: { $0 != nil }) && tls.contains(where: { $0 == nil }) { throw fail("cluster.tls", "tlsCertificate, tlsKey and tlsCA go together") }
+            for f in tls.compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: f) { throw fail("cluster.tls", "\(f) is not readable") }
         }
         if let level = logLevel, Logger_levels.firstIndex(of: level) == nil { throw fail("logLevel", "one of \(Logger_levels.joined(separator: ", "))") }
     }

@@ -1,5 +1,6 @@
 import DiameterCore
 import DiameterPeer
+import DiameterTestKit
 import Foundation
 import HSSCore
 import HSSServer
@@ -81,13 +82,17 @@ struct TestCluster {
     }
 
     /// `count` nodes, n1 the initial leader, the demo subscribers loaded into n1's store.
-    static func start(count: Int = 3, ackLevel: AckLevel = .one, ackTimeout: Duration = .seconds(2), sqnBlock: UInt64 = 1000, logRetention: Int = 1_000_000) async throws -> TestCluster {
+    static func start(
+        count: Int = 3, ackLevel: AckLevel = .one, ackTimeout: Duration = .seconds(2), sqnBlock: UInt64 = 1000, logRetention: Int = 1_000_000,
+        tls: ClusterTLS? = nil
+    ) async throws -> TestCluster {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("hss-cluster-\(UUID().uuidString)").path
         var members: [ClusterConfiguration.Member] = []
         for i in 1...count { members.append(.init(id: "n\(i)", address: "127.0.0.1:\(try await freePort())")) }
         var configurations: [ClusterConfiguration] = [], stores: [LMDBConfiguration] = [], dirs: [String] = []
         for i in 1...count {
-            configurations.append(ClusterConfiguration(name: "test", node: "n\(i)", members: members, ackLevel: ackLevel, ackTimeout: ackTimeout, initialLeader: "n1"))
+            configurations.append(
+                ClusterConfiguration(name: "test", node: "n\(i)", members: members, ackLevel: ackLevel, ackTimeout: ackTimeout, initialLeader: "n1", tls: tls))
             var s = LMDBConfiguration(path: "", sqnBlock: sqnBlock)
             s.logRetentionRecords = logRetention
             stores.append(s)
@@ -286,6 +291,42 @@ struct ClusterNodeTests {
         // Without the T flag it is a new request: new vectors (so the comparison above could fail).
         let (_, fresh) = try await c.nodes[1].ask(request, MultimediaAuthAnswer.self, endToEnd: e2e)
         #expect(Array(fresh.readableBytesView) != Array(firstBytes.readableBytesView))
+        await c.stopAll()
+    }
+
+    @Test("A retransmitted SAR reaching another node is executed again on the replicated state and gives the same answer")
+    func sarAgainAcrossNodes() async throws {
+        let c = try await TestCluster.start()
+        for type in [ServerAssignmentType.registration, .userDeregistration] {
+            let request = Self.sar(type)
+            let e2e = Self.next()
+            let (first, firstBytes) = try await c.nodes[0].ask(request, ServerAssignmentAnswer.self, endToEnd: e2e)
+            #expect(first.envelope.result == .success)
+            try await c.converged()
+            let (_, again) = try await c.nodes[2].ask(request, ServerAssignmentAnswer.self, endToEnd: e2e, retransmitted: true)
+            #expect(Array(again.readableBytesView) == Array(firstBytes.readableBytesView), "\(type)")
+        }
+        #expect(try Self.registeredServer(c.nodes[1]) == nil)
+        await c.stopAll()
+    }
+
+    @Test("TLS on the cluster link: the cluster replicates over it; a client without a certificate of the cluster CA gets nothing")
+    func tlsLink() async throws {
+        let pki = try TestPKI()
+        defer { pki.remove() }
+        try pki.issue("node", host: "node.cluster")
+        try pki.issue("stranger", host: "node.cluster", ca: "foreign-ca")
+        let tls = ClusterTLS(certificateChainPath: pki.path("node.pem"), privateKeyPath: pki.path("node.key"), trustRootsPath: pki.path("ca.pem"))
+        let c = try await TestCluster.start(tls: tls)
+        let (saa, _) = try await c.nodes[2].ask(Self.sar(.registration), ServerAssignmentAnswer.self)
+        #expect(saa.envelope.result == .success)
+        try await c.converged()
+        let address = c.configurations[0].me!.address
+        let group = MultiThreadedEventLoopGroup.singleton
+        #expect(await ClusterNode.status(of: address, group: group, tls: try tls.contexts().client)?.role == "leader")
+        #expect(await ClusterNode.status(of: address, group: group) == nil, "plain TCP")
+        let stranger = ClusterTLS(certificateChainPath: pki.path("stranger.pem"), privateKeyPath: pki.path("stranger.key"), trustRootsPath: pki.path("ca.pem"))
+        #expect(await ClusterNode.status(of: address, group: group, tls: try stranger.contexts().client) == nil, "foreign CA")
         await c.stopAll()
     }
 
