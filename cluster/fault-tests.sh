@@ -11,7 +11,8 @@
 #     --rounds N  leader kills / partitions per scenario (default 3; CI runs 2)
 #
 # Environment: BIN (directory of hss and hss-bench; default the debug build), FAULT_DIR (default
-# /tmp/hss-faults). Needs etcd (Debian etcd-server).
+# /tmp/hss-faults), SUBSCRIBERS (population, default 20000; every SAR registers a fresh subscriber, so
+# long runs with release builds want more, e.g. 300000). Needs etcd (Debian etcd-server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=3
@@ -25,6 +26,7 @@ done
 [ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(leader-kill follower-behind partition restart-all)
 export BIN="${BIN:-$(swift build --show-bin-path)}"
 BASE="${FAULT_DIR:-/tmp/hss-faults}"
+SUBSCRIBERS="${SUBSCRIBERS:-20000}"
 if ! command -v etcd >/dev/null; then echo "fault-tests: etcd is not installed (apt-get install etcd-server)"; exit 77; fi
 C=cluster/cluster.sh
 
@@ -41,10 +43,11 @@ run() {
   rm -rf "$CLUSTER_DIR"
   mkdir -p "$CLUSTER_DIR"
   echo "=== $name"
-  $C start 20000
+  $C start "$SUBSCRIBERS"
   $C wait-leader 30
   "$BIN/hss-bench" cluster-load --nodes 127.0.0.1:3871,127.0.0.1:3872,127.0.0.1:3873 --duration 900 \
-    --stop-file "$CLUSTER_DIR/stop" --out "$CLUSTER_DIR/records" --registrants-from 1000 --aka-subscribers 200 >"$CLUSTER_DIR/load.log" 2>&1 &
+    --stop-file "$CLUSTER_DIR/stop" --out "$CLUSTER_DIR/records" --registrants-from 1000 --population "$SUBSCRIBERS" \
+    --aka-subscribers 200 >"$CLUSTER_DIR/load.log" 2>&1 &
   local load=$!
   sleep 2
   case "$name" in

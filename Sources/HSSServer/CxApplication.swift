@@ -81,7 +81,7 @@ public final class CxApplication: DiameterRequestHandler {
                 let id = storage.subscriptionID(forPrivate: r.userName) ?? storage.subscriptionID(forPublic: r.publicIdentity)
                 let shard = id.map(directory.shard(for:)) ?? directory.shards[0]
                 let key = Self.replayKey(r.envelope.originHost, header.endToEndID)
-                let replay = { (a: MultimediaAuthAnswer) -> ReplayEntry? in
+                let replay = { @Sendable [features] (a: MultimediaAuthAnswer) -> ReplayEntry? in
                     var a = a
                     a.envelope.supportedFeatures = features
                     return ReplayEntry(key: key, answer: Array(a.encode(hopByHopID: 0, endToEndID: header.endToEndID).readableBytesView))

@@ -97,7 +97,7 @@ public actor SubscriberShard {
     /// finds the stored state changed (another node's write, replicated meanwhile), the entry is reloaded
     /// and the procedure runs again on it.
     func run<A: CxMessage>(
-        _ id: String, replay: ((A) -> ReplayEntry?)? = nil,
+        _ id: String, replay: (@Sendable (A) -> ReplayEntry?)? = nil,
         _ procedure: (IMSSubscription?, inout Milenage, inout RANDSource) -> CxOutcome<A>
     ) async throws -> CxOutcome<A> {
         var holding = false
@@ -123,9 +123,26 @@ public actor SubscriberShard {
                 return outcome
             } catch StorageError.conflict where attempt < Self.conflictRetries {
                 attempt += 1
+                burnSQNs(id, updated)
                 forget(id)
+            } catch {
+                burnSQNs(id, updated)
+                throw error
             }
         }
+    }
+
+    /// After a write whose outcome is not known here (not acknowledged in time, the leader's link lost),
+    /// the SQNs the procedure used count as issued: the write may still become durable on the cluster and
+    /// its replay answer hand those vectors out (found by the partition fault test: an SQN issued again
+    /// after the MAR that first used it was answered 5012 here but replayed elsewhere).
+    func burnSQNs(_ id: String, _ updated: IMSSubscription) {
+        guard var e = cache[id] else { return }
+        let scheme = context.sequenceNumbers
+        for (impi, sqn) in updated.state.sqn where e.subscription.state.sqn[impi].map({ scheme.seq(of: sqn) > scheme.seq(of: $0) }) ?? true {
+            e.subscription.state.sqn[impi] = sqn
+        }
+        cache[id] = e
     }
 
     /// The live SQN a procedure continues from: where this node's block is used up and the cluster-wide
@@ -259,7 +276,7 @@ public actor SubscriberShard {
 
     /// `replay`: the answer to keep when the MAR writes (an S-CSCF assignment or an SQN block), so that a
     /// retransmission reaching any node gets the same vectors (docs/replication.md).
-    public func multimediaAuth(_ r: MultimediaAuthRequest, id: String, replay: ((MultimediaAuthAnswer) -> ReplayEntry?)? = nil) async throws -> CxOutcome<MultimediaAuthAnswer> {
+    public func multimediaAuth(_ r: MultimediaAuthRequest, id: String, replay: (@Sendable (MultimediaAuthAnswer) -> ReplayEntry?)? = nil) async throws -> CxOutcome<MultimediaAuthAnswer> {
         let (context, storage) = (self.context, self.storage)
         return try await run(id, replay: replay) { s, milenage, random in
             CxProcedures.multimediaAuth(r, subscription: s, context: context, isKnownIdentity: storage.contains, milenage: &milenage, random: &random)

@@ -24,20 +24,20 @@ struct DuplicateDetectorTests {
 
     @Test("a 3004 TOO_BUSY answer is not kept: its retransmission runs again (another node may have a leader by then)")
     func tooBusyNotCached() throws {
+        func errorAnswer(_ rc: ResultCode, _ id: UInt32) -> ByteBuffer {
+            ErrorAnswer(
+                requestHeader: DiameterHeader(flags: [.request], commandCode: 301, applicationID: 16_777_216, hopByHopID: id, endToEndID: id),
+                error: DiameterMessageError(rc, offset: 0, reason: "test"), sessionID: "s"
+            ).encode(originHost: "hss", originRealm: "realm")
+        }
         var d = DuplicateDetector()
-        let busy = ErrorAnswer(
-            requestHeader: DiameterHeader(flags: [.request], commandCode: 301, applicationID: 16_777_216, hopByHopID: 1, endToEndID: 42),
-            error: DiameterMessageError(.tooBusy, offset: 0, reason: "no leader"), sessionID: "s"
-        ).encode(originHost: "hss", originRealm: "realm")
+        let busy = errorAnswer(.tooBusy, 42)
         #expect(d.check(key, now: t0) == .new)
         d.complete(key, answer: busy, now: t0)
         #expect(d.check(key, now: t0 + .seconds(1)) == .new)
         // Another error answer (5012) is kept like any answer.
         let other = DuplicateDetector.Key(originHost: "scscf.example.org", endToEndID: 43)
-        let failed = ErrorAnswer(
-            requestHeader: DiameterHeader(flags: [.request], commandCode: 301, applicationID: 16_777_216, hopByHopID: 2, endToEndID: 43),
-            error: DiameterMessageError(.unableToComply, offset: 0, reason: "x"), sessionID: "s"
-        ).encode(originHost: "hss", originRealm: "realm")
+        let failed = errorAnswer(.unableToComply, 43)
         #expect(d.check(other, now: t0) == .new)
         d.complete(other, answer: failed, now: t0)
         #expect(d.check(other, now: t0 + .seconds(1)) == .answered(failed))

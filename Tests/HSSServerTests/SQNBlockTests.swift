@@ -3,6 +3,7 @@ import Foundation
 import HSSCore
 import HSSServer
 import HSSStorage
+import Synchronization
 import Testing
 
 /// A node's SQN blocks when its cache is dropped (a cluster role change) while its local store does not
@@ -18,13 +19,41 @@ struct SQNBlockTests {
         func subscriptionID(forPublic identity: String) -> String? { subscription.id }
         func contains(_ identity: String) -> Bool { true }
         func load(_ id: String) -> IMSSubscription? { id == subscription.id ? subscription : nil }
-        func writeState(_ id: String, _ state: SubscriptionState, expected: SubscriptionState, replay: ReplayEntry?) {}
+        /// The next state write fails as if not acknowledged (its fate unknown to this node).
+        let failNext = Atomic<Bool>(false)
+        struct NotAcknowledged: Error {}
+        func writeState(_ id: String, _ state: SubscriptionState, expected: SubscriptionState, replay: ReplayEntry?) throws {
+            if failNext.exchange(false, ordering: .relaxed) { throw NotAcknowledged() }
+        }
         func writeSubscription(_ s: IMSSubscription, expected: SubscriptionState??) {}
         func delete(_ id: String) {}
         func replayedAnswer(_ key: String) -> [UInt8]? { nil }
         func writeNewSubscriptions(_ subscriptions: [IMSSubscription]) {}
         var sqnBlock: UInt64? { 10 }
         func subscriptionIDs(after: String?, limit: Int) -> [String] { [subscription.id] }
+    }
+
+    @Test("A MAR whose write was not acknowledged has used its SQN: the next MAR does not issue it again (the write, and its replay answer, may still surface)")
+    func unacknowledgedWriteBurnsSQN() async throws {
+        let alice = try #require(try SubscriberFile.load(path: CxOverTCPTests.demo).subscriptions.first { $0.id == "alice" })
+        let storage = LaggingStorage(alice)
+        let directory = try SubscriberDirectory(shardCount: 1, context: CxOverTCPTests.context, storage: storage)
+        let shard = directory.shards[0]
+        let r = MultimediaAuthRequest(
+            envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), userName: CxOverTCPTests.impi, publicIdentity: CxOverTCPTests.impu,
+            sipAuthDataItem: SIPAuthDataItem(sipAuthenticationScheme: "Digest-AKAv1-MD5"), sipNumberAuthItems: 1, serverName: CxOverTCPTests.scscf1Name)
+        // The first MAR assigns the S-CSCF (a write) and keeps its answer for replay; the write fails.
+        let kept = Mutex<MultimediaAuthAnswer?>(nil)
+        storage.failNext.store(true, ordering: .relaxed)
+        await #expect(throws: LaggingStorage.NotAcknowledged.self) {
+            _ = try await shard.multimediaAuth(r, id: "alice") { a in
+                kept.withLock { $0 = a }
+                return ReplayEntry(key: "k", answer: [])
+            }
+        }
+        let lost = try DurabilityTests.sqn(of: try #require(kept.withLock { $0 }?.sipAuthDataItems.first))
+        let next = try await shard.multimediaAuth(r, id: "alice")
+        #expect(try DurabilityTests.sqn(of: try #require(next.answer.sipAuthDataItems.first)) > lost)
     }
 
     @Test("MARs, cache dropped, MARs again from a store that lags: every SQN distinct and increasing")

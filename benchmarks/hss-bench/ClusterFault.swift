@@ -23,6 +23,7 @@ struct ClusterLoad: AsyncParsableCommand {
     @Option(help: "Stop when this file exists.") var stopFile: String?
     @Option(help: "Directory for the records (sar-acked.tsv, mar.tsv, summary.txt).") var out: String
     @Option(help: "First subscriber index used for SAR registrations (each registers one fresh subscriber).") var registrantsFrom = 0
+    @Option(help: "The population's size: past it the registrations start again from --registrants-from (re-registrations change nothing: the summary says so).") var population = 20_000
     @Option(help: "Subscribers 0..<N get the MARs.") var akaSubscribers = 200
     @Option(help: "SAR workers per node.") var sarWorkers = 1
     @Option(help: "Requests in flight per worker.") var window = 4
@@ -43,7 +44,7 @@ struct ClusterLoad: AsyncParsableCommand {
                         await worker.run(shouldStop) { hbh, e2e, origin in
                             let i = next.withLockedValue { v -> Int in
                                 defer { v += 1 }
-                                return v
+                                return registrantsFrom + (v - registrantsFrom) % max(1, population - registrantsFrom)
                             }
                             let req = ServerAssignmentRequest(
                                 envelope: CxEnvelope(sessionID: "\(origin);sar;\(i)", originHost: origin, originRealm: Population.realm, destinationRealm: Population.realm),
@@ -66,7 +67,10 @@ struct ClusterLoad: AsyncParsableCommand {
                 }
             }
         }
-        let summary = records.finish()
+        var summary = records.finish()
+        if next.withLockedValue({ $0 }) > population {
+            summary += "registrations wrapped past subscriber \(population - 1): later SARs re-registered (raise the population)\n"
+        }
         print(summary)
         try summary.write(toFile: out + "/summary.txt", atomically: true, encoding: .utf8)
     }
@@ -319,13 +323,16 @@ struct ClusterCheck: ParsableCommand {
             let ak = milenage.compute(k: p.k, opc: p.opc, rand: rand, sqn: 0, amf: 0).ak
             let sqn = autn[0..<6].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } ^ ak
             let vector = String(f[1]) + String(f[2])
+            let origin = f.count >= 5 ? "\(f[3]) at \(f[4])" : "?"
             if let before = seen[i]?[sqn] {
-                if before != vector {
+                if !before.hasPrefix(vector) {
                     duplicates += 1
-                    if duplicates <= 10 { failures.append("SQN \(sqn) issued twice to bench\(i)") }
+                    if duplicates <= 10 {
+                        failures.append("SQN \(sqn) (SEQ \(sqn >> 5), IND \(sqn & 31)) issued twice to bench\(i): \(before.dropFirst(vector.count)), then \(origin)")
+                    }
                 }
             } else {
-                seen[i, default: [:]][sqn] = vector
+                seen[i, default: [:]][sqn] = vector + origin
                 vectors += 1
             }
         }
