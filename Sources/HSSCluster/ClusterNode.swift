@@ -71,6 +71,11 @@ public final class ClusterNode: Sendable {
         var directory: SubscriberDirectory?
         var stopped = false
         var generation = 0
+        /// A follower or candidate answers from its store only up to here: after being leader (or after a
+        /// start) its log may end in records nobody acknowledged, which the next leader truncates. Raised to
+        /// the maximum once the leader has checked this log (the first records of a follower session) or
+        /// this node leads.
+        var safePoint: UInt64 = 0
     }
     let state = NIOLockedValueBox(State())
     /// Leader: the sequence acknowledged at the ack level. Follower: the sequence applied.
@@ -172,6 +177,7 @@ public final class ClusterNode: Sendable {
         state.withLockedValue { s in
             s.stopped = true
             s.role = .candidate
+            s.safePoint = 0
             s.generation += 1
             s.link?.finish()
         }
@@ -210,13 +216,16 @@ public final class ClusterNode: Sendable {
         try await store.beginEpoch(epoch)
         state.withLockedValue { s in
             s.role = .leader(epoch: epoch)
+            s.safePoint = .max
             s.knownEpoch = max(s.knownEpoch, epoch)
             s.followers = [:]
             s.link?.finish()
             s.link = nil
             s.generation += 1
         }
-        acknowledged.withLockedValue { $0 = Progress(store.logState.last) }
+        // Nothing counts as acknowledged until a follower says so: this log may end in records of an
+        // earlier epoch that only this node holds.
+        acknowledged.withLockedValue { $0 = Progress(0) }
         await clearCaches()
         logger.notice("became leader", metadata: ["epoch": "\(epoch)", "last": "\(store.logState.last)"])
     }
@@ -237,17 +246,21 @@ public final class ClusterNode: Sendable {
     }
 
     func stepDown(_ why: String) {
+        let acked = acknowledged.withLockedValue { $0 }.value
         let was = state.withLockedValue { s -> ClusterRole in
             let r = s.role
             if case .leader = r {
                 s.role = .candidate
                 s.generation += 1
+                // What nobody acknowledged may be truncated by the next leader: not answered from.
+                s.safePoint = acked
             }
             return r
         }
         guard case .leader = was else { return }
         acknowledged.withLockedValue { $0 }.failAll()
         logger.warning("stepped down", metadata: ["reason": "\(why)"])
+        Task { await clearCaches() }
     }
 
     func clearCaches() async {
@@ -294,6 +307,7 @@ public final class ClusterNode: Sendable {
                 }
                 state.withLockedValue { s in
                     s.role = .leader(epoch: store.epoch)
+                    s.safePoint = .max
                     s.generation += 1
                 }
                 logger.notice("leading again", metadata: ["epoch": "\(store.epoch)"])

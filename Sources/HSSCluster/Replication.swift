@@ -48,6 +48,8 @@ extension ClusterNode {
         }
         state.withLockedValue { $0.followers[hello.node] = hello.last }
         updateAcknowledged()
+        // The log was checked: tell the follower at once (it answers from its store from then on).
+        try await outbound.write(.records([], leaderLast: log.last))
         logger.info("follower connected", metadata: ["node": "\(hello.node)", "from": "\(hello.last + 1)"])
 
         let (replies, replyWriter) = AsyncStream.makeStream(of: ClusterMessage.self)
@@ -83,6 +85,7 @@ extension ClusterNode {
             while let message = try await inbound.next() {
                 switch message {
                 case .ack(_, let durable):
+                    if durable > store.logState.last { self.logger.notice("DEBUG ack beyond log", metadata: ["node": "\(hello.node)", "durable": "\(durable)", "last": "\(store.logState.last)"]) }
                     self.state.withLockedValue { $0.followers[hello.node] = max($0.followers[hello.node] ?? 0, durable) }
                     self.updateAcknowledged()
                 case .forward(let id, let op):
@@ -108,6 +111,12 @@ extension ClusterNode {
     /// Waits until `sequence` is acknowledged at the ack level, and the leadership is still certain.
     func acknowledge(_ sequence: UInt64) async throws {
         guard case .leader = role else { throw NotAcknowledged(reason: "no longer the leader") }
+        let started = ContinuousClock.now
+        defer {
+            if ContinuousClock.now - started > .seconds(1) {
+                logger.notice("DEBUG slow acknowledge", metadata: ["seq": "\(sequence)", "role": "\(role)", "ack": "\(acknowledged.withLockedValue { $0 }.value)", "followers": "\(state.withLockedValue { $0.followers })"])
+            }
+        }
         if configuration.ackLevel.required(followers: configuration.members.count - 1) > 0 {
             let progress = acknowledged.withLockedValue { $0 }
             guard await progress.wait(for: sequence, timeout: configuration.ackTimeout) else {
@@ -144,6 +153,8 @@ extension ClusterNode {
             case .newSubscriptions(let list):
                 sequence = try await store.commitNewSubscriptions(try list.map(Self.decodeWhole))
             }
+            // The cache follows the store at once (entries remember where they were loaded, and answers
+            // from them wait for the acknowledgement: ClusterNode.confirm).
             if let touched { refresh([touched]) }
             try await acknowledge(sequence)
             return .committed(sequence: sequence)
@@ -279,7 +290,12 @@ extension ClusterNode {
                                 $0.link = writer
                             }
                         case .records(let records, let leaderLast):
-                            self.state.withLockedValue { $0.leaderLast = max($0.leaderLast, leaderLast) }
+                            // The leader checked this log against its own (truncate and repair come
+                            // before any record): what it holds now can be answered from.
+                            self.state.withLockedValue {
+                                $0.leaderLast = max($0.leaderLast, leaderLast)
+                                $0.safePoint = .max
+                            }
                             guard let last = records.last else { continue }
                             received.append(records)
                             writer.yield(.ack(received: last.sequence, durable: self.applied.value))
@@ -365,6 +381,28 @@ extension ClusterNode {
         }
     }
 
+    /// Whether an answer based on the store up to `position` must wait (leader: not yet acknowledged) or
+    /// be refused (a node whose log may end in a tail that is going to be truncated).
+    func needsConfirmation(_ position: UInt64) -> Bool {
+        let (role, safe) = state.withLockedValue { ($0.role, $0.safePoint) }
+        if case .leader = role {
+            guard configuration.ackLevel.required(followers: configuration.members.count - 1) > 0 else { return false }
+            return position > acknowledged.withLockedValue { $0 }.value
+        }
+        return position > safe
+    }
+
+    func confirm(_ position: UInt64) async throws {
+        switch role {
+        case .leader:
+            try await acknowledge(position)
+        case .follower, .candidate:
+            guard position <= state.withLockedValue({ $0.safePoint }) else {
+                throw ClusterUnavailable("this node's log is not yet confirmed by the leader")
+            }
+        }
+    }
+
     /// Sends a write to the leader and waits for its outcome; a committed write is then waited for in
     /// this node's own store, so that what follows reads it.
     func forward(_ op: ForwardedWrite) async throws -> UInt64 {
@@ -445,6 +483,9 @@ public struct ClusteredStorage: SubscriberStorage {
     public var sqnBlock: UInt64? { store.configuration.sqnBlock }
     public func subscriptionIDs(after: String?, limit: Int) throws -> [String] { try store.subscriptionIDs(after: after, limit: limit) }
     public func replayedAnswer(_ key: String) -> [UInt8]? { store.replayedAnswer(key) }
+    public func visiblePosition() -> UInt64 { store.logState.last }
+    public func needsConfirmation(_ position: UInt64) -> Bool { node.needsConfirmation(position) }
+    public func confirm(_ position: UInt64) async throws { try await node.confirm(position) }
 
     public func writeState(_ id: String, _ state: SubscriptionState, expected: SubscriptionState, replay: ReplayEntry?) async throws {
         try await node.write(

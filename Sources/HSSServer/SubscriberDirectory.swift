@@ -34,6 +34,21 @@ public protocol SubscriberStorage: Sendable {
     var sqnBlock: UInt64? { get }
     /// Subscription ids in order, after `after` (exclusive), at most `limit` (the API's pagination).
     func subscriptionIDs(after: String?, limit: Int) throws -> [String]
+    /// The store's position (last log sequence) now: an upper bound of every write a load sees.
+    func visiblePosition() -> UInt64
+    /// Returns once everything up to `position` is acknowledged at the cluster's ack level, so that an
+    /// answer based on it cannot be rolled back (a leader waits for its followers; a node whose log may hold
+    /// a tail that is going to be truncated refuses). A single node has nothing to wait for.
+    func confirm(_ position: UInt64) async throws
+    /// Whether ``confirm(_:)`` has anything to do for `position` (checked first, without suspending: the
+    /// MAR hot path stays synchronous).
+    func needsConfirmation(_ position: UInt64) -> Bool
+}
+
+extension SubscriberStorage {
+    public func visiblePosition() -> UInt64 { 0 }
+    public func confirm(_ position: UInt64) async throws {}
+    public func needsConfirmation(_ position: UInt64) -> Bool { false }
 }
 
 /// Which subscription an identity belongs to. Immutable; swapped whole on provisioning.

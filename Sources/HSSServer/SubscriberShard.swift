@@ -23,11 +23,15 @@ public actor SubscriberShard {
         /// The state as stored (its `sqn`: the cluster-wide reserved marks): what a write expects to
         /// replace (compare-and-set).
         var persisted: SubscriptionState
+        /// The store's position when this was loaded (0: it is this node's own acknowledged write): in a
+        /// cluster an answer based on it waits until that position is acknowledged.
+        var loadedAt: UInt64 = 0
 
-        init(stored s: IMSSubscription) {
+        init(stored s: IMSSubscription, at position: UInt64) {
             subscription = s
             reserved = s.state.sqn
             persisted = s.state
+            loadedAt = position
         }
 
         init(subscription: IMSSubscription, reserved: [String: UInt64], persisted: SubscriptionState) {
@@ -82,7 +86,7 @@ public actor SubscriberShard {
     func entry(_ id: String) throws -> Entry? {
         if let e = cache[id] { return e }
         guard let s = try storage.load(id) else { return nil }
-        var e = Entry(stored: s)
+        var e = Entry(stored: s, at: storage.visiblePosition())
         if let own = sqnFloors.removeValue(forKey: id) { e = keepingOwnBlocks(own, e) }
         if storage.sqnBlock != nil, cache.count >= cacheLimit, let victim = cache.keys.first(where: { busy[$0] == nil }) {
             cache[victim] = nil
@@ -111,8 +115,12 @@ public actor SubscriberShard {
             guard var current = try entry(id) else { return procedure(nil, &milenage, &random) }
             current.subscription.state.sqn = startingSQN(current)
             let outcome = procedure(current.subscription, &milenage, &random)
-            guard let updated = outcome.updated else { return outcome }
+            guard let updated = outcome.updated else {
+                try await confirm(current)
+                return outcome
+            }
             let write = pendingWrite(current, updated)
+            if write == nil { try await confirm(current) }
             if write != nil && !holding {
                 // No suspension since the check above: nobody holds it; hold it across the commit.
                 busy[id] = []
@@ -126,10 +134,22 @@ public actor SubscriberShard {
                 burnSQNs(id, updated)
                 forget(id)
             } catch {
+                // The write's fate is unknown here (it may still become durable): its SQNs count as issued,
+                // and the entry is reloaded from the store next time (where it was loaded is remembered,
+                // so an answer from it waits for the acknowledgement).
                 burnSQNs(id, updated)
+                forget(id)
                 throw error
             }
         }
+    }
+
+    /// An answer that writes nothing is based on what was loaded: in a cluster it may leave only once
+    /// that is acknowledged (an answer from a tail that is going to be truncated would acknowledge a write
+    /// that is lost; found by the partition fault test: a retransmitted SAR answered 2001 from a deposed
+    /// leader's unacknowledged record).
+    func confirm(_ e: Entry) async throws {
+        if e.loadedAt > 0 && storage.needsConfirmation(e.loadedAt) { try await storage.confirm(e.loadedAt) }
     }
 
     /// After a write whose outcome is not known here (not acknowledged in time, the leader's link lost),
@@ -206,7 +226,7 @@ public actor SubscriberShard {
             cache[id] = nil
             return
         }
-        cache[id] = keepingOwnBlocks(old, Entry(stored: stored))
+        cache[id] = keepingOwnBlocks(old, Entry(stored: stored, at: storage.visiblePosition()))
     }
 
     /// `loaded` (from storage) with this node's SQN blocks from `own` where they still hold: a block whose
@@ -216,14 +236,14 @@ public actor SubscriberShard {
     func keepingOwnBlocks(_ own: Entry, _ loaded: Entry) -> Entry {
         var e = loaded
         let scheme = context.sequenceNumbers
-        for (impi, end) in own.reserved {
-            guard let live = own.subscription.state.sqn[impi] else { continue }
+        for (impi, live) in own.subscription.state.sqn {
             let mark = loaded.persisted.sqn[impi].map(scheme.seq(of:)) ?? 0
-            let notVisibleYet = scheme.seq(of: end) > mark
-            let roomLeft = scheme.seq(of: live) < scheme.seq(of: end)
-            if notVisibleYet || roomLeft {
+            if let end = own.reserved[impi], scheme.seq(of: end) > mark || scheme.seq(of: live) < scheme.seq(of: end) {
                 e.subscription.state.sqn[impi] = live
                 e.reserved[impi] = end
+            } else if scheme.seq(of: live) > (e.subscription.state.sqn[impi].map(scheme.seq(of:)) ?? 0) {
+                // Never backwards: SQNs this node used (and perhaps handed out) stay used.
+                e.subscription.state.sqn[impi] = live
             }
         }
         return e
@@ -231,7 +251,7 @@ public actor SubscriberShard {
 
     /// Drops a cached entry to reload it, keeping this node's SQN blocks.
     func forget(_ id: String) {
-        if let e = cache.removeValue(forKey: id), !e.reserved.isEmpty { sqnFloors[id] = e }
+        if let e = cache.removeValue(forKey: id), !e.reserved.isEmpty || !e.subscription.state.sqn.isEmpty { sqnFloors[id] = e }
     }
 
     /// Forgets every cached subscription (a node changing role: the store may have been truncated,
@@ -239,7 +259,7 @@ public actor SubscriberShard {
     public func clearCache() {
         // A request holding a subscription writes with compare-and-set: a stale entry it holds fails and
         // is reloaded. This node's SQN blocks outlive the cache.
-        for (id, e) in cache where !e.reserved.isEmpty { sqnFloors[id] = e }
+        for (id, e) in cache where !e.reserved.isEmpty || !e.subscription.state.sqn.isEmpty { sqnFloors[id] = e }
         cache.removeAll()
     }
 

@@ -280,8 +280,26 @@ struct ClusterCheck: ParsableCommand {
     @Option(help: "The records directories of cluster-load (comma-separated).") var records: String
     @Option(help: "faults.tsv (time ms, what) to report how long writes took to resume after each fault.") var faults: String?
     @Option(help: "Fail when acknowledged writes paused longer than this after a fault that took the leader (seconds).") var maxResume = 5.0
+    @Option(help: "Investigate: print this subscription's state and every retained log record about it, per node.") var show: String?
 
     func run() throws {
+        if let show {
+            for dir in dataDirs {
+                let store = try LMDBSubscriberStore(LMDBConfiguration(path: LMDBSubscriberStore.storePath(dataDirectory: dir)), readOnly: true)
+                let st = try store.load(show)?.state
+                print("\(dir): S-CSCF \(st?.scscf?.serverName ?? "-"), registrations \(st?.registrations.mapValues(\.state.rawValue) ?? [:]), history \(store.logState.history)")
+                var from: UInt64 = 0
+                while true {
+                    let batch = try store.changes(from: from, limit: 10_000)
+                    guard let last = batch.last else { break }
+                    for r in batch where r.subscriptionID == show {
+                        print("  record \(r.sequence) epoch \(r.epoch) kind \(r.kind) time \(r.timeMillis) S-CSCF \((try? Self.serverName(r)) ?? nil ?? "-")")
+                    }
+                    from = last.sequence + 1
+                }
+            }
+            return
+        }
         var failures: [String] = []
         // Each store, read-only (a cluster node may serve from a snapshot store named in CURRENT).
         let stores = try dataDirs.map { dir in
