@@ -32,7 +32,15 @@ C=cluster/cluster.sh
 
 mark() { printf '%s\t%s\n' "$(date +%s%3N)" "$*" >>"$CLUSTER_DIR/faults.tsv"; echo "fault-tests: $*"; }
 follower_of() { for n in 1 2 3; do [ "$n" != "$1" ] && { echo "$n"; return; }; done; }
-last_of() { "$BIN/hss" cluster status --member "n$1=127.0.0.1:710$1" --json | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline()).get("last", 0))'; }
+# A node's last log sequence (retried: a node under load may answer a status request late).
+last_of() {
+  local v=0
+  for _ in 1 2 3 4 5; do
+    v=$("$BIN/hss" cluster status --member "n$1=127.0.0.1:710$1" --json | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline()).get("last", 0))')
+    [ "$v" != 0 ] && break
+  done
+  echo "$v"
+}
 
 run() {
   local name=$1

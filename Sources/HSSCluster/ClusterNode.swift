@@ -496,8 +496,8 @@ public final class ClusterNode: Sendable {
         }
     }
 
-    public static func status(of address: String, group: any EventLoopGroup, tls: NIOSSLContext? = nil) async -> NodeStatus? {
-        if case .status(let s) = await exchange(.statusRequest, with: address, group: group, tls: tls) { return s }
+    public static func status(of address: String, group: any EventLoopGroup, tls: NIOSSLContext? = nil, timeout: Duration = .milliseconds(700)) async -> NodeStatus? {
+        if case .status(let s) = await exchange(.statusRequest, with: address, group: group, tls: tls, timeout: timeout) { return s }
         return nil
     }
 

@@ -85,7 +85,6 @@ extension ClusterNode {
             while let message = try await inbound.next() {
                 switch message {
                 case .ack(_, let durable):
-                    if durable > store.logState.last { self.logger.notice("DEBUG ack beyond log", metadata: ["node": "\(hello.node)", "durable": "\(durable)", "last": "\(store.logState.last)"]) }
                     self.state.withLockedValue { $0.followers[hello.node] = max($0.followers[hello.node] ?? 0, durable) }
                     self.updateAcknowledged()
                 case .forward(let id, let op):
@@ -111,12 +110,6 @@ extension ClusterNode {
     /// Waits until `sequence` is acknowledged at the ack level, and the leadership is still certain.
     func acknowledge(_ sequence: UInt64) async throws {
         guard case .leader = role else { throw NotAcknowledged(reason: "no longer the leader") }
-        let started = ContinuousClock.now
-        defer {
-            if ContinuousClock.now - started > .seconds(1) {
-                logger.notice("DEBUG slow acknowledge", metadata: ["seq": "\(sequence)", "role": "\(role)", "ack": "\(acknowledged.withLockedValue { $0 }.value)", "followers": "\(state.withLockedValue { $0.followers })"])
-            }
-        }
         if configuration.ackLevel.required(followers: configuration.members.count - 1) > 0 {
             let progress = acknowledged.withLockedValue { $0 }
             guard await progress.wait(for: sequence, timeout: configuration.ackTimeout) else {

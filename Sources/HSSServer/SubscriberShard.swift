@@ -34,10 +34,11 @@ public actor SubscriberShard {
             loadedAt = position
         }
 
-        init(subscription: IMSSubscription, reserved: [String: UInt64], persisted: SubscriptionState) {
+        init(subscription: IMSSubscription, reserved: [String: UInt64], persisted: SubscriptionState, loadedAt: UInt64 = 0) {
             self.subscription = subscription
             self.reserved = reserved
             self.persisted = persisted
+            self.loadedAt = loadedAt
         }
     }
 
@@ -120,7 +121,13 @@ public actor SubscriberShard {
                 return outcome
             }
             let write = pendingWrite(current, updated)
-            if write == nil { try await confirm(current) }
+            if write == nil {
+                // The cache takes the new live SQN before any suspension (a concurrent MAR must not issue
+                // the same one), then the answer waits for its basis to be acknowledged.
+                cache[id] = Entry(subscription: updated, reserved: current.reserved, persisted: current.persisted, loadedAt: current.loadedAt)
+                try await confirm(current)
+                return outcome
+            }
             if write != nil && !holding {
                 // No suspension since the check above: nobody holds it; hold it across the commit.
                 busy[id] = []
@@ -207,7 +214,9 @@ public actor SubscriberShard {
         replay: ReplayEntry? = nil
     ) async throws {
         if let write { try await storage.writeState(id, write.state, expected: current.persisted, replay: replay) }
-        cache[id] = Entry(subscription: updated, reserved: write?.reserved ?? current.reserved, persisted: write?.state ?? current.persisted)
+        cache[id] = Entry(
+            subscription: updated, reserved: write?.reserved ?? current.reserved, persisted: write?.state ?? current.persisted,
+            loadedAt: write == nil ? current.loadedAt : 0)
     }
 
     /// Commits `updated` (the caller holds the subscription) and updates the cache.

@@ -37,7 +37,7 @@ struct ClusterCommand: AsyncParsableCommand {
         func run() async throws {
             var rows: [(String, NodeStatus?)] = []
             for (id, address) in try members.parsed() {
-                rows.append((id, await ClusterNode.status(of: address, group: MultiThreadedEventLoopGroup.singleton, tls: try members.tls())))
+                rows.append((id, await ClusterNode.status(of: address, group: MultiThreadedEventLoopGroup.singleton, tls: try members.tls(), timeout: .seconds(3))))
             }
             if json {
                 let encoder = JSONEncoder()

@@ -30,6 +30,11 @@ struct SQNBlockTests {
         func replayedAnswer(_ key: String) -> [UInt8]? { nil }
         func writeNewSubscriptions(_ subscriptions: [IMSSubscription]) {}
         var sqnBlock: UInt64? { 10 }
+        /// As a cluster leader whose acknowledgements lag: every answer waits a moment for its basis.
+        var slowConfirmation = false
+        func visiblePosition() -> UInt64 { slowConfirmation ? 5 : 0 }
+        func needsConfirmation(_ position: UInt64) -> Bool { slowConfirmation }
+        func confirm(_ position: UInt64) async throws { try await Task.sleep(for: .milliseconds(20)) }
         func subscriptionIDs(after: String?, limit: Int) -> [String] { [subscription.id] }
     }
 
@@ -54,6 +59,25 @@ struct SQNBlockTests {
         let lost = try DurabilityTests.sqn(of: try #require(kept.withLock { $0 }?.sipAuthDataItems.first))
         let next = try await shard.multimediaAuth(r, id: "alice")
         #expect(try DurabilityTests.sqn(of: try #require(next.answer.sipAuthDataItems.first)) > lost)
+    }
+
+    @Test("Concurrent MARs while answers wait for their acknowledgement: each takes its own SQN")
+    func concurrentWhileConfirming() async throws {
+        let alice = try #require(try SubscriberFile.load(path: CxOverTCPTests.demo).subscriptions.first { $0.id == "alice" })
+        let storage = LaggingStorage(alice)
+        storage.slowConfirmation = true
+        let directory = try SubscriberDirectory(shardCount: 1, context: CxOverTCPTests.context, storage: storage)
+        let shard = directory.shards[0]
+        let r = MultimediaAuthRequest(
+            envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), userName: CxOverTCPTests.impi, publicIdentity: CxOverTCPTests.impu,
+            sipAuthDataItem: SIPAuthDataItem(sipAuthenticationScheme: "Digest-AKAv1-MD5"), sipNumberAuthItems: 1, serverName: CxOverTCPTests.scscf1Name)
+        _ = try await shard.multimediaAuth(r, id: "alice")  // assigns the S-CSCF
+        await shard.clearCache()  // reloaded: loaded at a position not yet acknowledged
+        let sqns = try await withThrowingTaskGroup(of: UInt64.self) { g in
+            for _ in 0..<8 { g.addTask { try DurabilityTests.sqn(of: try #require(try await shard.multimediaAuth(r, id: "alice").answer.sipAuthDataItems.first)) } }
+            return try await g.reduce(into: []) { $0.append($1) }
+        }
+        #expect(Set(sqns).count == sqns.count, "\(sqns.sorted())")
     }
 
     @Test("MARs, cache dropped, MARs again from a store that lags: every SQN distinct and increasing")
