@@ -38,15 +38,23 @@ struct SQNBlockTests {
         func subscriptionIDs(after: String?, limit: Int) -> [String] { [subscription.id] }
     }
 
-    @Test("A MAR whose write was not acknowledged has used its SQN: the next MAR does not issue it again (the write, and its replay answer, may still surface)")
-    func unacknowledgedWriteBurnsSQN() async throws {
+    /// One shard over alice's subscription in a lagging store.
+    static func shard() throws -> (LaggingStorage, SubscriberShard) {
         let alice = try #require(try SubscriberFile.load(path: CxOverTCPTests.demo).subscriptions.first { $0.id == "alice" })
         let storage = LaggingStorage(alice)
-        let directory = try SubscriberDirectory(shardCount: 1, context: CxOverTCPTests.context, storage: storage)
-        let shard = directory.shards[0]
-        let r = MultimediaAuthRequest(
+        return (storage, try SubscriberDirectory(shardCount: 1, context: CxOverTCPTests.context, storage: storage).shards[0])
+    }
+
+    static var mar: MultimediaAuthRequest {
+        MultimediaAuthRequest(
             envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), userName: CxOverTCPTests.impi, publicIdentity: CxOverTCPTests.impu,
             sipAuthDataItem: SIPAuthDataItem(sipAuthenticationScheme: "Digest-AKAv1-MD5"), sipNumberAuthItems: 1, serverName: CxOverTCPTests.scscf1Name)
+    }
+
+    @Test("A MAR whose write was not acknowledged has used its SQN: the next MAR does not issue it again (the write, and its replay answer, may still surface)")
+    func unacknowledgedWriteBurnsSQN() async throws {
+        let (storage, shard) = try Self.shard()
+        let r = Self.mar
         // The first MAR assigns the S-CSCF (a write) and keeps its answer for replay; the write fails.
         let kept = Mutex<MultimediaAuthAnswer?>(nil)
         storage.failNext.store(true, ordering: .relaxed)
@@ -63,14 +71,9 @@ struct SQNBlockTests {
 
     @Test("Concurrent MARs while answers wait for their acknowledgement: each takes its own SQN")
     func concurrentWhileConfirming() async throws {
-        let alice = try #require(try SubscriberFile.load(path: CxOverTCPTests.demo).subscriptions.first { $0.id == "alice" })
-        let storage = LaggingStorage(alice)
+        let (storage, shard) = try Self.shard()
         storage.slowConfirmation = true
-        let directory = try SubscriberDirectory(shardCount: 1, context: CxOverTCPTests.context, storage: storage)
-        let shard = directory.shards[0]
-        let r = MultimediaAuthRequest(
-            envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), userName: CxOverTCPTests.impi, publicIdentity: CxOverTCPTests.impu,
-            sipAuthDataItem: SIPAuthDataItem(sipAuthenticationScheme: "Digest-AKAv1-MD5"), sipNumberAuthItems: 1, serverName: CxOverTCPTests.scscf1Name)
+        let r = Self.mar
         _ = try await shard.multimediaAuth(r, id: "alice")  // assigns the S-CSCF
         await shard.clearCache()  // reloaded: loaded at a position not yet acknowledged
         let sqns = try await withThrowingTaskGroup(of: UInt64.self) { g in
@@ -82,16 +85,10 @@ struct SQNBlockTests {
 
     @Test("MARs, cache dropped, MARs again from a store that lags: every SQN distinct and increasing")
     func floorsSurviveClear() async throws {
-        let alice = try #require(try SubscriberFile.load(path: CxOverTCPTests.demo).subscriptions.first { $0.id == "alice" })
-        let storage = LaggingStorage(alice)
-        let directory = try SubscriberDirectory(shardCount: 1, context: CxOverTCPTests.context, storage: storage)
-        let shard = directory.shards[0]
+        let (_, shard) = try Self.shard()
         var sqns: [UInt64] = []
         func mar() async throws {
-            let r = MultimediaAuthRequest(
-                envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), userName: CxOverTCPTests.impi, publicIdentity: CxOverTCPTests.impu,
-                sipAuthDataItem: SIPAuthDataItem(sipAuthenticationScheme: "Digest-AKAv1-MD5"), sipNumberAuthItems: 1, serverName: CxOverTCPTests.scscf1Name)
-            let outcome = try await shard.multimediaAuth(r, id: "alice")
+            let outcome = try await shard.multimediaAuth(Self.mar, id: "alice")
             sqns.append(try DurabilityTests.sqn(of: try #require(outcome.answer.sipAuthDataItems.first)))
         }
         for _ in 0..<4 { try await mar() }
