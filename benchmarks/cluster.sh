@@ -71,9 +71,12 @@ fresh "--ack-level async --log-level warning"
 L=$($C leader)
 lag_while 'run --port "$(port_of "$L")" --scenario sar --connections 8 --window 16'
 
-echo "== 3. MAR with 1, 2 and 3 nodes serving (4 connections x window 32 per serving node)"
+echo "== 3. MAR with 1, 2 and 3 nodes serving (4 connections x window 32 per serving node; 8 s warm-up:"
+echo "   each node's first MAR per subscriber reserves its own SQN block, a replicated write)"
 for k in 1 2 3; do
   echo "$k node(s):"
-  ( for n in $(seq "$k"); do run --port "$(port_of "$n")" --scenario mar --connections 4 --window 32 & done; wait )
+  ( for n in $(seq "$k"); do
+      "$BIN/hss-bench" run --subscribers "$SUBS" --duration "$D" --warmup 8 --port "$(port_of "$n")" --scenario mar --connections 4 --window 32 2>/dev/null | grep -E '^  hss|error' &
+    done; wait )
 done
 $C stop >/dev/null
