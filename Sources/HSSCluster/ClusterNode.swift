@@ -113,6 +113,18 @@ public final class ClusterNode: Sendable {
     /// Whether a follower has a working link to its leader.
     public var hasLeaderLink: Bool { state.withLockedValue { $0.link != nil } }
 
+    /// Whether this node answers everything: it leads, or it follows over a working link and its log was
+    /// checked by the leader.
+    public var isServing: Bool {
+        state.withLockedValue { s in
+            switch s.role {
+            case .leader: true
+            case .follower: s.link != nil && s.safePoint == .max
+            case .candidate: false
+            }
+        }
+    }
+
     /// The directory whose shard caches follow replicated changes.
     public func attach(_ directory: SubscriberDirectory) { state.withLockedValue { $0.directory = directory } }
 

@@ -109,6 +109,7 @@ struct TestCluster {
         var c = TestCluster(nodes: [], configurations: configurations, stores: stores, dirs: dirs)
         for i in 0..<count { c.nodes.append(try c.makeNode(i)) }
         try await c.waitUntil("every follower connected") { c.nodes[0].node.status().followers.count == count - 1 }
+        try await c.waitUntil("every node serving") { c.nodes.allSatisfy { $0.node.isServing } }
         return c
     }
 
@@ -247,12 +248,12 @@ struct ClusterNodeTests {
         try c.restart(1)
         try c.restart(2)
         let epoch = c.nodes[1].node.store.epoch + 1
-        guard case .done(true, _) = await ClusterNode.exchange(.promote(epoch: epoch), with: c.configurations[1].me!.address, group: MultiThreadedEventLoopGroup.singleton)
+        guard case .done(true, _) = await ClusterNode.exchange(.promote(epoch: epoch), with: c.configurations[1].me!.address, group: MultiThreadedEventLoopGroup.singleton, timeout: .seconds(5))
         else { throw CancellationError() }
         guard case .done(true, _) = await ClusterNode.exchange(
-            .follow(leader: "n2", address: c.configurations[1].me!.address, epoch: epoch), with: c.configurations[2].me!.address, group: MultiThreadedEventLoopGroup.singleton)
+            .follow(leader: "n2", address: c.configurations[1].me!.address, epoch: epoch), with: c.configurations[2].me!.address, group: MultiThreadedEventLoopGroup.singleton, timeout: .seconds(5))
         else { throw CancellationError() }
-        try await c.waitUntil("n3 follows n2") { c.nodes[1].node.status().followers.keys.contains("n3") }
+        try await c.waitUntil("n3 follows n2") { c.nodes[1].node.status().followers.keys.contains("n3") && c.nodes[2].node.isServing }
         let (bob, _) = try await c.nodes[2].ask(Self.sar(.registration, impu: "sip:bob@localdomain", impi: "bob@localdomain"), ServerAssignmentAnswer.self)
         #expect(bob.envelope.result == .success)
         // The old leader returns: it learns n2 leads a newer epoch, is truncated back and repaired.
@@ -328,7 +329,7 @@ struct ClusterNodeTests {
         try await c.converged()
         let address = c.configurations[0].me!.address
         let group = MultiThreadedEventLoopGroup.singleton
-        #expect(await ClusterNode.status(of: address, group: group, tls: try tls.contexts().client)?.role == "leader")
+        #expect(await ClusterNode.status(of: address, group: group, tls: try tls.contexts().client, timeout: .seconds(5))?.role == "leader")
         #expect(await ClusterNode.status(of: address, group: group) == nil, "plain TCP")
         let stranger = ClusterTLS(certificateChainPath: pki.path("stranger.pem"), privateKeyPath: pki.path("stranger.key"), trustRootsPath: pki.path("ca.pem"))
         #expect(await ClusterNode.status(of: address, group: group, tls: try stranger.contexts().client) == nil, "foreign CA")
