@@ -80,11 +80,13 @@ public final class CxApplication: DiameterRequestHandler {
                 // An unknown user goes to any shard: the procedure answers 5001 without touching Milenage.
                 let id = storage.subscriptionID(forPrivate: r.userName) ?? storage.subscriptionID(forPublic: r.publicIdentity)
                 let shard = id.map(directory.shard(for:)) ?? directory.shards[0]
-                let key = Self.replayKey(r.envelope.originHost, header.endToEndID)
+                // Called only when the MAR writes (rare): the key and the encoding happen then, not per MAR.
                 let replay = { @Sendable [features] (a: MultimediaAuthAnswer) -> ReplayEntry? in
                     var a = a
                     a.envelope.supportedFeatures = features
-                    return ReplayEntry(key: key, answer: Array(a.encode(hopByHopID: 0, endToEndID: header.endToEndID).readableBytesView))
+                    return ReplayEntry(
+                        key: Self.replayKey(r.envelope.originHost, header.endToEndID),
+                        answer: Array(a.encode(hopByHopID: 0, endToEndID: header.endToEndID).readableBytesView))
                 }
                 return encode(try await shard.multimediaAuth(r, id: id ?? "", replay: replay), header, features)
             default:
