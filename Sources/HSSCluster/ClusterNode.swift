@@ -365,20 +365,18 @@ public final class ClusterNode: Sendable {
 
     var leaderKey: String { "/hss/\(configuration.name)/leader" }
     var epochKey: String { "/hss/\(configuration.name)/epoch" }
-    var memberPrefix: String { "/hss/\(configuration.name)/members/" }
 
     func electionLoop() async {
         guard let etcd else { return }
         var lastKeepAlive = ContinuousClock.now - .seconds(60)
         while !Task.isCancelled && !state.withLockedValue({ $0.stopped }) {
             do {
-                // Our lease, renewed a few times per TTL; the member key lives on it.
+                // Our lease, renewed a few times per TTL; the leader key lives on it.
                 var lease = state.withLockedValue { $0.lease }
                 let ttl = Duration.seconds(configuration.leaseTTL)
                 if lease == 0 {
-                    lease = try await etcd.grantLease(ttl: configuration.leaseTTL)
                     let sent = ContinuousClock.now
-                    try await etcd.put(memberPrefix + configuration.node, configuration.me!.address, lease: lease)
+                    lease = try await etcd.grantLease(ttl: configuration.leaseTTL)
                     state.withLockedValue {
                         $0.lease = lease
                         $0.leaseDeadline = sent + ttl - .milliseconds(300)

@@ -57,24 +57,11 @@ public struct EtcdClient: Sendable {
 
     /// The key's value, or nil.
     public func get(_ key: String) async throws -> KeyValue? {
-        try await range(key, prefix: false).first
-    }
-
-    /// Every key under `prefix`.
-    public func list(prefix: String) async throws -> [KeyValue] { try await range(prefix, prefix: true) }
-
-    func range(_ key: String, prefix: Bool) async throws -> [KeyValue] {
-        var body: [String: Any] = ["key": Self.b64(key)]
-        if prefix {
-            var end = Array(key.utf8)
-            end[end.count - 1] += 1
-            body["range_end"] = Data(end).base64EncodedString()
-        }
-        let r = try await call("/v3/kv/range", body)
-        return (r["kvs"] as? [[String: Any]] ?? []).compactMap { kv in
+        let r = try await call("/v3/kv/range", ["key": Self.b64(key)])
+        return (r["kvs"] as? [[String: Any]] ?? []).compactMap { kv -> KeyValue? in
             guard let k = Self.unb64(kv["key"]) else { return nil }
             return KeyValue(key: k, value: Self.unb64(kv["value"]) ?? "", modRevision: Self.int(kv["mod_revision"]) ?? 0, lease: Self.int(kv["lease"]) ?? 0)
-        }
+        }.first
     }
 
     public func grantLease(ttl: Int) async throws -> Int64 {
