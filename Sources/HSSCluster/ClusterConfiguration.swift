@@ -102,8 +102,10 @@ public struct ClusterConfiguration: Sendable {
     public var me: Member? { members.first { $0.id == node } }
     public var others: [Member] { members.filter { $0.id != node } }
 
-    static func hostPort(_ text: String) -> (String, Int)? {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else { return nil }
+    /// "host:port" or "[v6]:port" → (host, port); nil unless the port is 0-65535 (an address may come from
+    /// etcd or a peer: a bad one is refused, not handed to the socket layer).
+    public static func hostPort(_ text: String) -> (String, Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return (host, port)

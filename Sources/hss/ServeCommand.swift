@@ -111,12 +111,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Cluster without etcd: the node that leads a new cluster.")
     var initialLeader: String?
 
-    static func hostPort(_ text: String) -> (String, Int)? {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
-        var host = String(text[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host, port)
-    }
+    static func hostPort(_ text: String) -> (String, Int)? { ClusterConfiguration.hostPort(text) }
 
     /// The effective settings: flags, then environment, then the file, then defaults.
     struct Settings {
