@@ -48,7 +48,7 @@ struct ClusterMessageTests {
     func malformed() throws {
         for m in Self.all {
             let body = m.body()
-            for cut in 0..<body.count where !(cut == 1 && [13, 7].contains(body[0])) {
+            for cut in 0..<body.count {
                 #expect(throws: ClusterProtocolError.self) { _ = try Array(body.prefix(cut)).withUnsafeBytes { try ClusterMessage(body: $0) } }
             }
             #expect(throws: ClusterProtocolError.self) { _ = try (body + [0]).withUnsafeBytes { try ClusterMessage(body: $0) } }
