@@ -43,9 +43,10 @@ public actor SubscriberShard {
     }
 
     var cache: [String: Entry] = [:]
-    /// SQN blocks of entries dropped by ``clearCache()``, kept until the subscription is loaded again:
-    /// after a role change the local store may not show this node's last reservation yet, and the SQNs
-    /// this node issued must never be issued again (TS 33.102 Annex C).
+    /// SQN blocks of entries dropped from the cache (``clearCache()``, ``forget(_:)``, eviction), kept
+    /// until the subscription is loaded again: the local store may not show this node's last reservation
+    /// yet, nor the SQNs it issued within a block, and those must never be issued again (TS 33.102
+    /// Annex C). Only ever raised (``keepFloor(_:_:)``).
     var sqnFloors: [String: Entry] = [:]
     /// Subscriptions a request currently holds, with the requests waiting for them.
     var busy: [String: [CheckedContinuation<Void, Never>]] = [:]
@@ -89,8 +90,9 @@ public actor SubscriberShard {
         guard let s = try storage.load(id) else { return nil }
         var e = Entry(stored: s, at: storage.visiblePosition())
         if let own = sqnFloors.removeValue(forKey: id) { e = keepingOwnBlocks(own, e) }
-        if storage.sqnBlock != nil, cache.count >= cacheLimit, let victim = cache.keys.first(where: { busy[$0] == nil }) {
-            cache[victim] = nil
+        if storage.sqnBlock != nil, cache.count >= cacheLimit, let victim = cache.keys.first(where: { busy[$0] == nil }),
+           let dropped = cache.removeValue(forKey: victim), !storeCovers(victim, dropped) {
+            keepFloor(victim, dropped)
         }
         cache[id] = e
         return e
@@ -133,18 +135,23 @@ public actor SubscriberShard {
                 busy[id] = []
                 holding = true
             }
+            // The SQNs the procedure used count as issued from here on, whatever becomes of the write: a
+            // write this node sees fail may still be durable (the leader committed it, then went silent)
+            // and its replay answer hand the vectors out. So the cache shows them before the suspension,
+            // and a role change that drops the cache meanwhile keeps them in the floors (found by the
+            // partition fault test: an SQN issued again after the leader changed under a pending write).
+            var used = current
+            used.subscription.state.sqn = updated.state.sqn
+            cache[id] = used
             do {
                 try await store(id, updated, current, write, replay: write == nil ? nil : replay?(outcome.answer))
                 return outcome
             } catch StorageError.conflict where attempt < Self.conflictRetries {
                 attempt += 1
-                burnSQNs(id, updated)
                 forget(id)
             } catch {
-                // The write's fate is unknown here (it may still become durable): its SQNs count as issued,
-                // and the entry is reloaded from the store next time (where it was loaded is remembered,
-                // so an answer from it waits for the acknowledgement).
-                burnSQNs(id, updated)
+                // The write's fate is unknown here: the entry is reloaded from the store next time (where
+                // it was loaded is remembered, so an answer from it waits for the acknowledgement).
                 forget(id)
                 throw error
             }
@@ -157,19 +164,6 @@ public actor SubscriberShard {
     /// leader's unacknowledged record).
     func confirm(_ e: Entry) async throws {
         if e.loadedAt > 0 && storage.needsConfirmation(e.loadedAt) { try await storage.confirm(e.loadedAt) }
-    }
-
-    /// After a write whose outcome is not known here (not acknowledged in time, the leader's link lost),
-    /// the SQNs the procedure used count as issued: the write may still become durable on the cluster and
-    /// its replay answer hand those vectors out (found by the partition fault test: an SQN issued again
-    /// after the MAR that first used it was answered 5012 here but replayed elsewhere).
-    func burnSQNs(_ id: String, _ updated: IMSSubscription) {
-        guard var e = cache[id] else { return }
-        let scheme = context.sequenceNumbers
-        for (impi, sqn) in updated.state.sqn where e.subscription.state.sqn[impi].map({ scheme.seq(of: sqn) > scheme.seq(of: $0) }) ?? true {
-            e.subscription.state.sqn[impi] = sqn
-        }
-        cache[id] = e
     }
 
     /// The live SQN a procedure continues from: where this node's block is used up and the cluster-wide
@@ -260,7 +254,40 @@ public actor SubscriberShard {
 
     /// Drops a cached entry to reload it, keeping this node's SQN blocks.
     func forget(_ id: String) {
-        if let e = cache.removeValue(forKey: id), !e.reserved.isEmpty || !e.subscription.state.sqn.isEmpty { sqnFloors[id] = e }
+        if let e = cache.removeValue(forKey: id) { keepFloor(id, e) }
+    }
+
+    /// Keeps `e`'s SQNs (the last one issued and the block it belongs to, per private identity) in the
+    /// floors, never lowering what is there: a floor saved earlier (say by a role change under a pending
+    /// write) may be older than the entry dropped now, and the other way round.
+    func keepFloor(_ id: String, _ e: Entry) {
+        guard !e.reserved.isEmpty || !e.subscription.state.sqn.isEmpty else { return }
+        guard var floor = sqnFloors[id] else {
+            sqnFloors[id] = e
+            return
+        }
+        let scheme = context.sequenceNumbers
+        for (impi, live) in e.subscription.state.sqn {
+            let kept = floor.subscription.state.sqn[impi].map(scheme.seq(of:))
+            let end = e.reserved[impi].map(scheme.seq(of:)) ?? 0, keptEnd = floor.reserved[impi].map(scheme.seq(of:)) ?? 0
+            // The pair (last issued, block end) of the entry further on.
+            if kept.map({ scheme.seq(of: live) > $0 || (scheme.seq(of: live) == $0 && end > keptEnd) }) ?? true {
+                floor.subscription.state.sqn[impi] = live
+                floor.reserved[impi] = e.reserved[impi]
+            }
+        }
+        sqnFloors[id] = floor
+    }
+
+    /// Whether the local store already shows every SQN `e` holds (its marks at or past them): then
+    /// dropping `e` loses nothing, since a reload continues after the marks.
+    func storeCovers(_ id: String, _ e: Entry) -> Bool {
+        guard let stored = try? storage.load(id) else { return false }
+        let scheme = context.sequenceNumbers
+        return e.subscription.state.sqn.allSatisfy { impi, live in
+            let mark = stored.state.sqn[impi].map(scheme.seq(of:)) ?? 0
+            return mark >= scheme.seq(of: live) && mark >= (e.reserved[impi].map(scheme.seq(of:)) ?? 0)
+        }
     }
 
     /// Forgets every cached subscription (a node changing role: the store may have been truncated,
@@ -268,7 +295,7 @@ public actor SubscriberShard {
     public func clearCache() {
         // A request holding a subscription writes with compare-and-set: a stale entry it holds fails and
         // is reloaded. This node's SQN blocks outlive the cache.
-        for (id, e) in cache where !e.reserved.isEmpty || !e.subscription.state.sqn.isEmpty { sqnFloors[id] = e }
+        for (id, e) in cache { keepFloor(id, e) }
         cache.removeAll()
     }
 

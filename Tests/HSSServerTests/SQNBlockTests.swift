@@ -13,17 +13,36 @@ struct SQNBlockTests {
     /// Storage whose reads always return the subscription as first stored: a replica that has not applied
     /// this node's reservations yet. Writes succeed (acknowledged elsewhere).
     final class LaggingStorage: SubscriberStorage, @unchecked Sendable {
-        let subscription: IMSSubscription
-        init(_ s: IMSSubscription) { subscription = s }
-        func subscriptionID(forPrivate identity: String) -> String? { subscription.privateIdentity(identity) != nil ? subscription.id : nil }
-        func subscriptionID(forPublic identity: String) -> String? { subscription.id }
+        let subscriptions: [String: IMSSubscription]
+        init(_ s: IMSSubscription...) { subscriptions = Dictionary(uniqueKeysWithValues: s.map { ($0.id, $0) }) }
+        func subscriptionID(forPrivate identity: String) -> String? { subscriptions.values.first { $0.privateIdentity(identity) != nil }?.id }
+        func subscriptionID(forPublic identity: String) -> String? { subscriptions.values.first?.id }
         func contains(_ identity: String) -> Bool { true }
-        func load(_ id: String) -> IMSSubscription? { id == subscription.id ? subscription : nil }
+        func load(_ id: String) -> IMSSubscription? { subscriptions[id] }
         /// The next state write fails as if not acknowledged (its fate unknown to this node).
         let failNext = Atomic<Bool>(false)
+        /// The next state write waits until `releaseHeld()`, then fails like `failNext` (a forwarded write
+        /// whose leader went silent).
+        let holdNext = Atomic<Bool>(false)
+        let held = Mutex<CheckedContinuation<Void, Never>?>(nil)
         struct NotAcknowledged: Error {}
-        func writeState(_ id: String, _ state: SubscriptionState, expected: SubscriptionState, replay: ReplayEntry?) throws {
+        func writeState(_ id: String, _ state: SubscriptionState, expected: SubscriptionState, replay: ReplayEntry?) async throws {
+            if holdNext.exchange(false, ordering: .relaxed) {
+                await withCheckedContinuation { c in held.withLock { $0 = c } }
+                throw NotAcknowledged()
+            }
             if failNext.exchange(false, ordering: .relaxed) { throw NotAcknowledged() }
+        }
+        /// Waits until a held write is pending, then lets it fail.
+        func releaseHeld() async throws {
+            for _ in 0..<500 {
+                if let c = held.withLock({ c -> CheckedContinuation<Void, Never>? in defer { c = nil }; return c }) {
+                    c.resume()
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            Issue.record("no write was held")
         }
         func writeSubscription(_ s: IMSSubscription, expected: SubscriptionState??) {}
         func delete(_ id: String) {}
@@ -35,20 +54,71 @@ struct SQNBlockTests {
         func visiblePosition() -> UInt64 { slowConfirmation ? 5 : 0 }
         func needsConfirmation(_ position: UInt64) -> Bool { slowConfirmation }
         func confirm(_ position: UInt64) async throws { try await Task.sleep(for: .milliseconds(20)) }
-        func subscriptionIDs(after: String?, limit: Int) -> [String] { [subscription.id] }
+        func subscriptionIDs(after: String?, limit: Int) -> [String] { subscriptions.keys.sorted() }
     }
 
-    /// One shard over alice's subscription in a lagging store.
-    static func shard() throws -> (LaggingStorage, SubscriberShard) {
-        let alice = try #require(try SubscriberFile.load(path: CxOverTCPTests.demo).subscriptions.first { $0.id == "alice" })
-        let storage = LaggingStorage(alice)
-        return (storage, try SubscriberDirectory(shardCount: 1, context: CxOverTCPTests.context, storage: storage).shards[0])
+    /// One shard over alice's and bob's subscriptions in a lagging store.
+    static func shard(cacheLimit: Int = 200_000) throws -> (LaggingStorage, SubscriberShard) {
+        let all = try SubscriberFile.load(path: CxOverTCPTests.demo).subscriptions
+        let storage = LaggingStorage(try #require(all.first { $0.id == "alice" }), try #require(all.first { $0.id == "bob" }))
+        return (storage, try SubscriberDirectory(shardCount: 1, context: CxOverTCPTests.context, storage: storage, cacheLimitPerShard: cacheLimit).shards[0])
     }
 
-    static var mar: MultimediaAuthRequest {
+    static var mar: MultimediaAuthRequest { mar(CxOverTCPTests.impi, CxOverTCPTests.impu) }
+
+    static func mar(_ impi: String, _ impu: String, from host: String = CxOverTCPTests.scscf1) -> MultimediaAuthRequest {
         MultimediaAuthRequest(
-            envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), userName: CxOverTCPTests.impi, publicIdentity: CxOverTCPTests.impu,
+            envelope: CxOverTCPTests.envelope(host), userName: impi, publicIdentity: impu,
             sipAuthDataItem: SIPAuthDataItem(sipAuthenticationScheme: "Digest-AKAv1-MD5"), sipNumberAuthItems: 1, serverName: CxOverTCPTests.scscf1Name)
+    }
+
+    static func sqn(_ outcome: CxOutcome<MultimediaAuthAnswer>) throws -> UInt64 {
+        try DurabilityTests.sqn(of: try #require(outcome.answer.sipAuthDataItems.first))
+    }
+
+    @Test("A write pending when a role change drops the cache, then failing: its SQN is not issued again (its replay answer may surface)")
+    func pendingWriteAcrossClear() async throws {
+        let (storage, shard) = try Self.shard()
+        var sqns = [try Self.sqn(try await shard.multimediaAuth(Self.mar, id: "alice"))]
+        // The same S-CSCF from another Diameter host: the MAR writes (the Origin-Host kept), and the
+        // write hangs, as a write forwarded to a leader that stopped.
+        storage.holdNext.store(true, ordering: .relaxed)
+        let kept = Mutex<UInt64?>(nil)
+        let pending = Task {
+            try await shard.multimediaAuth(Self.mar(CxOverTCPTests.impi, CxOverTCPTests.impu, from: CxOverTCPTests.scscf2), id: "alice") { a in
+                kept.withLock { $0 = try? DurabilityTests.sqn(of: a.sipAuthDataItems[0]) }
+                return ReplayEntry(key: "k", answer: [])
+            }
+        }
+        try await Task.sleep(for: .milliseconds(20))
+        await shard.clearCache()  // this node becomes leader meanwhile
+        try await storage.releaseHeld()
+        await #expect(throws: LaggingStorage.NotAcknowledged.self) { _ = try await pending.value }
+        sqns.append(try #require(kept.withLock { $0 }))
+        for _ in 0..<3 { sqns.append(try Self.sqn(try await shard.multimediaAuth(Self.mar, id: "alice"))) }
+        #expect(Set(sqns).count == sqns.count, "no SQN twice: \(sqns)")
+        #expect(sqns == sqns.sorted())
+    }
+
+    @Test("A write that succeeds after the cache was dropped, then the entry evicted: the next SQNs go on from the last one issued")
+    func evictionAfterClearUnderWrite() async throws {
+        let (storage, shard) = try Self.shard(cacheLimit: 1)
+        var sqns = [try Self.sqn(try await shard.multimediaAuth(Self.mar, id: "alice"))]
+        storage.holdNext.store(true, ordering: .relaxed)
+        let pending = Task { try await shard.multimediaAuth(Self.mar(CxOverTCPTests.impi, CxOverTCPTests.impu, from: CxOverTCPTests.scscf2), id: "alice") }
+        try await Task.sleep(for: .milliseconds(20))
+        await shard.clearCache()
+        try await storage.releaseHeld()
+        _ = try? await pending.value
+        for round in 0..<3 {
+            for _ in 0..<3 { sqns.append(try Self.sqn(try await shard.multimediaAuth(Self.mar, id: "alice"))) }
+            // bob's MAR evicts alice (a cache of one), whose store still shows none of her reservations.
+            _ = try await shard.multimediaAuth(Self.mar("bob@localdomain", "sip:bob@localdomain"), id: "bob")
+            _ = round
+        }
+        sqns.append(try Self.sqn(try await shard.multimediaAuth(Self.mar, id: "alice")))
+        #expect(Set(sqns).count == sqns.count, "no SQN twice: \(sqns)")
+        #expect(sqns == sqns.sorted())
     }
 
     @Test("A MAR whose write was not acknowledged has used its SQN: the next MAR does not issue it again (the write, and its replay answer, may still surface)")
