@@ -26,8 +26,15 @@ mkdir -p "$DIR"
 start_node() {
   local n=$1
   # shellcheck disable=SC2086
-  nohup "$BIN/hss" serve --config "cluster/node$n.yaml" --data-dir "$DIR/n$n" ${HSS_ARGS:-} >>"$DIR/n$n.log" 2>&1 &
-  echo $! >"$DIR/n$n.pid"
+  # A small supervisor shell waits for the node and appends how it ended to its log (status 137 is
+  # SIGKILL, 132/133 a Swift trap), so a node that dies under a fault test says so. The pid file holds the
+  # node's own pid (pause/resume/kill act on it, not on the shell).
+  rm -f "$DIR/n$n.pid"
+  nohup bash -c '"$@" & echo $! >"$0.pid"; wait $!; s=$?
+    echo "cluster.sh: hss exited with status $s at $(date -u +%FT%T.%3NZ)" >>"$0.log"' \
+    "$DIR/n$n" "$BIN/hss" serve --config "cluster/node$n.yaml" --data-dir "$DIR/n$n" ${HSS_ARGS:-} \
+    >>"$DIR/n$n.log" 2>&1 &
+  for _ in $(seq 50); do [ -s "$DIR/n$n.pid" ] && break; sleep 0.02; done
 }
 
 pid() { cat "$DIR/n$1.pid" 2>/dev/null || true; }

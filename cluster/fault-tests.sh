@@ -42,6 +42,22 @@ last_of() {
   echo "$v"
 }
 
+# When a scenario fails: how each node ended and the end of its log, so a CI failure can be read.
+report() {
+  local status=$?
+  [ "$status" = 0 ] && return
+  [ -n "${CLUSTER_DIR:-}" ] || return
+  echo "fault-tests: failed (status $status) in $CLUSTER_DIR"
+  for n in 1 2 3; do
+    [ -f "$CLUSTER_DIR/n$n.log" ] || continue
+    echo "--- n$n.log (last 25 lines)"
+    tail -n 25 "$CLUSTER_DIR/n$n.log" | sed 's/^/  /'
+  done
+  grep -h "hss exited" "$CLUSTER_DIR"/n*.log 2>/dev/null | sed 's/^/  /' || true
+  $C stop >/dev/null 2>&1 || true
+}
+trap report EXIT
+
 run() {
   local name=$1
   export CLUSTER_DIR="$BASE/$name"
@@ -119,6 +135,12 @@ run() {
   $C converged 60
   $C status
   $C stop
+  # SIGTERM is a clean stop: DPR to the peers, the lease given back, exit status 0.
+  for n in 1 2 3; do
+    for _ in $(seq 30); do tail -n 1 "$CLUSTER_DIR/n$n.log" | grep -q "hss exited" && break; sleep 0.1; done
+    tail -n 1 "$CLUSTER_DIR/n$n.log" | grep -q "hss exited with status 0 " \
+      || { echo "fault-tests: n$n did not stop cleanly on SIGTERM: $(tail -n 2 "$CLUSTER_DIR/n$n.log")"; exit 1; }
+  done
   "$BIN/hss-bench" cluster-check --data-dir "$CLUSTER_DIR/n1" --data-dir "$CLUSTER_DIR/n2" --data-dir "$CLUSTER_DIR/n3" \
     --records "$CLUSTER_DIR/records" --faults "$CLUSTER_DIR/faults.tsv"
   grep -h "stepped down\|became leader\|truncated\|snapshot installed" "$CLUSTER_DIR"/n*.log | sed 's/^/  /' | head -40 || true

@@ -173,6 +173,9 @@ public final class ClusterNode: Sendable {
         while !Task.isCancelled && !state.withLockedValue({ $0.stopped }) { try? await Task.sleep(for: .milliseconds(100)) }
     }
 
+    /// True once `shutdown()` or `halt()` was called: errors from `run()` after that are part of stopping.
+    public var isStopped: Bool { state.withLockedValue { $0.stopped } }
+
     /// Steps down (etcd: gives the lease back so another node takes over at once) and stops.
     public func shutdown() async {
         let lease = state.withLockedValue { s -> Int64 in

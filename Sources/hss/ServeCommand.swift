@@ -263,7 +263,7 @@ struct ServeCommand: AsyncParsableCommand {
         let group = s.ioThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) } ?? MultiThreadedEventLoopGroup.singleton
         let service = HSSService(configuration: configuration, application: application, logger: logger, group: group, metrics: metrics)
         var all: [any Service] = [service]
-        if let cluster { all.append(ClusterService(node: cluster, metrics: metrics)) }
+        if let cluster { all.append(ClusterService(node: cluster, metrics: metrics, logger: logger)) }
         if let api = s.api, let (host, port) = Self.hostPort(api) {
             let provisioning = ProvisioningAPI(admin: application.admin, storage: store, tokens: s.apiTokens, metrics: metrics)
             let server: HTTPServerBuilder
@@ -307,28 +307,41 @@ extension Array {
 }
 
 /// The cluster link and leadership as a service: on shutdown the node gives up its lease (another node
-/// takes over at once) and closes its store.
+/// takes over at once) and closes its store. Stopping is not an error (the process exits 0 on SIGTERM);
+/// the node failing on its own (its link port cannot be bound, say) is logged and ends the HSS, since a
+/// node outside its cluster must not go on answering as if it were in it.
 struct ClusterService: Service {
     let node: ClusterNode
     let metrics: HSSMetrics
+    let logger: Logger
 
     func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { try await node.run() }
             group.addTask {
                 while !Task.isCancelled {
                     let st = node.status()
                     metrics.setReplication(role: st.role, epoch: st.epoch, last: st.last, lag: st.lag, followers: st.followers)
-                    try await Task.sleep(for: .seconds(1))
+                    try? await Task.sleep(for: .seconds(1))
                 }
             }
-            try? await gracefulShutdown()
-            await node.shutdown()
+            group.addTask {
+                // Returns on SIGTERM/SIGINT, or when the node failed and the group was cancelled.
+                try? await gracefulShutdown()
+                await node.shutdown()
+            }
+            do {
+                try await node.run()
+            } catch where node.isStopped || error is CancellationError {
+                // Stopping: the link's tasks end with cancellation or closed-channel errors.
+            } catch {
+                logger.critical("cluster node failed: the HSS stops", metadata: ["error": "\(error)"])
+                group.cancelAll()
+                throw error
+            }
             group.cancelAll()
         }
     }
 }
-
 /// The Diameter server as a service: runs until graceful shutdown, then DPR to every peer (RFC 6733 §5.4).
 struct HSSService: Service {
     let configuration: DiameterServerConfiguration
