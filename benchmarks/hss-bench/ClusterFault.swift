@@ -293,9 +293,24 @@ struct ClusterCheck: ParsableCommand {
                     let batch = try store.changes(from: from, limit: 10_000)
                     guard let last = batch.last else { break }
                     for r in batch where r.subscriptionID == show {
-                        print("  record \(r.sequence) epoch \(r.epoch) kind \(r.kind) time \(r.timeMillis) S-CSCF \((try? Self.serverName(r)) ?? nil ?? "-")")
+                        let st = try? Self.state(r)
+                        let marks = (st?.sqn ?? [:]).values.map { "SEQ \($0 >> 5) IND \($0 & 31)" }.joined(separator: ", ")
+                        print("  record \(r.sequence) epoch \(r.epoch) kind \(r.kind) time \(r.timeMillis) S-CSCF \(st?.scscf?.serverName ?? "-") SQN marks [\(marks)]")
                     }
                     from = last.sequence + 1
+                }
+            }
+            // The vectors handed out to it (bench<i>), in answer order.
+            if let i = Int(show.dropFirst(5)), show.hasPrefix("bench"), let p = Population.subscription(i).privateIdentities[0].aka {
+                var milenage = try Milenage()
+                for d in records.split(separator: ",") {
+                    let text = (try? String(contentsOfFile: d + "/mar.tsv", encoding: .utf8)) ?? ""
+                    for f in text.split(separator: "\n").map({ $0.split(separator: "\t") }) where f.count >= 5 && Int(f[0]) == i {
+                        guard let rand = Block128(hex: String(f[1])), let autn = hexBytes(String(f[2])), autn.count == 16 else { continue }
+                        let ak = milenage.compute(k: p.k, opc: p.opc, rand: rand, sqn: 0, amf: 0).ak
+                        let sqn = autn[0..<6].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } ^ ak
+                        print("  vector SEQ \(sqn >> 5) IND \(sqn & 31) from \(f[3]) at \(f[4])")
+                    }
                 }
             }
             return
@@ -411,15 +426,18 @@ struct ClusterCheck: ParsableCommand {
     }
 
     /// The S-CSCF name a state or subscription record writes (nil: none).
-    static func serverName(_ r: ChangeRecord) throws -> String? {
-        try r.payload.withUnsafeBytes { raw -> String? in
+    static func serverName(_ r: ChangeRecord) throws -> String? { try state(r).scscf?.serverName }
+
+    /// The state a change record carries.
+    static func state(_ r: ChangeRecord) throws -> SubscriptionState {
+        try r.payload.withUnsafeBytes { raw -> SubscriptionState in
             var p = BinaryReader(raw)
             _ = try p.string()
             if r.kind == .subscription { _ = try p.data() }
             let st = try p.data()
             return try st.withUnsafeBytes { sb in
                 var s = BinaryReader(sb)
-                return try SubscriptionState(binary: &s).scscf?.serverName
+                return try SubscriptionState(binary: &s)
             }
         }
     }
