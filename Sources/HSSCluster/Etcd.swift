@@ -15,8 +15,7 @@ public struct EtcdClient: Sendable {
         self.endpoints = endpoints.compactMap { e in
             var s = Substring(e)
             if let r = s.range(of: "://") { s = s[r.upperBound...] }
-            guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]) else { return nil }
-            return (String(s[..<colon]), port)
+            return ClusterConfiguration.hostPort(String(s)).map { (host: $0.0, port: $0.1) }
         }
         self.group = group
         self.timeout = timeout
@@ -124,7 +123,16 @@ public struct EtcdClient: Sendable {
                     try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise))
                 }
             }
-        let channel = try await bootstrap.connect(host: host, port: port).get()
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.connect(host: host, port: port).get()
+        } catch {
+            // Refused or timed out: the channel never became active, so no handler completes the promise,
+            // and a promise left incomplete is a trap in debug builds (found by the partition fault test:
+            // a node resumed from SIGSTOP had its etcd connects time out, and crashed).
+            promise.fail(error)
+            throw error
+        }
         channel.eventLoop.scheduleTask(in: timeout) { promise.fail(Failure(reason: "\(path): no answer in time")) }
         var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path)
         head.headers.add(name: "Host", value: "\(host):\(port)")
