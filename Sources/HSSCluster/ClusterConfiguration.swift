@@ -75,6 +75,8 @@ public struct ClusterConfiguration: Sendable {
     public var ackLevel: AckLevel
     /// How long a write waits for its acknowledgements before it is answered 5012.
     public var ackTimeout: Duration
+    /// How long a write waits for a leader during a failover before it is answered 3004 (0: at once).
+    public var leaderWait: Duration
     /// etcd endpoints (http://host:port); empty: no automatic failover (`hss cluster promote`).
     public var etcd: [String]
     /// The leader lease's TTL in seconds (failover takes about this long).
@@ -85,9 +87,10 @@ public struct ClusterConfiguration: Sendable {
     public var tls: ClusterTLS?
 
     public init(
-        name: String, node: String, members: [Member], ackLevel: AckLevel? = nil, ackTimeout: Duration = .seconds(2), etcd: [String] = [],
-        leaseTTL: Int = 2, initialLeader: String? = nil, tls: ClusterTLS? = nil
+        name: String, node: String, members: [Member], ackLevel: AckLevel? = nil, ackTimeout: Duration = .seconds(2),
+        leaderWait: Duration = .seconds(2), etcd: [String] = [], leaseTTL: Int = 2, initialLeader: String? = nil, tls: ClusterTLS? = nil
     ) {
+        self.leaderWait = leaderWait
         self.tls = tls
         self.name = name
         self.node = node

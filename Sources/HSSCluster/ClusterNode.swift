@@ -34,7 +34,13 @@ public enum ClusterRole: Sendable, Equatable, CustomStringConvertible {
 /// Why a write was not done in a cluster.
 public struct ClusterUnavailable: Error, TransientStorageFailure, CustomStringConvertible {
     public var reason: String
-    public init(_ reason: String) { self.reason = reason }
+    /// The leader is gone or changing (no leader, the link to it lost, a deposed leader answering): a
+    /// write waits a moment for the next one (`ClusterConfiguration.leaderWait`) before it is answered 3004.
+    public var leaderLost: Bool
+    public init(_ reason: String, leaderLost: Bool = false) {
+        self.reason = reason
+        self.leaderLost = leaderLost
+    }
     public var description: String { "cluster: \(reason)" }
 }
 
@@ -63,6 +69,8 @@ public final class ClusterNode: Sendable {
         var leaderLast: UInt64 = 0
         /// Follower: the link to the leader (its writer) and the forwarded writes waiting for results.
         var link: AsyncStream<ClusterMessage>.Continuation?
+        /// Counts the links established to a leader (a write that failed with one waits for the next).
+        var links = 0
         var pending: [UInt64: CheckedContinuation<ForwardOutcome, Never>] = [:]
         var nextForward: UInt64 = 0
         /// etcd: this node's lease and the monotonic deadline before which its leadership is certain.
@@ -435,8 +443,7 @@ public final class ClusterNode: Sendable {
         let myPosition = Self.position(mine, hasData: store.subscriptionCount > 0)
         var highestEpoch = max(mine.epoch, state.withLockedValue { $0.knownEpoch })
         var answered = 1
-        for m in configuration.others {
-            guard let s = await Self.status(of: m.address, group: group, tls: tls?.client) else { continue }
+        for s in await electorate() {
             answered += 1
             highestEpoch = max(highestEpoch, s.epoch, s.knownEpoch)
             let theirs = (s.lastEpoch, s.last, s.hasData ? 1 : 0)
@@ -451,6 +458,39 @@ public final class ClusterNode: Sendable {
         let value = String(decoding: try JSONEncoder().encode(LeaderValue(node: configuration.node, address: configuration.me!.address, epoch: epoch)), as: UTF8.self)
         if try await etcd.createIfAbsent(leaderKey, value, lease: lease, counter: epochKey, counterRevision: counter?.modRevision ?? 0, counterValue: "\(epoch)") {
             try await becomeLeader(epoch)
+        }
+    }
+
+    /// The other members' status, asked in parallel. Enough answers to decide: a majority, and so many that
+    /// every acknowledged write is on a node heard (it is on 1 + the ack level's followers, so hearing
+    /// n + 1 - that many nodes finds it); once there are that many, a straggler (say the deposed leader,
+    /// stopped) gets 100 ms more instead of the whole timeout, which shortens a failover by ~0.6 s.
+    func electorate() async -> [NodeStatus] {
+        let n = configuration.members.count
+        let holding = 1 + configuration.ackLevel.required(followers: n - 1)
+        let enough = max(n / 2 + 1, n + 1 - holding) - 1  // answers needed from the others
+        let others = configuration.others.map(\.address)
+        let (group, tls) = (self.group, self.tls?.client)
+        return await withTaskGroup(of: NodeStatus?.self) { tasks in
+            for address in others { tasks.addTask { await Self.status(of: address, group: group, tls: tls) } }
+            var heard: [NodeStatus] = []
+            var graceStarted = false
+            while let next = await tasks.next() {
+                if let s = next { heard.append(s) }
+                if heard.count >= enough && !graceStarted && heard.count < others.count {
+                    graceStarted = true
+                    tasks.addTask {
+                        try? await Task.sleep(for: .milliseconds(100))
+                        return nil
+                    }
+                } else if graceStarted && next == nil {
+                    // The grace period ended (or a straggler failed): decide with what was heard.
+                    break
+                }
+                if heard.count == others.count { break }
+            }
+            tasks.cancelAll()
+            return heard
         }
     }
 

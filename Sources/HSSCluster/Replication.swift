@@ -126,7 +126,7 @@ extension ClusterNode {
     /// Performs a follower's write on the leader's store (compare-and-set where it asks), waits for the
     /// ack level, and refreshes the leader's own cache of the subscription.
     func performForwarded(_ op: ForwardedWrite) async -> ForwardOutcome {
-        guard case .leader = role else { return .failed("not the leader", transient: true) }
+        guard case .leader = role else { return .failed(Self.notLeader, transient: true) }
         let store = self.store
         do {
             let sequence: UInt64
@@ -234,7 +234,7 @@ extension ClusterNode {
                 defer { s.pending.removeAll() }
                 return Array(s.pending.values)
             }
-            for c in waiting { c.resume(returning: .failed("link to the leader closed", transient: true)) }
+            for c in waiting { c.resume(returning: .failed(Self.linkClosed, transient: true)) }
             try? await Task.sleep(for: .milliseconds(200))
         }
     }
@@ -281,6 +281,7 @@ extension ClusterNode {
                             self.state.withLockedValue {
                                 $0.knownEpoch = max($0.knownEpoch, epoch)
                                 $0.link = writer
+                                $0.links += 1
                             }
                         case .records(let records, let leaderLast):
                             // The leader checked this log against its own (truncate and repair come
@@ -386,12 +387,20 @@ extension ClusterNode {
     }
 
     func confirm(_ position: UInt64) async throws {
-        switch role {
-        case .leader:
-            try await acknowledge(position)
-        case .follower, .candidate:
-            guard position <= state.withLockedValue({ $0.safePoint }) else {
-                throw ClusterUnavailable("this node's log is not yet confirmed by the leader")
+        // After a role change, the answer waits (up to leaderWait) for a leader to check this log.
+        let deadline = ContinuousClock.now + configuration.leaderWait
+        while true {
+            switch role {
+            case .leader:
+                try await acknowledge(position)
+                return
+            case .follower, .candidate:
+                let (safe, stopped) = state.withLockedValue { ($0.safePoint, $0.stopped) }
+                if position <= safe { return }
+                guard ContinuousClock.now < deadline, !stopped, !Task.isCancelled else {
+                    throw ClusterUnavailable("this node's log is not yet confirmed by the leader")
+                }
+                try? await Task.sleep(for: .milliseconds(10))
             }
         }
     }
@@ -407,7 +416,7 @@ extension ClusterNode {
                 link.yield(.forward(s.nextForward, op))
                 return true
             }
-            if !sent { c.resume(returning: .failed("no link to the leader", transient: true)) }
+            if !sent { c.resume(returning: .failed(Self.noLink, transient: true)) }
         }
         switch outcome {
         case .committed(let sequence):
@@ -417,23 +426,57 @@ extension ClusterNode {
             _ = await applied.wait(for: leaderLast, timeout: configuration.ackTimeout)
             throw StorageError.conflict("changed on the leader")
         case .failed(let reason, let transient):
-            if transient { throw ClusterUnavailable(reason) }
+            if transient { throw ClusterUnavailable(reason, leaderLost: [Self.linkClosed, Self.noLink, Self.notLeader].contains(reason)) }
             throw NotAcknowledged(reason: reason)
         }
     }
 
+    static let linkClosed = "link to the leader closed", noLink = "no link to the leader", notLeader = "not the leader"
+
     /// A write from this node's HSS: on the leader, committed here and acknowledged at the ack level;
-    /// on a follower, forwarded.
+    /// on a follower, forwarded. During a failover (no leader, the link to it lost) the write waits for
+    /// the next leader, up to `leaderWait`, and goes to it: the S-CSCF gets its answer instead of a 3004
+    /// sending it to another HSS that has no leader either. Sending it again is safe: the write is a
+    /// compare-and-set on the state it was computed from, so one the old leader did commit comes back as
+    /// a conflict and the procedure runs again on what was committed.
     func write(local: (LMDBSubscriberStore) async throws -> UInt64, forwarded: @autoclosure () -> ForwardedWrite) async throws {
-        switch role {
-        case .leader:
-            let sequence = try await local(store)
-            try await acknowledge(sequence)
-        case .follower:
-            _ = try await forward(forwarded())
-        case .candidate:
-            throw ClusterUnavailable("no leader")
+        let deadline = ContinuousClock.now + configuration.leaderWait
+        while true {
+            let seen = state.withLockedValue { ($0.generation, $0.links) }
+            do {
+                switch role {
+                case .leader:
+                    let sequence = try await local(store)
+                    try await acknowledge(sequence)
+                case .follower:
+                    _ = try await forward(forwarded())
+                case .candidate:
+                    throw ClusterUnavailable("no leader", leaderLost: true)
+                }
+                return
+            } catch let e as ClusterUnavailable where e.leaderLost {
+                guard await nextLeader(after: seen, until: deadline) else { throw e }
+            }
         }
+    }
+
+    /// Waits until this node leads in a new generation or holds a new link to a leader (after `seen`,
+    /// the generation and link count when a write failed); false at the deadline or when stopping.
+    func nextLeader(after seen: (generation: Int, links: Int), until deadline: ContinuousClock.Instant) async -> Bool {
+        while ContinuousClock.now < deadline && !Task.isCancelled {
+            let ready = state.withLockedValue { s -> Bool? in
+                if s.stopped { return nil }
+                switch s.role {
+                case .leader: return s.generation != seen.generation
+                case .follower: return s.link != nil && s.links != seen.links
+                case .candidate: return false
+                }
+            }
+            guard let ready else { return false }
+            if ready { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return false
     }
 }
 

@@ -40,6 +40,8 @@ struct HSSConfiguration: Codable, Equatable {
         var members: [String]?
         var ackLevel: String?
         var ackTimeoutMs: Int?
+        /// How long a write waits for a leader during a failover before 3004.
+        var leaderWaitMs: Int?
         var etcd: [String]?
         var leaseTTL: Int?
         var initialLeader: String?
@@ -58,7 +60,7 @@ struct HSSConfiguration: Codable, Equatable {
 
     static let keys: [String: Set<String>] = [
         "": ["diameter", "cx", "storage", "api", "subscribers", "logLevel", "cluster"],
-        "cluster": ["name", "node", "members", "ackLevel", "ackTimeoutMs", "etcd", "leaseTTL", "initialLeader", "tlsCertificate", "tlsKey", "tlsCA"],
+        "cluster": ["name", "node", "members", "ackLevel", "ackTimeoutMs", "leaderWaitMs", "etcd", "leaseTTL", "initialLeader", "tlsCertificate", "tlsKey", "tlsCA"],
         "diameter": ["originHost", "originRealm", "listen", "ioThreads"],
         "cx": ["homeNetworks", "maxAuthItems", "sqnInd", "shards"],
         "storage": ["dataDir", "mapSizeMiB", "nosync", "sqnBlock", "commitBatch", "logRetentionRecords"],
@@ -122,6 +124,7 @@ struct HSSConfiguration: Codable, Equatable {
             if let node = c.node, !members.compactMap({ Self.member($0)?.0 }).contains(node) { throw fail("cluster.node", "\(node) is not among cluster.members") }
             if let l = c.ackLevel, !["async", "one", "all"].contains(l) { throw fail("cluster.ackLevel", "one of async, one, all") }
             if let t = c.ackTimeoutMs, t < 1 { throw fail("cluster.ackTimeoutMs", "must be at least 1") }
+            if let t = c.leaderWaitMs, t < 0 { throw fail("cluster.leaderWaitMs", "must be 0 or more") }
             if let t = c.leaseTTL, t < 1 { throw fail("cluster.leaseTTL", "must be at least 1") }
             if c.etcd?.isEmpty ?? true, c.initialLeader == nil { throw fail("cluster.initialLeader", "without cluster.etcd, name the first leader") }
             let tls = [c.tlsCertificate, c.tlsKey, c.tlsCA]

@@ -218,7 +218,7 @@ struct ServeCommand: AsyncParsableCommand {
                 let members = (cc.members ?? []).compactMap(HSSConfiguration.member).map { ClusterConfiguration.Member(id: $0.0, address: $0.1) }
                 let configuration = ClusterConfiguration(
                     name: cc.name ?? "hss", node: cc.node ?? "", members: members, ackLevel: cc.ackLevel.flatMap(AckLevel.init(rawValue:)),
-                    ackTimeout: .milliseconds(cc.ackTimeoutMs ?? 2000), etcd: cc.etcd ?? [], leaseTTL: cc.leaseTTL ?? 2, initialLeader: cc.initialLeader,
+                    ackTimeout: .milliseconds(cc.ackTimeoutMs ?? 2000), leaderWait: .milliseconds(cc.leaderWaitMs ?? 2000), etcd: cc.etcd ?? [], leaseTTL: cc.leaseTTL ?? 2, initialLeader: cc.initialLeader,
                     tls: cc.tlsCertificate.map { ClusterTLS(certificateChainPath: $0, privateKeyPath: cc.tlsKey ?? "", trustRootsPath: cc.tlsCA ?? "") })
                 do { cluster = try ClusterNode(configuration: configuration, dataDirectory: dataDir, store: c, logger: logger) } catch {
                     throw ValidationError("storage: \(error)")

@@ -83,8 +83,8 @@ struct TestCluster {
 
     /// `count` nodes, n1 the initial leader, the demo subscribers loaded into n1's store.
     static func start(
-        count: Int = 3, ackLevel: AckLevel = .one, ackTimeout: Duration = .seconds(2), sqnBlock: UInt64 = 1000, logRetention: Int = 1_000_000,
-        tls: ClusterTLS? = nil
+        count: Int = 3, ackLevel: AckLevel = .one, ackTimeout: Duration = .seconds(2), leaderWait: Duration = .seconds(2), sqnBlock: UInt64 = 1000,
+        logRetention: Int = 1_000_000, tls: ClusterTLS? = nil
     ) async throws -> TestCluster {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("hss-cluster-\(UUID().uuidString)").path
         var members: [ClusterConfiguration.Member] = []
@@ -92,7 +92,9 @@ struct TestCluster {
         var configurations: [ClusterConfiguration] = [], stores: [LMDBConfiguration] = [], dirs: [String] = []
         for i in 1...count {
             configurations.append(
-                ClusterConfiguration(name: "test", node: "n\(i)", members: members, ackLevel: ackLevel, ackTimeout: ackTimeout, initialLeader: "n1", tls: tls))
+                ClusterConfiguration(
+                    name: "test", node: "n\(i)", members: members, ackLevel: ackLevel, ackTimeout: ackTimeout, leaderWait: leaderWait, initialLeader: "n1",
+                    tls: tls))
             var s = LMDBConfiguration(path: "", sqnBlock: sqnBlock)
             s.logRetentionRecords = logRetention
             stores.append(s)
@@ -336,16 +338,38 @@ struct ClusterNodeTests {
         await c.stopAll()
     }
 
-    @Test("A candidate (no leader) answers writes 3004 so the S-CSCF tries another HSS; reads are still served")
+    @Test("Without a leader, a write waits leaderWait for one, then is answered 3004 so the S-CSCF tries another HSS; reads are still served")
     func noLeader() async throws {
-        let c = try await TestCluster.start()
+        let c = try await TestCluster.start(leaderWait: .milliseconds(400))
         await c.nodes[0].crash()
         try await c.waitUntil("n2 lost its leader link") { !c.nodes[1].node.hasLeaderLink }
+        let started = ContinuousClock.now
         #expect(try await c.nodes[1].resultCode(Self.sar(.registration)) == 3004)
+        #expect(ContinuousClock.now - started >= .milliseconds(350), "held for the next leader first")
         let (uaa, _) = try await c.nodes[1].ask(
             UserAuthorizationRequest(envelope: Self.envelope(), userName: Self.impi, publicIdentity: Self.impu, visitedNetworkIdentifier: Array("localdomain".utf8)),
             UserAuthorizationAnswer.self)
         #expect(uaa.envelope.result == .firstRegistration)
+        await c.nodes[1].stop()
+        await c.nodes[2].stop()
+    }
+
+    @Test("During a failover a write waits for the next leader and is answered by it (2001, not 3004)")
+    func writeWaitsForNextLeader() async throws {
+        let c = try await TestCluster.start(leaderWait: .seconds(10))
+        await c.nodes[0].crash()
+        try await c.waitUntil("n3 lost its leader link") { !c.nodes[2].node.hasLeaderLink }
+        // A SAR reaches n3 while nobody leads; meanwhile n2 is promoted and n3 told to follow it.
+        let sar = Task { try await c.nodes[2].ask(Self.sar(.registration), ServerAssignmentAnswer.self).0 }
+        try await Task.sleep(for: .milliseconds(300))
+        let epoch = c.nodes[1].node.store.epoch + 1
+        guard case .done(true, _) = await ClusterNode.exchange(.promote(epoch: epoch), with: c.configurations[1].me!.address, group: MultiThreadedEventLoopGroup.singleton, timeout: .seconds(5))
+        else { throw CancellationError() }
+        guard case .done(true, _) = await ClusterNode.exchange(
+            .follow(leader: "n2", address: c.configurations[1].me!.address, epoch: epoch), with: c.configurations[2].me!.address, group: MultiThreadedEventLoopGroup.singleton, timeout: .seconds(5))
+        else { throw CancellationError() }
+        #expect(try await sar.value.envelope.result == .success)
+        #expect(try Self.registeredServer(c.nodes[1]) == Self.scscf, "committed by the new leader")
         await c.nodes[1].stop()
         await c.nodes[2].stop()
     }
