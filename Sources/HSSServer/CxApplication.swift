@@ -105,7 +105,8 @@ public final class CxApplication: DiameterRequestHandler {
             // transient (3004 DIAMETER_TOO_BUSY, RFC 6733 §7.1.3: the client may retry elsewhere); anything
             // else means the HSS cannot complete the procedure (5012 DIAMETER_UNABLE_TO_COMPLY).
             let busy = (error as? StorageError) == .overloaded || error is any TransientStorageFailure
-            logger.error("Cx procedure failed", metadata: ["command": "\(command.code)", "error": "\(error)"])
+            // Busy (a failover, a full queue) is expected and the client retries: a warning, not an error.
+            logger.log(level: busy ? .warning : .error, "Cx procedure failed", metadata: ["command": "\(command.code)", "error": "\(error)"])
             return ErrorAnswer(
                 requestHeader: header,
                 error: DiameterMessageError(busy ? .tooBusy : .unableToComply, offset: 0, reason: busy ? "storage busy" : "storage failure", header: header),
