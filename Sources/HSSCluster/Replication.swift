@@ -387,19 +387,29 @@ extension ClusterNode {
     }
 
     func confirm(_ position: UInt64) async throws {
-        // After a role change, the answer waits (up to leaderWait) for a leader to check this log.
+        // After a role change the answer waits (up to leaderWait) for a leader to check this log. What it
+        // was based on may be gone then (the check truncated a diverged tail), so after a wait it is not
+        // answered but computed again from the store as it is now: a conflict, which the shard retries
+        // (found by the partition fault test: a deposed leader, resumed, answered a SAR 2001 from its own
+        // unacknowledged record after waiting through the truncation of that record).
         let deadline = ContinuousClock.now + configuration.leaderWait
+        var waited = false
         while true {
             switch role {
             case .leader:
                 try await acknowledge(position)
+                if waited { throw StorageError.conflict("the log was checked while the answer waited") }
                 return
             case .follower, .candidate:
                 let (safe, stopped) = state.withLockedValue { ($0.safePoint, $0.stopped) }
-                if position <= safe { return }
+                if position <= safe {
+                    if waited { throw StorageError.conflict("the log was checked while the answer waited") }
+                    return
+                }
                 guard ContinuousClock.now < deadline, !stopped, !Task.isCancelled else {
                     throw ClusterUnavailable("this node's log is not yet confirmed by the leader")
                 }
+                waited = true
                 try? await Task.sleep(for: .milliseconds(10))
             }
         }

@@ -49,7 +49,7 @@ public final class CxApplication: DiameterRequestHandler {
             // A retransmission (T flag, RFC 6733 §3) of a request whose answer was kept — possibly by
             // another node before a failover — gets that answer again (docs/replication.md).
             if header.flags.contains(.potentiallyRetransmitted), let origin = request.first(.originHost)?.string,
-                var kept = storage.replayedAnswer(Self.replayKey(origin, header.endToEndID)).map({ ByteBuffer(bytes: $0) }), kept.readableBytes >= 20
+                var kept = try await replayedAnswer(Self.replayKey(origin, header.endToEndID)), kept.readableBytes >= 20
             {
                 kept.setInteger(header.hopByHopID, at: kept.readerIndex + 12)
                 return kept
@@ -118,6 +118,19 @@ public final class CxApplication: DiameterRequestHandler {
     /// RFC 6733 §6.2: a retransmission keeps the End-to-End Identifier; with the Origin-Host it names the
     /// request.
     static func replayKey(_ originHost: String, _ endToEnd: UInt32) -> String { "\(originHost)|\(endToEnd)" }
+
+    /// The kept answer for `key`, once the store it was found in is confirmed: an answer kept in a deposed
+    /// leader's unacknowledged tail is not handed out (the next leader truncates that tail). When the
+    /// confirmation had to wait, the store is looked at again (the answer may have been truncated).
+    func replayedAnswer(_ key: String) async throws -> ByteBuffer? {
+        let storage = directory.storage
+        guard storage.replayedAnswer(key) != nil else { return nil }
+        let position = storage.visiblePosition()
+        if storage.needsConfirmation(position) {
+            do { try await storage.confirm(position) } catch StorageError.conflict {}
+        }
+        return storage.replayedAnswer(key).map { ByteBuffer(bytes: $0) }
+    }
 
     func encode<A: CxMessage>(_ outcome: CxOutcome<A>, _ header: DiameterHeader, _ features: [SupportedFeatures]) -> ByteBuffer {
         var answer = outcome.answer

@@ -118,18 +118,24 @@ public actor SubscriberShard {
             guard var current = try entry(id) else { return procedure(nil, &milenage, &random) }
             current.subscription.state.sqn = startingSQN(current)
             let outcome = procedure(current.subscription, &milenage, &random)
-            guard let updated = outcome.updated else {
-                try await confirm(current)
-                return outcome
-            }
-            let write = pendingWrite(current, updated)
+            let write = outcome.updated.flatMap { pendingWrite(current, $0) }
             if write == nil {
                 // The cache takes the new live SQN before any suspension (a concurrent MAR must not issue
-                // the same one), then the answer waits for its basis to be acknowledged.
-                cache[id] = Entry(subscription: updated, reserved: current.reserved, persisted: current.persisted, loadedAt: current.loadedAt)
-                try await confirm(current)
+                // the same one), then the answer waits for its basis to be acknowledged. A basis that
+                // may have changed meanwhile (a conflict) is reloaded and the procedure runs again.
+                if let updated = outcome.updated {
+                    cache[id] = Entry(subscription: updated, reserved: current.reserved, persisted: current.persisted, loadedAt: current.loadedAt)
+                }
+                do {
+                    try await confirm(current)
+                } catch StorageError.conflict where attempt < Self.conflictRetries {
+                    attempt += 1
+                    forget(id)
+                    continue
+                }
                 return outcome
             }
+            guard let updated = outcome.updated else { return outcome }
             if write != nil && !holding {
                 // No suspension since the check above: nobody holds it; hold it across the commit.
                 busy[id] = []

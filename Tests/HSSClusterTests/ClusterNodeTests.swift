@@ -269,6 +269,36 @@ struct ClusterNodeTests {
         await c.stopAll()
     }
 
+    @Test("A deposed leader holding an answer until a leader checks its log does not answer from the tail that check truncates")
+    func heldAnswerAfterTruncation() async throws {
+        var c = try await TestCluster.start(ackTimeout: .milliseconds(300), leaderWait: .seconds(15))
+        // As in promoteAndTruncate: the leader commits a registration nobody acknowledges (5012).
+        await c.nodes[1].stop()
+        await c.nodes[2].stop()
+        let sar = Self.sar(.registration)
+        #expect(try await c.nodes[0].resultCode(sar) == 5012)
+        // n1 is told to follow n2 (down for now) in the next epoch: its store still shows the registration.
+        let epoch = c.nodes[0].node.store.epoch + 1
+        let n2 = c.configurations[1].me!.address, group = MultiThreadedEventLoopGroup.singleton
+        guard case .done(true, _) = await ClusterNode.exchange(.follow(leader: "n2", address: n2, epoch: epoch), with: c.configurations[0].me!.address, group: group, timeout: .seconds(5))
+        else { throw CancellationError() }
+        // The retransmission needs no write on n1: it waits for a leader to check n1's log.
+        let retransmission = Task { [c] in try await c.nodes[0].ask(sar, ServerAssignmentAnswer.self).0 }
+        try await Task.sleep(for: .milliseconds(200))
+        // n2 and n3 come back, n2 leads the epoch n1 was told about, n3 follows: n1's tail is truncated.
+        try c.restart(1)
+        try c.restart(2)
+        guard case .done(true, _) = await ClusterNode.exchange(.promote(epoch: epoch), with: n2, group: group, timeout: .seconds(5)) else { throw CancellationError() }
+        guard case .done(true, _) = await ClusterNode.exchange(.follow(leader: "n2", address: n2, epoch: epoch), with: c.configurations[2].me!.address, group: group, timeout: .seconds(5))
+        else { throw CancellationError() }
+        let answer = try await retransmission.value
+        // Whatever the answer, a 2001 must mean the registration is on the leader (it was computed again
+        // from the truncated store, and written through n2).
+        #expect(answer.envelope.result == .success)
+        #expect(try Self.registeredServer(c.nodes[1]) == Self.scscf, "answered 2001: durable on the leader")
+        await c.stopAll()
+    }
+
     @Test("A follower behind the retained log gets a snapshot, then the tail")
     func snapshotCatchUp() async throws {
         var c = try await TestCluster.start(logRetention: 20)
