@@ -71,7 +71,7 @@ public final class ClusterNode: Sendable {
         var link: AsyncStream<ClusterMessage>.Continuation?
         /// Counts the links established to a leader (a write that failed with one waits for the next).
         var links = 0
-        var pending: [UInt64: CheckedContinuation<ForwardOutcome, Never>] = [:]
+        var pending: [UInt64: (waiting: CheckedContinuation<ForwardOutcome, Never>, deadline: ContinuousClock.Instant)] = [:]
         var nextForward: UInt64 = 0
         /// etcd: this node's lease and the monotonic deadline before which its leadership is certain.
         var lease: Int64 = 0
@@ -226,6 +226,7 @@ public final class ClusterNode: Sendable {
             acknowledged.withLockedValue { $0 }.sweep()
             applied.sweep()
             committed.sweep()
+            expireForwards()
             // A leader whose lease may have lapsed stops at once (fencing: docs/replication.md).
             if etcd != nil, case .leader = role, ContinuousClock.now > state.withLockedValue({ $0.leaseDeadline }) {
                 stepDown("leader lease expired")

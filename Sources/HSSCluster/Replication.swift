@@ -232,7 +232,7 @@ extension ClusterNode {
             let waiting = state.withLockedValue { s -> [CheckedContinuation<ForwardOutcome, Never>] in
                 s.link = nil
                 defer { s.pending.removeAll() }
-                return Array(s.pending.values)
+                return s.pending.values.map(\.waiting)
             }
             for c in waiting { c.resume(returning: .failed(Self.linkClosed, transient: true)) }
             try? await Task.sleep(for: .milliseconds(200))
@@ -319,7 +319,7 @@ extension ClusterNode {
                             try await self.install(snapshotDirectory: s.dir)
                             throw ClusterUnavailable("reconnect after snapshot")
                         case .forwardResult(let id, let outcome):
-                            let c = self.state.withLockedValue { $0.pending.removeValue(forKey: id) }
+                            let c = self.state.withLockedValue { $0.pending.removeValue(forKey: id)?.waiting }
                             c?.resume(returning: outcome)
                         case .reject(let reason, let leader, let epoch):
                             self.state.withLockedValue { $0.knownEpoch = max($0.knownEpoch, epoch) }
@@ -422,7 +422,7 @@ extension ClusterNode {
             let sent = state.withLockedValue { s -> Bool in
                 guard let link = s.link else { return false }
                 s.nextForward += 1
-                s.pending[s.nextForward] = c
+                s.pending[s.nextForward] = (c, ContinuousClock.now + configuration.ackTimeout + configuration.leaderWait)
                 link.yield(.forward(s.nextForward, op))
                 return true
             }
@@ -442,6 +442,18 @@ extension ClusterNode {
     }
 
     static let linkClosed = "link to the leader closed", noLink = "no link to the leader", notLeader = "not the leader"
+
+    /// A forwarded write the leader has not answered within ackTimeout + leaderWait (a leader that went
+    /// silent while no other took over, etcd down too, say) is answered 3004 rather than waiting for ever;
+    /// its outcome is unknown, like any write whose link broke (the retransmission is safe: compare-and-set).
+    func expireForwards() {
+        let now = ContinuousClock.now
+        let expired = state.withLockedValue { s -> [CheckedContinuation<ForwardOutcome, Never>] in
+            let ids = s.pending.filter { $0.value.deadline <= now }.map(\.key)
+            return ids.compactMap { s.pending.removeValue(forKey: $0)?.waiting }
+        }
+        for c in expired { c.resume(returning: .failed("no answer from the leader in time", transient: true)) }
+    }
 
     /// A write from this node's HSS: on the leader, committed here and acknowledged at the ack level;
     /// on a follower, forwarded. During a failover (no leader, the link to it lost) the write waits for

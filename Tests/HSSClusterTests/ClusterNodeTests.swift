@@ -299,6 +299,41 @@ struct ClusterNodeTests {
         await c.stopAll()
     }
 
+    @Test(
+        "A leader that takes forwarded writes and never answers them: the write is answered 3004 after ackTimeout + leaderWait, not never",
+        .timeLimit(.minutes(1)))
+    func silentLeader() async throws {
+        let c = try await TestCluster.start(ackTimeout: .milliseconds(300), leaderWait: .milliseconds(300))
+        // A fake leader: welcomes a follower into a newer epoch, then reads and ignores everything.
+        let epoch = c.nodes[1].node.store.epoch + 1
+        let fake = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0) { ch in ch.eventLoop.makeCompletedFuture { try ClusterNode.framed(ch) } }
+        let address = "127.0.0.1:\(try #require(fake.channel.localAddress?.port))"
+        let serving = Task {
+            try await fake.executeThenClose { inbound in
+                for try await conn in inbound {
+                    Task {
+                        try await conn.executeThenClose { messages, outbound in
+                            for try await m in messages {
+                                if case .hello = m { try await outbound.write(.welcome(epoch: epoch, leader: "n1")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        guard case .done(true, _) = await ClusterNode.exchange(
+            .follow(leader: "n1", address: address, epoch: epoch), with: c.configurations[1].me!.address, group: MultiThreadedEventLoopGroup.singleton,
+            timeout: .seconds(5))
+        else { throw CancellationError() }
+        try await c.waitUntil("n2 linked to the fake leader") { c.nodes[1].node.hasLeaderLink }
+        let started = ContinuousClock.now
+        #expect(try await c.nodes[1].resultCode(Self.sar(.registration)) == 3004)
+        #expect(ContinuousClock.now - started >= .milliseconds(550))
+        serving.cancel()
+        await c.stopAll()
+    }
+
     @Test("A follower behind the retained log gets a snapshot, then the tail")
     func snapshotCatchUp() async throws {
         var c = try await TestCluster.start(logRetention: 20)
