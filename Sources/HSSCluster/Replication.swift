@@ -458,9 +458,10 @@ extension ClusterNode {
     /// A write from this node's HSS: on the leader, committed here and acknowledged at the ack level;
     /// on a follower, forwarded. During a failover (no leader, the link to it lost) the write waits for
     /// the next leader, up to `leaderWait`, and goes to it: the S-CSCF gets its answer instead of a 3004
-    /// sending it to another HSS that has no leader either. Sending it again is safe: the write is a
+    /// sending it to another HSS that has no leader either. Sending it again is safe: a Cx write is a
     /// compare-and-set on the state it was computed from, so one the old leader did commit comes back as
-    /// a conflict and the procedure runs again on what was committed.
+    /// a conflict and the procedure runs again on what was committed; provisioning writes without a
+    /// check (a whole subscription stored, a delete) are idempotent.
     func write(local: (LMDBSubscriberStore) async throws -> UInt64, forwarded: @autoclosure () -> ForwardedWrite) async throws {
         let deadline = ContinuousClock.now + configuration.leaderWait
         while true {
