@@ -467,9 +467,7 @@ public final class ClusterNode: Sendable {
     /// n + 1 - that many nodes finds it); once there are that many, a straggler (say the deposed leader,
     /// stopped) gets 100 ms more instead of the whole timeout, which shortens a failover by ~0.6 s.
     func electorate() async -> [NodeStatus] {
-        let n = configuration.members.count
-        let holding = 1 + configuration.ackLevel.required(followers: n - 1)
-        let enough = max(n / 2 + 1, n + 1 - holding) - 1  // answers needed from the others
+        let enough = Self.answersNeeded(members: configuration.members.count, ackLevel: configuration.ackLevel)
         let others = configuration.others.map(\.address)
         let (group, tls) = (self.group, self.tls?.client)
         return await withTaskGroup(of: NodeStatus?.self) { tasks in
@@ -493,6 +491,13 @@ public final class ClusterNode: Sendable {
             tasks.cancelAll()
             return heard
         }
+    }
+
+    /// Answers a candidate needs from the other members before it may stop waiting for the rest: with
+    /// itself, a majority of `members`, and members + 1 − (the nodes an acknowledged write is on).
+    static func answersNeeded(members n: Int, ackLevel: AckLevel) -> Int {
+        let holding = 1 + ackLevel.required(followers: n - 1)
+        return max(n / 2 + 1, n + 1 - holding) - 1
     }
 
     /// How far a node's log goes, for the election: the epoch of its last record, its last sequence,

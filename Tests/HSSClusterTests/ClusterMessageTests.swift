@@ -86,6 +86,19 @@ struct ClusterMessageTests {
         #expect(ClusterConfiguration(name: "c", node: "a", members: ["a", "b", "c"].map { .init(id: $0, address: "x:1") }).ackLevel == .one)
     }
 
+    @Test("Election: answers needed before a silent member is given up on — a majority, and every acknowledged write's holder heard")
+    func answersNeeded() {
+        // 3 nodes: at ack one a write is on 2 nodes, so 1 other answer (with the candidate: 2 of 3) finds it.
+        #expect(ClusterNode.answersNeeded(members: 3, ackLevel: .one) == 1)
+        // async: a write may be on the old leader alone: every other member must answer (or time out).
+        #expect(ClusterNode.answersNeeded(members: 3, ackLevel: .async) == 2)
+        #expect(ClusterNode.answersNeeded(members: 3, ackLevel: .all) == 1)
+        // 5 nodes at ack one: a write on 2 nodes; hearing 4 of 5 finds it (a bare majority, 3, might not).
+        #expect(ClusterNode.answersNeeded(members: 5, ackLevel: .one) == 3)
+        #expect(ClusterNode.answersNeeded(members: 5, ackLevel: .all) == 2)
+        #expect(ClusterNode.answersNeeded(members: 1, ackLevel: .async) == 0)
+    }
+
     @Test("Progress: waits end when the target is reached, at the deadline, or when failed")
     func progress() async {
         let p = Progress(5)
