@@ -294,23 +294,18 @@ struct ClusterCheck: ParsableCommand {
                     guard let last = batch.last else { break }
                     for r in batch where r.subscriptionID == show {
                         let st = try? Self.state(r)
-                        let marks = (st?.sqn ?? [:]).values.map { "SEQ \($0 >> 5) IND \($0 & 31)" }.joined(separator: ", ")
+                        let marks = (st?.sqn ?? [:]).values.map(Self.seqInd).joined(separator: ", ")
                         print("  record \(r.sequence) epoch \(r.epoch) kind \(r.kind) time \(r.timeMillis) S-CSCF \(st?.scscf?.serverName ?? "-") SQN marks [\(marks)]")
                     }
                     from = last.sequence + 1
                 }
             }
             // The vectors handed out to it (bench<i>), in answer order.
-            if let i = Int(show.dropFirst(5)), show.hasPrefix("bench"), let p = Population.subscription(i).privateIdentities[0].aka {
+            if let i = Int(show.dropFirst(5)), show.hasPrefix("bench") {
                 var milenage = try Milenage()
-                for d in records.split(separator: ",") {
-                    let text = (try? String(contentsOfFile: d + "/mar.tsv", encoding: .utf8)) ?? ""
-                    for f in text.split(separator: "\n").map({ $0.split(separator: "\t") }) where f.count >= 5 && Int(f[0]) == i {
-                        guard let rand = Block128(hex: String(f[1])), let autn = hexBytes(String(f[2])), autn.count == 16 else { continue }
-                        let ak = milenage.compute(k: p.k, opc: p.opc, rand: rand, sqn: 0, amf: 0).ak
-                        let sqn = autn[0..<6].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } ^ ak
-                        print("  vector SEQ \(sqn >> 5) IND \(sqn & 31) from \(f[3]) at \(f[4])")
-                    }
+                for f in Self.lines(records, "mar.tsv") where f.count >= 5 && Int(f[0]) == i {
+                    guard let sqn = Self.sqn(f, &milenage) else { continue }
+                    print("  vector \(Self.seqInd(sqn)) from \(f[3]) at \(f[4])")
                 }
             }
             return
@@ -326,12 +321,7 @@ struct ClusterCheck: ParsableCommand {
         }
         if Set(digests).count > 1 { failures.append("the nodes' digests differ") }
 
-        let dirs = records.split(separator: ",").map(String.init)
-        func lines(_ name: String) -> [[Substring]] {
-            dirs.flatMap { d in
-                ((try? String(contentsOfFile: d + "/" + name, encoding: .utf8)) ?? "").split(separator: "\n").map { $0.split(separator: "\t") }
-            }
-        }
+        func lines(_ name: String) -> [[Substring]] { Self.lines(records, name) }
         // 1. Every SAR answered 2001 is on every node.
         let acked = lines("sar-acked.tsv").compactMap { $0.first.flatMap { Int($0) } }
         var missing = 0
@@ -351,17 +341,14 @@ struct ClusterCheck: ParsableCommand {
         var milenage = try Milenage()
         var vectors = 0, duplicates = 0
         for f in lines("mar.tsv") where f.count >= 3 {
-            guard let i = Int(f[0]), let rand = Block128(hex: String(f[1])), let autn = hexBytes(String(f[2])), autn.count == 16 else { continue }
-            let p = Population.subscription(i).privateIdentities[0].aka!
-            let ak = milenage.compute(k: p.k, opc: p.opc, rand: rand, sqn: 0, amf: 0).ak
-            let sqn = autn[0..<6].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } ^ ak
+            guard let i = Int(f[0]), let sqn = Self.sqn(f, &milenage) else { continue }
             let vector = String(f[1]) + String(f[2])
             let origin = f.count >= 5 ? "\(f[3]) at \(f[4])" : "?"
             if let before = seen[i]?[sqn] {
                 if !before.hasPrefix(vector) {
                     duplicates += 1
                     if duplicates <= 10 {
-                        failures.append("SQN \(sqn) (SEQ \(sqn >> 5), IND \(sqn & 31)) issued twice to bench\(i): \(before.dropFirst(vector.count)), then \(origin)")
+                        failures.append("SQN \(sqn) (\(Self.seqInd(sqn))) issued twice to bench\(i): \(before.dropFirst(vector.count)), then \(origin)")
                     }
                 }
             } else {
@@ -427,6 +414,26 @@ struct ClusterCheck: ParsableCommand {
 
     /// The S-CSCF name a state or subscription record writes (nil: none).
     static func serverName(_ r: ChangeRecord) throws -> String? { try state(r).scscf?.serverName }
+
+    /// The tab-separated lines of file `name` in every records directory (comma-separated).
+    static func lines(_ records: String, _ name: String) -> [[Substring]] {
+        records.split(separator: ",").flatMap { d in
+            ((try? String(contentsOfFile: d + "/" + name, encoding: .utf8)) ?? "").split(separator: "\n").map { $0.split(separator: "\t") }
+        }
+    }
+
+    /// The SQN of a mar.tsv line (subscriber, RAND, AUTN): SQN ⊕ AK from the AUTN, AK from the subscriber's
+    /// K and OPc with Milenage f5 (TS 33.102 §6.3.2).
+    static func sqn(_ f: [Substring], _ milenage: inout Milenage) -> UInt64? {
+        guard f.count >= 3, let i = Int(f[0]), let rand = Block128(hex: String(f[1])), let autn = hexBytes(String(f[2])), autn.count == 16,
+              let p = Population.subscription(i).privateIdentities.first?.aka
+        else { return nil }
+        let ak = milenage.compute(k: p.k, opc: p.opc, rand: rand, sqn: 0, amf: 0).ak
+        return autn[0..<6].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } ^ ak
+    }
+
+    /// SEQ and IND of an SQN (5-bit IND, the HSS's default).
+    static func seqInd(_ sqn: UInt64) -> String { "SEQ \(sqn >> 5) IND \(sqn & 31)" }
 
     /// The state a change record carries.
     static func state(_ r: ChangeRecord) throws -> SubscriptionState {
