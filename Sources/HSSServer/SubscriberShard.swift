@@ -118,13 +118,12 @@ public actor SubscriberShard {
             guard var current = try entry(id) else { return procedure(nil, &milenage, &random) }
             current.subscription.state.sqn = startingSQN(current)
             let outcome = procedure(current.subscription, &milenage, &random)
-            let write = outcome.updated.flatMap { pendingWrite(current, $0) }
-            if write == nil {
+            guard let updated = outcome.updated, let write = pendingWrite(current, updated) else {
                 // The cache takes the new live SQN before any suspension (a concurrent MAR must not issue
                 // the same one), then the answer waits for its basis to be acknowledged. A basis that
                 // may have changed meanwhile (a conflict) is reloaded and the procedure runs again.
-                if let updated = outcome.updated {
-                    cache[id] = Entry(subscription: updated, reserved: current.reserved, persisted: current.persisted, loadedAt: current.loadedAt)
+                if let live = outcome.updated {
+                    cache[id] = Entry(subscription: live, reserved: current.reserved, persisted: current.persisted, loadedAt: current.loadedAt)
                 }
                 do {
                     try await confirm(current)
@@ -135,8 +134,7 @@ public actor SubscriberShard {
                 }
                 return outcome
             }
-            guard let updated = outcome.updated else { return outcome }
-            if write != nil && !holding {
+            if !holding {
                 // No suspension since the check above: nobody holds it; hold it across the commit.
                 busy[id] = []
                 holding = true
@@ -150,7 +148,7 @@ public actor SubscriberShard {
             used.subscription.state.sqn = updated.state.sqn
             cache[id] = used
             do {
-                try await store(id, updated, current, write, replay: write == nil ? nil : replay?(outcome.answer))
+                try await store(id, updated, current, write, replay: replay?(outcome.answer))
                 return outcome
             } catch StorageError.conflict where attempt < Self.conflictRetries {
                 attempt += 1
@@ -288,6 +286,7 @@ public actor SubscriberShard {
     /// Whether the local store already shows every SQN `e` holds (its marks at or past them): then
     /// dropping `e` loses nothing, since a reload continues after the marks.
     func storeCovers(_ id: String, _ e: Entry) -> Bool {
+        if e.subscription.state.sqn.isEmpty { return true }  // no SQN (no AKA use): nothing to lose, no read
         guard let stored = try? storage.load(id) else { return false }
         let scheme = context.sequenceNumbers
         return e.subscription.state.sqn.allSatisfy { impi, live in
