@@ -124,12 +124,16 @@ public final class CxApplication: DiameterRequestHandler {
     /// confirmation had to wait, the store is looked at again (the answer may have been truncated).
     func replayedAnswer(_ key: String) async throws -> ByteBuffer? {
         let storage = directory.storage
-        guard storage.replayedAnswer(key) != nil else { return nil }
+        guard var kept = storage.replayedAnswer(key) else { return nil }
         let position = storage.visiblePosition()
         if storage.needsConfirmation(position) {
-            do { try await storage.confirm(position) } catch StorageError.conflict {}
+            do { try await storage.confirm(position) } catch StorageError.conflict {
+                // Confirmed only after a wait: read again from the store as it is now.
+                guard let again = storage.replayedAnswer(key) else { return nil }
+                kept = again
+            }
         }
-        return storage.replayedAnswer(key).map { ByteBuffer(bytes: $0) }
+        return ByteBuffer(bytes: kept)
     }
 
     func encode<A: CxMessage>(_ outcome: CxOutcome<A>, _ header: DiameterHeader, _ features: [SupportedFeatures]) -> ByteBuffer {
