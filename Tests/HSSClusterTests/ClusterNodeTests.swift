@@ -121,6 +121,24 @@ struct TestCluster {
 
     mutating func restart(_ i: Int) throws { nodes[i] = try makeNode(i) }
 
+    /// Sends node `i` (0-based) a control message over the cluster link, as `hss cluster promote` does.
+    func control(_ message: ClusterMessage, to i: Int) async throws {
+        guard case .done(true, _) = await ClusterNode.exchange(
+            message, with: configurations[i].me!.address, group: MultiThreadedEventLoopGroup.singleton, timeout: .seconds(5))
+        else {
+            Issue.record("n\(i + 1) refused \(message)")
+            throw CancellationError()
+        }
+    }
+
+    /// Node `i` leads `epoch`.
+    func promote(_ i: Int, epoch: UInt64) async throws { try await control(.promote(epoch: epoch), to: i) }
+
+    /// Node `i` follows node `leader` in `epoch`.
+    func follow(_ i: Int, leader: Int, epoch: UInt64) async throws {
+        try await control(.follow(leader: "n\(leader + 1)", address: configurations[leader].me!.address, epoch: epoch), to: i)
+    }
+
     func waitUntil(_ what: String, timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -250,11 +268,8 @@ struct ClusterNodeTests {
         try c.restart(1)
         try c.restart(2)
         let epoch = c.nodes[1].node.store.epoch + 1
-        guard case .done(true, _) = await ClusterNode.exchange(.promote(epoch: epoch), with: c.configurations[1].me!.address, group: MultiThreadedEventLoopGroup.singleton, timeout: .seconds(5))
-        else { throw CancellationError() }
-        guard case .done(true, _) = await ClusterNode.exchange(
-            .follow(leader: "n2", address: c.configurations[1].me!.address, epoch: epoch), with: c.configurations[2].me!.address, group: MultiThreadedEventLoopGroup.singleton, timeout: .seconds(5))
-        else { throw CancellationError() }
+        try await c.promote(1, epoch: epoch)
+        try await c.follow(2, leader: 1, epoch: epoch)
         try await c.waitUntil("n3 follows n2") { c.nodes[1].node.status().followers.keys.contains("n3") && c.nodes[2].node.isServing }
         let (bob, _) = try await c.nodes[2].ask(Self.sar(.registration, impu: "sip:bob@localdomain", impi: "bob@localdomain"), ServerAssignmentAnswer.self)
         #expect(bob.envelope.result == .success)
@@ -279,18 +294,15 @@ struct ClusterNodeTests {
         #expect(try await c.nodes[0].resultCode(sar) == 5012)
         // n1 is told to follow n2 (down for now) in the next epoch: its store still shows the registration.
         let epoch = c.nodes[0].node.store.epoch + 1
-        let n2 = c.configurations[1].me!.address, group = MultiThreadedEventLoopGroup.singleton
-        guard case .done(true, _) = await ClusterNode.exchange(.follow(leader: "n2", address: n2, epoch: epoch), with: c.configurations[0].me!.address, group: group, timeout: .seconds(5))
-        else { throw CancellationError() }
+        try await c.follow(0, leader: 1, epoch: epoch)
         // The retransmission needs no write on n1: it waits for a leader to check n1's log.
         let retransmission = Task { [c] in try await c.nodes[0].ask(sar, ServerAssignmentAnswer.self).0 }
         try await Task.sleep(for: .milliseconds(200))
         // n2 and n3 come back, n2 leads the epoch n1 was told about, n3 follows: n1's tail is truncated.
         try c.restart(1)
         try c.restart(2)
-        guard case .done(true, _) = await ClusterNode.exchange(.promote(epoch: epoch), with: n2, group: group, timeout: .seconds(5)) else { throw CancellationError() }
-        guard case .done(true, _) = await ClusterNode.exchange(.follow(leader: "n2", address: n2, epoch: epoch), with: c.configurations[2].me!.address, group: group, timeout: .seconds(5))
-        else { throw CancellationError() }
+        try await c.promote(1, epoch: epoch)
+        try await c.follow(2, leader: 1, epoch: epoch)
         let answer = try await retransmission.value
         // Whatever the answer, a 2001 must mean the registration is on the leader (it was computed again
         // from the truncated store, and written through n2).
@@ -322,10 +334,7 @@ struct ClusterNodeTests {
                 }
             }
         }
-        guard case .done(true, _) = await ClusterNode.exchange(
-            .follow(leader: "n1", address: address, epoch: epoch), with: c.configurations[1].me!.address, group: MultiThreadedEventLoopGroup.singleton,
-            timeout: .seconds(5))
-        else { throw CancellationError() }
+        try await c.control(.follow(leader: "n1", address: address, epoch: epoch), to: 1)
         try await c.waitUntil("n2 linked to the fake leader") { c.nodes[1].node.hasLeaderLink }
         let started = ContinuousClock.now
         #expect(try await c.nodes[1].resultCode(Self.sar(.registration)) == 3004)
@@ -428,11 +437,8 @@ struct ClusterNodeTests {
         let sar = Task { try await c.nodes[2].ask(Self.sar(.registration), ServerAssignmentAnswer.self).0 }
         try await Task.sleep(for: .milliseconds(300))
         let epoch = c.nodes[1].node.store.epoch + 1
-        guard case .done(true, _) = await ClusterNode.exchange(.promote(epoch: epoch), with: c.configurations[1].me!.address, group: MultiThreadedEventLoopGroup.singleton, timeout: .seconds(5))
-        else { throw CancellationError() }
-        guard case .done(true, _) = await ClusterNode.exchange(
-            .follow(leader: "n2", address: c.configurations[1].me!.address, epoch: epoch), with: c.configurations[2].me!.address, group: MultiThreadedEventLoopGroup.singleton, timeout: .seconds(5))
-        else { throw CancellationError() }
+        try await c.promote(1, epoch: epoch)
+        try await c.follow(2, leader: 1, epoch: epoch)
         #expect(try await sar.value.envelope.result == .success)
         #expect(try Self.registeredServer(c.nodes[1]) == Self.scscf, "committed by the new leader")
         await c.nodes[1].stop()
