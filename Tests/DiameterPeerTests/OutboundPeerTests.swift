@@ -35,7 +35,7 @@ struct OutboundPeerTests {
         let a = try await Self.node("a.localdomain")
         let portA = try #require(a.localAddresses.first?.port)
         let b = try await Self.node("b.localdomain", connectTo: [ConfiguredPeer(originHost: "a.localdomain", host: "127.0.0.1", port: portA)])
-        #expect(await Self.waitFor(5) { a.registry.openPeers == ["b.localdomain"] && b.registry.openPeers == ["a.localdomain"] })
+        #expect(await Self.waitFor(15) { a.registry.openPeers == ["b.localdomain"] && b.registry.openPeers == ["a.localdomain"] })
         // A (responder) asks B, and B (initiator) asks A, over the one connection.
         var request = SampleMessages.mar
         request.envelope.destinationHost = nil
@@ -54,11 +54,11 @@ struct OutboundPeerTests {
         let a = try await Self.node("a.localdomain")
         let portA = try #require(a.localAddresses.first?.port)
         let b = try await Self.node("b.localdomain", connectTo: [ConfiguredPeer(originHost: "a.localdomain", host: "127.0.0.1", port: portA)])
-        #expect(await Self.waitFor(5) { b.registry.openPeers == ["a.localdomain"] })
+        #expect(await Self.waitFor(15) { b.registry.openPeers == ["a.localdomain"] })
         await a.shutdown()  // DPR to B, close
-        #expect(await Self.waitFor(5) { b.registry.openPeers.isEmpty })
+        #expect(await Self.waitFor(15) { b.registry.openPeers.isEmpty })
         let a2 = try await Self.node("a.localdomain", port: portA)
-        #expect(await Self.waitFor(5) { b.registry.openPeers == ["a.localdomain"] && a2.registry.openPeers == ["b.localdomain"] })
+        #expect(await Self.waitFor(15) { b.registry.openPeers == ["a.localdomain"] && a2.registry.openPeers == ["b.localdomain"] })
         await b.shutdown()
         await a2.shutdown()
     }
@@ -83,7 +83,7 @@ struct OutboundPeerTests {
         // Both start connecting at once.
         a.connect(to: ConfiguredPeer(originHost: "b.localdomain", host: "127.0.0.1", port: portB))
         b.connect(to: ConfiguredPeer(originHost: "a.localdomain", host: "127.0.0.1", port: portA))
-        #expect(await Self.waitFor(5) { a.registry.openPeers == ["b.localdomain"] && b.registry.openPeers == ["a.localdomain"] })
+        #expect(await Self.waitFor(15) { a.registry.openPeers == ["b.localdomain"] && b.registry.openPeers == ["a.localdomain"] })
         // Stable: after a few reconnect intervals both still see exactly one open peer.
         try await Task.sleep(for: .milliseconds(600))
         #expect(a.registry.openPeers == ["b.localdomain"] && b.registry.openPeers == ["a.localdomain"])
