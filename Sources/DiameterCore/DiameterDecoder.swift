@@ -8,6 +8,8 @@ public import NIOCore
 public struct DiameterDecoder: Sendable {
     /// Deeper nesting of Grouped AVPs is refused (no Cx AVP nests more than 4 levels).
     public static let maximumGroupDepth = 16
+    /// The longest DiameterIdentity accepted: an FQDN has at most 255 octets (RFC 1035 §2.3.4).
+    public static let maximumIdentityLength = 255
 
     public let dictionary: DiameterDictionary
 
@@ -217,10 +219,16 @@ public struct DiameterDecoder: Sendable {
             case .utf8String:
                 valid = isValidUTF8(raw, dataOffset, dataLength)
                 what = "is not valid UTF-8"
-            case .diameterIdentity, .diameterURI:
-                // RFC 6733 §4.3.1: an FQDN or realm (IDNs in their ASCII form), or an aaa:// URI.
+            case .diameterIdentity:
+                // RFC 6733 §4.3.1: an FQDN or realm (IDNs in their ASCII form), which RFC 1035 §2.3.4
+                // bounds to 255 octets. Bounded here, an identity off the wire cannot grow a key, a log
+                // line or a stored record past what an FQDN can be.
+                valid = dataLength > 0 && dataLength <= DiameterDecoder.maximumIdentityLength && isPrintableASCII(raw, dataOffset, dataLength)
+                what = "is not a printable ASCII identity of 1 to \(DiameterDecoder.maximumIdentityLength) octets"
+            case .diameterURI:
+                // RFC 6733 §4.3.1: an aaa:// or aaas:// URI.
                 valid = dataLength > 0 && isPrintableASCII(raw, dataOffset, dataLength)
-                what = "is not a non-empty printable ASCII identity"
+                what = "is not a non-empty printable ASCII URI"
             case .address:
                 valid = isValidAddress(raw, dataOffset, dataLength)
                 what = "is not a valid address (family and size)"

@@ -7,8 +7,14 @@ public enum CapabilitiesExchange {
     public enum Decision: Sendable, Hashable {
         /// Accept: the applications both sides support.
         case accept(peer: PeerCapabilities, commonApplications: Set<UInt32>)
-        /// Refuse with this Result-Code, then close (RFC 6733 §5.3: 5010; §6.1: 3010 for unknown peers).
-        case reject(ResultCode, reason: String, peer: PeerCapabilities?)
+        /// Refuse with this Result-Code (and the offending AVP, RFC 6733 §7.5), then close (RFC 6733 §5.3:
+        /// 5010; §6.1: 3010 for unknown peers; §7.1.5 for a CER that breaks its grammar or its types).
+        case reject(ResultCode, reason: String, peer: PeerCapabilities?, failedAVP: AVP? = nil)
+
+        /// The refusal of a CER that does not decode or breaks its grammar.
+        public static func invalid(_ error: DiameterMessageError) -> Decision {
+            .reject(error.resultCode, reason: error.reason, peer: nil, failedAVP: error.failedAVP)
+        }
     }
 
     /// The CER grammar, relaxed in one place: Kamailio's CER often lacks Host-IP-Address (mandatory in
@@ -26,19 +32,24 @@ public enum CapabilitiesExchange {
         do {
             try message.validate(against: lenientCER)
         } catch {
-            return .reject(error.resultCode, reason: error.reason, peer: nil)
+            return .invalid(error)
         }
         let cer: CapabilitiesExchangeRequest
         do {
             cer = try CapabilitiesExchangeRequest(decoding: message)
         } catch {
-            return .reject(error.resultCode, reason: error.reason, peer: nil)
+            return .invalid(error)
         }
         return evaluate(cer.capabilities, local: local)
     }
 
     /// Decides on the capabilities a peer advertised.
     public static func evaluate(_ peer: PeerCapabilities, local: LocalPeer) -> Decision {
+        // A CER naming this node is a connection to ourselves (a loop through a misrouted address) or a
+        // peer impersonating us: either way not a peer we know.
+        guard peer.originHost.lowercased() != local.originHost.lowercased() else {
+            return .reject(.unknownPeer, reason: "the CER carries this node's own Origin-Host", peer: peer)
+        }
         guard local.isAllowed(peer.originHost) else {
             return .reject(.unknownPeer, reason: "peer \(peer.originHost) is not in the allow-list", peer: peer)
         }
@@ -58,13 +69,15 @@ public enum CapabilitiesExchange {
     ) -> ByteBuffer {
         let result: ResultCode
         var errorMessage: String?
+        var failedAVP: [AVP] = []
         switch decision {
         case .accept: result = .success
-        case .reject(let code, let reason, _):
+        case .reject(let code, let reason, _, let failed):
             result = code
             errorMessage = reason
+            failedAVP = failed.map { [$0] } ?? []
         }
-        let cea = CapabilitiesExchangeAnswer(resultCode: result, capabilities: local.capabilities, errorMessage: errorMessage)
+        let cea = CapabilitiesExchangeAnswer(resultCode: result, capabilities: local.capabilities, errorMessage: errorMessage, failedAVP: failedAVP)
         var flags: CommandFlags = []
         if result.isProtocolError { flags.insert(.error) }
         var w = DiameterMessageWriter(

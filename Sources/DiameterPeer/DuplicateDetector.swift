@@ -4,25 +4,48 @@ import DiameterCore
 /// Duplicate request detection (RFC 6733 §5.5.4, §6.1.1): a request seen again with the same
 /// (Origin-Host, End-to-End Identifier) within the window gets the first answer, and is not executed
 /// twice (MAR and SAR change state). Pure; time is passed in.
+///
+/// Entries are named by the connection's peer (the identity its CER gave, checked against its certificate
+/// under TLS), not only by the Origin-Host AVP that the peer writes itself: a peer that copies another
+/// peer's Origin-Host and End-to-End Identifier into its own request neither reads that peer's answer
+/// (and the AKA vector in it) nor plants one for it.
 public struct DuplicateDetector: Sendable {
     /// Default window: 30 s.
     public static let defaultWindow = TimeAmount.seconds(30)
 
     public struct Key: Hashable, Sendable {
-        public var originHost: String
+        /// The connection's peer (its CER Origin-Host), lowercased.
+        public var peer: String
+        /// The request's Origin-Host when it is not the peer's (a request relayed by an agent), lowercased;
+        /// empty for the usual request that the peer itself originated.
+        public var relayedOrigin: String
         public var endToEndID: UInt32
-        public init(originHost: String, endToEndID: UInt32) {
+        public init(peer: String, originHost: String?, endToEndID: UInt32) {
             // DiameterIdentity compares ASCII case-insensitively; lowercase only when needed (the usual
             // identity is already lowercase, and this runs for every request).
-            self.originHost = originHost.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? originHost.lowercased() : originHost
+            let peer = Self.folded(peer)
+            self.peer = peer
+            let origin = originHost.map(Self.folded) ?? peer
+            self.relayedOrigin = origin == peer ? "" : origin
             self.endToEndID = endToEndID
         }
 
-        /// The End-to-End id and the identity's length: cheap (no string hashing per request) and well spread,
-        /// since End-to-End ids are unique per origin (RFC 6733 §3); equal keys still compare the identity.
+        static func folded(_ s: String) -> String {
+            s.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? s.lowercased() : s
+        }
+
+        /// The End-to-End id and the identities' lengths: cheap (no string hashing per request) and well
+        /// spread, since End-to-End ids are unique per origin (RFC 6733 §3); equal keys still compare the
+        /// identities.
         public func hash(into hasher: inout Hasher) {
             hasher.combine(endToEndID)
-            hasher.combine(originHost.utf8.count)
+            hasher.combine(peer.utf8.count)
+            hasher.combine(relayedOrigin.utf8.count)
+        }
+
+        /// The key as one string, for answers kept beyond this process (the replicated replay table).
+        public var name: String {
+            relayedOrigin.isEmpty ? "\(peer)|\(endToEndID)" : "\(peer)|\(relayedOrigin)|\(endToEndID)"
         }
     }
 

@@ -231,8 +231,9 @@ public actor PeerConnection {
 
     private func applicationRequest(_ message: DiameterMessage, command: CommandDefinition) {
         // RFC 6733 §6.1.1: a retransmission (T-flag or not) of a request we executed gets the same answer.
+        // Named by this connection's peer, so that no other peer can name it (DuplicateDetector).
         let key = DuplicateDetector.Key(
-            originHost: message.first(.originHost)?.string ?? peer?.originHost ?? "", endToEndID: message.header.endToEndID)
+            peer: peer?.originHost ?? "", originHost: message.first(.originHost)?.string, endToEndID: message.header.endToEndID)
         let now = channel.eventLoop.now
         switch registry.duplicates.withLockedValue({ $0.check(key, now: now) }) {
         case .new:
@@ -333,12 +334,18 @@ public actor PeerConnection {
             write(CapabilitiesExchange.answer(to: message.header, decision: decision, local: local))
             watchdogActions(watchdog.handle(.connectionUp))
             logger.info("peer open", metadata: ["peer": "\(caps.originHost)", "product": "\(caps.productName)"])
-        case .reject(let code, let reason, let caps):
+        case .reject(let code, let reason, let caps, _):
             logger.info("CER refused", metadata: ["peer": "\(caps?.originHost ?? "?")", "result": "\(code.value)", "reason": "\(reason)"])
             metrics.protocolError(code)
-            let cea = CapabilitiesExchange.answer(to: message.header, decision: decision, local: local)
-            channel.writeAndFlush(cea).whenComplete { [channel] _ in channel.close(promise: nil) }
+            rejectCER(message.header, decision)
         }
+    }
+
+    /// Sends the CEA that refuses a CER, then closes.
+    private func rejectCER(_ header: DiameterHeader, _ decision: CapabilitiesExchange.Decision) {
+        cancelStateTimer()
+        let cea = CapabilitiesExchange.answer(to: header, decision: decision, local: local)
+        channel.writeAndFlush(cea).whenComplete { [channel] _ in channel.close(promise: nil) }
     }
 
     private func certificateMatches(_ originHost: String) -> Bool {
@@ -531,6 +538,15 @@ public actor PeerConnection {
 
     private func malformed(_ frame: ByteBuffer, _ error: DiameterMessageError) {
         metrics.protocolError(error.resultCode)
+        if psm.state == .closed, !isInitiator, let header = error.header, header.isRequest,
+            header.commandCode == CommandDefinition.capabilitiesExchange.code, header.applicationID == ApplicationID.base
+        {
+            // RFC 6733 §5.3, §7.1.5: a CER that does not decode (an Origin-Host that is not an identity, say)
+            // still gets its CEA, with the Result-Code and the Failed-AVP; then the connection closes.
+            logger.info("CER refused", metadata: ["result": "\(error.resultCode.value)", "reason": "\(error.reason)"])
+            rejectCER(header, .invalid(error))
+            return
+        }
         // Only an open connection gets error answers; before CER, garbage closes it.
         guard psm.state.isOpen, let header = error.header, header.isRequest,
             let answer = ErrorAnswer(error: error, request: frame)

@@ -48,8 +48,9 @@ public final class CxApplication: DiameterRequestHandler {
             let storage = directory.storage
             // A retransmission (T flag, RFC 6733 §3) of a request whose answer was kept — possibly by
             // another node before a failover — gets that answer again (docs/replication.md).
-            if header.flags.contains(.potentiallyRetransmitted), let origin = request.first(.originHost)?.string,
-                var kept = try await replayedAnswer(Self.replayKey(origin, header.endToEndID)), kept.readableBytes >= 20
+            if header.flags.contains(.potentiallyRetransmitted),
+                var kept = try await replayedAnswer(Self.replayKey(peer, request.first(.originHost)?.string, header.endToEndID)),
+                kept.readableBytes >= 20
             {
                 kept.setInteger(header.hopByHopID, at: kept.readerIndex + 12)
                 return kept
@@ -85,7 +86,7 @@ public final class CxApplication: DiameterRequestHandler {
                     var a = a
                     a.envelope.supportedFeatures = features
                     return ReplayEntry(
-                        key: Self.replayKey(r.envelope.originHost, header.endToEndID),
+                        key: Self.replayKey(peer, r.envelope.originHost, header.endToEndID),
                         answer: Array(a.encode(hopByHopID: 0, endToEndID: header.endToEndID).readableBytesView))
                 }
                 return encode(try await shard.multimediaAuth(r, id: id ?? "", replay: replay), header, features)
@@ -116,8 +117,11 @@ public final class CxApplication: DiameterRequestHandler {
     }
 
     /// RFC 6733 §6.2: a retransmission keeps the End-to-End Identifier; with the Origin-Host it names the
-    /// request.
-    static func replayKey(_ originHost: String, _ endToEnd: UInt32) -> String { "\(originHost)|\(endToEnd)" }
+    /// request. Named as the duplicate detector names it: by the connection's peer (plus the Origin-Host
+    /// of a relayed request), never by the Origin-Host AVP alone, which a peer may copy from another.
+    static func replayKey(_ peer: PeerIdentity, _ originHost: String?, _ endToEnd: UInt32) -> String {
+        DuplicateDetector.Key(peer: peer.originHost, originHost: originHost, endToEndID: endToEnd).name
+    }
 
     /// The kept answer for `key`, once the store it was found in is confirmed: an answer kept in a deposed
     /// leader's unacknowledged tail is not handed out (the next leader truncates that tail). When the

@@ -72,6 +72,13 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
+    /// Writes waiting for the next batch.
+    var queuedCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count
+    }
+
     /// Finishes what is queued, then stops the thread.
     func stop() {
         condition.lock()
@@ -96,30 +103,52 @@ final class GroupCommitWriter: @unchecked Sendable {
             queue.removeFirst(n)
             condition.unlock()
 
-            var failure: (any Error)?
             // An item refused by its own precondition (a compare-and-set that found other data) fails
-            // alone; it checks before it writes anything, so the rest of the batch commits.
+            // alone; it checks before it writes anything, so the rest of the batch commits. An item that
+            // fails otherwise (an LMDB error, a value LMDB refuses) fails alone too: the transaction is
+            // aborted and the batch runs again without it, so one bad request cannot fail the writes it
+            // happened to share a batch with.
+            var failed: [Int: any Error] = [:]
             var refused: [Int: StorageError] = [:]
+            var failure: (any Error)?
             let started = ContinuousClock.now
-            do {
-                if let injected = faultInjection?() { throw injected }
-                try environment.write { txn in
-                    for (i, item) in batch.enumerated() {
-                        do { try item.work(txn) } catch let e as StorageError where e.isRefusal { refused[i] = e }
+            while true {
+                refused = [:]
+                do {
+                    if let injected = faultInjection?() { throw injected }
+                    try environment.write { txn in
+                        for (i, item) in batch.enumerated() where failed[i] == nil {
+                            do { try item.work(txn) } catch let e as StorageError where e.isRefusal {
+                                refused[i] = e
+                            } catch {
+                                throw ItemFailure(index: i, error: error)
+                            }
+                        }
+                        try afterBatch(txn)
                     }
-                    try afterBatch(txn)
+                    batches += 1
+                    items += batch.count - failed.count
+                    committed(true)
+                    observer?(batch.count - failed.count, ContinuousClock.now - started)
+                } catch let e as ItemFailure {
+                    committed(false)
+                    failed[e.index] = e.error
+                    if failed.count < batch.count { continue }
+                } catch {
+                    failure = error
+                    committed(false)
                 }
-                batches += 1
-                items += batch.count
-                committed(true)
-                observer?(batch.count, ContinuousClock.now - started)
-            } catch {
-                failure = error
-                committed(false)
+                break
             }
             for (i, item) in batch.enumerated() {
-                if let failure = failure ?? refused[i] { item.continuation.resume(throwing: failure) } else { item.continuation.resume() }
+                if let failure = failure ?? failed[i] ?? refused[i] { item.continuation.resume(throwing: failure) } else { item.continuation.resume() }
             }
         }
     }
+}
+
+/// One item's own failure inside a batch (the batch runs again without it).
+private struct ItemFailure: Error {
+    var index: Int
+    var error: any Error
 }

@@ -174,8 +174,9 @@ extension LMDBSubscriberStore {
                 return nil
             case .replay:
                 let key = try p.string(), time = try p.varint(), answer = try p.data()
-                try t.put(replay, Array(key.utf8), time.bigEndianBytes + answer)
-                try t.put(replayTime, time.bigEndianBytes + Array(key.utf8), [])
+                let k = Self.replayRecordKey(key)
+                try t.put(replay, k, time.bigEndianBytes + answer)
+                try t.put(replayTime, time.bigEndianBytes + k, [])
                 return nil
             }
         }
@@ -262,8 +263,9 @@ extension LMDBSubscriberStore {
 
     func putReplay(_ t: Transaction, _ entry: ReplayEntry) throws {
         let now = UInt64(Date().timeIntervalSince1970 * 1000)
-        try t.put(replay, Array(entry.key.utf8), now.bigEndianBytes + entry.answer)
-        try t.put(replayTime, now.bigEndianBytes + Array(entry.key.utf8), [])
+        let k = Self.replayRecordKey(entry.key)
+        try t.put(replay, k, now.bigEndianBytes + entry.answer)
+        try t.put(replayTime, now.bigEndianBytes + k, [])
         var p = BinaryWriter(capacity: entry.key.utf8.count + entry.answer.count + 16)
         p.string(entry.key)
         p.varint(now)
@@ -271,10 +273,23 @@ extension LMDBSubscriberStore {
         _ = try appendLog(t, .replay, p.bytes)
     }
 
+    /// The LMDB key of a replay entry: the SHA-256 of its name. A request's name holds identities that
+    /// come off the wire; hashed, the key has one size whatever they are, always within LMDB's 511-octet
+    /// key limit (a longer key fails `mdb_put`, which would fail the batch it shares with other writes).
+    /// The change log carries the name itself; each node hashes it the same way.
+    static func replayRecordKey(_ name: String) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        var bytes = Array(name.utf8)
+        var length: UInt32 = 0
+        let ok = EVP_Digest(&bytes, bytes.count, &out, &length, EVP_sha256(), nil)
+        precondition(ok == 1 && length == 32, "SHA-256 is always available in libcrypto")
+        return out
+    }
+
     /// The answer stored for a request (Origin-Host and End-to-End Identifier), if still kept.
     public func replayedAnswer(_ key: String) -> [UInt8]? {
         try? reads.read { t -> [UInt8]? in
-            guard let v = try t.get(replay, Array(key.utf8)), v.count >= 8 else { return nil }
+            guard let v = try t.get(replay, Self.replayRecordKey(key)), v.count >= 8 else { return nil }
             let time = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: v[0..<8]))
             guard time + ReplayEntry.retentionMillis > UInt64(Date().timeIntervalSince1970 * 1000) else { return nil }
             return Array(v[8...])

@@ -35,7 +35,7 @@ struct CapabilitiesExchangeTests {
 
     @Test("a CER with only another application (go-diameter's, app 4) is refused with 5010")
     func noCommonApplication() throws {
-        guard case .reject(let code, _, _) = try decision(GoldenMessages.named("2.3").bytes) else {
+        guard case .reject(let code, _, _, _) = try decision(GoldenMessages.named("2.3").bytes) else {
             Issue.record("accepted")
             return
         }
@@ -44,7 +44,7 @@ struct CapabilitiesExchangeTests {
 
     @Test("freeDiameter with NoRelay (no application at all) is refused with 5010")
     func noApplication() throws {
-        guard case .reject(let code, _, _) = try decision(cer { _ in }) else { Issue.record("accepted"); return }
+        guard case .reject(let code, _, _, _) = try decision(cer { _ in }) else { Issue.record("accepted"); return }
         #expect(code == .noCommonApplication)
     }
 
@@ -81,7 +81,7 @@ struct CapabilitiesExchangeTests {
             $0.originHost = "rogue.example.org"
             $0.vendorSpecificApplicationIDs = [.cx]
         }
-        guard case .reject(let code, _, _) = try decision(outside, local: local) else { Issue.record("accepted"); return }
+        guard case .reject(let code, _, _, _) = try decision(outside, local: local) else { Issue.record("accepted"); return }
         #expect(code == .unknownPeer)
     }
 
@@ -90,7 +90,7 @@ struct CapabilitiesExchangeTests {
         let m = try DiameterDecoder().decode(cer { $0.vendorSpecificApplicationIDs = [.cx] })
         var w = DiameterMessageWriter(header: m.header)
         for a in m.avps where a.code != AVPDefinition.originHost.code { w.append(a) }
-        guard case .reject(let code, _, _) = try decision(Array(buffer: w.finish())) else { Issue.record("accepted"); return }
+        guard case .reject(let code, _, _, _) = try decision(Array(buffer: w.finish())) else { Issue.record("accepted"); return }
         #expect(code == .missingAVP)
     }
 

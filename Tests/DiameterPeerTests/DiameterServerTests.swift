@@ -199,6 +199,81 @@ struct DiameterServerTests {
         await server.shutdown()
     }
 
+    @Test("another peer that copies a peer's Origin-Host and End-to-End id neither reads its cached answer nor plants one")
+    func duplicatesBelongToThePeer() async throws {
+        let app = CountingApplication()
+        let server = try await Self.server(app)
+        let scscf = try await Self.openClient(server)
+        let rogue = try await Self.openClient(server, originHost: "rogue.example.org")
+        // The S-CSCF's MAR is answered and cached; the rogue peer sends the same request (the S-CSCF's
+        // Origin-Host in the MAR, the same End-to-End id, T flag): it is executed as its own request.
+        try await scscf.send(Self.mar(hopByHop: 1, endToEnd: 5555))
+        _ = try #require(try await scscf.receive())
+        try await rogue.send(Self.mar(hopByHop: 2, endToEnd: 5555, retransmitted: true))
+        _ = try #require(try await rogue.receive())
+        #expect(app.executions.withLockedValue { $0 } == 2, "the rogue peer got the S-CSCF's cached answer")
+        // The rogue peer sends first: the S-CSCF's own request is still executed, not answered with the
+        // rogue peer's answer.
+        try await rogue.send(Self.mar(hopByHop: 3, endToEnd: 6666))
+        _ = try #require(try await rogue.receive())
+        try await scscf.send(Self.mar(hopByHop: 4, endToEnd: 6666))
+        _ = try #require(try await scscf.receive())
+        #expect(app.executions.withLockedValue { $0 } == 4, "the S-CSCF got an answer the rogue peer planted")
+        // The S-CSCF's own retransmission is still answered from the cache.
+        try await scscf.send(Self.mar(hopByHop: 5, endToEnd: 5555, retransmitted: true))
+        #expect(try #require(try await scscf.receive()).header.hopByHopID == 5)
+        #expect(app.executions.withLockedValue { $0 } == 4)
+        await scscf.close()
+        await rogue.close()
+        await server.shutdown()
+    }
+
+    /// A CER whose Origin-Host AVP carries `originHost` as given (bytes our writer would not produce).
+    static func rawCER(originHost: [UInt8]) -> ByteBuffer {
+        let good = try! DiameterDecoder().decode(cer())
+        var body: [UInt8] = []
+        for a in good.avps {
+            if a.code == AVPDefinition.originHost.code {
+                body += RawMessage.avp(code: AVPDefinition.originHost.code, data: originHost)
+            } else {
+                var w = DiameterMessageWriter(header: good.header)
+                w.append(a)
+                body += Array(buffer: w.finish())[DiameterHeader.size...]
+            }
+        }
+        return ByteBuffer(bytes: RawMessage.message(flags: 0x80, command: 257, application: 0, body: body))
+    }
+
+    @Test("a CER with our own Origin-Host gets CEA 3010; a 64 KiB or non-ASCII one gets CEA 5004 with Failed-AVP; each then closes")
+    func badOriginHostInCER() async throws {
+        let server = try await Self.server()
+        let cases: [(ByteBuffer, UInt32, String)] = [
+            (Self.cer(originHost: SampleMessages.hssHost.uppercased()), 3010, "own identity"),
+            (Self.rawCER(originHost: Array(repeating: UInt8(ascii: "a"), count: 65_536)), 5004, "64 KiB"),
+            (Self.rawCER(originHost: Array("scscf.ex\u{e4}mple.org".utf8)), 5004, "non-ASCII"),
+            (Self.rawCER(originHost: Array(repeating: UInt8(ascii: "a"), count: 256)), 5004, "256 octets"),
+        ]
+        for (cer, code, what) in cases {
+            let client = try await TestClient.connect(to: server.localAddresses[0])
+            try await client.send(cer)
+            let cea = try #require(try await client.receive(), "no CEA for the \(what) CER")
+            #expect(cea.commandCode == 257 && !cea.isRequest)
+            #expect(cea.first(.resultCode)?.unsigned32 == code, "\(what)")
+            if code == 5004 {
+                let failed = try #require(cea.first(.failedAVP)?.first(.originHost), "Failed-AVP names Origin-Host (\(what))")
+                #expect(failed.code == AVPDefinition.originHost.code)
+            }
+            #expect(await client.closedByPeer(), "\(what)")
+        }
+        #expect(server.registry.openPeers.isEmpty)
+        // An Origin-Host of 255 octets is an identity and is accepted.
+        let longest = try await TestClient.connect(to: server.localAddresses[0])
+        try await longest.send(Self.rawCER(originHost: Array(repeating: UInt8(ascii: "b"), count: 255)))
+        #expect(try #require(try await longest.receive()).first(.resultCode)?.unsigned32 == 2001)
+        await longest.close()
+        await server.shutdown()
+    }
+
     @Test("a duplicate arriving while the first is still executing waits for its answer")
     func duplicateInProgress() async throws {
         let app = CountingApplication(delay: .milliseconds(300))

@@ -75,6 +75,84 @@ struct DurabilityTests {
         store.close()
     }
 
+    /// Sends `request` with the given End-to-End id (T flag when `retransmitted`) and decodes the MAA.
+    static func mar(
+        _ c: TestClient, _ request: MultimediaAuthRequest, hopByHop: UInt32, endToEnd: UInt32, retransmitted: Bool
+    ) async throws -> MultimediaAuthAnswer {
+        try await c.send(request.encode(hopByHopID: hopByHop, endToEndID: endToEnd, retransmitted: retransmitted))
+        let m = try #require(try await c.receive())
+        #expect(m.header.hopByHopID == hopByHop)
+        return try MultimediaAuthAnswer(decoding: m)
+    }
+
+    @Test("A kept MAA (T-flag replay from the store) is handed out only to the peer whose request it answered")
+    func replayBelongsToThePeer() async throws {
+        let path = Self.directory()
+        var store = try Self.seeded(path)
+        var r = try await CxOverTCPTests.start(storage: store)
+        let request = MultimediaAuthRequest(
+            envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), userName: CxOverTCPTests.impi, publicIdentity: CxOverTCPTests.impu,
+            sipAuthDataItem: SIPAuthDataItem(sipAuthenticationScheme: "Digest-AKAv1-MD5"), sipNumberAuthItems: 1,
+            serverName: CxOverTCPTests.scscf1Name)
+        let e2e: UInt32 = 0x0BAD_CAFE
+        // The first MAR assigns the S-CSCF: it writes, and its answer is kept for retransmissions.
+        var scscf = try await CxOverTCPTests.client(r, CxOverTCPTests.scscf1)
+        let first = try await Self.mar(scscf, request, hopByHop: 1, endToEnd: e2e, retransmitted: false)
+        let rand = try #require(first.sipAuthDataItems.first?.sipAuthenticate).prefix(16)
+        await scscf.close()
+        await r.server.shutdown()
+        store.close()
+        // After a restart (the in-memory duplicate cache is gone, as after a failover to another node), a
+        // second peer sends the same request: the S-CSCF's Origin-Host, End-to-End id and the T flag.
+        store = try Self.seeded(path)
+        r = try await CxOverTCPTests.start(storage: store)
+        let rogue = try await CxOverTCPTests.client(r, "rogue.localdomain")
+        let spoofed = try await Self.mar(rogue, request, hopByHop: 2, endToEnd: e2e, retransmitted: true)
+        #expect(spoofed.envelope.result == .success)
+        #expect(try #require(spoofed.sipAuthDataItems.first?.sipAuthenticate).prefix(16) != rand, "the rogue peer read the S-CSCF's vector")
+        // The S-CSCF's own retransmission gets its kept answer (so the comparison above could fail).
+        scscf = try await CxOverTCPTests.client(r, CxOverTCPTests.scscf1)
+        let again = try await Self.mar(scscf, request, hopByHop: 3, endToEnd: e2e, retransmitted: true)
+        #expect(try #require(again.sipAuthDataItems.first?.sipAuthenticate).prefix(16) == rand)
+        await rogue.close()
+        await scscf.close()
+        await r.server.shutdown()
+        store.close()
+    }
+
+    @Test("A MAR whose Origin-Host is 600 octets gets 5004 naming it; SARs around it are answered 2001")
+    func oversizedOriginHost() async throws {
+        let store = try Self.seeded(Self.directory())
+        let r = try await CxOverTCPTests.start(storage: store)
+        let scscf = try await CxOverTCPTests.client(r, CxOverTCPTests.scscf1)
+        var envelope = CxOverTCPTests.envelope(CxOverTCPTests.scscf1)
+        envelope.originHost = String(repeating: "h", count: 600) + ".localdomain"
+        let long = MultimediaAuthRequest(
+            envelope: envelope, userName: CxOverTCPTests.impi, publicIdentity: CxOverTCPTests.impu,
+            sipAuthDataItem: SIPAuthDataItem(sipAuthenticationScheme: "Digest-AKAv1-MD5"), sipNumberAuthItems: 1,
+            serverName: "sip:other.localdomain")
+        let sar = ServerAssignmentRequest(
+            envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), userName: CxOverTCPTests.impi, publicIdentities: [CxOverTCPTests.impu],
+            serverName: CxOverTCPTests.scscf1Name, serverAssignmentType: .registration, userDataAlreadyAvailable: .userDataNotAvailable)
+        // In one write: SAR, the long MAR, SAR (the SARs would share the MAR's batch were it to write).
+        try await scscf.send([
+            sar.encode(hopByHopID: 11, endToEndID: 11), long.encode(hopByHopID: 12, endToEndID: 12),
+            sar.encode(hopByHopID: 13, endToEndID: 13),
+        ])
+        var results: [UInt32: UInt32] = [:]
+        var failed: DiameterMessage?
+        for _ in 0..<3 {
+            let m = try #require(try await scscf.receive())
+            results[m.header.hopByHopID] = m.first(.resultCode)?.unsigned32
+            if m.header.hopByHopID == 12 { failed = m }
+        }
+        #expect(results == [11: 2001, 12: 5004, 13: 2001])
+        #expect(failed?.first(.failedAVP)?.first(.originHost) != nil, "Failed-AVP names Origin-Host")
+        await scscf.close()
+        await r.server.shutdown()
+        store.close()
+    }
+
     @Test("A storage failure answers 5012 (nothing acknowledged), reads keep being served, and the HSS recovers")
     func storageFailure() async throws {
         let failing = Counter()

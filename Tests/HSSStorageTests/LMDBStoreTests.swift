@@ -160,6 +160,76 @@ struct LMDBStoreTests {
         store.close()
     }
 
+    /// Holds the writer inside one batch until the test opens it (the writer's fault-injection hook).
+    final class Gate: @unchecked Sendable {
+        let condition = NSCondition()
+        var armed = false, inside = false, open = false
+        func hook() {
+            condition.lock()
+            defer { condition.unlock() }
+            guard armed, !inside else { return }
+            inside = true
+            while !open { condition.wait() }
+        }
+        func set(_ body: (Gate) -> Void) {
+            condition.lock()
+            body(self)
+            condition.broadcast()
+            condition.unlock()
+        }
+        var isInside: Bool {
+            condition.lock()
+            defer { condition.unlock() }
+            return inside
+        }
+    }
+
+    @Test("A write LMDB refuses (an index key over 511 octets) fails alone; the writes batched with it commit")
+    func failingItemIsIsolated() async throws {
+        let gate = Gate()
+        let store = try LMDBSubscriberStore(LMDBConfiguration(path: Self.directory()), faultInjection: { gate.hook(); return nil })
+        let good = Self.subscription(20)
+        try await store.commitSubscription(good)
+        var bad = Self.subscription(21)
+        let long = String(repeating: "x", count: 600) + "@ims.example.net"
+        bad.privateIdentities[0].identity = long
+        bad.publicIdentities[0].privateIdentities = [long]
+        let oversized = bad
+        // The writer stops inside one batch; everything submitted meanwhile forms the next batch together.
+        gate.set { $0.armed = true }
+        let first = Task { try await store.commitState(good.id, good.state) }
+        while !gate.isInside { try await Task.sleep(for: .milliseconds(1)) }
+        let others = Task { [good] in
+            try await withThrowingTaskGroup(of: Bool.self) { g in
+                g.addTask {
+                    do { try await store.commitSubscription(oversized) } catch { return false }
+                    return true
+                }
+                for i in 0..<50 {
+                    g.addTask {
+                        var s = good.state
+                        s.sqn["user20@ims.example.net"] = UInt64(i)
+                        try await store.commitState(good.id, s)
+                        return true
+                    }
+                }
+                return try await g.reduce(into: [Bool]()) { $0.append($1) }
+            }
+        }
+        while store.writer.queuedCount < 51 { try await Task.sleep(for: .milliseconds(1)) }
+        let batchesBefore = store.writer.batches
+        gate.set { $0.open = true }
+        try await first.value
+        let outcomes = try await others.value
+        #expect(outcomes.filter { !$0 }.count == 1, "only the write with the oversized key fails")
+        #expect(outcomes.count == 51)
+        #expect(store.writer.batches - batchesBefore == 2, "the gate's batch and one batch for the 51 writes")
+        #expect(try store.load(bad.id) == nil, "nothing of the failed write")
+        #expect(store.subscriptionID(forPrivate: long) == nil)
+        #expect(try store.load(good.id) != nil)
+        store.close()
+    }
+
     @Test("Concurrent writers are grouped into few commits")
     func groupCommit() async throws {
         let store = try LMDBSubscriberStore(LMDBConfiguration(path: Self.directory()))
