@@ -19,6 +19,9 @@ public struct DiameterServerConfiguration: Sendable {
     public var disconnectTimeout: TimeAmount
     /// Duplicate detection window (RFC 6733 §5.5.4). Default 30 s.
     public var duplicateWindow: TimeAmount
+    /// Requests each connection remembers for duplicate detection (oldest forgotten first). Default
+    /// 100,000; the closed connections' entries share one more detector of ``DuplicateDetector/defaultCapacity``.
+    public var duplicateCapacityPerConnection: Int = 100_000
     /// Timeout of a request this node sends (RTR, PPR). Default 10 s.
     public var requestTimeout: TimeAmount
     /// TLS-first listeners (RFC 6733 §13), when configured.
@@ -109,20 +112,54 @@ public struct PeerIdentity: Sendable, Hashable {
 }
 
 /// The seam between the peer layer and an application (Cx): a routed, grammar-checked request in, an
-/// answer out. Called concurrently; the peer layer never imports the application.
+/// answer out. The peer layer never imports the application.
 public protocol DiameterRequestHandler: Sendable {
+    /// The answer to a request, awaited (tools and tests; the default ``handle(_:command:from:responder:)``
+    /// runs it in a task).
     func answer(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity) async -> ByteBuffer
 
-    /// A fast path: answer synchronously, on the connection's event loop, when the work is short and
-    /// never blocks (an in-memory lookup and a Milenage vector); `nil` sends the request down the async
-    /// path. Default: `nil` for everything.
-    func answerImmediately(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity) -> ByteBuffer?
+    /// Called on the connection's event loop for each request, in arrival order. Returns the answer when it
+    /// is ready at once (the usual case: nothing to wait for); otherwise returns `nil` and later hands the
+    /// answer to `responder`, from any thread. Requests are independent: an answer leaves as soon as it
+    /// is ready, whatever the requests before it wait for. Never call `responder` from inside this call.
+    func handle(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity, responder: DiameterResponder) -> ByteBuffer?
 }
 
 extension DiameterRequestHandler {
-    public func answerImmediately(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity) -> ByteBuffer? {
-        nil
+    public func handle(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity, responder: DiameterResponder) -> ByteBuffer? {
+        Task { responder.send(await answer(request, command: command, from: peer)) }
+        return nil
     }
+}
+
+/// Where an answer that was not ready at once goes: the connection that received the request (which
+/// delivers it on its own event loop), or a closure.
+public struct DiameterResponder: Sendable {
+    let sink: any DiameterAnswerSink
+    let token: UInt64
+
+    init(sink: any DiameterAnswerSink, token: UInt64) {
+        self.sink = sink
+        self.token = token
+    }
+
+    /// A responder that calls `body` with the answer.
+    public init(_ body: @escaping @Sendable (ByteBuffer) -> Void) {
+        sink = ClosureSink(body: body)
+        token = 0
+    }
+
+    public func send(_ answer: ByteBuffer) { sink.receive(answer, token: token) }
+}
+
+protocol DiameterAnswerSink: AnyObject, Sendable {
+    func receive(_ answer: ByteBuffer, token: UInt64)
+}
+
+final class ClosureSink: DiameterAnswerSink {
+    let body: @Sendable (ByteBuffer) -> Void
+    init(body: @escaping @Sendable (ByteBuffer) -> Void) { self.body = body }
+    func receive(_ answer: ByteBuffer, token: UInt64) { body(answer) }
 }
 
 /// Observations the peer layer reports (a metrics back end implements it). Default: nothing.

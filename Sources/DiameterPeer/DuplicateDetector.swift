@@ -74,7 +74,9 @@ public struct DuplicateDetector: Sendable {
     public let window: TimeAmount
     /// Upper bound on tracked requests (oldest dropped first), so a flood cannot grow memory without bound.
     /// Default 200,000 (each holds its answer: about 110 MB at most for MAAs); at rates above
-    /// capacity / window, the effective window shrinks.
+    /// capacity / window, the effective window shrinks. Each connection has its own detector (with
+    /// ``DiameterServerConfiguration/duplicateCapacityPerConnection``), and the closed connections' entries
+    /// share one (``PeerRegistry``).
     public let capacity: Int
     public static let defaultCapacity = 200_000
     private var entries: [Key: Entry] = [:]
@@ -84,7 +86,6 @@ public struct DuplicateDetector: Sendable {
     public init(window: TimeAmount = Self.defaultWindow, capacity: Int = Self.defaultCapacity) {
         self.window = window
         self.capacity = capacity
-        entries.reserveCapacity(min(capacity, 1 << 16))
     }
 
     public var count: Int { entries.count }
@@ -101,6 +102,36 @@ public struct DuplicateDetector: Sendable {
             if entries.count > capacity { dropOldest() }
             return .new
         }
+    }
+
+    /// What is known of `key`, without recording anything (nil: not seen in the window).
+    public func status(of key: Key, now: NIODeadline) -> Status? {
+        switch entries[key] {
+        case .inProgress(let t)? where now - t <= window: return .inProgress
+        case .answered(let answer, let t)? where now - t <= window: return .answered(answer)
+        default: return nil
+        }
+    }
+
+    /// Takes over `other`'s entries (a closed connection's: a retransmission may arrive on the peer's next
+    /// connection). Where both hold a key, the newer entry stays.
+    public mutating func absorb(_ other: DuplicateDetector, now: NIODeadline) {
+        var other = other
+        other.expire(now: now)
+        expire(now: now)
+        var added = false
+        for (key, t) in other.order[other.orderStart...] {
+            guard let e = other.entries[key], e.time == t else { continue }
+            if let mine = entries[key], mine.time >= t { continue }
+            entries[key] = e
+            order.append((key, t))
+            added = true
+        }
+        guard added else { return }
+        // Expiry walks the arrival order: keep it sorted by time.
+        order = order[orderStart...].sorted { $0.1 < $1.1 }
+        orderStart = 0
+        if entries.count > capacity { dropOldest() }
     }
 
     /// Records the answer of a request that was `.new`. A 3004 DIAMETER_TOO_BUSY answer is not kept: it

@@ -11,9 +11,12 @@ import Glibc
 /// (RFC 3539), outstanding requests and back-pressure, and routes requests to the application.
 ///
 /// Its executor is the channel's event loop, so the channel handler, which already runs there, enters it
-/// synchronously (`assumeIsolated`): no hop per message. Application requests leave it in one batch per
-/// read burst (one Task) and answers come back one hop each. See docs/architecture.md.
-public actor PeerConnection {
+/// synchronously (`assumeIsolated`): no hop per message. Each application request is handed to the
+/// application in place; an answer ready at once (the usual case) is written at once and flushed at the
+/// end of the read burst; one that must wait comes back through a ``DiameterResponder``, one hop when it
+/// was made on another thread. Duplicate detection is this connection's own (no lock). See
+/// docs/architecture.md, "The request path".
+public actor PeerConnection: DiameterAnswerSink {
     public nonisolated let channel: any Channel
     nonisolated let configuration: DiameterServerConfiguration
     nonisolated let application: any DiameterRequestHandler
@@ -58,16 +61,26 @@ public actor PeerConnection {
     var readingPaused = false
     /// An application request between its arrival and its answer.
     struct PendingRequest: Sendable {
-        var message: DiameterMessage
-        var command: CommandDefinition
+        var commandCode: UInt32
         /// Its duplicate-detection key (RFC 6733 §6.1.1), computed once on arrival.
         var key: DuplicateDetector.Key
         var received: ContinuousClock.Instant
     }
 
-    var batch: [PendingRequest] = []
+    /// Requests whose answers were not ready at once, by the token their responder carries.
+    var waiting: [UInt64: PendingRequest] = [:]
+    var nextToken: UInt64 = 0
+    /// The peer as the application sees it (set when the connection opens).
+    var identity = PeerIdentity(originHost: "", originRealm: "")
+    /// This connection's duplicate detection (RFC 6733 §5.5.4); moved to the registry when it closes.
+    var duplicates: DuplicateDetector
+    var duplicatesRetired = false
     /// Requests waiting for the answer of an identical request still in progress (duplicates).
     var duplicateWaiters: [DuplicateDetector.Key: [UInt32]] = [:]
+    /// Inside a read burst (between the first channelRead and channelReadComplete): answers written meanwhile
+    /// are flushed once, at its end.
+    var inReadBurst = false
+    var needsFlush = false
     /// Requests this node sent, by Hop-by-Hop Identifier.
     var outstanding: [UInt32: (promise: EventLoopPromise<DiameterMessage>, timeout: Scheduled<Void>)] = [:]
     var nextHopByHop: UInt32
@@ -91,6 +104,7 @@ public actor PeerConnection {
         self.logger = logger
         self.router = RequestRouter(local: configuration.local)
         self.watchdog = Watchdog(twInit: configuration.watchdogInterval, rng: SplitMix64(seed: UInt64.random(in: .min ... .max)))
+        self.duplicates = DuplicateDetector(window: configuration.duplicateWindow, capacity: configuration.duplicateCapacityPerConnection)
         self.nextHopByHop = UInt32.random(in: 1...UInt32.max / 2)
     }
 
@@ -150,6 +164,12 @@ public actor PeerConnection {
             o.promise.fail(PeerError.connectionClosed)
         }
         outstanding = [:]
+        // A retransmission may come on the peer's next connection: this connection's entries move to the
+        // registry (answers still in progress complete there).
+        registry.retire(duplicates, now: channel.eventLoop.now)
+        duplicates = DuplicateDetector(window: configuration.duplicateWindow, capacity: 0)
+        duplicatesRetired = true
+        duplicateWaiters = [:]
         disconnectPromise?.succeed(())
         disconnectPromise = nil
     }
@@ -157,6 +177,7 @@ public actor PeerConnection {
     func writabilityChanged() { updateReading() }
 
     func received(_ frame: ByteBuffer) {
+        inReadBurst = true
         let message: DiameterMessage
         do {
             message = try DiameterDecoder().decode(frame)
@@ -173,23 +194,10 @@ public actor PeerConnection {
     }
 
     func readComplete() {
-        guard !batch.isEmpty else { return }
-        let work = batch
-        batch = []
-        inFlight += work.count
-        updateReading()
-        let peerIdentity = PeerIdentity(originHost: peer?.originHost ?? "", originRealm: peer?.originRealm ?? "")
-        let application = self.application
-        // Two crossings per read burst, not per request: the burst runs in one task off the event loop
-        // (its requests in order; bursts and connections run concurrently), and its answers come back in
-        // one hop and leave in one flush. Measured in docs/benchmarks.md.
-        Task.detached { [self] in
-            var answers: [(PendingRequest, ByteBuffer)] = []
-            answers.reserveCapacity(work.count)
-            for item in work {
-                answers.append((item, await application.answer(item.message, command: item.command, from: peerIdentity)))
-            }
-            await self.deliver(answers)
+        inReadBurst = false
+        if needsFlush {
+            needsFlush = false
+            channel.flush()
         }
     }
 
@@ -232,44 +240,83 @@ public actor PeerConnection {
     private func applicationRequest(_ message: DiameterMessage, command: CommandDefinition) {
         // RFC 6733 §6.1.1: a retransmission (T-flag or not) of a request we executed gets the same answer.
         // Named by this connection's peer, so that no other peer can name it (DuplicateDetector).
-        let key = DuplicateDetector.Key(
-            peer: peer?.originHost ?? "", originHost: message.first(.originHost)?.string, endToEndID: message.header.endToEndID)
+        let h = message.header
+        let key = DuplicateDetector.Key(peer: identity.originHost, originHost: message.first(.originHost)?.string, endToEndID: h.endToEndID)
         let now = channel.eventLoop.now
-        switch registry.duplicates.withLockedValue({ $0.check(key, now: now) }) {
+        switch duplicates.check(key, now: now) {
         case .new:
-            let pending = PendingRequest(message: message, command: command, key: key, received: .now)
-            let identity = PeerIdentity(originHost: peer?.originHost ?? "", originRealm: peer?.originRealm ?? "")
-            if let answer = application.answerImmediately(message, command: command, from: identity) {
-                inFlight += 1
+            // A retransmission after a failover from the peer's previous connection: its answer is kept in
+            // the registry. Only T-flagged requests look there. One still in progress there (its
+            // connection gone) is executed again.
+            if h.flags.contains(.potentiallyRetransmitted), case .answered(let answer)? = registry.retiredStatus(of: key, now: now) {
+                duplicates.complete(key, answer: answer, now: now)
+                writeAnswer(DuplicateDetector.replay(answer, hopByHopID: h.hopByHopID))
+                return
+            }
+            inFlight += 1
+            let pending = PendingRequest(commandCode: h.commandCode, key: key, received: .now)
+            nextToken &+= 1
+            let token = nextToken
+            if let answer = application.handle(message, command: command, from: identity, responder: DiameterResponder(sink: self, token: token)) {
                 deliver(answer, for: pending)
             } else {
-                batch.append(pending)
+                waiting[token] = pending
+                updateReading()
             }
         case .inProgress:
-            duplicateWaiters[key, default: []].append(message.header.hopByHopID)
+            duplicateWaiters[key, default: []].append(h.hopByHopID)
         case .answered(let answer):
-            write(DuplicateDetector.replay(answer, hopByHopID: message.header.hopByHopID))
+            writeAnswer(DuplicateDetector.replay(answer, hopByHopID: h.hopByHopID))
         }
     }
 
-    func deliver(_ answers: [(PendingRequest, ByteBuffer)]) {
-        for (request, answer) in answers { deliver(answer, for: request) }
+    /// An answer that was not ready at once (``DiameterResponder``): delivered on this connection's event
+    /// loop, in place when it comes from there, else one hop.
+    nonisolated func receive(_ answer: ByteBuffer, token: UInt64) {
+        if channel.eventLoop.inEventLoop {
+            assumeIsolated { $0.answered(token, answer) }
+        } else {
+            channel.eventLoop.execute { [self] in assumeIsolated { $0.answered(token, answer) } }
+        }
+    }
+
+    func answered(_ token: UInt64, _ answer: ByteBuffer) {
+        guard let pending = waiting.removeValue(forKey: token) else {
+            assertionFailure("an answer for no waiting request (a responder called twice, or from inside handle)")
+            return
+        }
+        deliver(answer, for: pending)
     }
 
     func deliver(_ answer: ByteBuffer, for request: PendingRequest) {
         inFlight -= 1
         let key = request.key
-        registry.duplicates.withLockedValue { $0.complete(key, answer: answer, now: channel.eventLoop.now) }
+        let now = channel.eventLoop.now
+        if duplicatesRetired {
+            registry.completeRetired(key, answer: answer, now: now)
+        } else {
+            duplicates.complete(key, answer: answer, now: now)
+        }
         if channel.isActive {
-            writeCoalesced(answer)
+            writeAnswer(answer)
             for hbh in duplicateWaiters.removeValue(forKey: key) ?? [] {
-                writeCoalesced(DuplicateDetector.replay(answer, hopByHopID: hbh))
+                writeAnswer(DuplicateDetector.replay(answer, hopByHopID: hbh))
             }
         }
         metrics.answerSent(
-            command: request.message.commandCode, resultCode: metrics.wantsResultCodes ? Self.resultCode(of: answer) : nil,
+            command: request.commandCode, resultCode: metrics.wantsResultCodes ? Self.resultCode(of: answer) : nil,
             latency: ContinuousClock.now - request.received)
         updateReading()
+    }
+
+    /// Writes an answer: inside a read burst it is flushed at the burst's end (answers of one burst leave in
+    /// one system call); otherwise at the end of this event-loop tick. On SCTP every Diameter message stays
+    /// its own SCTP message: flushed each.
+    private func writeAnswer(_ bytes: ByteBuffer) {
+        if transport == .sctp { return write(bytes) }
+        guard inReadBurst else { return writeCoalesced(bytes) }
+        channel.write(bytes, promise: nil)
+        needsFlush = true
     }
 
     private func baseRequest(_ message: DiameterMessage, command: CommandDefinition) {
@@ -329,6 +376,7 @@ public actor PeerConnection {
                 other.channel.close(promise: nil)
             }
             peer = caps
+            identity = PeerIdentity(originHost: caps.originHost, originRealm: caps.originRealm)
             cancelStateTimer()
             step(.rConnCER)
             write(CapabilitiesExchange.answer(to: message.header, decision: decision, local: local))
@@ -425,6 +473,7 @@ public actor PeerConnection {
             return
         }
         peer = cea.capabilities
+        identity = PeerIdentity(originHost: cea.capabilities.originHost, originRealm: cea.capabilities.originRealm)
         cancelStateTimer()
         step(.iRcvCEA)
         watchdogActions(watchdog.handle(.connectionUp))
@@ -563,10 +612,8 @@ public actor PeerConnection {
     }
 
     /// Writes now and flushes once at the end of this event-loop tick: answers completing together leave
-    /// in one system call. (On SCTP every Diameter message must stay its own SCTP message, so it flushes
-    /// each.)
+    /// in one system call.
     private func writeCoalesced(_ bytes: ByteBuffer) {
-        guard transport != .sctp else { return write(bytes) }
         channel.write(bytes, promise: nil)
         guard !flushScheduled else { return }
         flushScheduled = true

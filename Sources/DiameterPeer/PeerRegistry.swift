@@ -3,7 +3,9 @@ public import NIOCore
 import NIOConcurrencyHelpers
 
 /// The open peers by Origin-Host (one connection per peer, RFC 6733 §5.6), and the duplicate-detection
-/// cache shared by all connections (a retransmission after failover arrives on another connection).
+/// entries of closed connections: each connection detects duplicates on its own, without a lock; when it
+/// closes, its entries move here, where a retransmission (T flag) arriving on the peer's next connection
+/// finds them. Only T-flagged requests look here (and take its lock).
 public final class PeerRegistry: Sendable {
     struct Entry {
         var connection: PeerConnection
@@ -12,12 +14,30 @@ public final class PeerRegistry: Sendable {
     }
 
     let peers = NIOLockedValueBox<[String: Entry]>([:])
-    let duplicates: NIOLockedValueBox<DuplicateDetector>
+    let retiredDuplicates: NIOLockedValueBox<DuplicateDetector>
+    let duplicateWindow: TimeAmount
     let localOriginHost: String
 
     public init(localOriginHost: String, duplicateWindow: TimeAmount = DuplicateDetector.defaultWindow) {
         self.localOriginHost = localOriginHost
-        duplicates = NIOLockedValueBox(DuplicateDetector(window: duplicateWindow))
+        self.duplicateWindow = duplicateWindow
+        retiredDuplicates = NIOLockedValueBox(DuplicateDetector(window: duplicateWindow))
+    }
+
+    /// Keeps a closed connection's duplicate-detection entries.
+    func retire(_ detector: DuplicateDetector, now: NIODeadline) {
+        guard detector.count > 0 else { return }
+        retiredDuplicates.withLockedValue { $0.absorb(detector, now: now) }
+    }
+
+    /// What a closed connection knew of `key` (T-flagged requests only).
+    func retiredStatus(of key: DuplicateDetector.Key, now: NIODeadline) -> DuplicateDetector.Status? {
+        retiredDuplicates.withLockedValue { $0.status(of: key, now: now) }
+    }
+
+    /// The answer of a request whose connection closed before it was answered.
+    func completeRetired(_ key: DuplicateDetector.Key, answer: ByteBuffer, now: NIODeadline) {
+        retiredDuplicates.withLockedValue { $0.complete(key, answer: answer, now: now) }
     }
 
     enum Registration {

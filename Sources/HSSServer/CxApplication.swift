@@ -3,7 +3,7 @@ public import DiameterPeer
 public import HSSCore
 public import Logging
 public import NIOCore
-public import HSSStorage
+import HSSStorage
 import NIOConcurrencyHelpers
 
 /// The Cx application behind the peer layer: decodes each request into its typed message, routes it to
@@ -27,7 +27,44 @@ public final class CxApplication: DiameterRequestHandler {
 
     public var admin: HSSAdmin { HSSAdmin(directory: directory, sender: sender) }
 
+    /// The answer, awaited: a retransmission (T flag) whose answer was kept gets it again; anything else
+    /// goes through ``handle(_:command:from:responder:)``.
     public func answer(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity) async -> ByteBuffer {
+        let header = request.header
+        // A retransmission (T flag, RFC 6733 §3) of a request whose answer was kept — possibly by another
+        // node before a failover — gets that answer again (docs/replication.md).
+        if header.flags.contains(.potentiallyRetransmitted) {
+            do {
+                if var kept = try await replayedAnswer(Self.replayKey(peer, request.first(.originHost)?.string, header.endToEndID)),
+                    kept.readableBytes >= 20
+                {
+                    kept.setInteger(header.hopByHopID, at: kept.readerIndex + 12)
+                    return kept
+                }
+            } catch {
+                return failureAnswer(error, request, command)
+            }
+        }
+        return await withCheckedContinuation { c in
+            if let now = handleNew(request, command: command, from: peer, responder: DiameterResponder { c.resume(returning: $0) }) {
+                c.resume(returning: now)
+            }
+        }
+    }
+
+    /// Called on the connection's event loop: decodes the request, finds its subscription's shard, and
+    /// answers in place when the shard runs on this loop and the procedure has nothing to wait for (no
+    /// task, no hop, no lock); otherwise the shard's answer comes back through `responder`. A
+    /// retransmission (T flag) goes the awaited way (its kept answer may need an acknowledgement).
+    public func handle(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity, responder: DiameterResponder) -> ByteBuffer? {
+        if request.header.flags.contains(.potentiallyRetransmitted) {
+            Task { responder.send(await answer(request, command: command, from: peer)) }
+            return nil
+        }
+        return handleNew(request, command: command, from: peer, responder: responder)
+    }
+
+    func handleNew(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity, responder: DiameterResponder) -> ByteBuffer? {
         let header = request.header
         do {
             // TS 29.229 §7.2: Supported-Features first; a required feature list we share nothing with
@@ -46,22 +83,14 @@ public final class CxApplication: DiameterRequestHandler {
                 ).encode(originHost: context.originHost, originRealm: context.originRealm)
             }
             let storage = directory.storage
-            // A retransmission (T flag, RFC 6733 §3) of a request whose answer was kept — possibly by
-            // another node before a failover — gets that answer again (docs/replication.md).
-            if header.flags.contains(.potentiallyRetransmitted),
-                var kept = try await replayedAnswer(Self.replayKey(peer, request.first(.originHost)?.string, header.endToEndID)),
-                kept.readableBytes >= 20
-            {
-                kept.setInteger(header.hopByHopID, at: kept.readerIndex + 12)
-                return kept
-            }
+            let call = Call(application: self, request: request, command: command, features: features, responder: responder)
             switch command.code {
             case CommandDefinition.userAuthorization.code:
                 let r = try UserAuthorizationRequest(decoding: request)
                 guard let id = storage.subscriptionID(forPrivate: r.userName) ?? storage.subscriptionID(forPublic: r.publicIdentity) else {
                     return encode(CxProcedures.userAuthorization(r, subscription: nil, context: context, isKnownIdentity: storage.contains), header, features)
                 }
-                return encode(try await directory.shard(for: id).userAuthorization(r, id: id), header, features)
+                return call.submit(id, UserAuthorizationProcedure(request: r, context: context, storage: storage))
             case CommandDefinition.serverAssignment.code:
                 let r = try ServerAssignmentRequest(decoding: request)
                 let id = (r.wildcardedPublicIdentity ?? r.publicIdentities.first).flatMap(storage.subscriptionID(forPublic:))
@@ -69,27 +98,19 @@ public final class CxApplication: DiameterRequestHandler {
                 guard let id else {
                     return encode(CxProcedures.serverAssignment(r, subscription: nil, context: context, isKnownIdentity: storage.contains), header, features)
                 }
-                return encode(try await directory.shard(for: id).serverAssignment(r, id: id), header, features)
+                return call.submit(id, ServerAssignmentProcedure(request: r, context: context, storage: storage))
             case CommandDefinition.locationInfo.code:
                 let r = try LocationInfoRequest(decoding: request)
                 guard let id = storage.subscriptionID(forPublic: r.publicIdentity) else {
                     return encode(CxProcedures.locationInfo(r, subscription: nil, context: context), header, features)
                 }
-                return encode(try await directory.shard(for: id).locationInfo(r, id: id), header, features)
+                return call.submit(id, LocationInfoProcedure(request: r, context: context))
             case CommandDefinition.multimediaAuth.code:
                 let r = try MultimediaAuthRequest(decoding: request)
                 // An unknown user goes to any shard: the procedure answers 5001 without touching Milenage.
                 let id = storage.subscriptionID(forPrivate: r.userName) ?? storage.subscriptionID(forPublic: r.publicIdentity)
-                let shard = id.map(directory.shard(for:)) ?? directory.shards[0]
-                // Called only when the MAR writes (rare): the key and the encoding happen then, not per MAR.
-                let replay = { @Sendable [features] (a: MultimediaAuthAnswer) -> ReplayEntry? in
-                    var a = a
-                    a.envelope.supportedFeatures = features
-                    return ReplayEntry(
-                        key: Self.replayKey(peer, r.envelope.originHost, header.endToEndID),
-                        answer: Array(a.encode(hopByHopID: 0, endToEndID: header.endToEndID).readableBytesView))
-                }
-                return encode(try await shard.multimediaAuth(r, id: id ?? "", replay: replay), header, features)
+                // A MAR that writes keeps its answer for a retransmission on any node (docs/replication.md).
+                return call.submit(id ?? "", MultimediaAuthProcedure(request: r, context: context, storage: storage), shard: id == nil ? directory.shards[0] : nil, keepAnswerFor: peer)
             default:
                 // RTR/PPR are HSS → S-CSCF; an HSS does not serve them (RFC 6733 §7.1.3).
                 return ErrorAnswer(
@@ -98,22 +119,74 @@ public final class CxApplication: DiameterRequestHandler {
                     sessionID: request.first(.sessionID)?.string
                 ).encode(originHost: context.originHost, originRealm: context.originRealm)
             }
-        } catch let error as DiameterMessageError {
+        } catch {
             return ErrorAnswer(requestHeader: header, error: error, sessionID: request.first(.sessionID)?.string)
                 .encode(originHost: context.originHost, originRealm: context.originRealm)
-        } catch {
-            // Storage or crypto failure: nothing was changed or acknowledged. A full writer queue is
-            // transient (3004 DIAMETER_TOO_BUSY, RFC 6733 §7.1.3: the client may retry elsewhere); anything
-            // else means the HSS cannot complete the procedure (5012 DIAMETER_UNABLE_TO_COMPLY).
-            let busy = (error as? StorageError) == .overloaded || error is any TransientStorageFailure
-            // Busy (a failover, a full queue) is expected and the client retries: a warning, not an error.
-            logger.log(level: busy ? .warning : .error, "Cx procedure failed", metadata: ["command": "\(command.code)", "error": "\(error)"])
-            return ErrorAnswer(
-                requestHeader: header,
-                error: DiameterMessageError(busy ? .tooBusy : .unableToComply, offset: 0, reason: busy ? "storage busy" : "storage failure", header: header),
-                sessionID: request.first(.sessionID)?.string
-            ).encode(originHost: context.originHost, originRealm: context.originRealm)
         }
+    }
+
+    /// One request on its way to a shard.
+    struct Call {
+        let application: CxApplication
+        let request: DiameterMessage
+        let command: CommandDefinition
+        let features: [SupportedFeatures]
+        let responder: DiameterResponder
+
+        /// In place when the shard runs on this thread's event loop and can answer at once; otherwise in the
+        /// shard (one hop when it runs elsewhere), the answer going to the responder.
+        func submit<P: ShardProcedure>(_ id: String, _ procedure: P, shard: SubscriberShard? = nil, keepAnswerFor peer: PeerIdentity? = nil) -> ByteBuffer? {
+            let shard = shard ?? application.directory.shard(for: id)
+            let header = request.header
+            if shard.eventLoop.inEventLoop {
+                do {
+                    if let outcome = try shard.assumeIsolated({ try $0.attempt(id, procedure) }) {
+                        return application.encode(outcome, header, features)
+                    }
+                } catch {
+                    return application.failureAnswer(error, request, command)
+                }
+            }
+            // The answer to keep when the procedure writes: built only then (rare), not per request.
+            let (application, request, command, features, responder) = (application, request, command, features, responder)
+            let replay = peer.map { peer in
+                { @Sendable [features, origin = request.first(.originHost)?.string] (a: P.Answer) -> ReplayEntry? in
+                    var a = a
+                    a.envelope.supportedFeatures = features
+                    return ReplayEntry(
+                        key: CxApplication.replayKey(peer, origin, header.endToEndID),
+                        answer: Array(a.encode(hopByHopID: 0, endToEndID: header.endToEndID).readableBytesView))
+                }
+            }
+            let finish = { @Sendable (result: Result<CxOutcome<P.Answer>, any Error>) in
+                switch result {
+                case .success(let outcome): responder.send(application.encode(outcome, header, features))
+                case .failure(let error): responder.send(application.failureAnswer(error, request, command))
+                }
+            }
+            if shard.eventLoop.inEventLoop {
+                shard.assumeIsolated { $0.start(id, procedure, replay: replay, finish: finish) }
+            } else {
+                shard.perform(id, procedure, replay: replay, finish: finish)
+            }
+            return nil
+        }
+    }
+
+    /// The answer to a request whose procedure failed in storage or crypto: nothing was changed or
+    /// acknowledged. A full writer queue is transient (3004 DIAMETER_TOO_BUSY, RFC 6733 §7.1.3: the client
+    /// may retry elsewhere); anything else means the HSS cannot complete the procedure (5012
+    /// DIAMETER_UNABLE_TO_COMPLY).
+    func failureAnswer(_ error: any Error, _ request: DiameterMessage, _ command: CommandDefinition) -> ByteBuffer {
+        let header = request.header
+        let busy = (error as? StorageError) == .overloaded || error is any TransientStorageFailure
+        // Busy (a failover, a full queue) is expected and the client retries: a warning, not an error.
+        logger.log(level: busy ? .warning : .error, "Cx procedure failed", metadata: ["command": "\(command.code)", "error": "\(error)"])
+        return ErrorAnswer(
+            requestHeader: header,
+            error: DiameterMessageError(busy ? .tooBusy : .unableToComply, offset: 0, reason: busy ? "storage busy" : "storage failure", header: header),
+            sessionID: request.first(.sessionID)?.string
+        ).encode(originHost: context.originHost, originRealm: context.originRealm)
     }
 
     /// RFC 6733 §6.2: a retransmission keeps the End-to-End Identifier; with the Origin-Host it names the

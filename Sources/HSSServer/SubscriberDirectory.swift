@@ -2,6 +2,8 @@ import Atomics
 public import HSSCore
 public import HSSStorage
 import NIOConcurrencyHelpers
+public import NIOCore
+import NIOPosix
 
 /// A storage failure worth retrying elsewhere (a cluster node without a leader): answered 3004
 /// DIAMETER_TOO_BUSY, so that the client tries another HSS (RFC 6733 §7.1.3).
@@ -142,15 +144,23 @@ public final class InMemorySubscriberStorage: SubscriberStorage {
 }
 
 /// The subscriptions, spread over N shard actors by a stable hash of the subscription id (design card:
-/// "sharded subscriber actors"). Shards load subscriptions from storage on first use.
+/// "sharded subscriber actors"). Shards load subscriptions from storage on first use. Shard i runs on
+/// event loop i mod L of `eventLoops` (the Diameter server's, so that a request reaching a shard on its
+/// connection's loop is answered in place).
 public final class SubscriberDirectory: Sendable {
     public let shards: [SubscriberShard]
     public let storage: any SubscriberStorage
 
-    public init(shardCount: Int, context: CxContext, storage: any SubscriberStorage, cacheLimitPerShard: Int = 200_000) throws {
+    public init(
+        shardCount: Int, context: CxContext, storage: any SubscriberStorage, cacheLimitPerShard: Int = 200_000,
+        eventLoops: (any EventLoopGroup)? = nil
+    ) throws {
         precondition(shardCount > 0, "at least one shard")
         self.storage = storage
-        shards = try (0..<shardCount).map { try SubscriberShard(index: $0, context: context, storage: storage, cacheLimit: cacheLimitPerShard) }
+        let loops = Array((eventLoops ?? MultiThreadedEventLoopGroup.singleton).makeIterator())
+        shards = try (0..<shardCount).map {
+            try SubscriberShard(index: $0, context: context, storage: storage, cacheLimit: cacheLimitPerShard, eventLoop: loops[$0 % loops.count])
+        }
     }
 
     /// FNV-1a (64-bit) of the id: stable across runs and nodes (Swift's `hashValue` is seeded per process).

@@ -1,9 +1,14 @@
 public import DiameterCore
 public import HSSCore
 public import HSSStorage
+public import NIOCore
 
 /// One shard of subscriptions: an actor that caches them (loaded from storage on first use), owns its
 /// Milenage context and RAND source, and runs the pure Cx procedures on them.
+///
+/// Its executor is an event loop (like a connection's): a request arriving on that loop is answered in
+/// place, synchronously (``attempt(_:_:)``), when it has nothing to wait for; one from another loop makes
+/// one hop here.
 ///
 /// Ordering and durability: requests for one subscription run one at a time (a request that must wait for
 /// a commit holds the subscription; the next one waits for it), and a changed state is committed to
@@ -11,6 +16,12 @@ public import HSSStorage
 /// crosses the reserved mark (TS 33.102 Annex C: SEQ values reserved in blocks).
 public actor SubscriberShard {
     public let index: Int
+    /// The event loop this shard runs on.
+    public nonisolated let eventLoop: any EventLoop
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        eventLoop.executor.asUnownedSerialExecutor()
+    }
     let context: CxContext
     let storage: any SubscriberStorage
     let cacheLimit: Int
@@ -48,15 +59,23 @@ public actor SubscriberShard {
     /// yet, nor the SQNs it issued within a block, and those must never be issued again (TS 33.102
     /// Annex C). Only ever raised (``keepFloor(_:_:)``).
     var sqnFloors: [String: Entry] = [:]
-    /// Subscriptions a request currently holds, with the requests waiting for them.
-    var busy: [String: [CheckedContinuation<Void, Never>]] = [:]
+    /// Subscriptions a request currently holds, with the requests waiting for them, in arrival order.
+    var busy: [String: [Waiter]] = [:]
+
+    /// A request waiting for a held subscription: a suspended one, or one not started yet.
+    enum Waiter {
+        case suspended(CheckedContinuation<Void, Never>)
+        /// Starts the request's task, which then holds the subscription.
+        case start(() -> Void)
+    }
     var milenage: Milenage
     var random = RANDSource()
     /// How often a procedure runs again after its write found the subscription changed by someone else.
     static let conflictRetries = 8
 
-    init(index: Int, context: CxContext, storage: any SubscriberStorage, cacheLimit: Int) throws {
+    init(index: Int, context: CxContext, storage: any SubscriberStorage, cacheLimit: Int, eventLoop: any EventLoop) throws {
         self.index = index
+        self.eventLoop = eventLoop
         self.context = context
         self.storage = storage
         self.cacheLimit = cacheLimit
@@ -70,7 +89,7 @@ public actor SubscriberShard {
             busy[id] = []
             return
         }
-        await withCheckedContinuation { busy[id, default: []].append($0) }
+        await withCheckedContinuation { busy[id, default: []].append(.suspended($0)) }
     }
 
     func release(_ id: String) {
@@ -80,7 +99,10 @@ public actor SubscriberShard {
         }
         let next = waiting.removeFirst()
         busy[id] = waiting
-        next.resume()
+        switch next {
+        case .suspended(let c): c.resume()
+        case .start(let go): go()
+        }
     }
 
     /// The cached subscription, loaded from storage on a miss (its stored SQN values are the reserved
@@ -98,17 +120,74 @@ public actor SubscriberShard {
         return e
     }
 
+    /// Runs a procedure on subscription `id` now, when it can answer without waiting: nothing holds the
+    /// subscription, its basis needs no acknowledgement, and the procedure changes nothing that must be
+    /// written (the usual MAR, within its SQN reservation; UAR; LIR). Otherwise returns nil having changed
+    /// nothing (the procedure is pure), and the request goes through ``start(_:_:replay:finish:)``.
+    public func attempt<P: ShardProcedure>(_ id: String, _ procedure: P) throws -> CxOutcome<P.Answer>? {
+        guard busy[id] == nil else { return nil }
+        guard var current = try entry(id) else { return procedure.run(nil, &milenage, &random) }
+        if current.loadedAt > 0 && storage.needsConfirmation(current.loadedAt) { return nil }
+        current.subscription.state.sqn = startingSQN(current)
+        let outcome = procedure.run(current.subscription, &milenage, &random)
+        if let live = outcome.updated {
+            guard pendingWrite(current, live) == nil else { return nil }
+            cache[id] = Entry(subscription: live, reserved: current.reserved, persisted: current.persisted, loadedAt: current.loadedAt)
+        }
+        return outcome
+    }
+
+    /// Runs a procedure in a task on this shard and hands its outcome to `finish` there. The request holds
+    /// its subscription from now on, or queues for it now: requests for one subscription run in arrival
+    /// order, and one that arrives after this (even one that could answer at once) waits for it.
+    public func start<P: ShardProcedure>(
+        _ id: String, _ procedure: P, replay: (@Sendable (P.Answer) -> ReplayEntry?)? = nil,
+        finish: @escaping @Sendable (Result<CxOutcome<P.Answer>, any Error>) -> Void
+    ) {
+        let go = {
+            Task {
+                do { finish(.success(try await self.run(id, held: true, replay: replay) { procedure.run($0, &$1, &$2) })) } catch {
+                    finish(.failure(error))
+                }
+            }
+        }
+        if busy[id] == nil {
+            busy[id] = []
+            _ = go()
+        } else {
+            busy[id]!.append(.start({ _ = go() }))
+        }
+    }
+
+    /// Runs a procedure from any thread: one hop to this shard's event loop, then at once if it can
+    /// answer without waiting, else in a task; the outcome goes to `finish` on this shard's event loop.
+    public nonisolated func perform<P: ShardProcedure>(
+        _ id: String, _ procedure: P, replay: (@Sendable (P.Answer) -> ReplayEntry?)? = nil,
+        finish: @escaping @Sendable (Result<CxOutcome<P.Answer>, any Error>) -> Void
+    ) {
+        eventLoop.execute { [self] in
+            assumeIsolated { shard in
+                do {
+                    if let outcome = try shard.attempt(id, procedure) { return finish(.success(outcome)) }
+                } catch {
+                    return finish(.failure(error))
+                }
+                shard.start(id, procedure, replay: replay, finish: finish)
+            }
+        }
+    }
+
     /// Runs a procedure on subscription `id` and commits what it changed before returning. The usual
     /// case (nothing to write: a MAR within its SQN reservation, an LIR) runs without suspending and without
     /// marking the subscription held; only a request that must wait for a commit holds it. When the write
     /// finds the stored state changed (another node's write, replicated meanwhile), the entry is reloaded
     /// and the procedure runs again on it.
     func run<A: CxMessage>(
-        _ id: String, replay: (@Sendable (A) -> ReplayEntry?)? = nil,
+        _ id: String, held: Bool = false, replay: (@Sendable (A) -> ReplayEntry?)? = nil,
         _ procedure: (IMSSubscription?, inout Milenage, inout RANDSource) -> CxOutcome<A>
     ) async throws -> CxOutcome<A> {
-        var holding = false
-        if busy[id] != nil {
+        var holding = held
+        if !holding && busy[id] != nil {
             await acquire(id)
             holding = true
         }
@@ -320,28 +399,15 @@ public actor SubscriberShard {
 
     // MARK: Cx
 
-    public func userAuthorization(_ r: UserAuthorizationRequest, id: String) async throws -> CxOutcome<UserAuthorizationAnswer> {
-        let (context, storage) = (self.context, self.storage)
-        return try await run(id) { s, _, _ in CxProcedures.userAuthorization(r, subscription: s, context: context, isKnownIdentity: storage.contains) }
-    }
-
-    public func serverAssignment(_ r: ServerAssignmentRequest, id: String) async throws -> CxOutcome<ServerAssignmentAnswer> {
-        let (context, storage) = (self.context, self.storage)
-        return try await run(id) { s, _, _ in CxProcedures.serverAssignment(r, subscription: s, context: context, isKnownIdentity: storage.contains) }
-    }
-
-    public func locationInfo(_ r: LocationInfoRequest, id: String) async throws -> CxOutcome<LocationInfoAnswer> {
-        let context = self.context
-        return try await run(id) { s, _, _ in CxProcedures.locationInfo(r, subscription: s, context: context) }
+    /// Runs a procedure here, waiting for whatever it needs (a held subscription, a commit).
+    public func execute<P: ShardProcedure>(_ id: String, _ procedure: P, replay: (@Sendable (P.Answer) -> ReplayEntry?)? = nil) async throws -> CxOutcome<P.Answer> {
+        try await run(id, replay: replay) { procedure.run($0, &$1, &$2) }
     }
 
     /// `replay`: the answer to keep when the MAR writes (an S-CSCF assignment or an SQN block), so that a
     /// retransmission reaching any node gets the same vectors (docs/replication.md).
     public func multimediaAuth(_ r: MultimediaAuthRequest, id: String, replay: (@Sendable (MultimediaAuthAnswer) -> ReplayEntry?)? = nil) async throws -> CxOutcome<MultimediaAuthAnswer> {
-        let (context, storage) = (self.context, self.storage)
-        return try await run(id, replay: replay) { s, milenage, random in
-            CxProcedures.multimediaAuth(r, subscription: s, context: context, isKnownIdentity: storage.contains, milenage: &milenage, random: &random)
-        }
+        try await execute(id, MultimediaAuthProcedure(request: r, context: context, storage: storage), replay: replay)
     }
 
     // MARK: Administration
@@ -398,5 +464,61 @@ public actor SubscriberShard {
                 forget(id)
             }
         }
+    }
+}
+
+/// A Cx procedure bound to its request (TS 29.228 §6, `CxProcedures`): what a shard runs on a
+/// subscription. A value, so that the in-place path allocates nothing for it.
+public protocol ShardProcedure: Sendable {
+    associatedtype Answer: CxMessage
+    func run(_ subscription: IMSSubscription?, _ milenage: inout Milenage, _ random: inout RANDSource) -> CxOutcome<Answer>
+}
+
+/// UAR (TS 29.228 §6.1.1).
+public struct UserAuthorizationProcedure: ShardProcedure {
+    public let request: UserAuthorizationRequest
+    let context: CxContext
+    let storage: any SubscriberStorage
+    public init(request: UserAuthorizationRequest, context: CxContext, storage: any SubscriberStorage) {
+        (self.request, self.context, self.storage) = (request, context, storage)
+    }
+    public func run(_ s: IMSSubscription?, _ milenage: inout Milenage, _ random: inout RANDSource) -> CxOutcome<UserAuthorizationAnswer> {
+        CxProcedures.userAuthorization(request, subscription: s, context: context, isKnownIdentity: storage.contains)
+    }
+}
+
+/// SAR (TS 29.228 §6.1.2).
+public struct ServerAssignmentProcedure: ShardProcedure {
+    public let request: ServerAssignmentRequest
+    let context: CxContext
+    let storage: any SubscriberStorage
+    public init(request: ServerAssignmentRequest, context: CxContext, storage: any SubscriberStorage) {
+        (self.request, self.context, self.storage) = (request, context, storage)
+    }
+    public func run(_ s: IMSSubscription?, _ milenage: inout Milenage, _ random: inout RANDSource) -> CxOutcome<ServerAssignmentAnswer> {
+        CxProcedures.serverAssignment(request, subscription: s, context: context, isKnownIdentity: storage.contains)
+    }
+}
+
+/// LIR (TS 29.228 §6.1.4).
+public struct LocationInfoProcedure: ShardProcedure {
+    public let request: LocationInfoRequest
+    let context: CxContext
+    public init(request: LocationInfoRequest, context: CxContext) { (self.request, self.context) = (request, context) }
+    public func run(_ s: IMSSubscription?, _ milenage: inout Milenage, _ random: inout RANDSource) -> CxOutcome<LocationInfoAnswer> {
+        CxProcedures.locationInfo(request, subscription: s, context: context)
+    }
+}
+
+/// MAR (TS 29.228 §6.3.1).
+public struct MultimediaAuthProcedure: ShardProcedure {
+    public let request: MultimediaAuthRequest
+    let context: CxContext
+    let storage: any SubscriberStorage
+    public init(request: MultimediaAuthRequest, context: CxContext, storage: any SubscriberStorage) {
+        (self.request, self.context, self.storage) = (request, context, storage)
+    }
+    public func run(_ s: IMSSubscription?, _ milenage: inout Milenage, _ random: inout RANDSource) -> CxOutcome<MultimediaAuthAnswer> {
+        CxProcedures.multimediaAuth(request, subscription: s, context: context, isKnownIdentity: storage.contains, milenage: &milenage, random: &random)
     }
 }

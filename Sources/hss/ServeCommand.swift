@@ -250,7 +250,10 @@ struct ServeCommand: AsyncParsableCommand {
             store = InMemorySubscriberStorage(try Self.loadFile(s.subscribers ?? "").subscriptions)
         }
         if s.api != nil && s.apiTokens.isEmpty { throw ValidationError("the API needs a token: --api-token, HSS_API_TOKENS or api.tokens") }
-        let directory = try SubscriberDirectory(shardCount: s.shards, context: context, storage: store)
+        let group = s.ioThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) } ?? MultiThreadedEventLoopGroup.singleton
+        // The shards run on the Diameter server's event loops: a request for a shard on its connection's
+        // loop is answered in place (docs/architecture.md, "The request path").
+        let directory = try SubscriberDirectory(shardCount: s.shards, context: context, storage: store, eventLoops: group)
         cluster?.attach(directory)
         let application = CxApplication(directory: directory, context: context, logger: logger)
         let addresses = s.listen.compactMap(Self.hostPort)
@@ -260,7 +263,6 @@ struct ServeCommand: AsyncParsableCommand {
             vendorID: VendorID.tgpp, originStateID: UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970)))
         let configuration = DiameterServerConfiguration(local: local, listenAddresses: addresses.map { (host: $0.0, port: $0.1) })
         logger.info("HSS starting", metadata: ["shards": "\(s.shards)", "origin-host": "\(s.originHost)"])
-        let group = s.ioThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) } ?? MultiThreadedEventLoopGroup.singleton
         let service = HSSService(configuration: configuration, application: application, logger: logger, group: group, metrics: metrics)
         var all: [any Service] = [service]
         if let cluster { all.append(ClusterService(node: cluster, metrics: metrics, logger: logger)) }

@@ -153,6 +153,50 @@ struct DurabilityTests {
         store.close()
     }
 
+    @Test("Head of line: with every commit taking 300 ms, MARs for another subscriber behind a SAR on the same connection are answered first; a subscriber's own requests keep their order")
+    func noHeadOfLineBlocking() async throws {
+        let slow = Counter()
+        let store = try Self.seeded(Self.directory(), fault: {
+            if slow.value > 0 { usleep(300_000) }
+            return nil
+        })
+        let r = try await CxOverTCPTests.start(storage: store)
+        let scscf = try await CxOverTCPTests.client(r, CxOverTCPTests.scscf1)
+        func mar(_ impi: String, _ impu: String) -> MultimediaAuthRequest {
+            MultimediaAuthRequest(
+                envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), userName: impi, publicIdentity: impu,
+                sipAuthDataItem: SIPAuthDataItem(sipAuthenticationScheme: "Digest-AKAv1-MD5"), sipNumberAuthItems: 1,
+                serverName: CxOverTCPTests.scscf1Name)
+        }
+        let bob = mar("bob@localdomain", "sip:bob@localdomain")
+        // Bob's first MAR assigns the S-CSCF (a write); after it his MARs write nothing.
+        #expect(try await CxOverTCPTests.ask(scscf, bob, MultimediaAuthAnswer.self).envelope.result == .success)
+        slow.value = 1
+        let sar = ServerAssignmentRequest(
+            envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), userName: CxOverTCPTests.impi, publicIdentities: [CxOverTCPTests.impu],
+            serverName: CxOverTCPTests.scscf1Name, serverAssignmentType: .registration, userDataAlreadyAvailable: .userDataNotAvailable)
+        let lir = LocationInfoRequest(envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), publicIdentity: CxOverTCPTests.impu)
+        // One write: alice's SAR (a 300 ms commit), bob's MARs, alice's LIR (behind her SAR).
+        try await scscf.send(
+            [sar.encode(hopByHopID: 1, endToEndID: 1)] + (2...6).map { bob.encode(hopByHopID: $0, endToEndID: $0) }
+                + [lir.encode(hopByHopID: 7, endToEndID: 7)])
+        var order: [UInt32] = []
+        var lia: DiameterMessage?
+        for _ in 1...7 {
+            let m = try #require(try await scscf.receive())
+            order.append(m.header.hopByHopID)
+            if m.header.hopByHopID == 7 { lia = m }
+        }
+        #expect(Array(order.prefix(5)).sorted() == [2, 3, 4, 5, 6], "bob's MARs first: \(order)")
+        #expect(order.suffix(2) == [1, 7], "alice's SAR, then her LIR: \(order)")
+        // The LIR ran after the SAR's commit: it sees the registration.
+        #expect(try LocationInfoAnswer(decoding: try #require(lia)).serverName == CxOverTCPTests.scscf1Name)
+        slow.value = 0
+        await scscf.close()
+        await r.server.shutdown()
+        store.close()
+    }
+
     @Test("A storage failure answers 5012 (nothing acknowledged), reads keep being served, and the HSS recovers")
     func storageFailure() async throws {
         let failing = Counter()

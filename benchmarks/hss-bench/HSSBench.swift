@@ -98,6 +98,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "TLS: CA file to verify the HSS (enables TLS).") var tlsCA: String?
     @Option(help: "TLS: client certificate chain (PEM).") var tlsCert: String?
     @Option(help: "TLS: client private key (PEM).") var tlsKey: String?
+    @Option(help: "The HSS's process id: report its CPU time (user + system, from /proc/PID/stat) per answered request during the measurement.") var serverPid: Int32?
+    @Option(help: "With --server-pid: the file where benchmarks/tools/mutex-count.so writes the server's pthread_mutex_lock count on SIGUSR2; report locks per answered request.") var mutexCountFile: String?
 
     func validate() throws {
         guard ScenarioKind(rawValue: scenario) != nil else { throw ValidationError("unknown scenario \(scenario)") }
@@ -113,6 +115,38 @@ struct Run: AsyncParsableCommand {
         var throughput: Double
         var latencyMicros: [String: Double]
         var errors: [String: Int]
+        /// Server CPU time (user + system) per answered request, in microseconds (`--server-pid`).
+        var serverCPUMicrosPerRequest: Double?
+        /// Server pthread_mutex_lock calls per answered request (`--mutex-count-file`).
+        var serverLocksPerRequest: Double?
+    }
+
+    /// utime + stime of a process in clock ticks (proc(5): fields 14 and 15 of /proc/PID/stat).
+    static func cpuTicks(_ pid: Int32) -> UInt64? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = text.lastIndex(of: ")")
+        else { return nil }
+        // Fields after the command name (which may hold spaces): state is field 3.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let u = UInt64(fields[11]), let s = UInt64(fields[12]) else { return nil }
+        return u + s
+    }
+
+    /// The server's lock count: SIGUSR2 asks the preloaded counter to write it, then the file is read
+    /// once it changed (the write is the signal handler's).
+    static func lockCount(_ pid: Int32, file: String) async -> UInt64? {
+        let before = try? String(contentsOfFile: file, encoding: .utf8)
+        let asked = ContinuousClock.now
+        kill(pid, SIGUSR2)
+        while ContinuousClock.now - asked < .seconds(2) {
+            if let text = try? String(contentsOfFile: file, encoding: .utf8), text != before || ContinuousClock.now - asked > .milliseconds(200),
+                let n = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            {
+                return n
+            }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return nil
     }
 
     func run() async throws {
@@ -177,6 +211,10 @@ struct Run: AsyncParsableCommand {
         }
         try await Task.sleep(for: .milliseconds(Int(warmup * 1000)))
         for (h, ch) in handlers { try await ch.eventLoop.submit { h.result = ConnectionResult() }.get() }
+        let observed = check ? serverPid : nil
+        let ticksBefore = observed.flatMap(Self.cpuTicks)
+        var locksBefore: UInt64?
+        if let observed, let mutexCountFile { locksBefore = await Self.lockCount(observed, file: mutexCountFile) }
         let clock = ContinuousClock()
         let start = clock.now
         let showProgress = progress || isatty(2) == 1
@@ -200,13 +238,22 @@ struct Run: AsyncParsableCommand {
             for (k, v) in r.errors { merged.errors[k, default: 0] += v }
         }
         let seconds = Double((clock.now - start).components.seconds) + Double((clock.now - start).components.attoseconds) / 1e18
+        var cpuPerRequest: Double?
+        if let observed, let before = ticksBefore, let after = Self.cpuTicks(observed), merged.completed > 0 {
+            let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
+            cpuPerRequest = Double(after - before) / hz * 1e6 / Double(merged.completed)
+        }
+        var locksPerRequest: Double?
+        if let observed, let mutexCountFile, let before = locksBefore, let after = await Self.lockCount(observed, file: mutexCountFile), merged.completed > 0 {
+            locksPerRequest = Double(after &- before) / Double(merged.completed)
+        }
         if showProgress { FileHandle.standardError.write(Data("\r".utf8)) }
         for (_, ch) in handlers { try? await ch.close() }
         func us(_ p: Double) -> Double { Double(merged.latency.valueAtPercentile(p)) / 1000 }
         return Measurement(
             target: label, completed: merged.completed, seconds: seconds, throughput: Double(merged.completed) / seconds,
             latencyMicros: ["p50": us(50), "p90": us(90), "p99": us(99), "p99.9": us(99.9), "max": Double(merged.latency.max) / 1000],
-            errors: merged.errors)
+            errors: merged.errors, serverCPUMicrosPerRequest: cpuPerRequest, serverLocksPerRequest: locksPerRequest)
     }
 
     func report(_ results: [Measurement], kind: ScenarioKind) {
@@ -235,6 +282,8 @@ struct Run: AsyncParsableCommand {
             let name = m.target.padding(toLength: 8, withPad: " ", startingAt: 0)
             print("  \(name)" + String(format: "%10.0f /s  (%d in %.1f s)  latency µs p50 %.0f  p90 %.0f  p99 %.0f  p99.9 %.0f  max %.0f",
                          m.throughput, m.completed, m.seconds, l["p50"]!, l["p90"]!, l["p99"]!, l["p99.9"]!, l["max"]!))
+            if let cpu = m.serverCPUMicrosPerRequest { print(String(format: "           server CPU %.2f µs per answer (user + system)", cpu)) }
+            if let locks = m.serverLocksPerRequest { print(String(format: "           server pthread_mutex_lock %.2f per answer", locks)) }
             if !m.errors.isEmpty {
                 for (k, v) in m.errors.sorted(by: { $0.value > $1.value }) { print("           error \(k): \(v)") }
             }
