@@ -106,7 +106,10 @@ let package = Package(
         // MARK: Metrics (Prometheus exposition)
         .target(
             name: "HSSMetrics",
-            dependencies: ["DiameterCore", "DiameterPeer", .product(name: "Prometheus", package: "swift-prometheus")],
+            dependencies: [
+                "DiameterCore", "DiameterPeer", .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Atomics", package: "swift-atomics"),
+            ],
             swiftSettings: strictSettings),
 
         // MARK: Provisioning REST API (Hummingbird)
@@ -225,6 +228,7 @@ let package = Package(
             dependencies: [
                 "ProvisioningAPI", "HSSMetrics", "HSSServer", "HSSCore", "DiameterCore", "DiameterPeer", "DiameterTestKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -51,9 +51,13 @@ public actor PeerConnection: DiameterAnswerSink {
     /// watchdog draws a jittered Tw on every received message.
     var watchdog: Watchdog<SplitMix64>
     var watchdogTimer: Scheduled<Void>?
-    /// When the watchdog timer is due; traffic moves it without rescheduling the timer task (one reschedule
-    /// per Tw instead of one per message).
+    /// When the watchdog timer is due; traffic moves it without rescheduling the timer task, which fires
+    /// at `watchdogFire` and re-arms itself when the deadline moved on. Only a deadline earlier than the
+    /// task's fire time reschedules it: with a fresh jitter drawn per message, a new minimum of the draws,
+    /// a handful per Tw (rescheduling whenever a draw came out earlier than the last one, half the
+    /// messages, took two locks each on the request path).
     var watchdogDeadline: NIODeadline?
+    var watchdogFire: NIODeadline?
     var stateTimer: Scheduled<Void>?
     /// The capabilities the peer advertised (after CER).
     public private(set) var peer: PeerCapabilities?
@@ -540,7 +544,7 @@ public actor PeerConnection: DiameterAnswerSink {
             case .setWatchdog(let tw):
                 let nanos = tw.components.seconds * 1_000_000_000 + tw.components.attoseconds / 1_000_000_000
                 let deadline = channel.eventLoop.now + .nanoseconds(nanos)
-                let needsTask = watchdogTimer == nil || (watchdogDeadline.map { deadline < $0 } ?? true)
+                let needsTask = watchdogTimer == nil || (watchdogFire.map { deadline < $0 } ?? true)
                 watchdogDeadline = deadline
                 if needsTask { armWatchdogTimer(at: deadline) }
             case .sendWatchdog:
@@ -565,6 +569,7 @@ public actor PeerConnection: DiameterAnswerSink {
     /// reporting a timeout.
     private func armWatchdogTimer(at deadline: NIODeadline) {
         watchdogTimer?.cancel()
+        watchdogFire = deadline
         watchdogTimer = channel.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
             _ = self?.assumeIsolated { me in
                 me.watchdogTimer = nil
@@ -655,6 +660,7 @@ public actor PeerConnection: DiameterAnswerSink {
         watchdogTimer?.cancel()
         watchdogTimer = nil
         watchdogDeadline = nil
+        watchdogFire = nil
     }
 
     static func resultCode(of answer: ByteBuffer) -> UInt32? { DiameterDecoder.peekResultCode(answer) }

@@ -1,16 +1,19 @@
+import Atomics
 public import DiameterCore
 public import DiameterPeer
 public import Prometheus
 
 /// Prometheus metrics of the HSS (docs/api.md, `/metrics`). Every series is created up front (commands ×
-/// the result codes Cx uses, "other" for the rest), so recording on the request path is an atomic add:
-/// no lock, no lookup in a shared mutable table.
+/// the result codes Cx uses, "other" for the rest), so recording on the request path is relaxed atomic
+/// adds: no lock, no lookup in a shared mutable table. The request latency histograms are this file's
+/// own (``LatencyHistogram``: swift-prometheus's histogram takes a lock per observation), read when
+/// `/metrics` is scraped and written in the same exposition format.
 public final class HSSMetrics: PeerMetrics, Sendable {
     public let registry: PrometheusCollectorRegistry
     struct Series: Sendable {
         let answers: [UInt32: Counter]
         let other: Counter
-        let latency: DurationHistogram
+        let latency: LatencyHistogram
         let requests: Counter
     }
     let commands: [UInt32: Series]
@@ -26,7 +29,7 @@ public final class HSSMetrics: PeerMetrics, Sendable {
     ]
     /// Result-Code / Experimental-Result-Code values Cx answers carry.
     static let results: [UInt32] = [2001, 2002, 2003, 2004, 3001, 3002, 3004, 3007, 3010, 5001, 5002, 5003, 5004, 5005, 5006, 5007, 5008, 5009, 5011, 5012]
-    static let latencyBuckets: [Duration] = [
+    public static let latencyBuckets: [Duration] = [
         .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
         .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
     ]
@@ -47,7 +50,7 @@ public final class HSSMetrics: PeerMetrics, Sendable {
             commands[code] = Series(
                 answers: answers,
                 other: registry.makeCounter(descriptor: Self.d("hss_diameter_answers_total", "Diameter answers sent, by command and Result-Code or Experimental-Result-Code"), labels: [("command", name), ("result", "other")]),
-                latency: registry.makeDurationHistogram(descriptor: Self.d("hss_diameter_request_duration_seconds", "Time from a request's arrival to its answer"), labels: [("command", name)], buckets: Self.latencyBuckets),
+                latency: LatencyHistogram(labels: #"command=""# + name + #"""#, buckets: Self.latencyBuckets),
                 requests: registry.makeCounter(descriptor: Self.d("hss_diameter_requests_total", "Diameter requests received"), labels: [("command", name)]))
         }
         self.commands = commands
@@ -71,7 +74,7 @@ public final class HSSMetrics: PeerMetrics, Sendable {
 
     public func answerSent(command: UInt32, resultCode: UInt32?, latency: Duration) {
         guard let s = commands[command] else { return }
-        s.latency.recordNanoseconds(latency.components.seconds * 1_000_000_000 + latency.components.attoseconds / 1_000_000_000)
+        s.latency.record(nanoseconds: latency.components.seconds * 1_000_000_000 + latency.components.attoseconds / 1_000_000_000)
         (resultCode.flatMap { s.answers[$0] } ?? s.other).increment()
     }
 
@@ -114,5 +117,54 @@ public final class HSSMetrics: PeerMetrics, Sendable {
     }
 
     /// The text exposition format for `/metrics`.
-    public func exposition() -> String { registry.emitToString() }
+    public func exposition() -> String {
+        var text = registry.emitToString()
+        let name = "hss_diameter_request_duration_seconds"
+        text += "# HELP \(name) Time from a request's arrival to its answer\n# TYPE \(name) histogram\n"
+        for code in commands.keys.sorted() { commands[code]!.latency.emit(name: name, into: &text) }
+        return text
+    }
+}
+
+/// A latency histogram recorded without a lock: one relaxed atomic add for the bucket a value falls in
+/// and one for the sum; made cumulative, in swift-prometheus's text form, when `/metrics` is scraped. A
+/// scrape running beside recordings may see a count and a sum one observation apart (as any lock-free
+/// exposition may); each figure itself only grows.
+final class LatencyHistogram: Sendable {
+    /// Upper bounds, nanoseconds.
+    let bounds: [Int64]
+    /// The bounds as swift-prometheus prints them (`le` labels).
+    let boundLabels: [String]
+    /// Observations per bucket (not cumulative); the last is above every bound.
+    let counts: [ManagedAtomic<Int>]
+    let sumNanoseconds = ManagedAtomic<Int64>(0)
+    /// `name="value"` pairs, rendered once.
+    let labels: String
+
+    init(labels: String, buckets: [Duration]) {
+        self.labels = labels
+        bounds = buckets.map { $0.components.seconds * 1_000_000_000 + $0.components.attoseconds / 1_000_000_000 }
+        boundLabels = buckets.map(\.bucketRepresentation)
+        counts = (0...buckets.count).map { _ in ManagedAtomic(0) }
+    }
+
+    func record(nanoseconds: Int64) {
+        var i = 0
+        while i < bounds.count && nanoseconds > bounds[i] { i += 1 }
+        counts[i].wrappingIncrement(ordering: .relaxed)
+        sumNanoseconds.wrappingIncrement(by: nanoseconds, ordering: .relaxed)
+    }
+
+    /// The series of this histogram: cumulative buckets, +Inf, sum (seconds) and count.
+    func emit(name: String, into text: inout String) {
+        var cumulative = 0
+        for (i, le) in boundLabels.enumerated() {
+            cumulative += counts[i].load(ordering: .relaxed)
+            text += "\(name)_bucket{\(labels),le=\"\(le)\"} \(cumulative)\n"
+        }
+        cumulative += counts[bounds.count].load(ordering: .relaxed)
+        text += "\(name)_bucket{\(labels),le=\"+Inf\"} \(cumulative)\n"
+        text += "\(name)_sum{\(labels)} \(Duration.nanoseconds(sumNanoseconds.load(ordering: .relaxed)).bucketRepresentation)\n"
+        text += "\(name)_count{\(labels)} \(cumulative)\n"
+    }
 }

@@ -8,6 +8,7 @@ import HSSServer
 import Hummingbird
 import Logging
 import NIOCore
+import Prometheus
 import ProvisioningAPI
 import Testing
 
@@ -236,6 +237,26 @@ struct ProvisioningAPITests {
         #expect(text.body.contains(#"hss_diameter_request_duration_seconds_count{command="SAR"} 1"#))
         await scscf.close()
         await Self.stop(r)
+    }
+
+    @Test("/metrics: the lock-free latency histogram is written exactly as swift-prometheus writes its own")
+    func latencyExposition() {
+        let metrics = HSSMetrics()
+        let reference = PrometheusCollectorRegistry()
+        let histogram = reference.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(
+                namespace: nil, subsystem: nil, metricName: "hss_diameter_request_duration_seconds", unitName: "",
+                helpText: "Time from a request's arrival to its answer"),
+            labels: [("command", "MAR")], buckets: HSSMetrics.latencyBuckets)
+        for micros in [50, 100, 101, 700, 1_000, 3_000, 999_999, 1_000_000, 2_500_000] {
+            metrics.answerSent(command: 303, resultCode: 2001, latency: .microseconds(micros))
+            histogram.record(.microseconds(micros))
+        }
+        let ours = metrics.exposition().split(separator: "\n").filter { $0.contains(#"command="MAR""#) && $0.hasPrefix("hss_diameter_request_duration") }
+        let theirs = reference.emitToString().split(separator: "\n").filter { $0.hasPrefix("hss_diameter_request_duration") }
+        #expect(ours == theirs)
+        #expect(ours.count == HSSMetrics.latencyBuckets.count + 3)
+        #expect(metrics.exposition().contains("# TYPE hss_diameter_request_duration_seconds histogram"))
     }
 
     @Test("NDJSON import: good lines stored, a bad line reported by number; strict stops; export has no secret")

@@ -2,7 +2,9 @@
  * Writes the running total to the file named by MUTEX_COUNT_FILE (default /tmp/mutex-count.<pid>) on
  * SIGUSR2 and at exit, so that a script can read it before and after a load run of a live server.
  * NIO's locks, swift-prometheus's boxes and LMDB's are pthread mutexes; Swift's Synchronization.Mutex is
- * not (it is a futex word) and is not counted. */
+ * not (it is a futex word) and is not counted.
+ * MUTEX_COUNT_TRACE=N additionally writes the call stack of every Nth lock to stderr (to find them;
+ * names are mangled Swift symbols: pipe through swift-demangle). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <pthread.h>
@@ -13,11 +15,25 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <string.h>
+#include <execinfo.h>
 
 static atomic_long locks;
 static int (*real_lock)(pthread_mutex_t *);
 static int (*real_trylock)(pthread_mutex_t *);
 static char path[256];
+static long trace_every;
+static __thread int tracing;
+
+static void trace(long n) {
+    if (trace_every <= 0 || n % trace_every != 0 || tracing) return;
+    tracing = 1;
+    void *frames[24];
+    int depth = backtrace(frames, 24);
+    ssize_t w = write(2, "mutex-count: stack\n", 19);
+    (void)w;
+    backtrace_symbols_fd(frames, depth, 2);
+    tracing = 0;
+}
 
 static void dump(void) {
     /* Async-signal-safe: open/write/close only. */
@@ -41,13 +57,16 @@ __attribute__((constructor)) static void init(void) {
     const char *p = getenv("MUTEX_COUNT_FILE");
     if (p && strlen(p) < sizeof(path)) strcpy(path, p);
     else snprintf(path, sizeof(path), "/tmp/mutex-count.%d", (int)getpid());
+    const char *t = getenv("MUTEX_COUNT_TRACE");
+    if (t) trace_every = atol(t);
     signal(SIGUSR2, on_signal);
     atexit(dump);
 }
 
 int pthread_mutex_lock(pthread_mutex_t *m) {
     if (!real_lock) real_lock = dlsym(RTLD_NEXT, "pthread_mutex_lock");
-    atomic_fetch_add_explicit(&locks, 1, memory_order_relaxed);
+    long n = atomic_fetch_add_explicit(&locks, 1, memory_order_relaxed);
+    trace(n);
     return real_lock(m);
 }
 
