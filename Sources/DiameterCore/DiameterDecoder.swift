@@ -224,7 +224,7 @@ public struct DiameterDecoder: Sendable {
                 // bounds to 255 octets. Bounded here, an identity off the wire cannot grow a key, a log
                 // line or a stored record past what an FQDN can be.
                 valid = dataLength > 0 && dataLength <= DiameterDecoder.maximumIdentityLength && isPrintableASCII(raw, dataOffset, dataLength)
-                what = "is not a printable ASCII identity of 1 to \(DiameterDecoder.maximumIdentityLength) octets"
+                what = "is not a printable ASCII identity of 1 to 255 octets"  // maximumIdentityLength; a literal (no work when valid)
             case .diameterURI:
                 // RFC 6733 §4.3.1: an aaa:// or aaas:// URI.
                 valid = dataLength > 0 && isPrintableASCII(raw, dataOffset, dataLength)

@@ -175,27 +175,27 @@ final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        connection.assumeIsolated { $0.channelActive() }
+        connection.onEventLoop { $0.channelActive() }
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        connection.assumeIsolated { $0.channelInactive() }
+        connection.onEventLoop { $0.channelInactive() }
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        connection.assumeIsolated { $0.received(frame) }
+        connection.onEventLoop { $0.received(frame) }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        connection.assumeIsolated { $0.readComplete() }
+        connection.onEventLoop { $0.readComplete() }
         context.fireChannelReadComplete()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        connection.assumeIsolated { $0.writabilityChanged() }
+        connection.onEventLoop { $0.writabilityChanged() }
         context.fireChannelWritabilityChanged()
     }
 

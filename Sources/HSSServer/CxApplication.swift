@@ -140,7 +140,7 @@ public final class CxApplication: DiameterRequestHandler {
             let header = request.header
             if shard.eventLoop.inEventLoop {
                 do {
-                    if let outcome = try shard.assumeIsolated({ try $0.attempt(id, procedure) }) {
+                    if let outcome = try shard.onEventLoop({ try $0.attempt(id, procedure) }) {
                         return application.encode(outcome, header, features)
                     }
                 } catch {
@@ -165,7 +165,7 @@ public final class CxApplication: DiameterRequestHandler {
                 }
             }
             if shard.eventLoop.inEventLoop {
-                shard.assumeIsolated { $0.start(id, procedure, replay: replay, finish: finish) }
+                shard.onEventLoop { $0.start(id, procedure, replay: replay, finish: finish) }
             } else {
                 shard.perform(id, procedure, replay: replay, finish: finish)
             }
