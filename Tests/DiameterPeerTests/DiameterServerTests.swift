@@ -228,6 +228,41 @@ struct DiameterServerTests {
         await server.shutdown()
     }
 
+    @Test("a T-flagged retransmission on the peer's next connection gets the answer given on the closed one, not executed again")
+    func duplicateAcrossConnections() async throws {
+        let app = CountingApplication()
+        let server = try await Self.server(app)
+        let first = try await Self.openClient(server)
+        try await first.send(Self.mar(hopByHop: 1, endToEnd: 7070))
+        let answer = try #require(try await first.receive())
+        await first.close()
+        // The registry lets the peer reconnect once the first connection is gone.
+        let again = try await Self.openClientWhenFree(server)
+        try await again.send(Self.mar(hopByHop: 2, endToEnd: 7070, retransmitted: true))
+        let replayed = try #require(try await again.receive())
+        #expect(replayed.header.hopByHopID == 2)
+        #expect(Array(buffer: answer.bytes)[20...] == Array(buffer: replayed.bytes)[20...], "same answer")
+        #expect(app.executions.withLockedValue { $0 } == 1)
+        // Another peer naming the same request on its own connection gets no such answer.
+        let rogue = try await Self.openClient(server, originHost: "rogue.example.org")
+        try await rogue.send(Self.mar(hopByHop: 3, endToEnd: 7070, retransmitted: true))
+        _ = try #require(try await rogue.receive())
+        #expect(app.executions.withLockedValue { $0 } == 2)
+        await again.close()
+        await rogue.close()
+        await server.shutdown()
+    }
+
+    /// Opens a client as the S-CSCF once the server has let go of its previous connection (R-Reject
+    /// refuses a second connection from an open peer).
+    static func openClientWhenFree(_ server: DiameterServer) async throws -> TestClient {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while server.registry.openPeers.contains(SampleMessages.scscfHost.lowercased()) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return try await openClient(server)
+    }
+
     /// A CER whose Origin-Host AVP carries `originHost` as given (bytes our writer would not produce).
     static func rawCER(originHost: [UInt8]) -> ByteBuffer {
         let good = try! DiameterDecoder().decode(cer())
