@@ -538,7 +538,7 @@ public actor PeerConnection: DiameterAnswerSink {
         watchdogActions(watchdog.handle(isDWA ? .receiveDWA : .receiveNonDWA))
     }
 
-    private func watchdogActions(_ actions: [Watchdog<SplitMix64>.Action]) {
+    private func watchdogActions(_ actions: Watchdog<SplitMix64>.Actions) {
         for action in actions {
             switch action {
             case .setWatchdog(let tw):

@@ -41,6 +41,27 @@ public struct Watchdog<RNG: RandomNumberGenerator & Sendable>: Sendable {
         case throwaway
     }
 
+    /// The actions of one event, in order: at most two in RFC 3539's table, held inline (the request path
+    /// gets one per received message; an array would be an allocation each).
+    public struct Actions: RandomAccessCollection, Equatable, ExpressibleByArrayLiteral, Sendable {
+        var first0: Action?
+        var second: Action?
+        public init() {}
+        public init(_ a: Action) { first0 = a }
+        public init(_ a: Action, _ b: Action) { (first0, second) = (a, b) }
+        public init(arrayLiteral elements: Action...) {
+            precondition(elements.count <= 2, "a watchdog event has at most two actions")
+            first0 = elements.first
+            second = elements.count > 1 ? elements[1] : nil
+        }
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { first0 == nil ? 0 : second == nil ? 1 : 2 }
+        public subscript(i: Int) -> Action {
+            precondition(i >= 0 && i < endIndex, "index out of range")
+            return i == 0 ? first0! : second!
+        }
+    }
+
     public private(set) var state: State = .initial
     /// A DWR is outstanding.
     public private(set) var pending = false
@@ -62,96 +83,96 @@ public struct Watchdog<RNG: RandomNumberGenerator & Sendable>: Sendable {
     }
 
     /// Applies `event`; returns the actions in the RFC's order.
-    public mutating func handle(_ event: Event) -> [Action] {
+    public mutating func handle(_ event: Event) -> Actions {
         switch (state, event) {
         // INITIAL
         case (.initial, .connectionUp):
             state = .okay
-            return [.setWatchdog(nextTw())]
+            return Actions(.setWatchdog(nextTw()))
         case (.initial, .receiveDWA):
             pending = false
-            return [.throwaway]
+            return Actions(.throwaway)
         case (.initial, .receiveNonDWA):
-            return [.throwaway]
+            return Actions(.throwaway)
         case (.initial, .timerExpired):
-            return [.attemptOpen, .setWatchdog(nextTw())]
+            return Actions(.attemptOpen, .setWatchdog(nextTw()))
         case (.initial, .connectionDown):
-            return []
+            return Actions()
 
         // OKAY
         case (.okay, .receiveDWA):
             pending = false
-            return [.setWatchdog(nextTw())]
+            return Actions(.setWatchdog(nextTw()))
         case (.okay, .receiveNonDWA):
-            return [.setWatchdog(nextTw())]
+            return Actions(.setWatchdog(nextTw()))
         case (.okay, .timerExpired) where !pending:
             pending = true
-            return [.sendWatchdog, .setWatchdog(nextTw())]
+            return Actions(.sendWatchdog, .setWatchdog(nextTw()))
         case (.okay, .timerExpired):
             state = .suspect
-            return [.failover, .setWatchdog(nextTw())]
+            return Actions(.failover, .setWatchdog(nextTw()))
         case (.okay, .connectionDown):
             state = .down
-            return [.failover, .setWatchdog(nextTw())]
+            return Actions(.failover, .setWatchdog(nextTw()))
         case (.okay, .connectionUp):
-            return []
+            return Actions()
 
         // SUSPECT
         case (.suspect, .receiveDWA):
             pending = false
             state = .okay
-            return [.failback, .setWatchdog(nextTw())]
+            return Actions(.failback, .setWatchdog(nextTw()))
         case (.suspect, .receiveNonDWA):
             state = .okay
-            return [.failback, .setWatchdog(nextTw())]
+            return Actions(.failback, .setWatchdog(nextTw()))
         case (.suspect, .timerExpired), (.suspect, .connectionDown):
             state = .down
-            return [.closeConnection, .setWatchdog(nextTw())]
+            return Actions(.closeConnection, .setWatchdog(nextTw()))
         case (.suspect, .connectionUp):
-            return []
+            return Actions()
 
         // DOWN
         case (.down, .timerExpired):
-            return [.attemptOpen, .setWatchdog(nextTw())]
+            return Actions(.attemptOpen, .setWatchdog(nextTw()))
         case (.down, .connectionUp):
             numDWA = 0
             pending = true
             state = .reopen
-            return [.sendWatchdog, .setWatchdog(nextTw())]
+            return Actions(.sendWatchdog, .setWatchdog(nextTw()))
         case (.down, .receiveDWA):
             pending = false
-            return [.throwaway]
+            return Actions(.throwaway)
         case (.down, .receiveNonDWA):
-            return [.throwaway]
+            return Actions(.throwaway)
         case (.down, .connectionDown):
-            return []
+            return Actions()
 
         // REOPEN
         case (.reopen, .receiveDWA) where numDWA == 2:
             numDWA += 1
             pending = false
             state = .okay
-            return [.failback]
+            return Actions(.failback)
         case (.reopen, .receiveDWA):
             numDWA += 1
             pending = false
-            return []
+            return Actions()
         case (.reopen, .receiveNonDWA):
-            return [.throwaway]
+            return Actions(.throwaway)
         case (.reopen, .timerExpired) where !pending:
             pending = true
-            return [.sendWatchdog, .setWatchdog(nextTw())]
+            return Actions(.sendWatchdog, .setWatchdog(nextTw()))
         case (.reopen, .timerExpired) where numDWA >= 0:
             numDWA = -1
-            return [.setWatchdog(nextTw())]
+            return Actions(.setWatchdog(nextTw()))
         case (.reopen, .timerExpired):
             state = .down
-            return [.closeConnection, .setWatchdog(nextTw())]
+            return Actions(.closeConnection, .setWatchdog(nextTw()))
         case (.reopen, .connectionDown):
             state = .down
-            return [.closeConnection, .setWatchdog(nextTw())]
+            return Actions(.closeConnection, .setWatchdog(nextTw()))
         case (.reopen, .connectionUp):
-            return []
+            return Actions()
         }
     }
 }
