@@ -212,6 +212,7 @@ let package = Package(
             dependencies: [
                 "HSSServer", "HSSCore", "HSSStorage", "DiameterCore", "DiameterPeer", "DiameterTestKit",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -158,15 +158,19 @@ public final class CxApplication: DiameterRequestHandler {
                         answer: Array(a.encode(hopByHopID: 0, endToEndID: header.endToEndID).readableBytesView))
                 }
             }
+            let (mail, target) = (application.directory.mail, shard.loopIndex)
             let finish = { @Sendable (result: Result<CxOutcome<P.Answer>, any Error>) in
+                let answer: ByteBuffer
                 switch result {
-                case .success(let outcome): responder.send(application.encode(outcome, header, features))
-                case .failure(let error): responder.send(application.failureAnswer(error, request, command))
+                case .success(let outcome): answer = application.encode(outcome, header, features)
+                case .failure(let error): answer = application.failureAnswer(error, request, command)
                 }
+                mail.reply(responder, answer, on: target)
             }
             if shard.eventLoop.inEventLoop {
                 shard.onEventLoop { $0.start(id, procedure, replay: replay, finish: finish) }
-            } else {
+            } else if !mail.send(to: target, { shard.performHere(id, procedure, replay: replay, finish: finish) }) {
+                // Not on one of the shards' loops (a retransmission answered from a task): one hop.
                 shard.perform(id, procedure, replay: replay, finish: finish)
             }
             return nil

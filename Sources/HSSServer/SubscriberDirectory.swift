@@ -150,6 +150,8 @@ public final class InMemorySubscriberStorage: SubscriberStorage {
 public final class SubscriberDirectory: Sendable {
     public let shards: [SubscriberShard]
     public let storage: any SubscriberStorage
+    /// Requests for shards on other loops, batched per event-loop tick.
+    public let mail: LoopMail
 
     public init(
         shardCount: Int, context: CxContext, storage: any SubscriberStorage, cacheLimitPerShard: Int = 200_000,
@@ -159,8 +161,11 @@ public final class SubscriberDirectory: Sendable {
         self.storage = storage
         let loops = Array((eventLoops ?? MultiThreadedEventLoopGroup.singleton).makeIterator())
         shards = try (0..<shardCount).map {
-            try SubscriberShard(index: $0, context: context, storage: storage, cacheLimit: cacheLimitPerShard, eventLoop: loops[$0 % loops.count])
+            try SubscriberShard(
+                index: $0, context: context, storage: storage, cacheLimit: cacheLimitPerShard, eventLoop: loops[$0 % loops.count],
+                loopIndex: $0 % loops.count)
         }
+        mail = LoopMail(loops: loops)
     }
 
     /// FNV-1a (64-bit) of the id: stable across runs and nodes (Swift's `hashValue` is seeded per process).

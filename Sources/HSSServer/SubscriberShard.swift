@@ -16,8 +16,9 @@ public import NIOCore
 /// crosses the reserved mark (TS 33.102 Annex C: SEQ values reserved in blocks).
 public actor SubscriberShard {
     public let index: Int
-    /// The event loop this shard runs on.
+    /// The event loop this shard runs on, and its place in the directory's loops.
     public nonisolated let eventLoop: any EventLoop
+    nonisolated let loopIndex: Int
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
         eventLoop.executor.asUnownedSerialExecutor()
@@ -73,9 +74,10 @@ public actor SubscriberShard {
     /// How often a procedure runs again after its write found the subscription changed by someone else.
     static let conflictRetries = 8
 
-    init(index: Int, context: CxContext, storage: any SubscriberStorage, cacheLimit: Int, eventLoop: any EventLoop) throws {
+    init(index: Int, context: CxContext, storage: any SubscriberStorage, cacheLimit: Int, eventLoop: any EventLoop, loopIndex: Int) throws {
         self.index = index
         self.eventLoop = eventLoop
+        self.loopIndex = loopIndex
         self.context = context
         self.storage = storage
         self.cacheLimit = cacheLimit
@@ -165,15 +167,21 @@ public actor SubscriberShard {
         _ id: String, _ procedure: P, replay: (@Sendable (P.Answer) -> ReplayEntry?)? = nil,
         finish: @escaping @Sendable (Result<CxOutcome<P.Answer>, any Error>) -> Void
     ) {
-        eventLoop.execute { [self] in
-            onEventLoop { shard in
-                do {
-                    if let outcome = try shard.attempt(id, procedure) { return finish(.success(outcome)) }
-                } catch {
-                    return finish(.failure(error))
-                }
-                shard.start(id, procedure, replay: replay, finish: finish)
+        eventLoop.execute { [self] in performHere(id, procedure, replay: replay, finish: finish) }
+    }
+
+    /// ``perform(_:_:replay:finish:)`` once on this shard's event loop.
+    nonisolated func performHere<P: ShardProcedure>(
+        _ id: String, _ procedure: P, replay: (@Sendable (P.Answer) -> ReplayEntry?)?,
+        finish: @escaping @Sendable (Result<CxOutcome<P.Answer>, any Error>) -> Void
+    ) {
+        onEventLoop { shard in
+            do {
+                if let outcome = try shard.attempt(id, procedure) { return finish(.success(outcome)) }
+            } catch {
+                return finish(.failure(error))
             }
+            shard.start(id, procedure, replay: replay, finish: finish)
         }
     }
 

@@ -1,0 +1,51 @@
+import DiameterPeer
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import Testing
+
+@testable import HSSServer
+
+/// Work for a shard on another event loop goes over in one batch per tick, runs there in order, and its
+/// answers come back to the sending loop together.
+@Suite("Loop mail")
+struct LoopMailTests {
+    @Test("100 items sent from loop 0 run on loop 1 in order; their answers come back to loop 0")
+    func batchAndReplies() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let loops = Array(group.makeIterator())
+        let mail = LoopMail(loops: loops)
+        let ran = NIOLockedValueBox<[Int]>([])
+        let answeredOnLoop0 = NIOLockedValueBox<[Int]>([])
+        let done = loops[0].makePromise(of: Void.self)
+        try await loops[0].submit {
+            for i in 0..<100 {
+                let responder = DiameterResponder { answer in
+                    let n = Int(answer.getInteger(at: 0, as: UInt32.self) ?? 0)
+                    answeredOnLoop0.withLockedValue { a in
+                        if loops[0].inEventLoop { a.append(n) }
+                        if a.count == 100 { done.succeed(()) }
+                    }
+                }
+                let sent = mail.send(to: 1) {
+                    precondition(loops[1].inEventLoop)
+                    ran.withLockedValue { $0.append(i) }
+                    var b = ByteBuffer()
+                    b.writeInteger(UInt32(i))
+                    mail.reply(responder, b, on: 1)
+                }
+                precondition(sent)
+            }
+        }.get()
+        try await done.futureResult.get()
+        #expect(ran.withLockedValue { $0 } == Array(0..<100))
+        #expect(answeredOnLoop0.withLockedValue { $0 }.sorted() == Array(0..<100), "every answer delivered on the sending loop")
+        // Off the loops, nothing is queued: the caller hops itself.
+        #expect(!mail.send(to: 1) {})
+        // An answer made outside a batch goes at once.
+        let direct = NIOLockedValueBox(false)
+        mail.reply(DiameterResponder { _ in direct.withLockedValue { $0 = true } }, ByteBuffer(), on: 1)
+        #expect(direct.withLockedValue { $0 })
+        try await group.shutdownGracefully()
+    }
+}
