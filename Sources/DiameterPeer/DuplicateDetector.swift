@@ -75,8 +75,8 @@ public struct DuplicateDetector: Sendable {
     /// Upper bound on tracked requests (oldest dropped first), so a flood cannot grow memory without bound.
     /// Default 200,000 (each holds its answer: about 110 MB at most for MAAs); at rates above
     /// capacity / window, the effective window shrinks. Each connection has its own detector (with
-    /// ``DiameterServerConfiguration/duplicateCapacityPerConnection``), and the closed connections' entries
-    /// share one (``PeerRegistry``).
+    /// ``DiameterServerConfiguration/duplicateCapacityPerConnection``); a closed connection's detector is
+    /// kept whole in ``PeerRegistry`` for the window.
     public let capacity: Int
     public static let defaultCapacity = 200_000
     private var entries: [Key: Entry] = [:]
@@ -113,26 +113,8 @@ public struct DuplicateDetector: Sendable {
         }
     }
 
-    /// Takes over `other`'s entries (a closed connection's: a retransmission may arrive on the peer's next
-    /// connection). Where both hold a key, the newer entry stays.
-    public mutating func absorb(_ other: DuplicateDetector, now: NIODeadline) {
-        var other = other
-        other.expire(now: now)
-        expire(now: now)
-        var added = false
-        for (key, t) in other.order[other.orderStart...] {
-            guard let e = other.entries[key], e.time == t else { continue }
-            if let mine = entries[key], mine.time >= t { continue }
-            entries[key] = e
-            order.append((key, t))
-            added = true
-        }
-        guard added else { return }
-        // Expiry walks the arrival order: keep it sorted by time.
-        order = order[orderStart...].sorted { $0.1 < $1.1 }
-        orderStart = 0
-        if entries.count > capacity { dropOldest() }
-    }
+    /// When the newest entry arrived (nil: none).
+    public var newest: NIODeadline? { entries.isEmpty ? nil : order.last?.1 }
 
     /// Records the answer of a request that was `.new`. A 3004 DIAMETER_TOO_BUSY answer is not kept: it
     /// says "not done, try again" (RFC 6733 §7.1.3), so its retransmission must run again rather than get

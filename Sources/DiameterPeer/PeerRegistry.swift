@@ -14,30 +14,64 @@ public final class PeerRegistry: Sendable {
     }
 
     let peers = NIOLockedValueBox<[String: Entry]>([:])
-    let retiredDuplicates: NIOLockedValueBox<DuplicateDetector>
+    let retiredDuplicates = NIOLockedValueBox<[DuplicateDetector]>([])
     let duplicateWindow: TimeAmount
     let localOriginHost: String
 
     public init(localOriginHost: String, duplicateWindow: TimeAmount = DuplicateDetector.defaultWindow) {
         self.localOriginHost = localOriginHost
         self.duplicateWindow = duplicateWindow
-        retiredDuplicates = NIOLockedValueBox(DuplicateDetector(window: duplicateWindow))
+
     }
 
-    /// Keeps a closed connection's duplicate-detection entries.
+    /// Closed connections' detectors kept at most (the oldest go first), and entries in all of them.
+    static let retiredDetectorLimit = 64
+    static let retiredEntryLimit = DuplicateDetector.defaultCapacity
+
+    /// Keeps a closed connection's duplicate-detection entries: its detector is kept whole (no copy of
+    /// its entries, nothing sorted: a connection closing must not stall its event loop), until its newest
+    /// entry is older than the window or the limits push it out.
     func retire(_ detector: DuplicateDetector, now: NIODeadline) {
         guard detector.count > 0 else { return }
-        retiredDuplicates.withLockedValue { $0.absorb(detector, now: now) }
+        let window = duplicateWindow
+        let dropped = retiredDuplicates.withLockedValue { kept -> [DuplicateDetector] in
+            var dropped: [DuplicateDetector] = []
+            kept.removeAll { d in
+                let old = d.newest.map { now - $0 > window } ?? true
+                if old { dropped.append(d) }
+                return old
+            }
+            kept.append(detector)
+            var total = kept.reduce(0) { $0 + $1.count }
+            while kept.count > Self.retiredDetectorLimit || (total > Self.retiredEntryLimit && kept.count > 1) {
+                let d = kept.removeFirst()
+                total -= d.count
+                dropped.append(d)
+            }
+            return dropped
+        }
+        // Freeing tens of thousands of kept answers takes milliseconds: not on the event loop.
+        if !dropped.isEmpty { Task.detached(priority: .background) { _ = dropped.count } }
     }
 
-    /// What a closed connection knew of `key` (T-flagged requests only).
+    /// What a closed connection knew of `key` (T-flagged requests only), newest connection first.
     func retiredStatus(of key: DuplicateDetector.Key, now: NIODeadline) -> DuplicateDetector.Status? {
-        retiredDuplicates.withLockedValue { $0.status(of: key, now: now) }
+        retiredDuplicates.withLockedValue { kept in
+            for d in kept.reversed() {
+                if let s = d.status(of: key, now: now) { return s }
+            }
+            return nil
+        }
     }
 
     /// The answer of a request whose connection closed before it was answered.
     func completeRetired(_ key: DuplicateDetector.Key, answer: ByteBuffer, now: NIODeadline) {
-        retiredDuplicates.withLockedValue { $0.complete(key, answer: answer, now: now) }
+        retiredDuplicates.withLockedValue { kept in
+            for i in kept.indices.reversed() where kept[i].status(of: key, now: now) == .inProgress {
+                kept[i].complete(key, answer: answer, now: now)
+                return
+            }
+        }
     }
 
     enum Registration {

@@ -138,10 +138,13 @@ public final class CxApplication: DiameterRequestHandler {
         func submit<P: ShardProcedure>(_ id: String, _ procedure: P, shard: SubscriberShard? = nil, keepAnswerFor peer: PeerIdentity? = nil) -> ByteBuffer? {
             let shard = shard ?? application.directory.shard(for: id)
             let header = request.header
+            var prepared: SubscriberShard.PreparedWrite<P.Answer>?
             if shard.eventLoop.inEventLoop {
                 do {
-                    if let outcome = try shard.onEventLoop({ try $0.attempt(id, procedure) }) {
-                        return application.encode(outcome, header, features)
+                    switch try shard.onEventLoop({ try $0.attempt(id, procedure) }) {
+                    case .answered(let outcome): return application.encode(outcome, header, features)
+                    case .mustWait: break
+                    case .mustWrite(let p): prepared = p
                     }
                 } catch {
                     return application.failureAnswer(error, request, command)
@@ -168,7 +171,7 @@ public final class CxApplication: DiameterRequestHandler {
                 mail.reply(responder, answer, on: target)
             }
             if shard.eventLoop.inEventLoop {
-                shard.onEventLoop { $0.start(id, procedure, replay: replay, finish: finish) }
+                shard.onEventLoop { [prepared] in $0.start(id, procedure, prepared: prepared, replay: replay, finish: finish) }
             } else if !mail.send(to: target, { shard.performHere(id, procedure, replay: replay, finish: finish) }) {
                 // Not on one of the shards' loops (a retransmission answered from a task): one hop.
                 shard.perform(id, procedure, replay: replay, finish: finish)

@@ -122,30 +122,77 @@ public actor SubscriberShard {
         return e
     }
 
-    /// Runs a procedure on subscription `id` now, when it can answer without waiting: nothing holds the
-    /// subscription, its basis needs no acknowledgement, and the procedure changes nothing that must be
-    /// written (the usual MAR, within its SQN reservation; UAR; LIR). Otherwise returns nil having changed
-    /// nothing (the procedure is pure), and the request goes through ``start(_:_:replay:finish:)``.
-    public func attempt<P: ShardProcedure>(_ id: String, _ procedure: P) throws -> CxOutcome<P.Answer>? {
-        guard busy[id] == nil else { return nil }
-        guard var current = try entry(id) else { return procedure.run(nil, &milenage, &random) }
-        if current.loadedAt > 0 && storage.needsConfirmation(current.loadedAt) { return nil }
+    /// What ``attempt(_:_:)`` could do at once.
+    enum Attempt<A: CxMessage> {
+        /// Answered: nothing to wait for.
+        case answered(CxOutcome<A>)
+        /// Nothing done: the subscription is held, or its basis awaits an acknowledgement.
+        case mustWait
+        /// The procedure ran and its outcome must be written before its answer leaves: the subscription is
+        /// now held and the SQNs it used count as issued (``prepare(_:_:_:_:_:)``).
+        case mustWrite(PreparedWrite<A>)
+    }
+
+    /// A procedure's outcome that must be written before its answer leaves, and what it was computed from.
+    struct PreparedWrite<A: CxMessage> {
+        var current: Entry
+        var outcome: CxOutcome<A>
+        var updated: IMSSubscription
+        var write: (state: SubscriptionState, reserved: [String: UInt64])
+    }
+
+    /// Runs a procedure on subscription `id` now, when nothing holds the subscription and its basis needs
+    /// no acknowledgement: answered in place when it changes nothing that must be written (the usual MAR
+    /// within its SQN reservation; UAR; LIR), else prepared for its write (the procedure is not run twice).
+    func attempt<P: ShardProcedure>(_ id: String, _ procedure: P) throws -> Attempt<P.Answer> {
+        guard busy[id] == nil else { return .mustWait }
+        guard var current = try entry(id) else { return .answered(procedure.run(nil, &milenage, &random)) }
+        if current.loadedAt > 0 && storage.needsConfirmation(current.loadedAt) { return .mustWait }
         current.subscription.state.sqn = startingSQN(current)
         let outcome = procedure.run(current.subscription, &milenage, &random)
-        if let live = outcome.updated {
-            guard pendingWrite(current, live) == nil else { return nil }
+        guard let live = outcome.updated else { return .answered(outcome) }
+        guard let write = pendingWrite(current, live) else {
             cache[id] = Entry(subscription: live, reserved: current.reserved, persisted: current.persisted, loadedAt: current.loadedAt)
+            return .answered(outcome)
         }
-        return outcome
+        return .mustWrite(prepare(id, current, outcome, live, write))
+    }
+
+    /// Holds subscription `id` for a write (requests after it wait), and shows the SQNs the procedure used
+    /// in the cache: they count as issued from here on, whatever becomes of the write. A write this node
+    /// sees fail may still be durable (the leader committed it, then went silent) and its replay answer
+    /// hand the vectors out; so the cache shows them before any suspension, and a role change that drops
+    /// the cache meanwhile keeps them in the floors (found by the partition fault test: an SQN issued
+    /// again after the leader changed under a pending write).
+    func prepare<A: CxMessage>(
+        _ id: String, _ current: Entry, _ outcome: CxOutcome<A>, _ updated: IMSSubscription,
+        _ write: (state: SubscriptionState, reserved: [String: UInt64])
+    ) -> PreparedWrite<A> {
+        if busy[id] == nil { busy[id] = [] }
+        var used = current
+        used.subscription.state.sqn = updated.state.sqn
+        cache[id] = used
+        return PreparedWrite(current: current, outcome: outcome, updated: updated, write: write)
     }
 
     /// Runs a procedure in a task on this shard and hands its outcome to `finish` there. The request holds
     /// its subscription from now on, or queues for it now: requests for one subscription run in arrival
     /// order, and one that arrives after this (even one that could answer at once) waits for it.
-    public func start<P: ShardProcedure>(
-        _ id: String, _ procedure: P, replay: (@Sendable (P.Answer) -> ReplayEntry?)? = nil,
+    func start<P: ShardProcedure>(
+        _ id: String, _ procedure: P, prepared: PreparedWrite<P.Answer>? = nil, replay: (@Sendable (P.Answer) -> ReplayEntry?)? = nil,
         finish: @escaping @Sendable (Result<CxOutcome<P.Answer>, any Error>) -> Void
     ) {
+        if let prepared {
+            // ``prepare`` holds the subscription already.
+            Task {
+                do {
+                    finish(.success(try await self.run(id, held: true, prepared: prepared, replay: replay) { procedure.run($0, &$1, &$2) }))
+                } catch {
+                    finish(.failure(error))
+                }
+            }
+            return
+        }
         let go = {
             Task {
                 do { finish(.success(try await self.run(id, held: true, replay: replay) { procedure.run($0, &$1, &$2) })) } catch {
@@ -177,11 +224,14 @@ public actor SubscriberShard {
     ) {
         onEventLoop { shard in
             do {
-                if let outcome = try shard.attempt(id, procedure) { return finish(.success(outcome)) }
+                switch try shard.attempt(id, procedure) {
+                case .answered(let outcome): finish(.success(outcome))
+                case .mustWait: shard.start(id, procedure, replay: replay, finish: finish)
+                case .mustWrite(let prepared): shard.start(id, procedure, prepared: prepared, replay: replay, finish: finish)
+                }
             } catch {
-                return finish(.failure(error))
+                finish(.failure(error))
             }
-            shard.start(id, procedure, replay: replay, finish: finish)
         }
     }
 
@@ -191,7 +241,7 @@ public actor SubscriberShard {
     /// finds the stored state changed (another node's write, replicated meanwhile), the entry is reloaded
     /// and the procedure runs again on it.
     func run<A: CxMessage>(
-        _ id: String, held: Bool = false, replay: (@Sendable (A) -> ReplayEntry?)? = nil,
+        _ id: String, held: Bool = false, prepared: PreparedWrite<A>? = nil, replay: (@Sendable (A) -> ReplayEntry?)? = nil,
         _ procedure: (IMSSubscription?, inout Milenage, inout RANDSource) -> CxOutcome<A>
     ) async throws -> CxOutcome<A> {
         var holding = held
@@ -201,42 +251,39 @@ public actor SubscriberShard {
         }
         defer { if holding { release(id) } }
         var attempt = 0
+        var next = prepared
         while true {
-            guard var current = try entry(id) else { return procedure(nil, &milenage, &random) }
-            current.subscription.state.sqn = startingSQN(current)
-            let outcome = procedure(current.subscription, &milenage, &random)
-            guard let updated = outcome.updated, let write = pendingWrite(current, updated) else {
-                // The cache takes the new live SQN before any suspension (a concurrent MAR must not issue
-                // the same one), then the answer waits for its basis to be acknowledged. A basis that
-                // may have changed meanwhile (a conflict) is reloaded and the procedure runs again.
-                if let live = outcome.updated {
-                    cache[id] = Entry(subscription: live, reserved: current.reserved, persisted: current.persisted, loadedAt: current.loadedAt)
+            let p: PreparedWrite<A>
+            if let ready = next {
+                p = ready
+                next = nil
+            } else {
+                guard var current = try entry(id) else { return procedure(nil, &milenage, &random) }
+                current.subscription.state.sqn = startingSQN(current)
+                let outcome = procedure(current.subscription, &milenage, &random)
+                guard let updated = outcome.updated, let write = pendingWrite(current, updated) else {
+                    // The cache takes the new live SQN before any suspension (a concurrent MAR must not
+                    // issue the same one), then the answer waits for its basis to be acknowledged. A basis
+                    // that may have changed meanwhile (a conflict) is reloaded and the procedure runs again.
+                    if let live = outcome.updated {
+                        cache[id] = Entry(subscription: live, reserved: current.reserved, persisted: current.persisted, loadedAt: current.loadedAt)
+                    }
+                    do {
+                        try await confirm(current)
+                    } catch StorageError.conflict where attempt < Self.conflictRetries {
+                        attempt += 1
+                        forget(id)
+                        continue
+                    }
+                    return outcome
                 }
-                do {
-                    try await confirm(current)
-                } catch StorageError.conflict where attempt < Self.conflictRetries {
-                    attempt += 1
-                    forget(id)
-                    continue
-                }
-                return outcome
-            }
-            if !holding {
-                // No suspension since the check above: nobody holds it; hold it across the commit.
-                busy[id] = []
+                // No suspension since the check above: nobody else holds it; hold it across the commit.
                 holding = true
+                p = prepare(id, current, outcome, updated, write)
             }
-            // The SQNs the procedure used count as issued from here on, whatever becomes of the write: a
-            // write this node sees fail may still be durable (the leader committed it, then went silent)
-            // and its replay answer hand the vectors out. So the cache shows them before the suspension,
-            // and a role change that drops the cache meanwhile keeps them in the floors (found by the
-            // partition fault test: an SQN issued again after the leader changed under a pending write).
-            var used = current
-            used.subscription.state.sqn = updated.state.sqn
-            cache[id] = used
             do {
-                try await store(id, updated, current, write, replay: replay?(outcome.answer))
-                return outcome
+                try await store(id, p.updated, p.current, p.write, replay: replay?(p.outcome.answer))
+                return p.outcome
             } catch StorageError.conflict where attempt < Self.conflictRetries {
                 attempt += 1
                 forget(id)
