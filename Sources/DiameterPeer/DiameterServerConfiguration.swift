@@ -19,11 +19,16 @@ public struct DiameterServerConfiguration: Sendable {
     public var disconnectTimeout: TimeAmount
     /// Duplicate detection window (RFC 6733 §5.5.4). Default 30 s.
     public var duplicateWindow: TimeAmount
-    /// Requests each connection remembers for duplicate detection, with their answers (oldest forgotten
-    /// first). Default 32,768 (about 16 MiB of MAAs): at 10,000 requests/s on one connection the
-    /// effective window is then 3.3 s. Closed connections' detectors are kept for the window, at most
-    /// 64 of them and 200,000 entries in all (``PeerRegistry``).
-    public var duplicateCapacityPerConnection: Int = 32_768
+    /// Answered requests each connection remembers for duplicate detection, with their answers (oldest
+    /// forgotten first; a request still executing is among the newest, with at most 256 in flight per
+    /// connection). Default 4,096 (about 2 MiB of
+    /// MAAs): at 10,000 requests/s on one connection the answered ones are kept 0.4 s, at 1,000/s 4 s. A
+    /// peer retransmits on the same connection only an unanswered request; after a connection loss the
+    /// closed connection's detector answers the T-flagged retransmission (kept for the window, at most 64
+    /// detectors and 200,000 entries in all, ``PeerRegistry``). Larger values keep more answers alive:
+    /// 32,768 per connection cost 50-100 ms stalls on one core when 8 busy connections closed and new
+    /// ones filled (docs/benchmarks.md, "Request path").
+    public var duplicateCapacityPerConnection: Int = 4_096
     /// Timeout of a request this node sends (RTR, PPR). Default 10 s.
     public var requestTimeout: TimeAmount
     /// TLS-first listeners (RFC 6733 §13), when configured.

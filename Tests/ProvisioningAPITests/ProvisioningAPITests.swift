@@ -47,14 +47,19 @@ struct ProvisioningAPITests {
         let server = try await DiameterServer(configuration: config, application: app, metrics: metrics, logger: logger)
         app.attach(server)
         let api = ProvisioningAPI(admin: app.admin, storage: storage, tokens: [token], maximumBodySize: 64 * 1024, metrics: metrics)
-        let port = Int.random(in: 30_000..<50_000)
-        let http = Application(router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
+        // Port 0: the system picks a free one (a random fixed port could be taken by another test's
+        // ephemeral port, and the server would never come up).
+        let bound = AsyncStream.makeStream(of: Int.self)
+        let http = Application(
+            router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                bound.continuation.yield(channel.localAddress?.port ?? 0)
+                bound.continuation.finish()
+            }, logger: logger)
         let task = Task { try await http.runService() }
+        var ports = bound.stream.makeAsyncIterator()
+        let port = try #require(await ports.next())
         let base = URL(string: "http://127.0.0.1:\(port)")!
-        for _ in 0..<100 {
-            if (try? await request("GET", base.appendingPathComponent("health"), token: nil).status) == 200 { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
         return Running(server: server, base: base, task: task)
     }
 
