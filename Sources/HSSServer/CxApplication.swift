@@ -90,7 +90,7 @@ public final class CxApplication: DiameterRequestHandler {
                 guard let id = storage.subscriptionID(forPrivate: r.userName) ?? storage.subscriptionID(forPublic: r.publicIdentity) else {
                     return encode(CxProcedures.userAuthorization(r, subscription: nil, context: context, isKnownIdentity: storage.contains), header, features)
                 }
-                return call.submit(id, UserAuthorizationProcedure(request: r, context: context, storage: storage))
+                return call.submit(id, BoundProcedure.userAuthorization(r, context: context, storage: storage))
             case CommandDefinition.serverAssignment.code:
                 let r = try ServerAssignmentRequest(decoding: request)
                 let id = (r.wildcardedPublicIdentity ?? r.publicIdentities.first).flatMap(storage.subscriptionID(forPublic:))
@@ -98,19 +98,19 @@ public final class CxApplication: DiameterRequestHandler {
                 guard let id else {
                     return encode(CxProcedures.serverAssignment(r, subscription: nil, context: context, isKnownIdentity: storage.contains), header, features)
                 }
-                return call.submit(id, ServerAssignmentProcedure(request: r, context: context, storage: storage))
+                return call.submit(id, BoundProcedure.serverAssignment(r, context: context, storage: storage))
             case CommandDefinition.locationInfo.code:
                 let r = try LocationInfoRequest(decoding: request)
                 guard let id = storage.subscriptionID(forPublic: r.publicIdentity) else {
                     return encode(CxProcedures.locationInfo(r, subscription: nil, context: context), header, features)
                 }
-                return call.submit(id, LocationInfoProcedure(request: r, context: context))
+                return call.submit(id, BoundProcedure.locationInfo(r, context: context, storage: storage))
             case CommandDefinition.multimediaAuth.code:
                 let r = try MultimediaAuthRequest(decoding: request)
                 // An unknown user goes to any shard: the procedure answers 5001 without touching Milenage.
                 let id = storage.subscriptionID(forPrivate: r.userName) ?? storage.subscriptionID(forPublic: r.publicIdentity)
                 // A MAR that writes keeps its answer for a retransmission on any node (docs/replication.md).
-                return call.submit(id ?? "", MultimediaAuthProcedure(request: r, context: context, storage: storage), shard: id == nil ? directory.shards[0] : nil, keepAnswerFor: peer)
+                return call.submit(id ?? "", BoundProcedure.multimediaAuth(r, context: context, storage: storage), shard: id == nil ? directory.shards[0] : nil, keepAnswerFor: peer)
             default:
                 // RTR/PPR are HSS → S-CSCF; an HSS does not serve them (RFC 6733 §7.1.3).
                 return ErrorAnswer(

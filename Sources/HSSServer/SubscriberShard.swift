@@ -462,7 +462,7 @@ public actor SubscriberShard {
     /// `replay`: the answer to keep when the MAR writes (an S-CSCF assignment or an SQN block), so that a
     /// retransmission reaching any node gets the same vectors (docs/replication.md).
     public func multimediaAuth(_ r: MultimediaAuthRequest, id: String, replay: (@Sendable (MultimediaAuthAnswer) -> ReplayEntry?)? = nil) async throws -> CxOutcome<MultimediaAuthAnswer> {
-        try await execute(id, MultimediaAuthProcedure(request: r, context: context, storage: storage), replay: replay)
+        try await execute(id, BoundProcedure.multimediaAuth(r, context: context, storage: storage), replay: replay)
     }
 
     // MARK: Administration
@@ -542,51 +542,50 @@ public protocol ShardProcedure: Sendable {
     func run(_ subscription: IMSSubscription?, _ milenage: inout Milenage, _ random: inout RANDSource) -> CxOutcome<Answer>
 }
 
-/// UAR (TS 29.228 §6.1.1).
-public struct UserAuthorizationProcedure: ShardProcedure {
-    public let request: UserAuthorizationRequest
+/// A Cx procedure of `CxProcedures` bound to its request. Its body captures nothing (a plain function
+/// value), so binding one allocates nothing.
+public struct BoundProcedure<Request: Sendable, Answer: CxMessage>: ShardProcedure {
+    public typealias Body = @Sendable (Request, IMSSubscription?, CxContext, any SubscriberStorage, inout Milenage, inout RANDSource) -> CxOutcome<Answer>
+    public let request: Request
     let context: CxContext
     let storage: any SubscriberStorage
-    public init(request: UserAuthorizationRequest, context: CxContext, storage: any SubscriberStorage) {
-        (self.request, self.context, self.storage) = (request, context, storage)
-    }
-    public func run(_ s: IMSSubscription?, _ milenage: inout Milenage, _ random: inout RANDSource) -> CxOutcome<UserAuthorizationAnswer> {
-        CxProcedures.userAuthorization(request, subscription: s, context: context, isKnownIdentity: storage.contains)
+    let body: Body
+
+    public func run(_ s: IMSSubscription?, _ milenage: inout Milenage, _ random: inout RANDSource) -> CxOutcome<Answer> {
+        body(request, s, context, storage, &milenage, &random)
     }
 }
 
-/// SAR (TS 29.228 §6.1.2).
-public struct ServerAssignmentProcedure: ShardProcedure {
-    public let request: ServerAssignmentRequest
-    let context: CxContext
-    let storage: any SubscriberStorage
-    public init(request: ServerAssignmentRequest, context: CxContext, storage: any SubscriberStorage) {
-        (self.request, self.context, self.storage) = (request, context, storage)
-    }
-    public func run(_ s: IMSSubscription?, _ milenage: inout Milenage, _ random: inout RANDSource) -> CxOutcome<ServerAssignmentAnswer> {
-        CxProcedures.serverAssignment(request, subscription: s, context: context, isKnownIdentity: storage.contains)
+extension BoundProcedure where Request == UserAuthorizationRequest, Answer == UserAuthorizationAnswer {
+    /// UAR (TS 29.228 §6.1.1).
+    public static func userAuthorization(_ r: Request, context: CxContext, storage: any SubscriberStorage) -> Self {
+        Self(request: r, context: context, storage: storage) { r, s, c, st, _, _ in
+            CxProcedures.userAuthorization(r, subscription: s, context: c, isKnownIdentity: st.contains)
+        }
     }
 }
 
-/// LIR (TS 29.228 §6.1.4).
-public struct LocationInfoProcedure: ShardProcedure {
-    public let request: LocationInfoRequest
-    let context: CxContext
-    public init(request: LocationInfoRequest, context: CxContext) { (self.request, self.context) = (request, context) }
-    public func run(_ s: IMSSubscription?, _ milenage: inout Milenage, _ random: inout RANDSource) -> CxOutcome<LocationInfoAnswer> {
-        CxProcedures.locationInfo(request, subscription: s, context: context)
+extension BoundProcedure where Request == ServerAssignmentRequest, Answer == ServerAssignmentAnswer {
+    /// SAR (TS 29.228 §6.1.2).
+    public static func serverAssignment(_ r: Request, context: CxContext, storage: any SubscriberStorage) -> Self {
+        Self(request: r, context: context, storage: storage) { r, s, c, st, _, _ in
+            CxProcedures.serverAssignment(r, subscription: s, context: c, isKnownIdentity: st.contains)
+        }
     }
 }
 
-/// MAR (TS 29.228 §6.3.1).
-public struct MultimediaAuthProcedure: ShardProcedure {
-    public let request: MultimediaAuthRequest
-    let context: CxContext
-    let storage: any SubscriberStorage
-    public init(request: MultimediaAuthRequest, context: CxContext, storage: any SubscriberStorage) {
-        (self.request, self.context, self.storage) = (request, context, storage)
+extension BoundProcedure where Request == LocationInfoRequest, Answer == LocationInfoAnswer {
+    /// LIR (TS 29.228 §6.1.4).
+    public static func locationInfo(_ r: Request, context: CxContext, storage: any SubscriberStorage) -> Self {
+        Self(request: r, context: context, storage: storage) { r, s, c, _, _, _ in CxProcedures.locationInfo(r, subscription: s, context: c) }
     }
-    public func run(_ s: IMSSubscription?, _ milenage: inout Milenage, _ random: inout RANDSource) -> CxOutcome<MultimediaAuthAnswer> {
-        CxProcedures.multimediaAuth(request, subscription: s, context: context, isKnownIdentity: storage.contains, milenage: &milenage, random: &random)
+}
+
+extension BoundProcedure where Request == MultimediaAuthRequest, Answer == MultimediaAuthAnswer {
+    /// MAR (TS 29.228 §6.3.1).
+    public static func multimediaAuth(_ r: Request, context: CxContext, storage: any SubscriberStorage) -> Self {
+        Self(request: r, context: context, storage: storage) { r, s, c, st, milenage, random in
+            CxProcedures.multimediaAuth(r, subscription: s, context: c, isKnownIdentity: st.contains, milenage: &milenage, random: &random)
+        }
     }
 }
