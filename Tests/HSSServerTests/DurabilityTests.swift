@@ -5,6 +5,7 @@ import Foundation
 import HSSCore
 import HSSServer
 import HSSStorage
+import NIOCore
 import Testing
 
 /// The HSS with its LMDB store, in process: state survives a restart, SQN keeps climbing without a write
@@ -193,6 +194,57 @@ struct DurabilityTests {
         #expect(try LocationInfoAnswer(decoding: try #require(lia)).serverName == CxOverTCPTests.scscf1Name)
         slow.value = 0
         await scscf.close()
+        await r.server.shutdown()
+        store.close()
+    }
+
+    @Test("Order under concurrency: alice's registrations, de-registrations and LIRs interleaved with bob's MARs on two connections; each LIR sees the SAR before it")
+    func subscriptionOrder() async throws {
+        let store = try Self.seeded(Self.directory())
+        let r = try await CxOverTCPTests.start(storage: store)
+        let scscf = try await CxOverTCPTests.client(r, CxOverTCPTests.scscf1)
+        let other = try await CxOverTCPTests.client(r, CxOverTCPTests.scscf2)
+        let bob = MultimediaAuthRequest(
+            envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf2), userName: "bob@localdomain", publicIdentity: "sip:bob@localdomain",
+            sipAuthDataItem: SIPAuthDataItem(sipAuthenticationScheme: "Digest-AKAv1-MD5"), sipNumberAuthItems: 1,
+            serverName: CxOverTCPTests.scscf2Name)
+        func sar(_ type: ServerAssignmentType) -> ServerAssignmentRequest {
+            ServerAssignmentRequest(
+                envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), userName: CxOverTCPTests.impi, publicIdentities: [CxOverTCPTests.impu],
+                serverName: CxOverTCPTests.scscf1Name, serverAssignmentType: type, userDataAlreadyAvailable: .userDataNotAvailable)
+        }
+        let lir = LocationInfoRequest(envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), publicIdentity: CxOverTCPTests.impu)
+        // 40 rounds in one write: SAR (registration, then de-registration, alternating), LIR; bob's MARs on
+        // the other connection meanwhile.
+        var burst: [ByteBuffer] = []
+        for i in 0..<40 {
+            let id = UInt32(1000 + 2 * i)
+            burst.append(sar(i % 2 == 0 ? .registration : .userDeregistration).encode(hopByHopID: id, endToEndID: id))
+            burst.append(lir.encode(hopByHopID: id + 1, endToEndID: id + 1))
+        }
+        async let bobs: Void = {
+            try await other.send((0..<200).map { bob.encode(hopByHopID: UInt32(5000 + $0), endToEndID: UInt32(5000 + $0)) })
+            for _ in 0..<200 { _ = try #require(try await other.receive()) }
+        }()
+        try await scscf.send(burst)
+        var lias: [UInt32: ResultCode?] = [:]
+        for _ in 0..<80 {
+            let m = try #require(try await scscf.receive())
+            if m.commandCode == CommandDefinition.locationInfo.code {
+                lias[m.header.hopByHopID] = try LocationInfoAnswer(decoding: m).envelope.result
+            }
+        }
+        try await bobs
+        for i in 0..<40 {
+            let result = try #require(lias[UInt32(1000 + 2 * i + 1)])
+            if i % 2 == 0 {
+                #expect(result == .success, "LIR \(i) after a registration: \(String(describing: result))")
+            } else {
+                #expect(result != .success, "LIR \(i) after a de-registration: \(String(describing: result))")
+            }
+        }
+        await scscf.close()
+        await other.close()
         await r.server.shutdown()
         store.close()
     }
