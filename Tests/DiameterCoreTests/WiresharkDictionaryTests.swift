@@ -1,0 +1,126 @@
+import DiameterCore
+import Foundation
+import Testing
+
+/// The dictionary agrees with an independent one: Wireshark's Diameter XML dictionaries (Debian's
+/// libwireshark-data, installed with tshark), read here as text. Every AVP we define that Wireshark knows
+/// has the same code, vendor and data type (Wireshark's derived names mapped to RFC 6733's: IPAddress is
+/// Address, AppId and VendorId are Unsigned32).
+@Suite("Dictionary against Wireshark's")
+struct WiresharkDictionaryTests {
+    static let directory = "/usr/share/wireshark/diameter"
+    static var present: Bool { FileManager.default.fileExists(atPath: directory + "/dictionary.xml") }
+
+    struct Key: Hashable {
+        var code: UInt32
+        var vendor: UInt32
+    }
+
+    /// Every AVP of every file: (code, vendor) → the type names Wireshark gives it ("Grouped" for a
+    /// `<grouped>` AVP). XML comments (Wireshark keeps alternative definitions in them) are left out.
+    static func load() throws -> [Key: Set<String>] {
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".xml") }
+        var texts: [String] = []
+        for f in files {
+            var text = try String(contentsOfFile: directory + "/" + f, encoding: .utf8)
+            while let open = text.range(of: "<!--"), let close = text.range(of: "-->", range: open.upperBound..<text.endIndex) {
+                text.removeSubrange(open.lowerBound..<close.upperBound)
+            }
+            texts.append(text)
+        }
+        func attribute(_ name: String, in tag: Substring) -> String? {
+            guard let r = tag.range(of: name + "=\"") else { return nil }
+            let rest = tag[r.upperBound...]
+            return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
+        }
+        var vendors: [String: UInt32] = [:]
+        for text in texts {
+            var scan = text[...]
+            while let r = scan.range(of: "<vendor ") {
+                let tag = scan[r.lowerBound...].prefix { $0 != ">" }
+                if let id = attribute("vendor-id", in: tag), let code = attribute("code", in: tag).flatMap(UInt32.init) { vendors[id] = code }
+                scan = scan[r.upperBound...]
+            }
+        }
+        var avps: [Key: Set<String>] = [:]
+        for text in texts {
+            var scan = text[...]
+            while let r = scan.range(of: "<avp ") {
+                let tag = scan[r.lowerBound...].prefix { $0 != ">" }
+                let body = scan[tag.endIndex...]
+                let end = body.range(of: "</avp>")?.lowerBound ?? body.endIndex
+                let inner = body[..<end]
+                scan = body[end...]
+                guard let code = attribute("code", in: tag).flatMap(UInt32.init) else { continue }
+                let vendor = attribute("vendor-id", in: tag).map { vendors[$0] ?? UInt32.max } ?? 0
+                let type: String? =
+                    inner.contains("<grouped") ? "Grouped" : inner.range(of: "type-name=\"").map { r in String(inner[r.upperBound...].prefix { $0 != "\"" }) }
+                if let type { avps[Key(code: code, vendor: vendor), default: []].insert(type) }
+            }
+        }
+        return avps
+    }
+
+    /// Wireshark's type name as RFC 6733 names it.
+    static func rfcName(_ wireshark: String) -> String {
+        switch wireshark {
+        case "IPAddress": "Address"
+        case "AppId", "VendorId": "Unsigned32"
+        default: wireshark
+        }
+    }
+
+    /// Where Wireshark's dictionary and the specification disagree, the specification decides; each entry
+    /// names where our type comes from. Wireshark types several Unsigned32 AVPs as Enumerated or
+    /// Integer32 (for display), RFC 7155's Framed-IP-Address as an address, and the Digest AVPs as text.
+    static let digest = "shared/spec/avps.md §6: opaque octets, as freeDiameter encodes them (RFC 4590's types vary)"
+    static let specificationDecides: [String: String] = [
+        "Result-Code": "RFC 6733 §7.1: Unsigned32",
+        "Session-Binding": "RFC 6733 §8.17: Unsigned32",
+        "Authorization-Lifetime": "RFC 6733 §8.9: Unsigned32",
+        "Experimental-Result-Code": "RFC 6733 §7.7: Unsigned32",
+        "Inband-Security-Id": "RFC 6733 §6.10: Unsigned32",
+        "Framed-IP-Address": "RFC 7155 §4.4.10.5.1: OctetString",
+        "Digest-Response": digest, "Digest-Nonce": digest,
+        "Digest-Response-Auth": digest, "Digest-Nextnonce": digest,
+        "Digest-Method": digest, "Digest-URI": digest,
+        "Digest-Entity-Body-Hash": digest, "Digest-CNonce": digest,
+        "Digest-Nonce-Count": digest, "Digest-Username": digest,
+        "Digest-Opaque": digest, "Digest-Auth-Param": digest,
+        "Digest-AKA-Auts": digest, "Digest-Domain": digest,
+        "Digest-Stale": digest, "Digest-HA1": digest,
+    ]
+
+    /// TS 29.229 AVPs newer than Wireshark's dictionary (Rel-12 and later).
+    static let newerThanWireshark: Set<String> = [
+        "RTR-Flags", "P-CSCF-Subscription-Info", "Registration-Time-Out", "Alternate-Digest-Algorithm",
+        "Alternate-Digest-HA1", "Failed-PCSCF", "PCSCF-FQDN", "PCSCF-IP-Address",
+    ]
+
+    @Test("every AVP we define that Wireshark knows has the same code, vendor and type", .enabled(if: present, "Wireshark's Diameter dictionaries are not installed (libwireshark-data); skipping"))
+    func sameTypes() throws {
+        let theirs = try Self.load()
+        #expect(theirs.count > 1000, "Wireshark's dictionaries read: \(theirs.count) AVPs")
+        var compared = 0
+        var mismatches: [String] = []
+        var unknown: [String] = []
+        for d in DiameterDictionary.standard.definitions {
+            guard let types = theirs[Key(code: d.code, vendor: d.vendorID)] else {
+                unknown.append("\(d.name) (\(d.code)/\(d.vendorID))")
+                continue
+            }
+            compared += 1
+            let names = Set(types.map(Self.rfcName))
+            // OctetStringOrUTF8: Wireshark's name for an OctetString that usually holds text.
+            let ours = d.type.rawValue
+            let agrees = names.contains(ours) || (names.contains("OctetStringOrUTF8") && (ours == "OctetString" || ours == "UTF8String"))
+            if !agrees && Self.specificationDecides[d.name] == nil {
+                mismatches.append("\(d.name) (\(d.code)/\(d.vendorID)): ours \(ours), Wireshark \(names.sorted())")
+            }
+        }
+        #expect(mismatches == [], "type differences the specification does not settle: \(mismatches)")
+        #expect(compared + unknown.count == DiameterDictionary.standard.definitions.count)
+        #expect(compared >= 130, "AVPs compared: \(compared)")
+        #expect(Set(unknown.map { String($0.prefix { $0 != " " }) }).subtracting(Self.newerThanWireshark) == [], "AVPs Wireshark does not know: \(unknown)")
+    }
+}
