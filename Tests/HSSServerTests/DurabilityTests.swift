@@ -22,11 +22,25 @@ struct DurabilityTests {
         return store
     }
 
+    /// An AKA MAR (one vector) from `host`, naming `serverName`.
+    static func akaMAR(
+        _ impi: String = CxOverTCPTests.impi, _ impu: String = CxOverTCPTests.impu, from host: String = CxOverTCPTests.scscf1,
+        serverName: String = CxOverTCPTests.scscf1Name
+    ) -> MultimediaAuthRequest {
+        MultimediaAuthRequest(
+            envelope: CxOverTCPTests.envelope(host), userName: impi, publicIdentity: impu,
+            sipAuthDataItem: SIPAuthDataItem(sipAuthenticationScheme: "Digest-AKAv1-MD5"), sipNumberAuthItems: 1, serverName: serverName)
+    }
+
+    /// Alice's SAR from S-CSCF 1.
+    static func aliceSAR(_ type: ServerAssignmentType = .registration) -> ServerAssignmentRequest {
+        ServerAssignmentRequest(
+            envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), userName: CxOverTCPTests.impi, publicIdentities: [CxOverTCPTests.impu],
+            serverName: CxOverTCPTests.scscf1Name, serverAssignmentType: type, userDataAlreadyAvailable: .userDataNotAvailable)
+    }
+
     static func mar(_ c: TestClient) async throws -> MultimediaAuthAnswer {
-        try await CxOverTCPTests.ask(c, MultimediaAuthRequest(
-            envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), userName: CxOverTCPTests.impi, publicIdentity: CxOverTCPTests.impu,
-            sipAuthDataItem: SIPAuthDataItem(sipAuthenticationScheme: "Digest-AKAv1-MD5"), sipNumberAuthItems: 1,
-            serverName: CxOverTCPTests.scscf1Name), MultimediaAuthAnswer.self)
+        try await CxOverTCPTests.ask(c, akaMAR(), MultimediaAuthAnswer.self)
     }
 
     /// The SQN a vector carries: AUTN[0..5] ⊕ AK, AK = f5(K, RAND) (demo subscriber alice's K and OP).
@@ -49,9 +63,7 @@ struct DurabilityTests {
         var scscf = try await CxOverTCPTests.client(r, CxOverTCPTests.scscf1)
         var sqns: [UInt64] = []
         for _ in 0..<25 { sqns.append(try Self.sqn(of: try #require(try await Self.mar(scscf).sipAuthDataItems.first))) }
-        let sar = ServerAssignmentRequest(
-            envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), userName: CxOverTCPTests.impi, publicIdentities: [CxOverTCPTests.impu],
-            serverName: CxOverTCPTests.scscf1Name, serverAssignmentType: .registration, userDataAlreadyAvailable: .userDataNotAvailable)
+        let sar = Self.aliceSAR()
         #expect(try await CxOverTCPTests.ask(scscf, sar, ServerAssignmentAnswer.self).envelope.result == .success)
         await scscf.close()
         await r.server.shutdown()
@@ -91,10 +103,7 @@ struct DurabilityTests {
         let path = Self.directory()
         var store = try Self.seeded(path)
         var r = try await CxOverTCPTests.start(storage: store)
-        let request = MultimediaAuthRequest(
-            envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), userName: CxOverTCPTests.impi, publicIdentity: CxOverTCPTests.impu,
-            sipAuthDataItem: SIPAuthDataItem(sipAuthenticationScheme: "Digest-AKAv1-MD5"), sipNumberAuthItems: 1,
-            serverName: CxOverTCPTests.scscf1Name)
+        let request = Self.akaMAR()
         let e2e: UInt32 = 0x0BAD_CAFE
         // The first MAR assigns the S-CSCF: it writes, and its answer is kept for retransmissions.
         var scscf = try await CxOverTCPTests.client(r, CxOverTCPTests.scscf1)
@@ -126,15 +135,9 @@ struct DurabilityTests {
         let store = try Self.seeded(Self.directory())
         let r = try await CxOverTCPTests.start(storage: store)
         let scscf = try await CxOverTCPTests.client(r, CxOverTCPTests.scscf1)
-        var envelope = CxOverTCPTests.envelope(CxOverTCPTests.scscf1)
-        envelope.originHost = String(repeating: "h", count: 600) + ".localdomain"
-        let long = MultimediaAuthRequest(
-            envelope: envelope, userName: CxOverTCPTests.impi, publicIdentity: CxOverTCPTests.impu,
-            sipAuthDataItem: SIPAuthDataItem(sipAuthenticationScheme: "Digest-AKAv1-MD5"), sipNumberAuthItems: 1,
-            serverName: "sip:other.localdomain")
-        let sar = ServerAssignmentRequest(
-            envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), userName: CxOverTCPTests.impi, publicIdentities: [CxOverTCPTests.impu],
-            serverName: CxOverTCPTests.scscf1Name, serverAssignmentType: .registration, userDataAlreadyAvailable: .userDataNotAvailable)
+        var long = Self.akaMAR(serverName: "sip:other.localdomain")
+        long.envelope.originHost = String(repeating: "h", count: 600) + ".localdomain"
+        let sar = Self.aliceSAR()
         // In one write: SAR, the long MAR, SAR (the SARs would share the MAR's batch were it to write).
         try await scscf.send([
             sar.encode(hopByHopID: 11, endToEndID: 11), long.encode(hopByHopID: 12, endToEndID: 12),
@@ -163,19 +166,11 @@ struct DurabilityTests {
         })
         let r = try await CxOverTCPTests.start(storage: store)
         let scscf = try await CxOverTCPTests.client(r, CxOverTCPTests.scscf1)
-        func mar(_ impi: String, _ impu: String) -> MultimediaAuthRequest {
-            MultimediaAuthRequest(
-                envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), userName: impi, publicIdentity: impu,
-                sipAuthDataItem: SIPAuthDataItem(sipAuthenticationScheme: "Digest-AKAv1-MD5"), sipNumberAuthItems: 1,
-                serverName: CxOverTCPTests.scscf1Name)
-        }
-        let bob = mar("bob@localdomain", "sip:bob@localdomain")
+        let bob = Self.akaMAR("bob@localdomain", "sip:bob@localdomain")
         // Bob's first MAR assigns the S-CSCF (a write); after it his MARs write nothing.
         #expect(try await CxOverTCPTests.ask(scscf, bob, MultimediaAuthAnswer.self).envelope.result == .success)
         slow.value = 1
-        let sar = ServerAssignmentRequest(
-            envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), userName: CxOverTCPTests.impi, publicIdentities: [CxOverTCPTests.impu],
-            serverName: CxOverTCPTests.scscf1Name, serverAssignmentType: .registration, userDataAlreadyAvailable: .userDataNotAvailable)
+        let sar = Self.aliceSAR()
         let lir = LocationInfoRequest(envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), publicIdentity: CxOverTCPTests.impu)
         // One write: alice's SAR (a 300 ms commit), bob's MARs, alice's LIR (behind her SAR).
         try await scscf.send(
@@ -204,22 +199,14 @@ struct DurabilityTests {
         let r = try await CxOverTCPTests.start(storage: store)
         let scscf = try await CxOverTCPTests.client(r, CxOverTCPTests.scscf1)
         let other = try await CxOverTCPTests.client(r, CxOverTCPTests.scscf2)
-        let bob = MultimediaAuthRequest(
-            envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf2), userName: "bob@localdomain", publicIdentity: "sip:bob@localdomain",
-            sipAuthDataItem: SIPAuthDataItem(sipAuthenticationScheme: "Digest-AKAv1-MD5"), sipNumberAuthItems: 1,
-            serverName: CxOverTCPTests.scscf2Name)
-        func sar(_ type: ServerAssignmentType) -> ServerAssignmentRequest {
-            ServerAssignmentRequest(
-                envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), userName: CxOverTCPTests.impi, publicIdentities: [CxOverTCPTests.impu],
-                serverName: CxOverTCPTests.scscf1Name, serverAssignmentType: type, userDataAlreadyAvailable: .userDataNotAvailable)
-        }
+        let bob = Self.akaMAR("bob@localdomain", "sip:bob@localdomain", from: CxOverTCPTests.scscf2, serverName: CxOverTCPTests.scscf2Name)
         let lir = LocationInfoRequest(envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), publicIdentity: CxOverTCPTests.impu)
         // 40 rounds in one write: SAR (registration, then de-registration, alternating), LIR; bob's MARs on
         // the other connection meanwhile.
         var burst: [ByteBuffer] = []
         for i in 0..<40 {
             let id = UInt32(1000 + 2 * i)
-            burst.append(sar(i % 2 == 0 ? .registration : .userDeregistration).encode(hopByHopID: id, endToEndID: id))
+            burst.append(Self.aliceSAR(i % 2 == 0 ? .registration : .userDeregistration).encode(hopByHopID: id, endToEndID: id))
             burst.append(lir.encode(hopByHopID: id + 1, endToEndID: id + 1))
         }
         async let bobs: Void = {
@@ -255,9 +242,7 @@ struct DurabilityTests {
         let store = try Self.seeded(Self.directory(), fault: { failing.value > 0 ? .mapFull(mapSize: 1 << 20) : nil })
         let r = try await CxOverTCPTests.start(storage: store)
         let scscf = try await CxOverTCPTests.client(r, CxOverTCPTests.scscf1)
-        let sar = ServerAssignmentRequest(
-            envelope: CxOverTCPTests.envelope(CxOverTCPTests.scscf1), userName: CxOverTCPTests.impi, publicIdentities: [CxOverTCPTests.impu],
-            serverName: CxOverTCPTests.scscf1Name, serverAssignmentType: .registration, userDataAlreadyAvailable: .userDataNotAvailable)
+        let sar = Self.aliceSAR()
         failing.value = 1
         #expect(try await CxOverTCPTests.ask(scscf, sar, ServerAssignmentAnswer.self).envelope.result == .unableToComply)
         // Nothing was registered, and reads are answered.
