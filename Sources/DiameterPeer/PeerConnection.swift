@@ -13,8 +13,8 @@ import Glibc
 /// Its executor is the channel's event loop, so the channel handler, which already runs there, enters it
 /// synchronously (`assumeIsolated`): no hop per message. Each application request is handed to the
 /// application in place; an answer ready at once (the usual case) is written at once and flushed at the
-/// end of the read burst; one that must wait comes back through a ``DiameterResponder``, one hop when it
-/// was made on another thread. Duplicate detection is this connection's own (no lock). See
+/// end of the read burst; one that was not comes back through a ``DiameterResponder`` (a hop here when it
+/// was made on another thread; the HSS batches those per event-loop tick). Duplicate detection is this connection's own (no lock). See
 /// docs/architecture.md, "The request path".
 public actor PeerConnection: DiameterAnswerSink {
     public nonisolated let channel: any Channel
@@ -245,7 +245,7 @@ public actor PeerConnection: DiameterAnswerSink {
         // RFC 6733 §6.1.1: a retransmission (T-flag or not) of a request we executed gets the same answer.
         // Named by this connection's peer, so that no other peer can name it (DuplicateDetector).
         let h = message.header
-        let key = DuplicateDetector.Key(peer: identity.originHost, originHost: message.first(.originHost)?.string, endToEndID: h.endToEndID)
+        let key = DuplicateDetector.Key(peer: identity.originHost, originHost: relayedOrigin(message), endToEndID: h.endToEndID)
         let now = channel.eventLoop.now
         switch duplicates.check(key, now: now) {
         case .new:
@@ -272,6 +272,20 @@ public actor PeerConnection: DiameterAnswerSink {
         case .answered(let answer):
             writeAnswer(DuplicateDetector.replay(answer, hopByHopID: h.hopByHopID))
         }
+    }
+
+    /// The request's Origin-Host when it is not this connection's peer (a request an agent relayed); nil
+    /// for the usual request, found by comparing the AVP's octets in place (ASCII case-insensitively,
+    /// RFC 6733 §4.3.1) rather than making a String of them for every request.
+    private func relayedOrigin(_ message: DiameterMessage) -> String? {
+        guard let avp = message.first(.originHost) else { return nil }
+        let data = avp.data
+        let peer = identity.originHost.utf8
+        @inline(__always) func folded(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
+        if data.readableBytes == peer.count && data.readableBytesView.elementsEqual(peer, by: { folded($0) == folded($1) }) {
+            return nil
+        }
+        return avp.string
     }
 
     /// An answer that was not ready at once (``DiameterResponder``): delivered on this connection's event

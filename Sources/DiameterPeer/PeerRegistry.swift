@@ -4,8 +4,8 @@ import NIOConcurrencyHelpers
 
 /// The open peers by Origin-Host (one connection per peer, RFC 6733 §5.6), and the duplicate-detection
 /// entries of closed connections: each connection detects duplicates on its own, without a lock; when it
-/// closes, its entries move here, where a retransmission (T flag) arriving on the peer's next connection
-/// finds them. Only T-flagged requests look here (and take its lock).
+/// closes, its detector is kept here, where a retransmission (T flag) arriving on the peer's next
+/// connection finds its entries. Only T-flagged requests look here (and take its lock).
 public final class PeerRegistry: Sendable {
     struct Entry {
         var connection: PeerConnection
@@ -21,7 +21,6 @@ public final class PeerRegistry: Sendable {
     public init(localOriginHost: String, duplicateWindow: TimeAmount = DuplicateDetector.defaultWindow) {
         self.localOriginHost = localOriginHost
         self.duplicateWindow = duplicateWindow
-
     }
 
     /// Closed connections' detectors kept at most (the oldest go first), and entries in all of them.

@@ -44,21 +44,21 @@ public struct Watchdog<RNG: RandomNumberGenerator & Sendable>: Sendable {
     /// The actions of one event, in order: at most two in RFC 3539's table, held inline (the request path
     /// gets one per received message; an array would be an allocation each).
     public struct Actions: RandomAccessCollection, Equatable, ExpressibleByArrayLiteral, Sendable {
-        var first0: Action?
-        var second: Action?
+        var firstAction: Action?
+        var secondAction: Action?
         public init() {}
-        public init(_ a: Action) { first0 = a }
-        public init(_ a: Action, _ b: Action) { (first0, second) = (a, b) }
+        public init(_ a: Action) { firstAction = a }
+        public init(_ a: Action, _ b: Action) { (firstAction, secondAction) = (a, b) }
         public init(arrayLiteral elements: Action...) {
             precondition(elements.count <= 2, "a watchdog event has at most two actions")
-            first0 = elements.first
-            second = elements.count > 1 ? elements[1] : nil
+            firstAction = elements.first
+            secondAction = elements.count > 1 ? elements[1] : nil
         }
         public var startIndex: Int { 0 }
-        public var endIndex: Int { first0 == nil ? 0 : second == nil ? 1 : 2 }
+        public var endIndex: Int { firstAction == nil ? 0 : secondAction == nil ? 1 : 2 }
         public subscript(i: Int) -> Action {
             precondition(i >= 0 && i < endIndex, "index out of range")
-            return i == 0 ? first0! : second!
+            return i == 0 ? firstAction! : secondAction!
         }
     }
 

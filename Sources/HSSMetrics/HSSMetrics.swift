@@ -121,7 +121,7 @@ public final class HSSMetrics: PeerMetrics, Sendable {
         var text = registry.emitToString()
         let name = "hss_diameter_request_duration_seconds"
         text += "# HELP \(name) Time from a request's arrival to its answer\n# TYPE \(name) histogram\n"
-        for code in commands.keys.sorted() { commands[code]!.latency.emit(name: name, into: &text) }
+        for (_, series) in commands.sorted(by: { $0.key < $1.key }) { series.latency.emit(name: name, into: &text) }
         return text
     }
 }

@@ -126,7 +126,7 @@ public final class CxApplication: DiameterRequestHandler {
     }
 
     /// One request on its way to a shard.
-    struct Call {
+    struct Call: Sendable {
         let application: CxApplication
         let request: DiameterMessage
         let command: CommandDefinition
@@ -134,7 +134,8 @@ public final class CxApplication: DiameterRequestHandler {
         let responder: DiameterResponder
 
         /// In place when the shard runs on this thread's event loop and can answer at once; otherwise in the
-        /// shard (one hop when it runs elsewhere), the answer going to the responder.
+        /// shard (from another loop in that loop's per-tick batch, ``LoopMail``), the answer going to the
+        /// responder.
         func submit<P: ShardProcedure>(_ id: String, _ procedure: P, shard: SubscriberShard? = nil, keepAnswerFor peer: PeerIdentity? = nil) -> ByteBuffer? {
             let shard = shard ?? application.directory.shard(for: id)
             let header = request.header
@@ -151,9 +152,8 @@ public final class CxApplication: DiameterRequestHandler {
                 }
             }
             // The answer to keep when the procedure writes: built only then (rare), not per request.
-            let (application, request, command, features, responder) = (application, request, command, features, responder)
             let replay = peer.map { peer in
-                { @Sendable [features, origin = request.first(.originHost)?.string] (a: P.Answer) -> ReplayEntry? in
+                { @Sendable [self, origin = request.first(.originHost)?.string] (a: P.Answer) -> ReplayEntry? in
                     var a = a
                     a.envelope.supportedFeatures = features
                     return ReplayEntry(
@@ -162,7 +162,7 @@ public final class CxApplication: DiameterRequestHandler {
                 }
             }
             let (mail, target) = (application.directory.mail, shard.loopIndex)
-            let finish = { @Sendable (result: Result<CxOutcome<P.Answer>, any Error>) in
+            let finish = { @Sendable [self] (result: Result<CxOutcome<P.Answer>, any Error>) in
                 let answer: ByteBuffer
                 switch result {
                 case .success(let outcome): answer = application.encode(outcome, header, features)

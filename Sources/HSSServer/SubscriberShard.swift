@@ -7,8 +7,8 @@ public import NIOCore
 /// Milenage context and RAND source, and runs the pure Cx procedures on them.
 ///
 /// Its executor is an event loop (like a connection's): a request arriving on that loop is answered in
-/// place, synchronously (``attempt(_:_:)``), when it has nothing to wait for; one from another loop makes
-/// one hop here.
+/// place, synchronously (``attempt(_:_:)``), when it has nothing to wait for; requests from another loop
+/// come in batches, one hop per batch (``LoopMail``).
 ///
 /// Ordering and durability: requests for one subscription run one at a time (a request that must wait for
 /// a commit holds the subscription; the next one waits for it), and a changed state is committed to
@@ -152,10 +152,16 @@ public actor SubscriberShard {
         let outcome = procedure.run(current.subscription, &milenage, &random)
         guard let live = outcome.updated else { return .answered(outcome) }
         guard let write = pendingWrite(current, live) else {
-            cache[id] = Entry(subscription: live, reserved: current.reserved, persisted: current.persisted, loadedAt: current.loadedAt)
+            showLive(id, current, live)
             return .answered(outcome)
         }
         return .mustWrite(prepare(id, current, outcome, live, write))
+    }
+
+    /// Shows in the cache the live state of a procedure that wrote nothing (its new live SQN): before any
+    /// suspension, so that a concurrent MAR does not issue the same SQN.
+    func showLive(_ id: String, _ current: Entry, _ live: IMSSubscription) {
+        cache[id] = Entry(subscription: live, reserved: current.reserved, persisted: current.persisted, loadedAt: current.loadedAt)
     }
 
     /// Holds subscription `id` for a write (requests after it wait), and shows the SQNs the procedure used
@@ -182,8 +188,7 @@ public actor SubscriberShard {
         _ id: String, _ procedure: P, prepared: PreparedWrite<P.Answer>? = nil, replay: (@Sendable (P.Answer) -> ReplayEntry?)? = nil,
         finish: @escaping @Sendable (Result<CxOutcome<P.Answer>, any Error>) -> Void
     ) {
-        if let prepared {
-            // ``prepare`` holds the subscription already.
+        let go = {
             Task {
                 do {
                     finish(.success(try await self.run(id, held: true, prepared: prepared, replay: replay) { procedure.run($0, &$1, &$2) }))
@@ -191,16 +196,10 @@ public actor SubscriberShard {
                     finish(.failure(error))
                 }
             }
-            return
         }
-        let go = {
-            Task {
-                do { finish(.success(try await self.run(id, held: true, replay: replay) { procedure.run($0, &$1, &$2) })) } catch {
-                    finish(.failure(error))
-                }
-            }
-        }
-        if busy[id] == nil {
+        if prepared != nil {
+            _ = go()  // ``prepare`` holds the subscription already
+        } else if busy[id] == nil {
             busy[id] = []
             _ = go()
         } else {
@@ -208,7 +207,8 @@ public actor SubscriberShard {
         }
     }
 
-    /// Runs a procedure from any thread: one hop to this shard's event loop, then at once if it can
+    /// Runs a procedure from any thread that is not one of the directory's loops (those batch their hops
+    /// through ``LoopMail``): one hop to this shard's event loop, then at once if it can
     /// answer without waiting, else in a task; the outcome goes to `finish` on this shard's event loop.
     public nonisolated func perform<P: ShardProcedure>(
         _ id: String, _ procedure: P, replay: (@Sendable (P.Answer) -> ReplayEntry?)? = nil,
@@ -262,12 +262,10 @@ public actor SubscriberShard {
                 current.subscription.state.sqn = startingSQN(current)
                 let outcome = procedure(current.subscription, &milenage, &random)
                 guard let updated = outcome.updated, let write = pendingWrite(current, updated) else {
-                    // The cache takes the new live SQN before any suspension (a concurrent MAR must not
-                    // issue the same one), then the answer waits for its basis to be acknowledged. A basis
-                    // that may have changed meanwhile (a conflict) is reloaded and the procedure runs again.
-                    if let live = outcome.updated {
-                        cache[id] = Entry(subscription: live, reserved: current.reserved, persisted: current.persisted, loadedAt: current.loadedAt)
-                    }
+                    // The cache takes the new live SQN before any suspension, then the answer waits for its
+                    // basis to be acknowledged. A basis that may have changed meanwhile (a conflict) is
+                    // reloaded and the procedure runs again.
+                    if let live = outcome.updated { showLive(id, current, live) }
                     do {
                         try await confirm(current)
                     } catch StorageError.conflict where attempt < Self.conflictRetries {

@@ -15,31 +15,35 @@ struct LoopMailTests {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let loops = Array(group.makeIterator())
         let mail = LoopMail(loops: loops)
-        let ran = NIOLockedValueBox<[Int]>([])
-        let answeredOnLoop0 = NIOLockedValueBox<[Int]>([])
+        let ran = NIOLockedValueBox<[(Int, onLoop1: Bool)]>([])
+        let answered = NIOLockedValueBox<[(Int, onLoop0: Bool)]>([])
         let done = loops[0].makePromise(of: Void.self)
-        try await loops[0].submit {
+        let queued = try await loops[0].submit { () -> Int in
+            var queued = 0
             for i in 0..<100 {
                 let responder = DiameterResponder { answer in
                     let n = Int(answer.getInteger(at: 0, as: UInt32.self) ?? 0)
-                    answeredOnLoop0.withLockedValue { a in
-                        if loops[0].inEventLoop { a.append(n) }
+                    answered.withLockedValue { a in
+                        a.append((n, onLoop0: loops[0].inEventLoop))
                         if a.count == 100 { done.succeed(()) }
                     }
                 }
                 let sent = mail.send(to: 1) {
-                    precondition(loops[1].inEventLoop)
-                    ran.withLockedValue { $0.append(i) }
+                    ran.withLockedValue { $0.append((i, onLoop1: loops[1].inEventLoop)) }
                     var b = ByteBuffer()
                     b.writeInteger(UInt32(i))
                     mail.reply(responder, b, on: 1)
                 }
-                precondition(sent)
+                if sent { queued += 1 }
             }
+            return queued
         }.get()
+        try #require(queued == 100, "queued from one of the mail's loops")
         try await done.futureResult.get()
-        #expect(ran.withLockedValue { $0 } == Array(0..<100))
-        #expect(answeredOnLoop0.withLockedValue { $0 }.sorted() == Array(0..<100), "every answer delivered on the sending loop")
+        #expect(ran.withLockedValue { $0.map(\.0) } == Array(0..<100), "run in the order sent")
+        #expect(ran.withLockedValue { $0.allSatisfy(\.onLoop1) }, "run on the target loop")
+        #expect(answered.withLockedValue { $0.map(\.0).sorted() } == Array(0..<100))
+        #expect(answered.withLockedValue { $0.allSatisfy(\.onLoop0) }, "every answer delivered on the sending loop")
         // Off the loops, nothing is queued: the caller hops itself.
         #expect(!mail.send(to: 1) {})
         // An answer made outside a batch goes at once.
