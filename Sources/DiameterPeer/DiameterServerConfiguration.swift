@@ -26,8 +26,8 @@ public struct DiameterServerConfiguration: Sendable {
     /// peer retransmits on the same connection only an unanswered request; after a connection loss the
     /// closed connection's detector answers the T-flagged retransmission (kept for the window, at most 64
     /// detectors and 200,000 entries in all, ``PeerRegistry``). Larger values keep more answers alive:
-    /// 32,768 per connection cost 50-100 ms stalls on one core when 8 busy connections closed and new
-    /// ones filled (docs/benchmarks.md, "Request path").
+    /// with 32,768 per connection, p99 at half load was 45-62 ms right after 8 busy connections closed
+    /// and new ones filled, against about 1 ms with 4,096 (docs/benchmarks.md, "Request path").
     public var duplicateCapacityPerConnection: Int = 4_096
     /// Timeout of a request this node sends (RTR, PPR). Default 10 s.
     public var requestTimeout: TimeAmount
