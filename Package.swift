@@ -160,6 +160,12 @@ let package = Package(
             path: "benchmarks/hss-bench",
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
 
+        // MARK: Dictionary generator: dictionaries/*.dia -> Sources/DiameterCore/Generated (run by hand; CI checks)
+        .executableTarget(
+            name: "hss-dictgen",
+            path: "Sources/DictionaryGenerator",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
+
         // MARK: Fuzzing (built only with scripts/fuzz.sh, -sanitize=fuzzer)
         .executableTarget(
             name: "DiameterFuzz",

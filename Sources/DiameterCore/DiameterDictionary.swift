@@ -3,10 +3,10 @@
 /// Pure data. Lookups on the decode path are array indexing for vendor 0 and 3GPP codes below 1024
 /// (every AVP Cx uses), and a hash lookup for anything else.
 public final class DiameterDictionary: Sendable {
-    /// Every AVP the HSS knows: RFC 6733 base, Cx (600-666), Digest (103-121), ETSI Line-Identifier,
-    /// overload control, Load and Framed-*.
+    /// Every AVP, grammar and command of the dictionary files (`dictionaries/*.dia`, generated into
+    /// `Generated/`): RFC 6733 base, Cx/Dx, S6a/S6d, Sh and what they import.
     public static let standard = DiameterDictionary(
-        avps: AVPDefinition.baseDefinitions + AVPDefinition.cxDefinitions,
+        avps: AVPDefinition.standardDefinitions,
         groupedGrammars: AVPGrammar.groupedGrammars,
         commands: CommandDefinition.all,
         enumerationNames: DiameterDictionary.standardEnumerationNames)
