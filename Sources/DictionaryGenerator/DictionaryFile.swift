@@ -396,11 +396,21 @@ func typeName(_ name: String) -> String {
     nameWords(name).map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
 }
 
-/// `RE_REGISTRATION` → `reRegistration`, `PRIORITY-0` → `priority0`.
+/// `RE_REGISTRATION` → `reRegistration`, `PRIORITY-0` → `priority0`, `IMSUserState` → `imsUserState`.
 func enumCaseName(_ label: String) -> String {
-    let words = label.split(whereSeparator: { $0 == "_" || $0 == "-" }).map { $0.lowercased() }
+    let words = label.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)
     guard let first = words.first else { return label }
-    var n = first + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+    func lowered(_ w: String) -> String {
+        if isAllCaps(w) { return w.lowercased() }
+        // A leading acronym: IMSUserState → ims + UserState.
+        let caps = w.prefix { $0.isUppercase || $0.isNumber }.count
+        let keep = caps > 1 ? caps - 1 : caps
+        return w.prefix(keep).lowercased() + w.dropFirst(keep)
+    }
+    func capitalized(_ w: String) -> String {
+        isAllCaps(w) ? w.prefix(1) + w.dropFirst().lowercased() : w.prefix(1).uppercased() + w.dropFirst()
+    }
+    var n = lowered(first) + words.dropFirst().map(capitalized).joined()
     if let c = n.first, c.isNumber { n = "value" + n }
     return swiftKeywords.contains(n) ? "`\(n)`" : n
 }

@@ -2,40 +2,50 @@ import Foundation
 
 // Emits the dictionary tables: AVP definitions, Grouped-AVP grammars, command grammars and enumerations.
 
-/// Every file's definitions, resolved across files (AVP names are global: Cx grammars name base AVPs).
+/// Every file's definitions, resolved across files. An AVP name means the file's own AVP of that name if
+/// it has one, else the one AVP of that name in another file (Sh's User-Data is 702, Cx's is 606; a Cx
+/// grammar names base AVPs).
 struct Dictionaries {
     var files: [DictionaryFile]
-    var avpsByName: [String: AVPSpec] = [:]
-    var groupedByName: [String: GroupedSpec] = [:]
-    var enumsByName: [String: EnumSpec] = [:]
+    var avpsByName: [String: [AVPSpec]] = [:]
+    /// Keyed by the AVP's Swift name (unique).
+    var groupedByAVP: [String: GroupedSpec] = [:]
+    var enumsByAVP: [String: EnumSpec] = [:]
 
     init(_ files: [DictionaryFile]) throws(GeneratorError) {
         self.files = files
         var keys: [String: AVPSpec] = [:]
+        var swiftNames: [String: AVPSpec] = [:]
         for f in files {
             for a in f.avps {
-                if let other = avpsByName[a.name] { throw GeneratorError(at: a.at, message: "\(a.name) is also defined at \(other.at)") }
+                if let other = avpsByName[a.name]?.first(where: { $0.at.file == a.at.file }) {
+                    throw GeneratorError(at: a.at, message: "\(a.name) is also defined at \(other.at)")
+                }
                 let key = "\(a.code)/\(a.vendor)"
                 if let other = keys[key] { throw GeneratorError(at: a.at, message: "code \(key) is also \(other.name) at \(other.at)") }
-                avpsByName[a.name] = a
+                if let other = swiftNames[a.swiftName] {
+                    throw GeneratorError(at: a.at, message: "Swift name \(a.swiftName) is also \(other.name) at \(other.at); give one swift=")
+                }
+                avpsByName[a.name, default: []].append(a)
                 keys[key] = a
+                swiftNames[a.swiftName] = a
             }
         }
         for f in files {
             for g in f.grouped {
-                guard let a = avpsByName[g.name] else { throw GeneratorError(at: g.at, message: "\(g.name) is not in any @avp_types") }
+                let a = try resolve(g.name, from: g.at)
                 guard a.type == "Grouped" else { throw GeneratorError(at: g.at, message: "\(g.name) is \(a.type), not Grouped") }
                 guard a.code == g.code, g.vendor == nil || g.vendor == a.vendor else {
                     throw GeneratorError(at: g.at, message: "header \(g.code)/\(g.vendor ?? 0) but \(g.name) is \(a.code)/\(a.vendor)")
                 }
-                if groupedByName[g.name] != nil { throw GeneratorError(at: g.at, message: "\(g.name) has two grammars") }
-                groupedByName[g.name] = g
+                if groupedByAVP[a.swiftName] != nil { throw GeneratorError(at: g.at, message: "\(g.name) has two grammars") }
+                groupedByAVP[a.swiftName] = g
                 try check(g.grammar)
             }
             for e in f.enums {
-                guard let a = avpsByName[e.avpName] else { throw GeneratorError(at: e.at, message: "\(e.avpName) is not in any @avp_types") }
+                let a = try resolve(e.avpName, from: e.at)
                 guard a.type == "Enumerated" else { throw GeneratorError(at: e.at, message: "\(e.avpName) is \(a.type), not Enumerated") }
-                enumsByName[e.avpName] = e
+                enumsByAVP[a.swiftName] = e
             }
             for m in f.messages {
                 try check(m.grammar)
@@ -46,18 +56,29 @@ struct Dictionaries {
         }
     }
 
+    /// The AVP `name` means in the file of `at`.
+    func resolve(_ name: String, from at: Located) throws(GeneratorError) -> AVPSpec {
+        let candidates = avpsByName[name] ?? []
+        if let own = candidates.first(where: { $0.at.file == at.file }) { return own }
+        guard candidates.count == 1, let only = candidates.first else {
+            throw GeneratorError(
+                at: at, message: candidates.isEmpty ? "unknown AVP \(name)" : "\(name) is defined in several files; define it here or rename")
+        }
+        return only
+    }
+
     func check(_ g: GrammarSpec) throws(GeneratorError) {
         var seen: Set<String> = []
         for r in g.rules {
-            guard r.name == "AVP" || avpsByName[r.name] != nil else { throw GeneratorError(at: r.at, message: "unknown AVP \(r.name)") }
+            if r.name != "AVP" { _ = try resolve(r.name, from: r.at) }
             guard seen.insert(r.name).inserted else { throw GeneratorError(at: r.at, message: "\(r.name) named twice") }
             if let mx = r.maximum, mx < r.minimum { throw GeneratorError(at: r.at, message: "max below min") }
         }
     }
 
-    func avp(_ name: String) -> AVPSpec {
-        guard let a = avpsByName[name] else { preconditionFailure("checked in init: \(name)") }
-        return a
+    /// A name already checked in `init`.
+    func avp(_ name: String, _ at: Located) -> AVPSpec {
+        do { return try resolve(name, from: at) } catch { preconditionFailure("checked in init: \(error)") }
     }
 }
 
@@ -80,7 +101,7 @@ func docComment(_ text: String?, indent: String) -> String {
 
 extension Dictionaries {
     func ruleText(_ r: RuleSpec) -> String {
-        let d = "." + avp(r.name).swiftName
+        let d = "." + avp(r.name, r.at).swiftName
         switch (r.minimum, r.maximum) {
         case (1, 1?): return ".required(\(d))"
         case (0, 1?): return ".optional(\(d))"
@@ -143,7 +164,7 @@ extension Dictionaries {
             out += "\nextension AVPGrammar {\n    static let \(f.name)GroupedGrammars: [AVPKey: AVPGrammar] = [\n"
             for g in f.grouped {
                 out += docComment(g.comment, indent: "        ")
-                out += "        AVPDefinition.\(avp(g.name).swiftName).key: \(grammarText(g.grammar, indent: "        ")),\n"
+                out += "        AVPDefinition.\(avp(g.name, g.at).swiftName).key: \(grammarText(g.grammar, indent: "        ")),\n"
             }
             out += "    ]\n"
             out += "}\n"
@@ -177,7 +198,7 @@ extension Dictionaries {
         }
         // Enumerations.
         for e in f.enums {
-            let a = avp(e.avpName)
+            let a = avp(e.avpName, e.at)
             out += "\n" + docComment(e.comment ?? "\(e.avpName).", indent: "")
             out += "public struct \(typeName(e.avpName)): RawRepresentable, Hashable, Sendable {\n"
             out += "    public var rawValue: Int32\n    public init(rawValue: Int32) { self.rawValue = rawValue }\n"
@@ -189,7 +210,7 @@ extension Dictionaries {
             out += "\nextension DiameterDictionary {\n    static let \(f.name)EnumerationNames: [AVPKey: [Int32: String]] = [\n"
             for e in f.enums {
                 let values = e.values.map { "\($0.value): \(swiftString($0.label))" }.joined(separator: ", ")
-                out += "        AVPDefinition.\(avp(e.avpName).swiftName).key: [\(values)],\n"
+                out += "        AVPDefinition.\(avp(e.avpName, e.at).swiftName).key: [\(values)],\n"
             }
             out += "    ]\n}\n"
         }

@@ -105,6 +105,13 @@ struct DictionaryTests {
         (257, 0, "CER", false), (280, 0, "DWR", false), (282, 0, "DPR", false), (300, 16777216, "UAR", true),
         (301, 16777216, "SAR", true), (302, 16777216, "LIR", true), (303, 16777216, "MAR", true),
         (304, 16777216, "RTR", true), (305, 16777216, "PPR", true),
+        // TS 29.272 §7.2.
+        (316, 16777251, "ULR", true), (317, 16777251, "CLR", true), (318, 16777251, "AIR", true),
+        (319, 16777251, "IDR", true), (320, 16777251, "DSR", true), (321, 16777251, "PUR", true),
+        (322, 16777251, "RSR", true), (323, 16777251, "NOR", true),
+        // TS 29.329 §6.1.
+        (306, 16777217, "UDR", true), (307, 16777217, "PUR", true), (308, 16777217, "SNR", true),
+        (309, 16777217, "PNR", true),
     ] as [(UInt32, UInt32, String, Bool)])
     func commands(_ code: UInt32, _ app: UInt32, _ abbreviation: String, _ proxiable: Bool) throws {
         let c = try #require(DiameterDictionary.standard.command(code: code, applicationID: app))

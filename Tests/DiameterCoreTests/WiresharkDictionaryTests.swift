@@ -18,7 +18,11 @@ struct WiresharkDictionaryTests {
 
     /// Every AVP of every file: (code, vendor) → the type names Wireshark gives it ("Grouped" for a
     /// `<grouped>` AVP). XML comments (Wireshark keeps alternative definitions in them) are left out.
-    static func load() throws -> [Key: Set<String>] {
+    static func load() throws -> [Key: Set<String>] { try loadAll().types }
+
+    /// Types as `load()`, and the named values of each Enumerated AVP (value → names; Wireshark sometimes
+    /// lists a value twice).
+    static func loadAll() throws -> (types: [Key: Set<String>], enumerations: [Key: [Int32: Set<String>]]) {
         let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".xml") }
         var texts: [String] = []
         for f in files {
@@ -53,6 +57,7 @@ struct WiresharkDictionaryTests {
             }
         }
         var avps: [Key: Set<String>] = [:]
+        var enumerations: [Key: [Int32: Set<String>]] = [:]
         for text in texts {
             var scan = text[...]
             while let r = scan.range(of: "<avp ") {
@@ -66,9 +71,17 @@ struct WiresharkDictionaryTests {
                 let type: String? =
                     inner.contains("<grouped") ? "Grouped" : inner.range(of: "type-name=\"").map { r in String(inner[r.upperBound...].prefix { $0 != "\"" }) }
                 if let type { avps[Key(code: code, vendor: vendor), default: []].insert(type) }
+                var values = inner
+                while let e = values.range(of: "<enum ") {
+                    let tag = values[e.lowerBound...].prefix { $0 != ">" }
+                    values = values[tag.endIndex...]
+                    if let name = attribute("name", in: tag), let value = attribute("code", in: tag).flatMap(Int32.init) {
+                        enumerations[Key(code: code, vendor: vendor), default: [:]][value, default: []].insert(name)
+                    }
+                }
             }
         }
-        return avps
+        return (avps, enumerations)
     }
 
     /// Wireshark's type name as RFC 6733 names it.
@@ -99,12 +112,15 @@ struct WiresharkDictionaryTests {
         "Digest-Opaque": digest, "Digest-Auth-Param": digest,
         "Digest-AKA-Auts": digest, "Digest-Domain": digest,
         "Digest-Stale": digest, "Digest-HA1": digest,
+        "UDR-Flags": "TS 29.329 §6.3.28: Unsigned32 (a bit mask; Wireshark shows its bits as values)",
     ]
 
     /// TS 29.229 AVPs newer than Wireshark's dictionary (Rel-12 and later).
     static let newerThanWireshark: Set<String> = [
         "RTR-Flags", "P-CSCF-Subscription-Info", "Registration-Time-Out", "Alternate-Digest-Algorithm",
         "Alternate-Digest-HA1", "Failed-PCSCF", "PCSCF-FQDN", "PCSCF-IP-Address",
+        // TS 29.329 §6.3.30-6.3.32 (Rel-13).
+        "Call-Reference-Info", "Call-Reference-Number", "AS-Number",
     ]
 
     @Test("every AVP we define that Wireshark knows has the same code, vendor and type", .enabled(if: present, "Wireshark's Diameter dictionaries are not installed (libwireshark-data); skipping"))
@@ -129,7 +145,41 @@ struct WiresharkDictionaryTests {
             }
         }
         #expect(mismatches == [], "type differences the specification does not settle: \(mismatches)")
-        #expect(compared >= 130, "AVPs compared: \(compared)")
+        #expect(compared >= 270, "AVPs compared: \(compared)")
         #expect(Set(unknown.map { String($0.prefix { $0 != " " }) }).subtracting(Self.newerThanWireshark) == [], "AVPs Wireshark does not know: \(unknown)")
+    }
+
+    /// Value names where Wireshark's dictionary and the specification disagree (the specification decides).
+    static let enumerationSpecificationDecides: [String: String] = [
+        "Redirect-Host-Usage 0": "RFC 6733 §6.13: DONT_CACHE (Wireshark: \"Don't Care\")",
+    ]
+
+    /// Spellings of a value's name compared without case and punctuation ("REMOVE_S-CSCF", "Remove S-CSCF").
+    static func normalized(_ s: String) -> String { String(s.lowercased().filter { $0.isLetter || $0.isNumber }) }
+
+    @Test("every enumeration value we name, Wireshark names with the same number", .enabled(if: present, "Wireshark's Diameter dictionaries are not installed (libwireshark-data); skipping"))
+    func sameEnumerations() throws {
+        let theirs = try Self.loadAll().enumerations
+        let dictionary = DiameterDictionary.standard
+        var compared = 0
+        var mismatches: [String] = []
+        for d in dictionary.definitions where d.type == .enumerated {
+            let ours = dictionary.enumerationNames(d.key)
+            guard let known = theirs[Key(code: d.code, vendor: d.vendorID)], !ours.isEmpty else { continue }
+            for (value, name) in ours {
+                compared += 1
+                guard let names = known[value] else {
+                    mismatches.append("\(d.name) \(value) \(name): Wireshark has no such value")
+                    continue
+                }
+                if !names.map(Self.normalized).contains(Self.normalized(name)),
+                    Self.enumerationSpecificationDecides["\(d.name) \(value)"] == nil
+                {
+                    mismatches.append("\(d.name) \(value): ours \(name), Wireshark \(names.sorted())")
+                }
+            }
+        }
+        #expect(mismatches == [], "enumeration differences: \(mismatches)")
+        #expect(compared >= 150, "enumeration values compared: \(compared)")
     }
 }

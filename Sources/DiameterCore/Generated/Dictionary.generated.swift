@@ -3,20 +3,20 @@
 
 extension AVPDefinition {
     /// Every AVP of every dictionary file, in file order.
-    static let standardDefinitions: [AVPDefinition] = baseDefinitions + cxDefinitions + ietfDefinitions
+    static let standardDefinitions: [AVPDefinition] = baseDefinitions + cxDefinitions + ietfDefinitions + s6aDefinitions + shDefinitions + tgppDefinitions
 }
 
 extension AVPGrammar {
     /// Grammars of the Grouped AVPs, keyed by AVP.
-    static let groupedGrammars: [AVPKey: AVPGrammar] = baseGroupedGrammars.merging(cxGroupedGrammars) { a, _ in a }.merging(ietfGroupedGrammars) { a, _ in a }
+    static let groupedGrammars: [AVPKey: AVPGrammar] = baseGroupedGrammars.merging(cxGroupedGrammars) { a, _ in a }.merging(ietfGroupedGrammars) { a, _ in a }.merging(s6aGroupedGrammars) { a, _ in a }.merging(shGroupedGrammars) { a, _ in a }.merging(tgppGroupedGrammars) { a, _ in a }
 }
 
 extension CommandDefinition {
     /// Every command of every application.
-    static let all: [CommandDefinition] = baseCommands + cxCommands
+    static let all: [CommandDefinition] = baseCommands + cxCommands + s6aCommands + shCommands
 }
 
 extension DiameterDictionary {
     /// Names of enumerated values, for display (`hss decode`).
-    static let standardEnumerationNames: [AVPKey: [Int32: String]] = baseEnumerationNames.merging(cxEnumerationNames) { a, _ in a }.merging(ietfEnumerationNames) { a, _ in a }
+    static let standardEnumerationNames: [AVPKey: [Int32: String]] = baseEnumerationNames.merging(cxEnumerationNames) { a, _ in a }.merging(ietfEnumerationNames) { a, _ in a }.merging(s6aEnumerationNames) { a, _ in a }.merging(shEnumerationNames) { a, _ in a }.merging(tgppEnumerationNames) { a, _ in a }
 }
