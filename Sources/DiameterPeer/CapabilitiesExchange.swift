@@ -17,20 +17,10 @@ public enum CapabilitiesExchange {
         }
     }
 
-    /// The CER grammar, relaxed in one place: Kamailio's CER often lacks Host-IP-Address (mandatory in
-    /// RFC 6733 §5.3.1); refusing it would stop every IMS flow, so a CER without it is accepted.
-    public static let lenientCER: CommandDefinition = {
-        var c = CommandDefinition.capabilitiesExchange
-        if let i = c.request.rules.firstIndex(where: { $0.key == AVPDefinition.hostIPAddress.key }) {
-            c.request.rules[i].minimum = 0
-        }
-        return c
-    }()
-
     /// Decides on a received CER (already decoded).
     public static func evaluate(_ message: DiameterMessage, local: LocalPeer) -> Decision {
         do {
-            try message.validate(against: lenientCER)
+            try message.validate(against: .capabilitiesExchange)
         } catch {
             return .invalid(error)
         }

@@ -464,7 +464,7 @@ public actor PeerConnection: DiameterAnswerSink {
         }
         let cea: CapabilitiesExchangeAnswer
         do {
-            try message.validate(against: CapabilitiesExchange.lenientCER)
+            try message.validate(against: .capabilitiesExchange)
             cea = try CapabilitiesExchangeAnswer(decoding: message)
         } catch {
             logger.info("malformed CEA; closing", metadata: ["reason": "\(error.reason)"])

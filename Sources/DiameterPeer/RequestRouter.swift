@@ -42,7 +42,7 @@ public struct RequestRouter: Sendable {
             return fail(.commandUnsupported, "command \(h.commandCode) is not supported in application \(h.applicationID)")
         }
         do {
-            try request.validate(against: command.code == CommandDefinition.capabilitiesExchange.code ? CapabilitiesExchange.lenientCER : command)
+            try request.validate(against: command)
         } catch {
             return .error(error)
         }

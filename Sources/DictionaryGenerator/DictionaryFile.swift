@@ -30,6 +30,8 @@ struct AVPSpec {
     /// "must", "may" or "mustNot".
     var mandatory: String
     var swiftName: String
+    /// The property name of a repeated field, when the derived plural is wrong.
+    var plural: String?
     var comment: String?
     var at: Located
 }
@@ -79,6 +81,22 @@ struct MessageSpec {
     }
 }
 
+/// An `@envelope`: AVPs several messages share, held in one struct (`CxEnvelope`, `PeerCapabilities`).
+struct EnvelopeSpec {
+    var typeName: String
+    /// The messages' property that holds it.
+    var fieldName: String
+    /// A protocol the messages conform to (declared by hand), e.g. `CxMessage`.
+    var protocolName: String?
+    /// Abbreviations of the messages that use it; empty: every message of the file.
+    var messages: [String]
+    var avps: [String]
+    var comment: String?
+    var at: Located
+
+    func applies(to m: MessageSpec) -> Bool { messages.isEmpty || messages.contains(m.abbreviation) }
+}
+
 struct EnumValueSpec {
     var label: String
     var value: Int32
@@ -106,12 +124,16 @@ struct DictionaryFile {
     var enums: [EnumSpec] = []
     var grouped: [GroupedSpec] = []
     var messages: [MessageSpec] = []
+    var envelopes: [EnvelopeSpec] = []
+    /// `@swift_types`: AVP name → the Swift type the messages hold it as (an Unsigned32 AVP only; the type
+    /// conforms to `Unsigned32Convertible`).
+    var swiftTypes: [String: String] = [:]
 }
 
 // MARK: - Parsing
 
 enum Section {
-    case none, avpTypes(vendor: UInt32?), enumeration(Int), grouped, messages
+    case none, avpTypes(vendor: UInt32?), enumeration(Int), grouped, messages, envelope(Int), swiftTypes
 }
 
 func parseDictionary(path: String, text: String) throws(GeneratorError) -> DictionaryFile {
@@ -177,6 +199,21 @@ func parseDictionary(path: String, text: String) throws(GeneratorError) -> Dicti
                 guard words.count == 2 else { throw GeneratorError(at: at, message: "@enum takes an AVP name") }
                 file.enums.append(EnumSpec(avpName: words[1], values: [], comment: comment, at: at))
                 section = .enumeration(file.enums.count - 1)
+            case "@envelope":
+                // `@envelope TypeName property [protocol=Name] [ABR ...]`, then the AVP names.
+                guard words.count >= 3 else { throw GeneratorError(at: at, message: "@envelope takes a type and a property name") }
+                var protocolName: String?
+                var messages: [String] = []
+                for w in words.dropFirst(3) {
+                    if w.hasPrefix("protocol=") { protocolName = String(w.dropFirst(9)) } else { messages.append(w) }
+                }
+                file.envelopes.append(
+                    EnvelopeSpec(
+                        typeName: words[1], fieldName: words[2], protocolName: protocolName, messages: messages, avps: [],
+                        comment: comment, at: at))
+                section = .envelope(file.envelopes.count - 1)
+            case "@swift_types":
+                section = .swiftTypes
             case "@grouped":
                 section = .grouped
                 grammarKind = .grouped
@@ -193,6 +230,12 @@ func parseDictionary(path: String, text: String) throws(GeneratorError) -> Dicti
             throw GeneratorError(at: at, message: "text outside a section")
         case .avpTypes(let vendorOverride):
             file.avps.append(try avpLine(trimmed, vendor: vendorOverride ?? file.vendor, comment: comment, at: at))
+        case .swiftTypes:
+            let words = trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            guard words.count == 2 else { throw GeneratorError(at: at, message: "a @swift_types line is: AVP-Name SwiftType") }
+            file.swiftTypes[words[0]] = words[1]
+        case .envelope(let i):
+            file.envelopes[i].avps += trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         case .enumeration(let i):
             let words = trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             guard words.count == 2 || words.count == 3, let value = Int32(words[1]) else {
@@ -229,8 +272,8 @@ func parseDictionary(path: String, text: String) throws(GeneratorError) -> Dicti
 /// `Name Code Type Flags [swift=name]`; flags: M (M-bit must), m (may), none or `-` (must not), V (vendor).
 func avpLine(_ line: Substring, vendor: UInt32, comment: String?, at: Located) throws(GeneratorError) -> AVPSpec {
     let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-    guard words.count == 4 || words.count == 5, let code = UInt32(words[1]) else {
-        throw GeneratorError(at: at, message: "an AVP line is: Name Code Type Flags [swift=name]")
+    guard words.count >= 4, let code = UInt32(words[1]) else {
+        throw GeneratorError(at: at, message: "an AVP line is: Name Code Type Flags [swift=name] [plural=name]")
     }
     guard dataTypes[words[2]] != nil else { throw GeneratorError(at: at, message: "unknown data type \(words[2])") }
     let flags = words[3]
@@ -238,14 +281,20 @@ func avpLine(_ line: Substring, vendor: UInt32, comment: String?, at: Located) t
         throw GeneratorError(at: at, message: "flags are M or m, V, or -")
     }
     var swiftName = memberName(words[0])
-    if words.count == 5 {
-        guard words[4].hasPrefix("swift=") else { throw GeneratorError(at: at, message: "expected swift=name") }
-        swiftName = String(words[4].dropFirst(6))
+    var plural: String?
+    for option in words.dropFirst(4) {
+        if option.hasPrefix("swift=") {
+            swiftName = String(option.dropFirst(6))
+        } else if option.hasPrefix("plural=") {
+            plural = String(option.dropFirst(7))
+        } else {
+            throw GeneratorError(at: at, message: "expected swift=name or plural=name, got \(option)")
+        }
     }
     return AVPSpec(
         name: words[0], code: code, vendor: flags.contains("V") ? vendor : 0, type: words[2],
         mandatory: flags.contains("M") ? "must" : flags.contains("m") ? "may" : "mustNot", swiftName: swiftName,
-        comment: comment, at: at)
+        plural: plural, comment: comment, at: at)
 }
 
 /// `AVP Header: code [vendor]`.

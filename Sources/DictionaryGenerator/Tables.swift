@@ -47,6 +47,10 @@ struct Dictionaries {
                 guard a.type == "Enumerated" else { throw GeneratorError(at: e.at, message: "\(e.avpName) is \(a.type), not Enumerated") }
                 enumsByAVP[a.swiftName] = e
             }
+            for (name, _) in f.swiftTypes.sorted(by: { $0.key < $1.key }) {
+                let a = try resolve(name, from: Located(file: f.path, line: 0))
+                guard a.type == "Unsigned32" else { throw GeneratorError(at: a.at, message: "@swift_types supports Unsigned32 AVPs only") }
+            }
             for m in f.messages {
                 try check(m.grammar)
                 if m.fullName != "answer-message" && f.applicationID == nil {
@@ -54,6 +58,12 @@ struct Dictionaries {
                 }
             }
         }
+    }
+
+    /// The Swift type a file's `@swift_types` gives the AVP (any file's: the AVP's own type).
+    func swiftType(_ a: AVPSpec) -> String? {
+        for f in files { if let t = f.swiftTypes[a.name], (try? resolve(a.name, from: Located(file: f.path, line: 0)))?.swiftName == a.swiftName { return t } }
+        return nil
     }
 
     /// The AVP `name` means in the file of `at`.

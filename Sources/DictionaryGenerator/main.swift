@@ -31,6 +31,7 @@ do {
     var outputs: [String: String] = [:]
     for f in files { outputs[f.name + ".generated.swift"] = try dictionaries.tablesFile(f) }
     outputs["Dictionary.generated.swift"] = dictionaries.standardFile()
+    for (name, text) in try dictionaries.messageFiles() { outputs[name] = text }
 
     let existing = Set(
         ((try? FileManager.default.contentsOfDirectory(atPath: outputDirectory)) ?? []).filter { $0.hasSuffix(".generated.swift") })

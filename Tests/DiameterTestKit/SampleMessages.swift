@@ -37,15 +37,15 @@ public enum SampleMessages {
     public static let sar = ServerAssignmentRequest(
         envelope: request(scscfHost, session: "sar"), userName: impi, publicIdentities: [impu], serverName: scscfName,
         serverAssignmentType: .registration, userDataAlreadyAvailable: .userDataNotAvailable,
-        multipleRegistrationIndication: 0)
+        multipleRegistrationIndication: .notMultipleRegistration)
     public static let saa = ServerAssignmentAnswer(
         envelope: answer(sar.envelope, .success), userName: impi,
         userData: Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?><IMSSubscription><PrivateID>\(impi)</PrivateID></IMSSubscription>".utf8),
         chargingInformation: ChargingInformation(primaryEventChargingFunctionName: "aaa://ecf.\(realm):3868;transport=tcp"),
-        associatedIdentities: AssociatedIdentities(userNames: [impi]), looseRouteIndication: 0,
+        associatedIdentities: AssociatedIdentities(userNames: [impi]), looseRouteIndication: .looseRouteNotRequired,
         associatedRegisteredIdentities: AssociatedRegisteredIdentities(userNames: [impi]))
     public static let lir = LocationInfoRequest(
-        envelope: request(icscfHost, session: "lir"), publicIdentity: impu, originatingRequest: 0, sessionPriority: 2)
+        envelope: request(icscfHost, session: "lir"), originatingRequest: .originating, publicIdentity: impu, sessionPriority: .priority2)
     public static let lia = LocationInfoAnswer(envelope: answer(lir.envelope, .success), serverName: scscfName)
     public static let mar = MultimediaAuthRequest(
         envelope: request(scscfHost, session: "mar"), userName: impi, publicIdentity: impu,

@@ -94,7 +94,7 @@ enum Fx {
 
     static func sar(
         _ impi: String?, _ impus: [String], _ sat: ServerAssignmentType, server: String = scscf1, host: String = scscf1Host,
-        udaa: UserDataAlreadyAvailable = .userDataNotAvailable, multiple: Int32? = nil, restoration: SCSCFRestorationInfo? = nil
+        udaa: UserDataAlreadyAvailable = .userDataNotAvailable, multiple: MultipleRegistrationIndication? = nil, restoration: SCSCFRestorationInfo? = nil
     ) -> ServerAssignmentRequest {
         ServerAssignmentRequest(
             envelope: envelope(from: host), userName: impi, publicIdentities: impus, serverName: server, serverAssignmentType: sat,
@@ -102,7 +102,7 @@ enum Fx {
     }
 
     static func lir(_ impu: String, originating: Bool = false, type: UserAuthorizationType? = nil) -> LocationInfoRequest {
-        LocationInfoRequest(envelope: envelope(), publicIdentity: impu, originatingRequest: originating ? 0 : nil, userAuthorizationType: type)
+        LocationInfoRequest(envelope: envelope(), originatingRequest: originating ? .originating : nil, publicIdentity: impu, userAuthorizationType: type)
     }
 
     static func mar(_ impi: String, _ impu: String, scheme: String = "Digest-AKAv1-MD5", n: UInt32 = 1, server: String = scscf1, host: String = scscf1Host, authorization: [UInt8]? = nil) -> MultimediaAuthRequest {

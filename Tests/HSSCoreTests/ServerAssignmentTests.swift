@@ -110,7 +110,7 @@ struct ServerAssignmentTests {
         let first = Fx.run(Fx.sar(impi, [impu], .registration, restoration: info), Fx.alice)
         let s = try #require(first.updated)
         #expect(s.state.restoration[impi] != nil)
-        let again = Fx.run(Fx.sar(impi, [impu], .registration, multiple: 1, restoration: info), s)
+        let again = Fx.run(Fx.sar(impi, [impu], .registration, multiple: .multipleRegistration, restoration: info), s)
         #expect(again.resultCode == .errorInAssignmentType)
         #expect(again.answer.scscfRestorationInfo == [info])
         // NO_ASSIGNMENT returns the stored restoration info.

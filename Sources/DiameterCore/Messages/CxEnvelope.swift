@@ -1,45 +1,26 @@
-/// The AVPs every Cx message carries (TS 29.229 §6.1.1-6.1.12), typed once for all twelve messages.
-public struct CxEnvelope: Hashable, Sendable {
-    public var sessionID: String
-    public var drmp: Int32?
-    public var vendorSpecificApplicationID: VendorSpecificApplicationID
-    public var authSessionState: AuthSessionState
-    public var originHost: String
-    public var originRealm: String
-    /// Requests only.
-    public var destinationHost: String?
-    /// Requests only (required there).
-    public var destinationRealm: String?
-    /// Answers only: Result-Code or Experimental-Result (exactly one, RFC 6733 §7).
-    public var result: ResultCode?
-    /// Answers only: the members of Failed-AVP.
-    public var failedAVP: [AVP]
-    public var supportedFeatures: [SupportedFeatures]
-    public var proxyInfo: [ProxyInfo]
-    public var routeRecord: [String]
-    /// AVPs the message's grammar does not name (`*[ AVP ]`), kept in order.
-    public var additionalAVPs: [AVP]
+// What the generated Cx envelope (Generated/cx.messages.generated.swift) cannot say by itself: how an
+// answer is built from a request, and the outcome as one value.
 
+/// A Cx message: the shared envelope plus the command's own AVPs (the twelve generated messages).
+public protocol CxMessage: DiameterTypedMessage {
+    var envelope: CxEnvelope { get set }
+}
+
+extension CxEnvelope {
+    /// An envelope with the Cx application (TS 29.229 §6.1: Vendor-Specific-Application-Id { 10415,
+    /// 16777216 }, Auth-Session-State NO_STATE_MAINTAINED) and the outcome as one value.
     public init(
         sessionID: String, originHost: String, originRealm: String, destinationHost: String? = nil,
         destinationRealm: String? = nil, result: ResultCode? = nil, failedAVP: [AVP] = [],
         supportedFeatures: [SupportedFeatures] = [], proxyInfo: [ProxyInfo] = [], routeRecord: [String] = [],
-        drmp: Int32? = nil, additionalAVPs: [AVP] = []
+        drmp: DRMP? = nil, additionalAVPs: [AVP] = []
     ) {
-        self.sessionID = sessionID
-        self.drmp = drmp
-        self.vendorSpecificApplicationID = .cx
-        self.authSessionState = .noStateMaintained
-        self.originHost = originHost
-        self.originRealm = originRealm
-        self.destinationHost = destinationHost
-        self.destinationRealm = destinationRealm
+        self.init(
+            sessionID: sessionID, drmp: drmp, vendorSpecificApplicationID: .cx, authSessionState: .noStateMaintained,
+            originHost: originHost, originRealm: originRealm, destinationHost: destinationHost,
+            destinationRealm: destinationRealm, supportedFeatures: supportedFeatures, failedAVP: failedAVP,
+            proxyInfo: proxyInfo, routeRecord: routeRecord, additionalAVPs: additionalAVPs)
         self.result = result
-        self.failedAVP = failedAVP
-        self.supportedFeatures = supportedFeatures
-        self.proxyInfo = proxyInfo
-        self.routeRecord = routeRecord
-        self.additionalAVPs = additionalAVPs
     }
 
     /// The envelope of the answer to a request with this envelope: same Session-Id and Proxy-Info
@@ -50,70 +31,42 @@ public struct CxEnvelope: Hashable, Sendable {
             supportedFeatures: supportedFeatures, proxyInfo: proxyInfo)
     }
 
-    init(_ m: DiameterMessage, grammar: AVPGrammar) throws(DiameterMessageError) {
-        let a = m.avps
-        sessionID = try a.requiredString(.sessionID)
-        drmp = a.enumerated(.drmp)
-        vendorSpecificApplicationID = try a.requiredGroup(.vendorSpecificApplicationID, as: VendorSpecificApplicationID.self)
-        authSessionState = AuthSessionState(rawValue: try a.requiredEnumerated(.authSessionState))
-        originHost = try a.requiredString(.originHost)
-        originRealm = try a.requiredString(.originRealm)
-        destinationHost = a.string(.destinationHost)
-        destinationRealm = a.string(.destinationRealm)
-        result = try a.result()
-        failedAVP = a.first(.failedAVP)?.members.map { $0.tree() } ?? []
-        supportedFeatures = try a.groups(.supportedFeatures, as: SupportedFeatures.self)
-        proxyInfo = try a.groups(.proxyInfo, as: ProxyInfo.self)
-        routeRecord = a.strings(.routeRecord)
-        additionalAVPs = a.filter { grammar.ruleIndex(code: $0.code, vendorID: $0.vendorID) == nil }.map { $0.tree() }
-    }
-
-    /// Session-Id, DRMP, Vendor-Specific-Application-Id, the outcome (answers), Auth-Session-State,
-    /// Origin-Host, Origin-Realm, Destination-Host and Destination-Realm (requests).
-    func writeHead(into w: inout DiameterMessageWriter) {
-        w.append(.sessionID, sessionID)
-        w.append(.drmp, ifPresent: drmp)
-        w.append(vendorSpecificApplicationID)
-        if let result { w.append(result: result) }
-        w.append(.authSessionState, authSessionState.rawValue)
-        w.append(.originHost, originHost)
-        w.append(.originRealm, originRealm)
-        w.append(.destinationHost, ifPresent: destinationHost)
-        w.append(.destinationRealm, ifPresent: destinationRealm)
-    }
-
-    /// Supported-Features (placed by each message where its grammar puts it).
-    func writeSupportedFeatures(into w: inout DiameterMessageWriter) { w.append(each: supportedFeatures) }
-
-    /// `*[ AVP ]`, Failed-AVP (answers), Proxy-Info, Route-Record.
-    func writeTail(into w: inout DiameterMessageWriter) {
-        for a in additionalAVPs { w.append(a) }
-        if !failedAVP.isEmpty {
-            w.appendGroup(.failedAVP) { g in for a in failedAVP { g.append(a) } }
+    /// Answers only: Result-Code, or Experimental-Result when the code has a vendor (RFC 6733 §7.6).
+    public var result: ResultCode? {
+        get {
+            if let resultCode { return resultCode }
+            return experimentalResult.map { ResultCode($0.experimentalResultCode, vendorID: $0.vendorID) }
         }
-        w.append(each: proxyInfo)
-        w.append(.routeRecord, each: routeRecord)
+        set {
+            resultCode = newValue.flatMap { $0.vendorID == nil ? $0 : nil }
+            experimentalResult = newValue.flatMap { r in
+                r.vendorID.map { ExperimentalResult(vendorID: $0, experimentalResultCode: r.value) }
+            }
+        }
     }
 }
 
-/// A Cx message: the shared envelope plus the command's own AVPs.
-public protocol CxMessage: DiameterTypedMessage {
-    var envelope: CxEnvelope { get set }
-    /// Reads the command's own AVPs.
-    init(envelope: CxEnvelope, body: AVPList) throws(DiameterMessageError)
-    /// Writes the command's own AVPs (Supported-Features included, where the grammar puts it).
-    func writeBody(into w: inout DiameterMessageWriter)
+extension VendorSpecificApplicationID {
+    /// The Cx/Dx application (TS 29.229 §6.1): { Vendor-Id 10415, Auth-Application-Id 16777216 }.
+    public static let cx = VendorSpecificApplicationID(vendorID: VendorID.tgpp, authApplicationID: ApplicationID.cx)
 }
 
-extension CxMessage {
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
-        let envelope = try CxEnvelope(message, grammar: Self.command.grammar(isRequest: Self.isRequest))
-        try self.init(envelope: envelope, body: message.avps)
+extension SupportedFeatures {
+    /// A 3GPP feature list (TS 29.229 §6.3.29). The M-bit, when set by the sender, marks the features as
+    /// required; the peer layer reads it from the AVP.
+    public init(featureListID: UInt32, featureList: UInt32) {
+        self.init(vendorID: VendorID.tgpp, featureListID: featureListID, featureList: featureList)
     }
+}
 
-    public func writeAVPs(into w: inout DiameterMessageWriter) {
-        envelope.writeHead(into: &w)
-        writeBody(into: &w)
-        envelope.writeTail(into: &w)
+extension PeerCapabilities {
+    /// Every application advertised, plain or vendor-specific, auth or acct.
+    public var advertisedApplications: Set<UInt32> {
+        var s = Set(authApplicationIDs).union(acctApplicationIDs)
+        for v in vendorSpecificApplicationIDs {
+            if let a = v.authApplicationID { s.insert(a) }
+            if let a = v.acctApplicationID { s.insert(a) }
+        }
+        return s
     }
 }

@@ -53,17 +53,6 @@ extension DiameterTypedMessage {
     }
 }
 
-/// A Cx or base answer's outcome: a Result-Code, or an Experimental-Result (vendor set).
-extension AVPList {
-    func result() throws(DiameterMessageError) -> ResultCode? {
-        if let rc = unsigned32(.resultCode) { return ResultCode(rc) }
-        guard let er = first(.experimentalResult) else { return nil }
-        let members = er.members
-        return ResultCode(
-            try members.requiredUnsigned32(.experimentalResultCode), vendorID: try members.requiredUnsigned32(.vendorID))
-    }
-}
-
 extension DiameterMessageWriter {
     /// Result-Code, or Experimental-Result { Vendor-Id, Experimental-Result-Code } when the code has a
     /// vendor (RFC 6733 §7.6; Cx outcomes are vendor 10415).

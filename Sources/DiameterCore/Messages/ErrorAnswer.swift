@@ -43,7 +43,7 @@ public struct ErrorAnswer: Sendable {
             flags: flags, commandCode: requestHeader.commandCode, applicationID: requestHeader.applicationID,
             hopByHopID: requestHeader.hopByHopID, endToEndID: requestHeader.endToEndID)
         var w = DiameterMessageWriter(header: header, allocator: allocator)
-        w.append(.sessionID, ifPresent: sessionID)
+        if let sessionID { w.append(.sessionID, sessionID) }
         let isCx = requestHeader.applicationID == ApplicationID.cx
         if isCx && !isProtocolError {
             w.append(VendorSpecificApplicationID.cx)
@@ -56,7 +56,7 @@ public struct ErrorAnswer: Sendable {
         w.append(.originRealm, originRealm)
         w.append(.errorMessage, error.reason)
         if let failed = error.failedAVP { w.appendGroup(.failedAVP) { $0.append(failed) } }
-        w.append(each: proxyInfo)
+        for p in proxyInfo { w.append(p) }
         return w.finish()
     }
 }

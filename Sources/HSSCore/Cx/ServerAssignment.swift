@@ -98,7 +98,7 @@ extension CxProcedures {
             if let stored, !sameServer, !stored.reassignmentPending { return alreadyRegistered(stored) }
             // IMS restoration: a multiple registration of a registered identity keeps the stored restoration
             // information and returns it (DIAMETER_ERROR_IN_ASSIGNMENT_TYPE).
-            if sat == .registration, r.multipleRegistrationIndication == 1, s.registrationState(of: primary.identity) == .registered,
+            if sat == .registration, r.multipleRegistrationIndication == .multipleRegistration, s.registrationState(of: primary.identity) == .registered,
                 let kept = s.state.restoration[impi]
             {
                 return download(.errorInAssignmentType, s, restoration: [kept.avpValue], updated: nil)
