@@ -95,10 +95,10 @@ public enum SampleMessages {
     public static let dpr = DisconnectPeerRequest(originHost: hssHost, originRealm: realm, disconnectCause: .rebooting)
     public static let dpa = DisconnectPeerAnswer(fields: BaseAnswerFields(resultCode: .success, originHost: scscfHost, originRealm: realm))
 
-    /// Every typed sample, as values.
+    /// Every typed sample, as values: base, Cx, then S6a and Sh.
     public static let typed: [any DiameterTypedMessage] = [
         uar, uaa, sar, saa, lir, lia, mar, maa, maaDigest, rtr, rta, ppr, ppa, cer, cea, dwr, dwa, dpr, dpa,
-    ]
+    ] + s6aAndSh
 
     /// Error answers: a protocol error (E-bit) and a grammar error on a Cx request.
     public static var errorAnswers: [ByteBuffer] {
