@@ -4,7 +4,8 @@
 #   scripts/fuzz.sh [SECONDS]      build, seed the corpus with the golden messages, fuzz for SECONDS (default 600)
 #
 # The fuzz target decodes each input, validates it, re-encodes it (asserting byte equality), renders it
-# as text, and also drips it through the stream framer. Any crash, trap, sanitizer report or leak stops
+# as text, decodes it as its generated typed message (base, Cx, S6a, Sh) and checks that the typed value
+# survives its own encoding, and also drips it through the stream framer. Any crash, trap, sanitizer report or leak stops
 # the run and leaves a crash-* file in fuzz-out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,10 @@ src = pathlib.Path("Tests/DiameterTestKit/GoldenMessages.swift").read_text()
 for i, block in enumerate(re.findall(r'hex: """\n(.*?)"""', src, re.S)):
     h = re.sub(r'[^0-9a-f]', '', block)
     pathlib.Path(sys.argv[1], f"golden-{i:02d}").write_bytes(bytes.fromhex(h))
+# And every S6a and Sh message of the constructed vectors (one hex a line).
+for i, line in enumerate(pathlib.Path("Tests/DiameterCoreTests/Fixtures/s6a-sh-samples.txt").read_text().splitlines()):
+    if line and not line.startswith("#"):
+        pathlib.Path(sys.argv[1], f"s6a-sh-{i:02d}").write_bytes(bytes.fromhex(line.split()[-1]))
 PY
 
 cd "$OUT"

@@ -39,6 +39,14 @@ private func exercise(_ bytes: ByteBuffer) {
     precondition(again.reencoded() == once, "re-encoding is not a fixpoint")
     precondition(once.readableBytes == message.bytes.readableBytes, "re-encoding changed the length")
     _ = DiameterTextDump.render(message)
+    // The generated typed message (base, Cx, S6a, Sh), whether or not the grammar holds: decoding is total,
+    // and a typed value that decodes survives its own encoding unchanged.
+    guard let typed = try? DiameterDictionary.decodeTyped(message) else { return }
+    let encoded = typed.encode(hopByHopID: message.header.hopByHopID, endToEndID: message.header.endToEndID)
+    guard let decodedAgain = try? DiameterDecoder().decode(encoded), let typedAgain = try? DiameterDictionary.decodeTyped(decodedAgain) else {
+        preconditionFailure("a typed message's encoding does not decode as the same type")
+    }
+    precondition(AnyHashable(typedAgain) == AnyHashable(typed), "a typed message changed through its encoding")
 }
 
 #if FUZZING

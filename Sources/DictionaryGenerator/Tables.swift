@@ -245,6 +245,17 @@ extension Dictionaries {
         return out
     }
 
+    func typedCases() -> String {
+        var out: [String] = []
+        for f in files {
+            guard let app = f.applicationID else { continue }
+            for m in f.messages where m.fullName != "answer-message" {
+                out.append("        case (\(app), \(m.code), \(m.isRequest)): return try \(typeName(m.fullName))(decoding: message)")
+            }
+        }
+        return out.joined(separator: "\n")
+    }
+
     /// The file that joins every dictionary into the standard one.
     func standardFile() -> String {
         var out = header.replacingOccurrences(of: "%FILE%", with: "*.dia")
@@ -274,6 +285,15 @@ extension Dictionaries {
             }
 
             extension DiameterDictionary {
+                /// The generated message for the command and direction of `message`, decoded; `nil` for a command
+                /// the dictionary files do not define.
+                public static func decodeTyped(_ message: DiameterMessage) throws(DiameterMessageError) -> (any DiameterTypedMessage)? {
+                    switch (message.applicationID, message.commandCode, message.isRequest) {
+            \(typedCases())
+                    default: return nil
+                    }
+                }
+
                 /// Names of enumerated values, for display (`hss decode`).
                 static let standardEnumerationNames: [AVPKey: [Int32: String]] = \(merge("EnumerationNames") { !$0.enums.isEmpty })
             }

@@ -17,6 +17,56 @@ extension CommandDefinition {
 }
 
 extension DiameterDictionary {
+    /// The generated message for the command and direction of `message`, decoded; `nil` for a command
+    /// the dictionary files do not define.
+    public static func decodeTyped(_ message: DiameterMessage) throws(DiameterMessageError) -> (any DiameterTypedMessage)? {
+        switch (message.applicationID, message.commandCode, message.isRequest) {
+        case (0, 257, true): return try CapabilitiesExchangeRequest(decoding: message)
+        case (0, 257, false): return try CapabilitiesExchangeAnswer(decoding: message)
+        case (0, 280, true): return try DeviceWatchdogRequest(decoding: message)
+        case (0, 280, false): return try DeviceWatchdogAnswer(decoding: message)
+        case (0, 282, true): return try DisconnectPeerRequest(decoding: message)
+        case (0, 282, false): return try DisconnectPeerAnswer(decoding: message)
+        case (16777216, 300, true): return try UserAuthorizationRequest(decoding: message)
+        case (16777216, 300, false): return try UserAuthorizationAnswer(decoding: message)
+        case (16777216, 301, true): return try ServerAssignmentRequest(decoding: message)
+        case (16777216, 301, false): return try ServerAssignmentAnswer(decoding: message)
+        case (16777216, 302, true): return try LocationInfoRequest(decoding: message)
+        case (16777216, 302, false): return try LocationInfoAnswer(decoding: message)
+        case (16777216, 303, true): return try MultimediaAuthRequest(decoding: message)
+        case (16777216, 303, false): return try MultimediaAuthAnswer(decoding: message)
+        case (16777216, 304, true): return try RegistrationTerminationRequest(decoding: message)
+        case (16777216, 304, false): return try RegistrationTerminationAnswer(decoding: message)
+        case (16777216, 305, true): return try PushProfileRequest(decoding: message)
+        case (16777216, 305, false): return try PushProfileAnswer(decoding: message)
+        case (16777251, 316, true): return try UpdateLocationRequest(decoding: message)
+        case (16777251, 316, false): return try UpdateLocationAnswer(decoding: message)
+        case (16777251, 317, true): return try CancelLocationRequest(decoding: message)
+        case (16777251, 317, false): return try CancelLocationAnswer(decoding: message)
+        case (16777251, 318, true): return try AuthenticationInformationRequest(decoding: message)
+        case (16777251, 318, false): return try AuthenticationInformationAnswer(decoding: message)
+        case (16777251, 319, true): return try InsertSubscriberDataRequest(decoding: message)
+        case (16777251, 319, false): return try InsertSubscriberDataAnswer(decoding: message)
+        case (16777251, 320, true): return try DeleteSubscriberDataRequest(decoding: message)
+        case (16777251, 320, false): return try DeleteSubscriberDataAnswer(decoding: message)
+        case (16777251, 321, true): return try PurgeUERequest(decoding: message)
+        case (16777251, 321, false): return try PurgeUEAnswer(decoding: message)
+        case (16777251, 322, true): return try ResetRequest(decoding: message)
+        case (16777251, 322, false): return try ResetAnswer(decoding: message)
+        case (16777251, 323, true): return try NotifyRequest(decoding: message)
+        case (16777251, 323, false): return try NotifyAnswer(decoding: message)
+        case (16777217, 306, true): return try UserDataRequest(decoding: message)
+        case (16777217, 306, false): return try UserDataAnswer(decoding: message)
+        case (16777217, 307, true): return try ProfileUpdateRequest(decoding: message)
+        case (16777217, 307, false): return try ProfileUpdateAnswer(decoding: message)
+        case (16777217, 308, true): return try SubscribeNotificationsRequest(decoding: message)
+        case (16777217, 308, false): return try SubscribeNotificationsAnswer(decoding: message)
+        case (16777217, 309, true): return try PushNotificationRequest(decoding: message)
+        case (16777217, 309, false): return try PushNotificationAnswer(decoding: message)
+        default: return nil
+        }
+    }
+
     /// Names of enumerated values, for display (`hss decode`).
     static let standardEnumerationNames: [AVPKey: [Int32: String]] = baseEnumerationNames.merging(cxEnumerationNames) { a, _ in a }.merging(ietfEnumerationNames) { a, _ in a }.merging(s6aEnumerationNames) { a, _ in a }.merging(shEnumerationNames) { a, _ in a }.merging(tgppEnumerationNames) { a, _ in a }
 }
