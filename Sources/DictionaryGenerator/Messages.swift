@@ -159,7 +159,10 @@ extension Dictionaries {
         out += properties(fields)
         out += memberwiseInit(fields.map { .field($0) })
         out += "\n    public init(_ members: AVPList) throws(DiameterMessageError) {\n"
-        out += decodeBody(fields.map { Slot(field: $0, inEnvelope: nil) }, list: "members", envelopes: [])
+        out += "        try self.init(members.message, from: members.start, to: members.end)\n    }\n"
+        out += "\n    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).\n"
+        out += "    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {\n"
+        out += decodeBody(fields.map { Slot(field: $0, inEnvelope: nil) }, start: "start", end: "end", envelopes: [])
         out += "    }\n"
         out += "\n    public func writeMembers(into w: inout DiameterMessageWriter) {\n"
         out += fields.map { encodeStatement($0, holder: "") }.joined()
@@ -236,6 +239,9 @@ extension Dictionaries {
         out += "public struct \(name): \(conformance) {\n"
         out += "    public static var command: CommandDefinition { .\(memberName(m.commandName)) }\n"
         out += "    public static var isRequest: Bool { \(m.isRequest) }\n"
+        out += "    public static var commandCode: UInt32 { \(m.code) }\n"
+        out += "    public static var applicationID: UInt32 { \(f.applicationID ?? 0) }\n"
+        out += "    public static var isProxiable: Bool { \(m.proxiable) }\n"
         for member in members {
             switch member {
             case .envelope(let e): out += "    public var \(e.fieldName): \(e.typeName)\n"
@@ -243,8 +249,8 @@ extension Dictionaries {
             }
         }
         out += memberwiseInit(members)
-        out += "\n    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {\n"
-        out += decodeBody(slots, list: "message.avps", envelopes: envelope.map { [($0, sharedFields)] } ?? [])
+        out += "\n    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {\n"
+        out += decodeBody(slots, start: "0", end: "m.topLevelEnd", envelopes: envelope.map { [($0, sharedFields)] } ?? [])
         out += "    }\n"
         out += "\n    public func writeAVPs(into w: inout DiameterMessageWriter) {\n"
         for slot in slots {
@@ -292,7 +298,7 @@ extension Dictionaries {
 
     /// The one-pass decode: locals for every field, one walk of the list's AVP index (a switch on the
     /// AVP's (vendor, code)), then the required checks and the assignment.
-    func decodeBody(_ slots: [Slot], list: String, envelopes: [(EnvelopeSpec, [Field])]) -> String {
+    func decodeBody(_ slots: [Slot], start: String, end: String, envelopes: [(EnvelopeSpec, [Field])]) -> String {
         var out = ""
         // Locals: one per field of the struct (or of its envelope).
         var locals: [Field] = slots.map(\.target)
@@ -307,8 +313,8 @@ extension Dictionaries {
             out += "        \(binding) \(f.name): \(many ? f.propertyType : f.kind.swiftType + "?") = \(many ? "[]" : "nil")\n"
             if f.isListValued && filled.contains(f.name) { out += "        var \(bare(f.name))Seen = false\n" }
         }
-        out += "        let list = \(list)\n        let m = list.message\n        var i = list.start\n"
-        out += "        while i < list.end {\n"
+        out += "        var i = \(start)\n"
+        out += "        while i < \(end) {\n"
         let named = slots.filter { !$0.field.isWildcard }
         let hasWildcard = slots.contains { $0.field.isWildcard }
         if named.isEmpty {
@@ -364,7 +370,7 @@ extension Dictionaries {
         case .float64: "try m.float64(at: i)"
         case .address: "try m.address(at: i)"
         case .enumeration(let t): "\(t)(rawValue: try m.integer32(at: i))"
-        case .grouped(let t): "try \(t)(m.members(at: i))"
+        case .grouped(let t): "try \(t)(m, from: i + 1, to: m.next(after: i))"
         case .opaqueGroup: "m.members(at: i).map { $0.tree() }"
         case .rawGroup: "m.tree(at: i)"
         case .wrappedUnsigned32(let t): "\(t)(unsigned32: try m.unsigned32(at: i))"
@@ -403,13 +409,26 @@ extension Dictionaries {
                 return "w.append(\(d), \(v))"
             case .octets: return "w.append(\(d), bytes: \(v))"
             case .enumeration: return "w.append(\(d), \(v).rawValue)"
-            case .grouped: return "w.append(\(v))"
+            case .grouped: return "w.append(\(v))"  // (replaced below for lists and optionals)
             case .opaqueGroup: return "w.appendGroup(\(d)) { g in for a in \(v) { g.append(a) } }"
             case .rawGroup: return "w.append(\(v))"
             case .wrappedUnsigned32: return "w.append(\(d), \(v).unsigned32)"
             }
         }
         if f.isListValued { return "        if !\(ref).isEmpty { \(write(ref)) }\n" }
+        // A Grouped value is written where it lies (no copy of a list element or an optional's payload).
+        if case .grouped = f.kind {
+            // V iff a vendor, M iff the rule is "must" (AVPDefinition.encodingFlags), as a constant.
+            let flags = (a.vendor != 0 ? 0x80 : 0) | (a.mandatory == "must" ? 0x40 : 0)
+            let begin = "let s = w.beginAVP(code: \(a.code), vendorID: \(a.vendor), flags: AVPFlags(rawValue: 0x\(String(flags, radix: 16, uppercase: true))))  // \(a.name)"
+            if !f.isSingle {
+                let range = writtenAs.map { $0.isSingle } == true ? "\(ref).indices.prefix(1)" : "\(ref).indices"
+                // Elements are borrowed through the buffer's addressor (an array subscript would copy each).
+                return "        \(ref).withUnsafeBufferPointer { b in\n            for k in b.indices\(range.hasSuffix("prefix(1)") ? ".prefix(1)" : "") {\n                \(begin)\n                b[k].writeMembers(into: &w)\n                w.endAVP(s)\n            }\n        }\n"
+            }
+            if f.minimum >= 1 { return "        do {\n            \(begin)\n            \(ref).writeMembers(into: &w)\n            w.endAVP(s)\n        }\n" }
+            return "        if \(ref) != nil {\n            \(begin)\n            \(ref)?.writeMembers(into: &w)\n            w.endAVP(s)\n        }\n"
+        }
         if !f.isSingle {
             if let w = writtenAs, w.isSingle { return "        if let v = \(ref).first { \(write("v")) }\n" }
             return "        for v in \(ref) { \(write("v")) }\n"

@@ -17,13 +17,16 @@ public struct VendorSpecificApplicationID: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var vendorID: UInt32? = nil
         var authApplicationID: UInt32? = nil
         var acctApplicationID: UInt32? = nil
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x10A:  // Vendor-Id
                 if vendorID != nil { throw m.repeated(at: i) }
@@ -66,12 +69,15 @@ public struct ExperimentalResult: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var vendorID: UInt32? = nil
         var experimentalResultCode: UInt32? = nil
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x10A:  // Vendor-Id
                 if vendorID != nil { throw m.repeated(at: i) }
@@ -112,13 +118,16 @@ public struct ProxyInfo: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var proxyHost: String? = nil
         var proxyState: [UInt8]? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x118:  // Proxy-Host
                 if proxyHost != nil { throw m.repeated(at: i) }
@@ -207,6 +216,9 @@ public struct BaseAnswerFields: Hashable, Sendable {
 public struct CapabilitiesExchangeRequest: DiameterTypedMessage {
     public static var command: CommandDefinition { .capabilitiesExchange }
     public static var isRequest: Bool { true }
+    public static var commandCode: UInt32 { 257 }
+    public static var applicationID: UInt32 { 0 }
+    public static var isProxiable: Bool { false }
     public var capabilities: PeerCapabilities
     public var additionalAVPs: [AVP]
 
@@ -217,7 +229,7 @@ public struct CapabilitiesExchangeRequest: DiameterTypedMessage {
         self.additionalAVPs = additionalAVPs
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var originHost: String? = nil
         var originRealm: String? = nil
         var hostIPAddresses: [DiameterAddress] = []
@@ -231,10 +243,8 @@ public struct CapabilitiesExchangeRequest: DiameterTypedMessage {
         var vendorSpecificApplicationIDs: [VendorSpecificApplicationID] = []
         var firmwareRevision: UInt32? = nil
         var additionalAVPs: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x108:  // Origin-Host
                 if originHost != nil { throw m.repeated(at: i) }
@@ -262,7 +272,7 @@ public struct CapabilitiesExchangeRequest: DiameterTypedMessage {
             case 0x103:  // Acct-Application-Id
                 acctApplicationIDs.append(try m.unsigned32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
-                vendorSpecificApplicationIDs.append(try VendorSpecificApplicationID(m.members(at: i)))
+                vendorSpecificApplicationIDs.append(try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i)))
             case 0x10B:  // Firmware-Revision
                 if firmwareRevision != nil { throw m.repeated(at: i) }
                 firmwareRevision = try m.unsigned32(at: i)
@@ -295,7 +305,13 @@ public struct CapabilitiesExchangeRequest: DiameterTypedMessage {
         for v in capabilities.authApplicationIDs { w.append(.authApplicationID, v) }
         for v in capabilities.inbandSecurityIDs { w.append(.inbandSecurityID, v) }
         for v in capabilities.acctApplicationIDs { w.append(.acctApplicationID, v) }
-        for v in capabilities.vendorSpecificApplicationIDs { w.append(v) }
+        capabilities.vendorSpecificApplicationIDs.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         if let v = capabilities.firmwareRevision { w.append(.firmwareRevision, v) }
         for a in additionalAVPs { w.append(a) }
     }
@@ -305,6 +321,9 @@ public struct CapabilitiesExchangeRequest: DiameterTypedMessage {
 public struct CapabilitiesExchangeAnswer: DiameterTypedMessage {
     public static var command: CommandDefinition { .capabilitiesExchange }
     public static var isRequest: Bool { false }
+    public static var commandCode: UInt32 { 257 }
+    public static var applicationID: UInt32 { 0 }
+    public static var isProxiable: Bool { false }
     public var resultCode: ResultCode
     public var capabilities: PeerCapabilities
     public var errorMessage: String?
@@ -322,7 +341,7 @@ public struct CapabilitiesExchangeAnswer: DiameterTypedMessage {
         self.additionalAVPs = additionalAVPs
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var resultCode: ResultCode? = nil
         var originHost: String? = nil
         var originRealm: String? = nil
@@ -340,10 +359,8 @@ public struct CapabilitiesExchangeAnswer: DiameterTypedMessage {
         var vendorSpecificApplicationIDs: [VendorSpecificApplicationID] = []
         var firmwareRevision: UInt32? = nil
         var additionalAVPs: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x10C:  // Result-Code
                 if resultCode != nil { throw m.repeated(at: i) }
@@ -381,7 +398,7 @@ public struct CapabilitiesExchangeAnswer: DiameterTypedMessage {
             case 0x103:  // Acct-Application-Id
                 acctApplicationIDs.append(try m.unsigned32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
-                vendorSpecificApplicationIDs.append(try VendorSpecificApplicationID(m.members(at: i)))
+                vendorSpecificApplicationIDs.append(try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i)))
             case 0x10B:  // Firmware-Revision
                 if firmwareRevision != nil { throw m.repeated(at: i) }
                 firmwareRevision = try m.unsigned32(at: i)
@@ -422,7 +439,13 @@ public struct CapabilitiesExchangeAnswer: DiameterTypedMessage {
         for v in capabilities.authApplicationIDs { w.append(.authApplicationID, v) }
         for v in capabilities.inbandSecurityIDs { w.append(.inbandSecurityID, v) }
         for v in capabilities.acctApplicationIDs { w.append(.acctApplicationID, v) }
-        for v in capabilities.vendorSpecificApplicationIDs { w.append(v) }
+        capabilities.vendorSpecificApplicationIDs.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         if let v = capabilities.firmwareRevision { w.append(.firmwareRevision, v) }
         for a in additionalAVPs { w.append(a) }
     }
@@ -432,6 +455,9 @@ public struct CapabilitiesExchangeAnswer: DiameterTypedMessage {
 public struct DeviceWatchdogRequest: DiameterTypedMessage {
     public static var command: CommandDefinition { .deviceWatchdog }
     public static var isRequest: Bool { true }
+    public static var commandCode: UInt32 { 280 }
+    public static var applicationID: UInt32 { 0 }
+    public static var isProxiable: Bool { false }
     public var originHost: String
     public var originRealm: String
     public var originStateID: UInt32?
@@ -446,15 +472,13 @@ public struct DeviceWatchdogRequest: DiameterTypedMessage {
         self.additionalAVPs = additionalAVPs
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var originHost: String? = nil
         var originRealm: String? = nil
         var originStateID: UInt32? = nil
         var additionalAVPs: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x108:  // Origin-Host
                 if originHost != nil { throw m.repeated(at: i) }
@@ -490,6 +514,9 @@ public struct DeviceWatchdogRequest: DiameterTypedMessage {
 public struct DeviceWatchdogAnswer: DiameterTypedMessage {
     public static var command: CommandDefinition { .deviceWatchdog }
     public static var isRequest: Bool { false }
+    public static var commandCode: UInt32 { 280 }
+    public static var applicationID: UInt32 { 0 }
+    public static var isProxiable: Bool { false }
     public var fields: BaseAnswerFields
     public var additionalAVPs: [AVP]
 
@@ -500,7 +527,7 @@ public struct DeviceWatchdogAnswer: DiameterTypedMessage {
         self.additionalAVPs = additionalAVPs
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var resultCode: ResultCode? = nil
         var originHost: String? = nil
         var originRealm: String? = nil
@@ -509,10 +536,8 @@ public struct DeviceWatchdogAnswer: DiameterTypedMessage {
         var failedAVPSeen = false
         var originStateID: UInt32? = nil
         var additionalAVPs: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x10C:  // Result-Code
                 if resultCode != nil { throw m.repeated(at: i) }
@@ -562,6 +587,9 @@ public struct DeviceWatchdogAnswer: DiameterTypedMessage {
 public struct DisconnectPeerRequest: DiameterTypedMessage {
     public static var command: CommandDefinition { .disconnectPeer }
     public static var isRequest: Bool { true }
+    public static var commandCode: UInt32 { 282 }
+    public static var applicationID: UInt32 { 0 }
+    public static var isProxiable: Bool { false }
     public var originHost: String
     public var originRealm: String
     public var disconnectCause: DisconnectCause
@@ -576,15 +604,13 @@ public struct DisconnectPeerRequest: DiameterTypedMessage {
         self.additionalAVPs = additionalAVPs
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var originHost: String? = nil
         var originRealm: String? = nil
         var disconnectCause: DisconnectCause? = nil
         var additionalAVPs: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x108:  // Origin-Host
                 if originHost != nil { throw m.repeated(at: i) }
@@ -621,6 +647,9 @@ public struct DisconnectPeerRequest: DiameterTypedMessage {
 public struct DisconnectPeerAnswer: DiameterTypedMessage {
     public static var command: CommandDefinition { .disconnectPeer }
     public static var isRequest: Bool { false }
+    public static var commandCode: UInt32 { 282 }
+    public static var applicationID: UInt32 { 0 }
+    public static var isProxiable: Bool { false }
     public var fields: BaseAnswerFields
     public var additionalAVPs: [AVP]
 
@@ -631,7 +660,7 @@ public struct DisconnectPeerAnswer: DiameterTypedMessage {
         self.additionalAVPs = additionalAVPs
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var resultCode: ResultCode? = nil
         var originHost: String? = nil
         var originRealm: String? = nil
@@ -640,10 +669,8 @@ public struct DisconnectPeerAnswer: DiameterTypedMessage {
         var failedAVPSeen = false
         var additionalAVPs: [AVP] = []
         let originStateID: UInt32? = nil
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x10C:  // Result-Code
                 if resultCode != nil { throw m.repeated(at: i) }

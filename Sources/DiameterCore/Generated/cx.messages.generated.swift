@@ -20,14 +20,17 @@ public struct ServerCapabilities: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var mandatoryCapabilities: [UInt32] = []
         var optionalCapabilities: [UInt32] = []
         var serverNames: [String] = []
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF0000025C:  // Mandatory-Capability
                 mandatoryCapabilities.append(try m.unsigned32(at: i))
@@ -95,6 +98,11 @@ public struct SIPAuthDataItem: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var sipItemNumber: UInt32? = nil
         var sipAuthenticationScheme: String? = nil
         var sipAuthenticate: [UInt8]? = nil
@@ -108,10 +116,8 @@ public struct SIPAuthDataItem: GroupedAVPValue {
         var framedInterfaceID: UInt64? = nil
         var lineIdentifiers: [[UInt8]] = []
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF00000265:  // SIP-Item-Number
                 if sipItemNumber != nil { throw m.repeated(at: i) }
@@ -136,7 +142,7 @@ public struct SIPAuthDataItem: GroupedAVPValue {
                 integrityKey = m.octets(at: i)
             case 0x28AF0000027B:  // SIP-Digest-Authenticate
                 if sipDigestAuthenticate != nil { throw m.repeated(at: i) }
-                sipDigestAuthenticate = try SIPDigestAuthenticate(m.members(at: i))
+                sipDigestAuthenticate = try SIPDigestAuthenticate(m, from: i + 1, to: m.next(after: i))
             case 0x8:  // Framed-IP-Address
                 if framedIPAddress != nil { throw m.repeated(at: i) }
                 framedIPAddress = m.octets(at: i)
@@ -176,7 +182,11 @@ public struct SIPAuthDataItem: GroupedAVPValue {
         if let v = sipAuthenticationContext { w.append(.sipAuthenticationContext, bytes: v) }
         if let v = confidentialityKey { w.append(.confidentialityKey, bytes: v) }
         if let v = integrityKey { w.append(.integrityKey, bytes: v) }
-        if let v = sipDigestAuthenticate { w.append(v) }
+        if sipDigestAuthenticate != nil {
+            let s = w.beginAVP(code: 635, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // SIP-Digest-Authenticate
+            sipDigestAuthenticate?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = framedIPAddress { w.append(.framedIPAddress, bytes: v) }
         if let v = framedIPv6Prefix { w.append(.framedIPv6Prefix, bytes: v) }
         if let v = framedInterfaceID { w.append(.framedInterfaceID, v) }
@@ -201,13 +211,16 @@ public struct DeregistrationReason: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var reasonCode: ReasonCode? = nil
         var reasonInfo: String? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF00000268:  // Reason-Code
                 if reasonCode != nil { throw m.repeated(at: i) }
@@ -255,15 +268,18 @@ public struct ChargingInformation: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var primaryEventChargingFunctionName: String? = nil
         var secondaryEventChargingFunctionName: String? = nil
         var primaryChargingCollectionFunctionName: String? = nil
         var secondaryChargingCollectionFunctionName: String? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF0000026B:  // Primary-Event-Charging-Function-Name
                 if primaryEventChargingFunctionName != nil { throw m.repeated(at: i) }
@@ -316,14 +332,17 @@ public struct SupportedFeatures: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var vendorID: UInt32? = nil
         var featureListID: UInt32? = nil
         var featureList: UInt32? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x10A:  // Vendor-Id
                 if vendorID != nil { throw m.repeated(at: i) }
@@ -375,21 +394,24 @@ public struct SupportedApplications: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var authApplicationIDs: [UInt32] = []
         var acctApplicationIDs: [UInt32] = []
         var vendorSpecificApplicationIDs: [VendorSpecificApplicationID] = []
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x102:  // Auth-Application-Id
                 authApplicationIDs.append(try m.unsigned32(at: i))
             case 0x103:  // Acct-Application-Id
                 acctApplicationIDs.append(try m.unsigned32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
-                vendorSpecificApplicationIDs.append(try VendorSpecificApplicationID(m.members(at: i)))
+                vendorSpecificApplicationIDs.append(try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i)))
             default:
                 additionalAVPs.append(m.tree(at: i))
             }
@@ -404,7 +426,13 @@ public struct SupportedApplications: GroupedAVPValue {
     public func writeMembers(into w: inout DiameterMessageWriter) {
         for v in authApplicationIDs { w.append(.authApplicationID, v) }
         for v in acctApplicationIDs { w.append(.acctApplicationID, v) }
-        for v in vendorSpecificApplicationIDs { w.append(v) }
+        vendorSpecificApplicationIDs.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for a in additionalAVPs { w.append(a) }
     }
 }
@@ -423,12 +451,15 @@ public struct AssociatedIdentities: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var userNames: [String] = []
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x1:  // User-Name
                 userNames.append(try m.string(at: i))
@@ -461,12 +492,15 @@ public struct AssociatedRegisteredIdentities: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var userNames: [String] = []
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x1:  // User-Name
                 userNames.append(try m.string(at: i))
@@ -510,6 +544,11 @@ public struct SIPDigestAuthenticate: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var digestRealm: String? = nil
         var digestAlgorithm: String? = nil
         var digestQoP: String? = nil
@@ -517,10 +556,8 @@ public struct SIPDigestAuthenticate: GroupedAVPValue {
         var alternateDigestAlgorithm: String? = nil
         var alternateDigestHA1: String? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x68:  // Digest-Realm
                 if digestRealm != nil { throw m.repeated(at: i) }
@@ -587,21 +624,24 @@ public struct SCSCFRestorationInfo: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var userName: String? = nil
         var restorationInfo: [RestorationInfo] = []
         var registrationTimeOut: UInt32? = nil
         var sipAuthenticationScheme: String? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x1:  // User-Name
                 if userName != nil { throw m.repeated(at: i) }
                 userName = try m.string(at: i)
             case 0x28AF00000289:  // Restoration-Info
-                restorationInfo.append(try RestorationInfo(m.members(at: i)))
+                restorationInfo.append(try RestorationInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000295:  // Registration-Time-Out
                 if registrationTimeOut != nil { throw m.repeated(at: i) }
                 registrationTimeOut = try m.unsigned32(at: i)
@@ -624,7 +664,13 @@ public struct SCSCFRestorationInfo: GroupedAVPValue {
 
     public func writeMembers(into w: inout DiameterMessageWriter) {
         w.append(.userName, userName)
-        for v in restorationInfo { w.append(v) }
+        restorationInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 649, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Restoration-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         if let v = registrationTimeOut { w.append(.registrationTimeOut, v) }
         if let v = sipAuthenticationScheme { w.append(.sipAuthenticationScheme, v) }
         for a in additionalAVPs { w.append(a) }
@@ -654,16 +700,19 @@ public struct SubscriptionInfo: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var callIDSIPHeader: [UInt8]? = nil
         var fromSIPHeader: [UInt8]? = nil
         var toSIPHeader: [UInt8]? = nil
         var recordRoute: [UInt8]? = nil
         var contact: [UInt8]? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF00000283:  // Call-ID-SIP-Header
                 if callIDSIPHeader != nil { throw m.repeated(at: i) }
@@ -734,6 +783,11 @@ public struct RestorationInfo: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var path: [UInt8]? = nil
         var contact: [UInt8]? = nil
         var initialCSeqSequenceNumber: UInt32? = nil
@@ -741,10 +795,8 @@ public struct RestorationInfo: GroupedAVPValue {
         var subscriptionInfo: SubscriptionInfo? = nil
         var pcscfSubscriptionInfo: PCSCFSubscriptionInfo? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF00000280:  // Path
                 if path != nil { throw m.repeated(at: i) }
@@ -760,10 +812,10 @@ public struct RestorationInfo: GroupedAVPValue {
                 callIDSIPHeader = m.octets(at: i)
             case 0x28AF00000282:  // Subscription-Info
                 if subscriptionInfo != nil { throw m.repeated(at: i) }
-                subscriptionInfo = try SubscriptionInfo(m.members(at: i))
+                subscriptionInfo = try SubscriptionInfo(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000294:  // P-CSCF-Subscription-Info
                 if pcscfSubscriptionInfo != nil { throw m.repeated(at: i) }
-                pcscfSubscriptionInfo = try PCSCFSubscriptionInfo(m.members(at: i))
+                pcscfSubscriptionInfo = try PCSCFSubscriptionInfo(m, from: i + 1, to: m.next(after: i))
             default:
                 additionalAVPs.append(m.tree(at: i))
             }
@@ -785,8 +837,16 @@ public struct RestorationInfo: GroupedAVPValue {
         w.append(.contact, bytes: contact)
         if let v = initialCSeqSequenceNumber { w.append(.initialCSeqSequenceNumber, v) }
         if let v = callIDSIPHeader { w.append(.callIDSIPHeader, bytes: v) }
-        if let v = subscriptionInfo { w.append(v) }
-        if let v = pcscfSubscriptionInfo { w.append(v) }
+        if subscriptionInfo != nil {
+            let s = w.beginAVP(code: 642, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Subscription-Info
+            subscriptionInfo?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        if pcscfSubscriptionInfo != nil {
+            let s = w.beginAVP(code: 660, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // P-CSCF-Subscription-Info
+            pcscfSubscriptionInfo?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         for a in additionalAVPs { w.append(a) }
     }
 }
@@ -807,13 +867,16 @@ public struct IdentityWithEmergencyRegistration: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var userName: String? = nil
         var publicIdentity: String? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x1:  // User-Name
                 if userName != nil { throw m.repeated(at: i) }
@@ -857,13 +920,16 @@ public struct AllowedWAFWWSFIdentities: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var webRTCAuthenticationFunctionNames: [String] = []
         var webRTCWebServerFunctionNames: [String] = []
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF00000291:  // WebRTC-Authentication-Function-Name
                 webRTCAuthenticationFunctionNames.append(try m.string(at: i))
@@ -907,15 +973,18 @@ public struct PCSCFSubscriptionInfo: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var callIDSIPHeader: [UInt8]? = nil
         var fromSIPHeader: [UInt8]? = nil
         var toSIPHeader: [UInt8]? = nil
         var contact: [UInt8]? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF00000283:  // Call-ID-SIP-Header
                 if callIDSIPHeader != nil { throw m.repeated(at: i) }
@@ -970,13 +1039,16 @@ public struct FailedPCSCF: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var pcscfFQDN: String? = nil
         var pcscfIPAddresses: [DiameterAddress] = []
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF00000299:  // PCSCF-FQDN
                 if pcscfFQDN != nil { throw m.repeated(at: i) }
@@ -1054,6 +1126,9 @@ public struct CxEnvelope: Hashable, Sendable {
 public struct UserAuthorizationRequest: CxMessage {
     public static var command: CommandDefinition { .userAuthorization }
     public static var isRequest: Bool { true }
+    public static var commandCode: UInt32 { 300 }
+    public static var applicationID: UInt32 { 16777216 }
+    public static var isProxiable: Bool { true }
     public var envelope: CxEnvelope
     public var userName: String
     public var publicIdentity: String
@@ -1073,7 +1148,7 @@ public struct UserAuthorizationRequest: CxMessage {
         self.uarFlags = uarFlags
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -1097,10 +1172,8 @@ public struct UserAuthorizationRequest: CxMessage {
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
         let failedAVP: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -1110,7 +1183,7 @@ public struct UserAuthorizationRequest: CxMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -1131,9 +1204,9 @@ public struct UserAuthorizationRequest: CxMessage {
                 userName = try m.string(at: i)
             case 0x26D:  // OC-Supported-Features
                 if ocSupportedFeatures != nil { throw m.repeated(at: i) }
-                ocSupportedFeatures = try OCSupportedFeatures(m.members(at: i))
+                ocSupportedFeatures = try OCSupportedFeatures(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000259:  // Public-Identity
                 if publicIdentity != nil { throw m.repeated(at: i) }
                 publicIdentity = try m.string(at: i)
@@ -1147,7 +1220,7 @@ public struct UserAuthorizationRequest: CxMessage {
                 if uarFlags != nil { throw m.repeated(at: i) }
                 uarFlags = try m.unsigned32(at: i)
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -1181,21 +1254,41 @@ public struct UserAuthorizationRequest: CxMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        w.append(envelope.vendorSpecificApplicationID)
+        do {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = envelope.destinationHost { w.append(.destinationHost, v) }
         if let v = envelope.destinationRealm { w.append(.destinationRealm, v) }
         w.append(.userName, userName)
-        if let v = envelope.ocSupportedFeatures { w.append(v) }
-        for v in envelope.supportedFeatures { w.append(v) }
+        if envelope.ocSupportedFeatures != nil {
+            let s = w.beginAVP(code: 621, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-Supported-Features
+            envelope.ocSupportedFeatures?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         w.append(.publicIdentity, publicIdentity)
         w.append(.visitedNetworkIdentifier, bytes: visitedNetworkIdentifier)
         if let v = userAuthorizationType { w.append(.userAuthorizationType, v.rawValue) }
         if let v = uarFlags { w.append(.uarFlags, v) }
         for a in envelope.additionalAVPs { w.append(a) }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -1204,6 +1297,9 @@ public struct UserAuthorizationRequest: CxMessage {
 public struct UserAuthorizationAnswer: CxMessage {
     public static var command: CommandDefinition { .userAuthorization }
     public static var isRequest: Bool { false }
+    public static var commandCode: UInt32 { 300 }
+    public static var applicationID: UInt32 { 16777216 }
+    public static var isProxiable: Bool { true }
     public var envelope: CxEnvelope
     public var serverName: String?
     public var serverCapabilities: ServerCapabilities?
@@ -1216,7 +1312,7 @@ public struct UserAuthorizationAnswer: CxMessage {
         self.serverCapabilities = serverCapabilities
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -1238,10 +1334,8 @@ public struct UserAuthorizationAnswer: CxMessage {
         var routeRecord: [String] = []
         let destinationHost: String? = nil
         let destinationRealm: String? = nil
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -1251,13 +1345,13 @@ public struct UserAuthorizationAnswer: CxMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x10C:  // Result-Code
                 if resultCode != nil { throw m.repeated(at: i) }
                 resultCode = ResultCode(unsigned32: try m.unsigned32(at: i))
             case 0x129:  // Experimental-Result
                 if experimentalResult != nil { throw m.repeated(at: i) }
-                experimentalResult = try ExperimentalResult(m.members(at: i))
+                experimentalResult = try ExperimentalResult(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -1269,26 +1363,26 @@ public struct UserAuthorizationAnswer: CxMessage {
                 originRealm = try m.string(at: i)
             case 0x26D:  // OC-Supported-Features
                 if ocSupportedFeatures != nil { throw m.repeated(at: i) }
-                ocSupportedFeatures = try OCSupportedFeatures(m.members(at: i))
+                ocSupportedFeatures = try OCSupportedFeatures(m, from: i + 1, to: m.next(after: i))
             case 0x26F:  // OC-OLR
                 if ocOLR != nil { throw m.repeated(at: i) }
-                ocOLR = try OCOLR(m.members(at: i))
+                ocOLR = try OCOLR(m, from: i + 1, to: m.next(after: i))
             case 0x28A:  // Load
-                loads.append(try Load(m.members(at: i)))
+                loads.append(try Load(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF0000025A:  // Server-Name
                 if serverName != nil { throw m.repeated(at: i) }
                 serverName = try m.string(at: i)
             case 0x28AF0000025B:  // Server-Capabilities
                 if serverCapabilities != nil { throw m.repeated(at: i) }
-                serverCapabilities = try ServerCapabilities(m.members(at: i))
+                serverCapabilities = try ServerCapabilities(m, from: i + 1, to: m.next(after: i))
             case 0x117:  // Failed-AVP
                 if failedAVPSeen { throw m.repeated(at: i) }
                 failedAVPSeen = true
                 failedAVP = m.members(at: i).map { $0.tree() }
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -1315,21 +1409,59 @@ public struct UserAuthorizationAnswer: CxMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        w.append(envelope.vendorSpecificApplicationID)
+        do {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = envelope.resultCode { w.append(.resultCode, v.unsigned32) }
-        if let v = envelope.experimentalResult { w.append(v) }
+        if envelope.experimentalResult != nil {
+            let s = w.beginAVP(code: 297, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Experimental-Result
+            envelope.experimentalResult?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
-        if let v = envelope.ocSupportedFeatures { w.append(v) }
-        if let v = envelope.ocOLR { w.append(v) }
-        for v in envelope.loads { w.append(v) }
-        for v in envelope.supportedFeatures { w.append(v) }
+        if envelope.ocSupportedFeatures != nil {
+            let s = w.beginAVP(code: 621, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-Supported-Features
+            envelope.ocSupportedFeatures?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        if envelope.ocOLR != nil {
+            let s = w.beginAVP(code: 623, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-OLR
+            envelope.ocOLR?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.loads.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 650, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // Load
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         if let v = serverName { w.append(.serverName, v) }
-        if let v = serverCapabilities { w.append(v) }
+        if serverCapabilities != nil {
+            let s = w.beginAVP(code: 603, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // Server-Capabilities
+            serverCapabilities?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         for a in envelope.additionalAVPs { w.append(a) }
         if !envelope.failedAVP.isEmpty { w.appendGroup(.failedAVP) { g in for a in envelope.failedAVP { g.append(a) } } }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -1338,6 +1470,9 @@ public struct UserAuthorizationAnswer: CxMessage {
 public struct ServerAssignmentRequest: CxMessage {
     public static var command: CommandDefinition { .serverAssignment }
     public static var isRequest: Bool { true }
+    public static var commandCode: UInt32 { 301 }
+    public static var applicationID: UInt32 { 16777216 }
+    public static var isProxiable: Bool { true }
     public var envelope: CxEnvelope
     public var userName: String?
     public var publicIdentities: [String]
@@ -1372,7 +1507,7 @@ public struct ServerAssignmentRequest: CxMessage {
         self.failedPCSCF = failedPCSCF
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -1402,10 +1537,8 @@ public struct ServerAssignmentRequest: CxMessage {
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
         let failedAVP: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -1415,7 +1548,7 @@ public struct ServerAssignmentRequest: CxMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -1436,9 +1569,9 @@ public struct ServerAssignmentRequest: CxMessage {
                 userName = try m.string(at: i)
             case 0x26D:  // OC-Supported-Features
                 if ocSupportedFeatures != nil { throw m.repeated(at: i) }
-                ocSupportedFeatures = try OCSupportedFeatures(m.members(at: i))
+                ocSupportedFeatures = try OCSupportedFeatures(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000259:  // Public-Identity
                 publicIdentities.append(try m.string(at: i))
             case 0x28AF0000027A:  // Wildcarded-Public-Identity
@@ -1455,7 +1588,7 @@ public struct ServerAssignmentRequest: CxMessage {
                 userDataAlreadyAvailable = UserDataAlreadyAvailable(rawValue: try m.integer32(at: i))
             case 0x28AF0000027F:  // SCSCF-Restoration-Info
                 if scscfRestorationInfo != nil { throw m.repeated(at: i) }
-                scscfRestorationInfo = try SCSCFRestorationInfo(m.members(at: i))
+                scscfRestorationInfo = try SCSCFRestorationInfo(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000288:  // Multiple-Registration-Indication
                 if multipleRegistrationIndication != nil { throw m.repeated(at: i) }
                 multipleRegistrationIndication = MultipleRegistrationIndication(rawValue: try m.integer32(at: i))
@@ -1467,9 +1600,9 @@ public struct ServerAssignmentRequest: CxMessage {
                 sarFlags = try m.unsigned32(at: i)
             case 0x28AF00000298:  // Failed-PCSCF
                 if failedPCSCF != nil { throw m.repeated(at: i) }
-                failedPCSCF = try FailedPCSCF(m.members(at: i))
+                failedPCSCF = try FailedPCSCF(m, from: i + 1, to: m.next(after: i))
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -1509,27 +1642,55 @@ public struct ServerAssignmentRequest: CxMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        w.append(envelope.vendorSpecificApplicationID)
+        do {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = envelope.destinationHost { w.append(.destinationHost, v) }
         if let v = envelope.destinationRealm { w.append(.destinationRealm, v) }
         if let v = userName { w.append(.userName, v) }
-        if let v = envelope.ocSupportedFeatures { w.append(v) }
-        for v in envelope.supportedFeatures { w.append(v) }
+        if envelope.ocSupportedFeatures != nil {
+            let s = w.beginAVP(code: 621, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-Supported-Features
+            envelope.ocSupportedFeatures?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in publicIdentities { w.append(.publicIdentity, v) }
         if let v = wildcardedPublicIdentity { w.append(.wildcardedPublicIdentity, v) }
         w.append(.serverName, serverName)
         w.append(.serverAssignmentType, serverAssignmentType.rawValue)
         w.append(.userDataAlreadyAvailable, userDataAlreadyAvailable.rawValue)
-        if let v = scscfRestorationInfo { w.append(v) }
+        if scscfRestorationInfo != nil {
+            let s = w.beginAVP(code: 639, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // SCSCF-Restoration-Info
+            scscfRestorationInfo?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = multipleRegistrationIndication { w.append(.multipleRegistrationIndication, v.rawValue) }
         if let v = sessionPriority { w.append(.sessionPriority, v.rawValue) }
         if let v = sarFlags { w.append(.sarFlags, v) }
-        if let v = failedPCSCF { w.append(v) }
+        if failedPCSCF != nil {
+            let s = w.beginAVP(code: 664, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Failed-PCSCF
+            failedPCSCF?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         for a in envelope.additionalAVPs { w.append(a) }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -1538,6 +1699,9 @@ public struct ServerAssignmentRequest: CxMessage {
 public struct ServerAssignmentAnswer: CxMessage {
     public static var command: CommandDefinition { .serverAssignment }
     public static var isRequest: Bool { false }
+    public static var commandCode: UInt32 { 301 }
+    public static var applicationID: UInt32 { 16777216 }
+    public static var isProxiable: Bool { true }
     public var envelope: CxEnvelope
     public var userName: String?
     public var userData: [UInt8]?
@@ -1573,7 +1737,7 @@ public struct ServerAssignmentAnswer: CxMessage {
         self.allowedWAFWWSFIdentities = allowedWAFWWSFIdentities
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -1604,10 +1768,8 @@ public struct ServerAssignmentAnswer: CxMessage {
         var routeRecord: [String] = []
         let destinationHost: String? = nil
         let destinationRealm: String? = nil
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -1617,13 +1779,13 @@ public struct ServerAssignmentAnswer: CxMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x10C:  // Result-Code
                 if resultCode != nil { throw m.repeated(at: i) }
                 resultCode = ResultCode(unsigned32: try m.unsigned32(at: i))
             case 0x129:  // Experimental-Result
                 if experimentalResult != nil { throw m.repeated(at: i) }
-                experimentalResult = try ExperimentalResult(m.members(at: i))
+                experimentalResult = try ExperimentalResult(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -1638,31 +1800,31 @@ public struct ServerAssignmentAnswer: CxMessage {
                 userName = try m.string(at: i)
             case 0x26D:  // OC-Supported-Features
                 if ocSupportedFeatures != nil { throw m.repeated(at: i) }
-                ocSupportedFeatures = try OCSupportedFeatures(m.members(at: i))
+                ocSupportedFeatures = try OCSupportedFeatures(m, from: i + 1, to: m.next(after: i))
             case 0x26F:  // OC-OLR
                 if ocOLR != nil { throw m.repeated(at: i) }
-                ocOLR = try OCOLR(m.members(at: i))
+                ocOLR = try OCOLR(m, from: i + 1, to: m.next(after: i))
             case 0x28A:  // Load
-                loads.append(try Load(m.members(at: i)))
+                loads.append(try Load(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF0000025E:  // User-Data
                 if userData != nil { throw m.repeated(at: i) }
                 userData = m.octets(at: i)
             case 0x28AF0000026A:  // Charging-Information
                 if chargingInformation != nil { throw m.repeated(at: i) }
-                chargingInformation = try ChargingInformation(m.members(at: i))
+                chargingInformation = try ChargingInformation(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000278:  // Associated-Identities
                 if associatedIdentities != nil { throw m.repeated(at: i) }
-                associatedIdentities = try AssociatedIdentities(m.members(at: i))
+                associatedIdentities = try AssociatedIdentities(m, from: i + 1, to: m.next(after: i))
             case 0x28AF0000027E:  // Loose-Route-Indication
                 if looseRouteIndication != nil { throw m.repeated(at: i) }
                 looseRouteIndication = LooseRouteIndication(rawValue: try m.integer32(at: i))
             case 0x28AF0000027F:  // SCSCF-Restoration-Info
-                scscfRestorationInfo.append(try SCSCFRestorationInfo(m.members(at: i)))
+                scscfRestorationInfo.append(try SCSCFRestorationInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000287:  // Associated-Registered-Identities
                 if associatedRegisteredIdentities != nil { throw m.repeated(at: i) }
-                associatedRegisteredIdentities = try AssociatedRegisteredIdentities(m.members(at: i))
+                associatedRegisteredIdentities = try AssociatedRegisteredIdentities(m, from: i + 1, to: m.next(after: i))
             case 0x28AF0000025A:  // Server-Name
                 if serverName != nil { throw m.repeated(at: i) }
                 serverName = try m.string(at: i)
@@ -1674,13 +1836,13 @@ public struct ServerAssignmentAnswer: CxMessage {
                 priviledgedSenderIndication = PriviledgedSenderIndication(rawValue: try m.integer32(at: i))
             case 0x28AF00000290:  // Allowed-WAF-WWSF-Identities
                 if allowedWAFWWSFIdentities != nil { throw m.repeated(at: i) }
-                allowedWAFWWSFIdentities = try AllowedWAFWWSFIdentities(m.members(at: i))
+                allowedWAFWWSFIdentities = try AllowedWAFWWSFIdentities(m, from: i + 1, to: m.next(after: i))
             case 0x117:  // Failed-AVP
                 if failedAVPSeen { throw m.repeated(at: i) }
                 failedAVPSeen = true
                 failedAVP = m.members(at: i).map { $0.tree() }
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -1716,30 +1878,86 @@ public struct ServerAssignmentAnswer: CxMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        w.append(envelope.vendorSpecificApplicationID)
+        do {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = envelope.resultCode { w.append(.resultCode, v.unsigned32) }
-        if let v = envelope.experimentalResult { w.append(v) }
+        if envelope.experimentalResult != nil {
+            let s = w.beginAVP(code: 297, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Experimental-Result
+            envelope.experimentalResult?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = userName { w.append(.userName, v) }
-        if let v = envelope.ocSupportedFeatures { w.append(v) }
-        if let v = envelope.ocOLR { w.append(v) }
-        for v in envelope.loads { w.append(v) }
-        for v in envelope.supportedFeatures { w.append(v) }
+        if envelope.ocSupportedFeatures != nil {
+            let s = w.beginAVP(code: 621, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-Supported-Features
+            envelope.ocSupportedFeatures?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        if envelope.ocOLR != nil {
+            let s = w.beginAVP(code: 623, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-OLR
+            envelope.ocOLR?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.loads.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 650, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // Load
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         if let v = userData { w.append(.userData, bytes: v) }
-        if let v = chargingInformation { w.append(v) }
-        if let v = associatedIdentities { w.append(v) }
+        if chargingInformation != nil {
+            let s = w.beginAVP(code: 618, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // Charging-Information
+            chargingInformation?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        if associatedIdentities != nil {
+            let s = w.beginAVP(code: 632, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Associated-Identities
+            associatedIdentities?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = looseRouteIndication { w.append(.looseRouteIndication, v.rawValue) }
-        for v in scscfRestorationInfo { w.append(v) }
-        if let v = associatedRegisteredIdentities { w.append(v) }
+        scscfRestorationInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 639, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // SCSCF-Restoration-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
+        if associatedRegisteredIdentities != nil {
+            let s = w.beginAVP(code: 647, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Associated-Registered-Identities
+            associatedRegisteredIdentities?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = serverName { w.append(.serverName, v) }
         if let v = wildcardedPublicIdentity { w.append(.wildcardedPublicIdentity, v) }
         if let v = priviledgedSenderIndication { w.append(.priviledgedSenderIndication, v.rawValue) }
-        if let v = allowedWAFWWSFIdentities { w.append(v) }
+        if allowedWAFWWSFIdentities != nil {
+            let s = w.beginAVP(code: 656, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Allowed-WAF-WWSF-Identities
+            allowedWAFWWSFIdentities?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         for a in envelope.additionalAVPs { w.append(a) }
         if !envelope.failedAVP.isEmpty { w.appendGroup(.failedAVP) { g in for a in envelope.failedAVP { g.append(a) } } }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -1748,6 +1966,9 @@ public struct ServerAssignmentAnswer: CxMessage {
 public struct LocationInfoRequest: CxMessage {
     public static var command: CommandDefinition { .locationInfo }
     public static var isRequest: Bool { true }
+    public static var commandCode: UInt32 { 302 }
+    public static var applicationID: UInt32 { 16777216 }
+    public static var isProxiable: Bool { true }
     public var envelope: CxEnvelope
     public var originatingRequest: OriginatingRequest?
     public var publicIdentity: String
@@ -1765,7 +1986,7 @@ public struct LocationInfoRequest: CxMessage {
         self.sessionPriority = sessionPriority
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -1788,10 +2009,8 @@ public struct LocationInfoRequest: CxMessage {
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
         let failedAVP: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -1801,7 +2020,7 @@ public struct LocationInfoRequest: CxMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -1822,9 +2041,9 @@ public struct LocationInfoRequest: CxMessage {
                 originatingRequest = OriginatingRequest(rawValue: try m.integer32(at: i))
             case 0x26D:  // OC-Supported-Features
                 if ocSupportedFeatures != nil { throw m.repeated(at: i) }
-                ocSupportedFeatures = try OCSupportedFeatures(m.members(at: i))
+                ocSupportedFeatures = try OCSupportedFeatures(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000259:  // Public-Identity
                 if publicIdentity != nil { throw m.repeated(at: i) }
                 publicIdentity = try m.string(at: i)
@@ -1835,7 +2054,7 @@ public struct LocationInfoRequest: CxMessage {
                 if sessionPriority != nil { throw m.repeated(at: i) }
                 sessionPriority = SessionPriority(rawValue: try m.integer32(at: i))
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -1866,20 +2085,40 @@ public struct LocationInfoRequest: CxMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        w.append(envelope.vendorSpecificApplicationID)
+        do {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = envelope.destinationHost { w.append(.destinationHost, v) }
         if let v = envelope.destinationRealm { w.append(.destinationRealm, v) }
         if let v = originatingRequest { w.append(.originatingRequest, v.rawValue) }
-        if let v = envelope.ocSupportedFeatures { w.append(v) }
-        for v in envelope.supportedFeatures { w.append(v) }
+        if envelope.ocSupportedFeatures != nil {
+            let s = w.beginAVP(code: 621, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-Supported-Features
+            envelope.ocSupportedFeatures?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         w.append(.publicIdentity, publicIdentity)
         if let v = userAuthorizationType { w.append(.userAuthorizationType, v.rawValue) }
         if let v = sessionPriority { w.append(.sessionPriority, v.rawValue) }
         for a in envelope.additionalAVPs { w.append(a) }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -1888,6 +2127,9 @@ public struct LocationInfoRequest: CxMessage {
 public struct LocationInfoAnswer: CxMessage {
     public static var command: CommandDefinition { .locationInfo }
     public static var isRequest: Bool { false }
+    public static var commandCode: UInt32 { 302 }
+    public static var applicationID: UInt32 { 16777216 }
+    public static var isProxiable: Bool { true }
     public var envelope: CxEnvelope
     public var serverName: String?
     public var serverCapabilities: ServerCapabilities?
@@ -1905,7 +2147,7 @@ public struct LocationInfoAnswer: CxMessage {
         self.liaFlags = liaFlags
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -1929,10 +2171,8 @@ public struct LocationInfoAnswer: CxMessage {
         var routeRecord: [String] = []
         let destinationHost: String? = nil
         let destinationRealm: String? = nil
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -1942,13 +2182,13 @@ public struct LocationInfoAnswer: CxMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x10C:  // Result-Code
                 if resultCode != nil { throw m.repeated(at: i) }
                 resultCode = ResultCode(unsigned32: try m.unsigned32(at: i))
             case 0x129:  // Experimental-Result
                 if experimentalResult != nil { throw m.repeated(at: i) }
-                experimentalResult = try ExperimentalResult(m.members(at: i))
+                experimentalResult = try ExperimentalResult(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -1960,20 +2200,20 @@ public struct LocationInfoAnswer: CxMessage {
                 originRealm = try m.string(at: i)
             case 0x26D:  // OC-Supported-Features
                 if ocSupportedFeatures != nil { throw m.repeated(at: i) }
-                ocSupportedFeatures = try OCSupportedFeatures(m.members(at: i))
+                ocSupportedFeatures = try OCSupportedFeatures(m, from: i + 1, to: m.next(after: i))
             case 0x26F:  // OC-OLR
                 if ocOLR != nil { throw m.repeated(at: i) }
-                ocOLR = try OCOLR(m.members(at: i))
+                ocOLR = try OCOLR(m, from: i + 1, to: m.next(after: i))
             case 0x28A:  // Load
-                loads.append(try Load(m.members(at: i)))
+                loads.append(try Load(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF0000025A:  // Server-Name
                 if serverName != nil { throw m.repeated(at: i) }
                 serverName = try m.string(at: i)
             case 0x28AF0000025B:  // Server-Capabilities
                 if serverCapabilities != nil { throw m.repeated(at: i) }
-                serverCapabilities = try ServerCapabilities(m.members(at: i))
+                serverCapabilities = try ServerCapabilities(m, from: i + 1, to: m.next(after: i))
             case 0x28AF0000027A:  // Wildcarded-Public-Identity
                 if wildcardedPublicIdentity != nil { throw m.repeated(at: i) }
                 wildcardedPublicIdentity = try m.string(at: i)
@@ -1985,7 +2225,7 @@ public struct LocationInfoAnswer: CxMessage {
                 failedAVPSeen = true
                 failedAVP = m.members(at: i).map { $0.tree() }
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -2014,23 +2254,61 @@ public struct LocationInfoAnswer: CxMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        w.append(envelope.vendorSpecificApplicationID)
+        do {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = envelope.resultCode { w.append(.resultCode, v.unsigned32) }
-        if let v = envelope.experimentalResult { w.append(v) }
+        if envelope.experimentalResult != nil {
+            let s = w.beginAVP(code: 297, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Experimental-Result
+            envelope.experimentalResult?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
-        if let v = envelope.ocSupportedFeatures { w.append(v) }
-        if let v = envelope.ocOLR { w.append(v) }
-        for v in envelope.loads { w.append(v) }
-        for v in envelope.supportedFeatures { w.append(v) }
+        if envelope.ocSupportedFeatures != nil {
+            let s = w.beginAVP(code: 621, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-Supported-Features
+            envelope.ocSupportedFeatures?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        if envelope.ocOLR != nil {
+            let s = w.beginAVP(code: 623, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-OLR
+            envelope.ocOLR?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.loads.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 650, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // Load
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         if let v = serverName { w.append(.serverName, v) }
-        if let v = serverCapabilities { w.append(v) }
+        if serverCapabilities != nil {
+            let s = w.beginAVP(code: 603, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // Server-Capabilities
+            serverCapabilities?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = wildcardedPublicIdentity { w.append(.wildcardedPublicIdentity, v) }
         if let v = liaFlags { w.append(.liaFlags, v) }
         for a in envelope.additionalAVPs { w.append(a) }
         if !envelope.failedAVP.isEmpty { w.appendGroup(.failedAVP) { g in for a in envelope.failedAVP { g.append(a) } } }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -2039,6 +2317,9 @@ public struct LocationInfoAnswer: CxMessage {
 public struct MultimediaAuthRequest: CxMessage {
     public static var command: CommandDefinition { .multimediaAuth }
     public static var isRequest: Bool { true }
+    public static var commandCode: UInt32 { 303 }
+    public static var applicationID: UInt32 { 16777216 }
+    public static var isProxiable: Bool { true }
     public var envelope: CxEnvelope
     public var userName: String
     public var publicIdentity: String
@@ -2058,7 +2339,7 @@ public struct MultimediaAuthRequest: CxMessage {
         self.serverName = serverName
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -2082,10 +2363,8 @@ public struct MultimediaAuthRequest: CxMessage {
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
         let failedAVP: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -2095,7 +2374,7 @@ public struct MultimediaAuthRequest: CxMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -2116,15 +2395,15 @@ public struct MultimediaAuthRequest: CxMessage {
                 userName = try m.string(at: i)
             case 0x26D:  // OC-Supported-Features
                 if ocSupportedFeatures != nil { throw m.repeated(at: i) }
-                ocSupportedFeatures = try OCSupportedFeatures(m.members(at: i))
+                ocSupportedFeatures = try OCSupportedFeatures(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000259:  // Public-Identity
                 if publicIdentity != nil { throw m.repeated(at: i) }
                 publicIdentity = try m.string(at: i)
             case 0x28AF00000264:  // SIP-Auth-Data-Item
                 if sipAuthDataItem != nil { throw m.repeated(at: i) }
-                sipAuthDataItem = try SIPAuthDataItem(m.members(at: i))
+                sipAuthDataItem = try SIPAuthDataItem(m, from: i + 1, to: m.next(after: i))
             case 0x28AF0000025F:  // SIP-Number-Auth-Items
                 if sipNumberAuthItems != nil { throw m.repeated(at: i) }
                 sipNumberAuthItems = try m.unsigned32(at: i)
@@ -2132,7 +2411,7 @@ public struct MultimediaAuthRequest: CxMessage {
                 if serverName != nil { throw m.repeated(at: i) }
                 serverName = try m.string(at: i)
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -2168,21 +2447,45 @@ public struct MultimediaAuthRequest: CxMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        w.append(envelope.vendorSpecificApplicationID)
+        do {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = envelope.destinationRealm { w.append(.destinationRealm, v) }
         if let v = envelope.destinationHost { w.append(.destinationHost, v) }
         w.append(.userName, userName)
-        if let v = envelope.ocSupportedFeatures { w.append(v) }
-        for v in envelope.supportedFeatures { w.append(v) }
+        if envelope.ocSupportedFeatures != nil {
+            let s = w.beginAVP(code: 621, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-Supported-Features
+            envelope.ocSupportedFeatures?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         w.append(.publicIdentity, publicIdentity)
-        w.append(sipAuthDataItem)
+        do {
+            let s = w.beginAVP(code: 612, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // SIP-Auth-Data-Item
+            sipAuthDataItem.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.sipNumberAuthItems, sipNumberAuthItems)
         w.append(.serverName, serverName)
         for a in envelope.additionalAVPs { w.append(a) }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -2191,6 +2494,9 @@ public struct MultimediaAuthRequest: CxMessage {
 public struct MultimediaAuthAnswer: CxMessage {
     public static var command: CommandDefinition { .multimediaAuth }
     public static var isRequest: Bool { false }
+    public static var commandCode: UInt32 { 303 }
+    public static var applicationID: UInt32 { 16777216 }
+    public static var isProxiable: Bool { true }
     public var envelope: CxEnvelope
     public var userName: String?
     public var publicIdentity: String?
@@ -2208,7 +2514,7 @@ public struct MultimediaAuthAnswer: CxMessage {
         self.sipAuthDataItems = sipAuthDataItems
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -2232,10 +2538,8 @@ public struct MultimediaAuthAnswer: CxMessage {
         var routeRecord: [String] = []
         let destinationHost: String? = nil
         let destinationRealm: String? = nil
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -2245,13 +2549,13 @@ public struct MultimediaAuthAnswer: CxMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x10C:  // Result-Code
                 if resultCode != nil { throw m.repeated(at: i) }
                 resultCode = ResultCode(unsigned32: try m.unsigned32(at: i))
             case 0x129:  // Experimental-Result
                 if experimentalResult != nil { throw m.repeated(at: i) }
-                experimentalResult = try ExperimentalResult(m.members(at: i))
+                experimentalResult = try ExperimentalResult(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -2266,14 +2570,14 @@ public struct MultimediaAuthAnswer: CxMessage {
                 userName = try m.string(at: i)
             case 0x26D:  // OC-Supported-Features
                 if ocSupportedFeatures != nil { throw m.repeated(at: i) }
-                ocSupportedFeatures = try OCSupportedFeatures(m.members(at: i))
+                ocSupportedFeatures = try OCSupportedFeatures(m, from: i + 1, to: m.next(after: i))
             case 0x26F:  // OC-OLR
                 if ocOLR != nil { throw m.repeated(at: i) }
-                ocOLR = try OCOLR(m.members(at: i))
+                ocOLR = try OCOLR(m, from: i + 1, to: m.next(after: i))
             case 0x28A:  // Load
-                loads.append(try Load(m.members(at: i)))
+                loads.append(try Load(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000259:  // Public-Identity
                 if publicIdentity != nil { throw m.repeated(at: i) }
                 publicIdentity = try m.string(at: i)
@@ -2281,13 +2585,13 @@ public struct MultimediaAuthAnswer: CxMessage {
                 if sipNumberAuthItems != nil { throw m.repeated(at: i) }
                 sipNumberAuthItems = try m.unsigned32(at: i)
             case 0x28AF00000264:  // SIP-Auth-Data-Item
-                sipAuthDataItems.append(try SIPAuthDataItem(m.members(at: i)))
+                sipAuthDataItems.append(try SIPAuthDataItem(m, from: i + 1, to: m.next(after: i)))
             case 0x117:  // Failed-AVP
                 if failedAVPSeen { throw m.repeated(at: i) }
                 failedAVPSeen = true
                 failedAVP = m.members(at: i).map { $0.tree() }
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -2316,23 +2620,63 @@ public struct MultimediaAuthAnswer: CxMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        w.append(envelope.vendorSpecificApplicationID)
+        do {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = envelope.resultCode { w.append(.resultCode, v.unsigned32) }
-        if let v = envelope.experimentalResult { w.append(v) }
+        if envelope.experimentalResult != nil {
+            let s = w.beginAVP(code: 297, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Experimental-Result
+            envelope.experimentalResult?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = userName { w.append(.userName, v) }
-        if let v = envelope.ocSupportedFeatures { w.append(v) }
-        if let v = envelope.ocOLR { w.append(v) }
-        for v in envelope.loads { w.append(v) }
-        for v in envelope.supportedFeatures { w.append(v) }
+        if envelope.ocSupportedFeatures != nil {
+            let s = w.beginAVP(code: 621, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-Supported-Features
+            envelope.ocSupportedFeatures?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        if envelope.ocOLR != nil {
+            let s = w.beginAVP(code: 623, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-OLR
+            envelope.ocOLR?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.loads.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 650, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // Load
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         if let v = publicIdentity { w.append(.publicIdentity, v) }
         if let v = sipNumberAuthItems { w.append(.sipNumberAuthItems, v) }
-        for v in sipAuthDataItems { w.append(v) }
+        sipAuthDataItems.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 612, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // SIP-Auth-Data-Item
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for a in envelope.additionalAVPs { w.append(a) }
         if !envelope.failedAVP.isEmpty { w.appendGroup(.failedAVP) { g in for a in envelope.failedAVP { g.append(a) } } }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -2341,6 +2685,9 @@ public struct MultimediaAuthAnswer: CxMessage {
 public struct RegistrationTerminationRequest: CxMessage {
     public static var command: CommandDefinition { .registrationTermination }
     public static var isRequest: Bool { true }
+    public static var commandCode: UInt32 { 304 }
+    public static var applicationID: UInt32 { 16777216 }
+    public static var isProxiable: Bool { true }
     public var envelope: CxEnvelope
     public var userName: String
     public var associatedIdentities: AssociatedIdentities?
@@ -2360,7 +2707,7 @@ public struct RegistrationTerminationRequest: CxMessage {
         self.rtrFlags = rtrFlags
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -2384,10 +2731,8 @@ public struct RegistrationTerminationRequest: CxMessage {
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
         let failedAVP: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -2397,7 +2742,7 @@ public struct RegistrationTerminationRequest: CxMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -2418,19 +2763,19 @@ public struct RegistrationTerminationRequest: CxMessage {
                 userName = try m.string(at: i)
             case 0x28AF00000278:  // Associated-Identities
                 if associatedIdentities != nil { throw m.repeated(at: i) }
-                associatedIdentities = try AssociatedIdentities(m.members(at: i))
+                associatedIdentities = try AssociatedIdentities(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000259:  // Public-Identity
                 publicIdentities.append(try m.string(at: i))
             case 0x28AF00000267:  // Deregistration-Reason
                 if deregistrationReason != nil { throw m.repeated(at: i) }
-                deregistrationReason = try DeregistrationReason(m.members(at: i))
+                deregistrationReason = try DeregistrationReason(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000293:  // RTR-Flags
                 if rtrFlags != nil { throw m.repeated(at: i) }
                 rtrFlags = try m.unsigned32(at: i)
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -2464,20 +2809,44 @@ public struct RegistrationTerminationRequest: CxMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        w.append(envelope.vendorSpecificApplicationID)
+        do {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = envelope.destinationHost { w.append(.destinationHost, v) }
         if let v = envelope.destinationRealm { w.append(.destinationRealm, v) }
         w.append(.userName, userName)
-        if let v = associatedIdentities { w.append(v) }
-        for v in envelope.supportedFeatures { w.append(v) }
+        if associatedIdentities != nil {
+            let s = w.beginAVP(code: 632, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Associated-Identities
+            associatedIdentities?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in publicIdentities { w.append(.publicIdentity, v) }
-        w.append(deregistrationReason)
+        do {
+            let s = w.beginAVP(code: 615, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // Deregistration-Reason
+            deregistrationReason.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = rtrFlags { w.append(.rtrFlags, v) }
         for a in envelope.additionalAVPs { w.append(a) }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -2486,6 +2855,9 @@ public struct RegistrationTerminationRequest: CxMessage {
 public struct RegistrationTerminationAnswer: CxMessage {
     public static var command: CommandDefinition { .registrationTermination }
     public static var isRequest: Bool { false }
+    public static var commandCode: UInt32 { 304 }
+    public static var applicationID: UInt32 { 16777216 }
+    public static var isProxiable: Bool { true }
     public var envelope: CxEnvelope
     public var associatedIdentities: AssociatedIdentities?
     public var identitiesWithEmergencyRegistration: [IdentityWithEmergencyRegistration]
@@ -2499,7 +2871,7 @@ public struct RegistrationTerminationAnswer: CxMessage {
         self.identitiesWithEmergencyRegistration = identitiesWithEmergencyRegistration
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -2521,10 +2893,8 @@ public struct RegistrationTerminationAnswer: CxMessage {
         let ocSupportedFeatures: OCSupportedFeatures? = nil
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -2534,13 +2904,13 @@ public struct RegistrationTerminationAnswer: CxMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x10C:  // Result-Code
                 if resultCode != nil { throw m.repeated(at: i) }
                 resultCode = ResultCode(unsigned32: try m.unsigned32(at: i))
             case 0x129:  // Experimental-Result
                 if experimentalResult != nil { throw m.repeated(at: i) }
-                experimentalResult = try ExperimentalResult(m.members(at: i))
+                experimentalResult = try ExperimentalResult(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -2552,17 +2922,17 @@ public struct RegistrationTerminationAnswer: CxMessage {
                 originRealm = try m.string(at: i)
             case 0x28AF00000278:  // Associated-Identities
                 if associatedIdentities != nil { throw m.repeated(at: i) }
-                associatedIdentities = try AssociatedIdentities(m.members(at: i))
+                associatedIdentities = try AssociatedIdentities(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF0000028B:  // Identity-with-Emergency-Registration
-                identitiesWithEmergencyRegistration.append(try IdentityWithEmergencyRegistration(m.members(at: i)))
+                identitiesWithEmergencyRegistration.append(try IdentityWithEmergencyRegistration(m, from: i + 1, to: m.next(after: i)))
             case 0x117:  // Failed-AVP
                 if failedAVPSeen { throw m.repeated(at: i) }
                 failedAVPSeen = true
                 failedAVP = m.members(at: i).map { $0.tree() }
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -2589,18 +2959,48 @@ public struct RegistrationTerminationAnswer: CxMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        w.append(envelope.vendorSpecificApplicationID)
+        do {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = envelope.resultCode { w.append(.resultCode, v.unsigned32) }
-        if let v = envelope.experimentalResult { w.append(v) }
+        if envelope.experimentalResult != nil {
+            let s = w.beginAVP(code: 297, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Experimental-Result
+            envelope.experimentalResult?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
-        if let v = associatedIdentities { w.append(v) }
-        for v in envelope.supportedFeatures { w.append(v) }
-        for v in identitiesWithEmergencyRegistration { w.append(v) }
+        if associatedIdentities != nil {
+            let s = w.beginAVP(code: 632, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Associated-Identities
+            associatedIdentities?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
+        identitiesWithEmergencyRegistration.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 651, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Identity-with-Emergency-Registration
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for a in envelope.additionalAVPs { w.append(a) }
         if !envelope.failedAVP.isEmpty { w.appendGroup(.failedAVP) { g in for a in envelope.failedAVP { g.append(a) } } }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -2609,6 +3009,9 @@ public struct RegistrationTerminationAnswer: CxMessage {
 public struct PushProfileRequest: CxMessage {
     public static var command: CommandDefinition { .pushProfile }
     public static var isRequest: Bool { true }
+    public static var commandCode: UInt32 { 305 }
+    public static var applicationID: UInt32 { 16777216 }
+    public static var isProxiable: Bool { true }
     public var envelope: CxEnvelope
     public var userName: String
     public var userData: [UInt8]?
@@ -2629,7 +3032,7 @@ public struct PushProfileRequest: CxMessage {
         self.allowedWAFWWSFIdentities = allowedWAFWWSFIdentities
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -2653,10 +3056,8 @@ public struct PushProfileRequest: CxMessage {
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
         let failedAVP: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -2666,7 +3067,7 @@ public struct PushProfileRequest: CxMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -2686,21 +3087,21 @@ public struct PushProfileRequest: CxMessage {
                 if userName != nil { throw m.repeated(at: i) }
                 userName = try m.string(at: i)
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF0000025E:  // User-Data
                 if userData != nil { throw m.repeated(at: i) }
                 userData = m.octets(at: i)
             case 0x28AF0000026A:  // Charging-Information
                 if chargingInformation != nil { throw m.repeated(at: i) }
-                chargingInformation = try ChargingInformation(m.members(at: i))
+                chargingInformation = try ChargingInformation(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000264:  // SIP-Auth-Data-Item
                 if sipAuthDataItem != nil { throw m.repeated(at: i) }
-                sipAuthDataItem = try SIPAuthDataItem(m.members(at: i))
+                sipAuthDataItem = try SIPAuthDataItem(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000290:  // Allowed-WAF-WWSF-Identities
                 if allowedWAFWWSFIdentities != nil { throw m.repeated(at: i) }
-                allowedWAFWWSFIdentities = try AllowedWAFWWSFIdentities(m.members(at: i))
+                allowedWAFWWSFIdentities = try AllowedWAFWWSFIdentities(m, from: i + 1, to: m.next(after: i))
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -2733,20 +3134,48 @@ public struct PushProfileRequest: CxMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        w.append(envelope.vendorSpecificApplicationID)
+        do {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = envelope.destinationHost { w.append(.destinationHost, v) }
         if let v = envelope.destinationRealm { w.append(.destinationRealm, v) }
         w.append(.userName, userName)
-        for v in envelope.supportedFeatures { w.append(v) }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         if let v = userData { w.append(.userData, bytes: v) }
-        if let v = chargingInformation { w.append(v) }
-        if let v = sipAuthDataItem { w.append(v) }
-        if let v = allowedWAFWWSFIdentities { w.append(v) }
+        if chargingInformation != nil {
+            let s = w.beginAVP(code: 618, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // Charging-Information
+            chargingInformation?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        if sipAuthDataItem != nil {
+            let s = w.beginAVP(code: 612, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // SIP-Auth-Data-Item
+            sipAuthDataItem?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        if allowedWAFWWSFIdentities != nil {
+            let s = w.beginAVP(code: 656, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Allowed-WAF-WWSF-Identities
+            allowedWAFWWSFIdentities?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         for a in envelope.additionalAVPs { w.append(a) }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -2755,6 +3184,9 @@ public struct PushProfileRequest: CxMessage {
 public struct PushProfileAnswer: CxMessage {
     public static var command: CommandDefinition { .pushProfile }
     public static var isRequest: Bool { false }
+    public static var commandCode: UInt32 { 305 }
+    public static var applicationID: UInt32 { 16777216 }
+    public static var isProxiable: Bool { true }
     public var envelope: CxEnvelope
 
     public init(
@@ -2763,7 +3195,7 @@ public struct PushProfileAnswer: CxMessage {
         self.envelope = envelope
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -2783,10 +3215,8 @@ public struct PushProfileAnswer: CxMessage {
         let ocSupportedFeatures: OCSupportedFeatures? = nil
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -2796,13 +3226,13 @@ public struct PushProfileAnswer: CxMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x10C:  // Result-Code
                 if resultCode != nil { throw m.repeated(at: i) }
                 resultCode = ResultCode(unsigned32: try m.unsigned32(at: i))
             case 0x129:  // Experimental-Result
                 if experimentalResult != nil { throw m.repeated(at: i) }
-                experimentalResult = try ExperimentalResult(m.members(at: i))
+                experimentalResult = try ExperimentalResult(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -2813,13 +3243,13 @@ public struct PushProfileAnswer: CxMessage {
                 if originRealm != nil { throw m.repeated(at: i) }
                 originRealm = try m.string(at: i)
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x117:  // Failed-AVP
                 if failedAVPSeen { throw m.repeated(at: i) }
                 failedAVPSeen = true
                 failedAVP = m.members(at: i).map { $0.tree() }
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -2844,16 +3274,36 @@ public struct PushProfileAnswer: CxMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        w.append(envelope.vendorSpecificApplicationID)
+        do {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = envelope.resultCode { w.append(.resultCode, v.unsigned32) }
-        if let v = envelope.experimentalResult { w.append(v) }
+        if envelope.experimentalResult != nil {
+            let s = w.beginAVP(code: 297, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Experimental-Result
+            envelope.experimentalResult?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
-        for v in envelope.supportedFeatures { w.append(v) }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for a in envelope.additionalAVPs { w.append(a) }
         if !envelope.failedAVP.isEmpty { w.appendGroup(.failedAVP) { g in for a in envelope.failedAVP { g.append(a) } } }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }

@@ -15,12 +15,15 @@ public struct OCSupportedFeatures: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var ocFeatureVector: UInt64? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x26E:  // OC-Feature-Vector
                 if ocFeatureVector != nil { throw m.repeated(at: i) }
@@ -61,15 +64,18 @@ public struct OCOLR: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var ocSequenceNumber: UInt64? = nil
         var ocReportType: OCReportType? = nil
         var ocReductionPercentage: UInt32? = nil
         var ocValidityDuration: UInt32? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x270:  // OC-Sequence-Number
                 if ocSequenceNumber != nil { throw m.repeated(at: i) }
@@ -124,14 +130,17 @@ public struct Load: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var loadType: LoadType? = nil
         var loadValue: UInt64? = nil
         var sourceID: String? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28B:  // Load-Type
                 if loadType != nil { throw m.repeated(at: i) }
@@ -180,21 +189,24 @@ public struct MIP6AgentInfo: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var mipHomeAgentAddresses: [DiameterAddress] = []
         var mipHomeAgentHost: MIPHomeAgentHost? = nil
         var mip6HomeLinkPrefix: [UInt8]? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x14E:  // MIP-Home-Agent-Address
                 if mipHomeAgentAddresses.count == 2 { throw m.repeated(at: i) }
                 mipHomeAgentAddresses.append(try m.address(at: i))
             case 0x15C:  // MIP-Home-Agent-Host
                 if mipHomeAgentHost != nil { throw m.repeated(at: i) }
-                mipHomeAgentHost = try MIPHomeAgentHost(m.members(at: i))
+                mipHomeAgentHost = try MIPHomeAgentHost(m, from: i + 1, to: m.next(after: i))
             case 0x7D:  // MIP6-Home-Link-Prefix
                 if mip6HomeLinkPrefix != nil { throw m.repeated(at: i) }
                 mip6HomeLinkPrefix = m.octets(at: i)
@@ -211,7 +223,11 @@ public struct MIP6AgentInfo: GroupedAVPValue {
 
     public func writeMembers(into w: inout DiameterMessageWriter) {
         for v in mipHomeAgentAddresses { w.append(.mipHomeAgentAddress, v) }
-        if let v = mipHomeAgentHost { w.append(v) }
+        if mipHomeAgentHost != nil {
+            let s = w.beginAVP(code: 348, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // MIP-Home-Agent-Host
+            mipHomeAgentHost?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = mip6HomeLinkPrefix { w.append(.mip6HomeLinkPrefix, bytes: v) }
         for a in additionalAVPs { w.append(a) }
     }
@@ -233,13 +249,16 @@ public struct MIPHomeAgentHost: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var destinationRealm: String? = nil
         var destinationHost: String? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x11B:  // Destination-Realm
                 if destinationRealm != nil { throw m.repeated(at: i) }

@@ -86,6 +86,11 @@ public struct SubscriptionData: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var subscriberStatus: SubscriberStatus? = nil
         var msisdn: [UInt8]? = nil
         var aMSISDN: [UInt8]? = nil
@@ -117,10 +122,8 @@ public struct SubscriptionData: GroupedAVPValue {
         var dlBufferingSuggestedPacketCount: Int32? = nil
         var ueUsageType: UInt32? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF00000590:  // Subscriber-Status
                 if subscriberStatus != nil { throw m.repeated(at: i) }
@@ -166,10 +169,10 @@ public struct SubscriptionData: GroupedAVPValue {
                 tgppChargingCharacteristics = try m.string(at: i)
             case 0x28AF0000059B:  // AMBR
                 if ambr != nil { throw m.repeated(at: i) }
-                ambr = try AMBR(m.members(at: i))
+                ambr = try AMBR(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000595:  // APN-Configuration-Profile
                 if apnConfigurationProfile != nil { throw m.repeated(at: i) }
-                apnConfigurationProfile = try APNConfigurationProfile(m.members(at: i))
+                apnConfigurationProfile = try APNConfigurationProfile(m, from: i + 1, to: m.next(after: i))
             case 0x28AF000005A0:  // RAT-Frequency-Selection-Priority-ID
                 if ratFrequencySelectionPriorityID != nil { throw m.repeated(at: i) }
                 ratFrequencySelectionPriorityID = try m.unsigned32(at: i)
@@ -264,8 +267,16 @@ public struct SubscriptionData: GroupedAVPValue {
         if let v = lcsInfo { w.append(v) }
         if let v = teleserviceList { w.append(v) }
         if let v = tgppChargingCharacteristics { w.append(.tgppChargingCharacteristics, v) }
-        if let v = ambr { w.append(v) }
-        if let v = apnConfigurationProfile { w.append(v) }
+        if ambr != nil {
+            let s = w.beginAVP(code: 1435, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // AMBR
+            ambr?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        if apnConfigurationProfile != nil {
+            let s = w.beginAVP(code: 1429, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // APN-Configuration-Profile
+            apnConfigurationProfile?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = ratFrequencySelectionPriorityID { w.append(.ratFrequencySelectionPriorityID, v) }
         if let v = traceData { w.append(v) }
         if let v = gprsSubscriptionData { w.append(v) }
@@ -302,14 +313,17 @@ public struct TerminalInformation: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var imei: String? = nil
         var tgpp2MEID: [UInt8]? = nil
         var softwareVersion: String? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF0000057A:  // IMEI
                 if imei != nil { throw m.repeated(at: i) }
@@ -358,14 +372,17 @@ public struct RequestedEUTRANAuthenticationInfo: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var numberOfRequestedVectors: UInt32? = nil
         var immediateResponsePreferred: UInt32? = nil
         var reSynchronizationInfo: [UInt8]? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF00000582:  // Number-Of-Requested-Vectors
                 if numberOfRequestedVectors != nil { throw m.repeated(at: i) }
@@ -414,14 +431,17 @@ public struct RequestedUTRANGERANAuthenticationInfo: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var numberOfRequestedVectors: UInt32? = nil
         var immediateResponsePreferred: UInt32? = nil
         var reSynchronizationInfo: [UInt8]? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF00000582:  // Number-Of-Requested-Vectors
                 if numberOfRequestedVectors != nil { throw m.repeated(at: i) }
@@ -470,21 +490,24 @@ public struct AuthenticationInfo: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var eutranVectors: [EUTRANVector] = []
         var utranVectors: [UTRANVector] = []
         var geranVectors: [GERANVector] = []
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF00000586:  // E-UTRAN-Vector
-                eutranVectors.append(try EUTRANVector(m.members(at: i)))
+                eutranVectors.append(try EUTRANVector(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000587:  // UTRAN-Vector
-                utranVectors.append(try UTRANVector(m.members(at: i)))
+                utranVectors.append(try UTRANVector(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000588:  // GERAN-Vector
-                geranVectors.append(try GERANVector(m.members(at: i)))
+                geranVectors.append(try GERANVector(m, from: i + 1, to: m.next(after: i)))
             default:
                 additionalAVPs.append(m.tree(at: i))
             }
@@ -497,9 +520,27 @@ public struct AuthenticationInfo: GroupedAVPValue {
     }
 
     public func writeMembers(into w: inout DiameterMessageWriter) {
-        for v in eutranVectors { w.append(v) }
-        for v in utranVectors { w.append(v) }
-        for v in geranVectors { w.append(v) }
+        eutranVectors.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 1414, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // E-UTRAN-Vector
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
+        utranVectors.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 1415, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // UTRAN-Vector
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
+        geranVectors.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 1416, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // GERAN-Vector
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for a in additionalAVPs { w.append(a) }
     }
 }
@@ -527,16 +568,19 @@ public struct EUTRANVector: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var itemNumber: UInt32? = nil
         var rand: [UInt8]? = nil
         var xres: [UInt8]? = nil
         var autn: [UInt8]? = nil
         var kasme: [UInt8]? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF0000058B:  // Item-Number
                 if itemNumber != nil { throw m.repeated(at: i) }
@@ -605,6 +649,11 @@ public struct UTRANVector: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var itemNumber: UInt32? = nil
         var rand: [UInt8]? = nil
         var xres: [UInt8]? = nil
@@ -612,10 +661,8 @@ public struct UTRANVector: GroupedAVPValue {
         var confidentialityKey: [UInt8]? = nil
         var integrityKey: [UInt8]? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF0000058B:  // Item-Number
                 if itemNumber != nil { throw m.repeated(at: i) }
@@ -685,15 +732,18 @@ public struct GERANVector: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var itemNumber: UInt32? = nil
         var rand: [UInt8]? = nil
         var sres: [UInt8]? = nil
         var kc: [UInt8]? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF0000058B:  // Item-Number
                 if itemNumber != nil { throw m.repeated(at: i) }
@@ -750,14 +800,17 @@ public struct APNConfigurationProfile: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var contextIdentifier: UInt32? = nil
         var allAPNConfigurationsIncludedIndicator: AllAPNConfigurationsIncludedIndicator? = nil
         var apnConfigurations: [APNConfiguration] = []
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF0000058F:  // Context-Identifier
                 if contextIdentifier != nil { throw m.repeated(at: i) }
@@ -766,7 +819,7 @@ public struct APNConfigurationProfile: GroupedAVPValue {
                 if allAPNConfigurationsIncludedIndicator != nil { throw m.repeated(at: i) }
                 allAPNConfigurationsIncludedIndicator = AllAPNConfigurationsIncludedIndicator(rawValue: try m.integer32(at: i))
             case 0x28AF00000596:  // APN-Configuration
-                apnConfigurations.append(try APNConfiguration(m.members(at: i)))
+                apnConfigurations.append(try APNConfiguration(m, from: i + 1, to: m.next(after: i)))
             default:
                 additionalAVPs.append(m.tree(at: i))
             }
@@ -784,7 +837,13 @@ public struct APNConfigurationProfile: GroupedAVPValue {
     public func writeMembers(into w: inout DiameterMessageWriter) {
         w.append(.contextIdentifier, contextIdentifier)
         w.append(.allAPNConfigurationsIncludedIndicator, allAPNConfigurationsIncludedIndicator.rawValue)
-        for v in apnConfigurations { w.append(v) }
+        apnConfigurations.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 1430, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // APN-Configuration
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for a in additionalAVPs { w.append(a) }
     }
 }
@@ -837,6 +896,11 @@ public struct APNConfiguration: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var contextIdentifier: UInt32? = nil
         var servedPartyIPAddresses: [DiameterAddress] = []
         var pdnType: PDNType? = nil
@@ -853,10 +917,8 @@ public struct APNConfiguration: GroupedAVPValue {
         var siptoPermission: SIPTOPermission? = nil
         var lipaPermission: LIPAPermission? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF0000058F:  // Context-Identifier
                 if contextIdentifier != nil { throw m.repeated(at: i) }
@@ -872,13 +934,13 @@ public struct APNConfiguration: GroupedAVPValue {
                 serviceSelection = try m.string(at: i)
             case 0x28AF00000597:  // EPS-Subscribed-QoS-Profile
                 if epsSubscribedQoSProfile != nil { throw m.repeated(at: i) }
-                epsSubscribedQoSProfile = try EPSSubscribedQoSProfile(m.members(at: i))
+                epsSubscribedQoSProfile = try EPSSubscribedQoSProfile(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000598:  // VPLMN-Dynamic-Address-Allowed
                 if vplmnDynamicAddressAllowed != nil { throw m.repeated(at: i) }
                 vplmnDynamicAddressAllowed = VPLMNDynamicAddressAllowed(rawValue: try m.integer32(at: i))
             case 0x1E6:  // MIP6-Agent-Info
                 if mip6AgentInfo != nil { throw m.repeated(at: i) }
-                mip6AgentInfo = try MIP6AgentInfo(m.members(at: i))
+                mip6AgentInfo = try MIP6AgentInfo(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000258:  // Visited-Network-Identifier
                 if visitedNetworkIdentifier != nil { throw m.repeated(at: i) }
                 visitedNetworkIdentifier = m.octets(at: i)
@@ -890,9 +952,9 @@ public struct APNConfiguration: GroupedAVPValue {
                 tgppChargingCharacteristics = try m.string(at: i)
             case 0x28AF0000059B:  // AMBR
                 if ambr != nil { throw m.repeated(at: i) }
-                ambr = try AMBR(m.members(at: i))
+                ambr = try AMBR(m, from: i + 1, to: m.next(after: i))
             case 0x28AF000005C0:  // Specific-APN-Info
-                specificAPNInfo.append(try SpecificAPNInfo(m.members(at: i)))
+                specificAPNInfo.append(try SpecificAPNInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000593:  // APN-OI-Replacement
                 if apnOIReplacement != nil { throw m.repeated(at: i) }
                 apnOIReplacement = try m.string(at: i)
@@ -933,14 +995,32 @@ public struct APNConfiguration: GroupedAVPValue {
         for v in servedPartyIPAddresses { w.append(.servedPartyIPAddress, v) }
         w.append(.pdnType, pdnType.rawValue)
         w.append(.serviceSelection, serviceSelection)
-        if let v = epsSubscribedQoSProfile { w.append(v) }
+        if epsSubscribedQoSProfile != nil {
+            let s = w.beginAVP(code: 1431, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // EPS-Subscribed-QoS-Profile
+            epsSubscribedQoSProfile?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = vplmnDynamicAddressAllowed { w.append(.vplmnDynamicAddressAllowed, v.rawValue) }
-        if let v = mip6AgentInfo { w.append(v) }
+        if mip6AgentInfo != nil {
+            let s = w.beginAVP(code: 486, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // MIP6-Agent-Info
+            mip6AgentInfo?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = visitedNetworkIdentifier { w.append(.visitedNetworkIdentifier, bytes: v) }
         if let v = pdnGWAllocationType { w.append(.pdnGWAllocationType, v.rawValue) }
         if let v = tgppChargingCharacteristics { w.append(.tgppChargingCharacteristics, v) }
-        if let v = ambr { w.append(v) }
-        for v in specificAPNInfo { w.append(v) }
+        if ambr != nil {
+            let s = w.beginAVP(code: 1435, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // AMBR
+            ambr?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        specificAPNInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 1472, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // Specific-APN-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         if let v = apnOIReplacement { w.append(.apnOIReplacement, v) }
         if let v = siptoPermission { w.append(.siptoPermission, v.rawValue) }
         if let v = lipaPermission { w.append(.lipaPermission, v.rawValue) }
@@ -965,20 +1045,23 @@ public struct EPSSubscribedQoSProfile: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var qosClassIdentifier: QoSClassIdentifier? = nil
         var allocationRetentionPriority: AllocationRetentionPriority? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF00000404:  // QoS-Class-Identifier
                 if qosClassIdentifier != nil { throw m.repeated(at: i) }
                 qosClassIdentifier = QoSClassIdentifier(rawValue: try m.integer32(at: i))
             case 0x28AF0000040A:  // Allocation-Retention-Priority
                 if allocationRetentionPriority != nil { throw m.repeated(at: i) }
-                allocationRetentionPriority = try AllocationRetentionPriority(m.members(at: i))
+                allocationRetentionPriority = try AllocationRetentionPriority(m, from: i + 1, to: m.next(after: i))
             default:
                 additionalAVPs.append(m.tree(at: i))
             }
@@ -993,7 +1076,11 @@ public struct EPSSubscribedQoSProfile: GroupedAVPValue {
 
     public func writeMembers(into w: inout DiameterMessageWriter) {
         w.append(.qosClassIdentifier, qosClassIdentifier.rawValue)
-        w.append(allocationRetentionPriority)
+        do {
+            let s = w.beginAVP(code: 1034, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // Allocation-Retention-Priority
+            allocationRetentionPriority.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         for a in additionalAVPs { w.append(a) }
     }
 }
@@ -1019,15 +1106,18 @@ public struct AMBR: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var maxRequestedBandwidthUL: UInt32? = nil
         var maxRequestedBandwidthDL: UInt32? = nil
         var extendedMaxRequestedBWUL: UInt32? = nil
         var extendedMaxRequestedBWDL: UInt32? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF00000204:  // Max-Requested-Bandwidth-UL
                 if maxRequestedBandwidthUL != nil { throw m.repeated(at: i) }
@@ -1083,21 +1173,24 @@ public struct SpecificAPNInfo: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var serviceSelection: String? = nil
         var mip6AgentInfo: MIP6AgentInfo? = nil
         var visitedNetworkIdentifier: [UInt8]? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x1ED:  // Service-Selection
                 if serviceSelection != nil { throw m.repeated(at: i) }
                 serviceSelection = try m.string(at: i)
             case 0x1E6:  // MIP6-Agent-Info
                 if mip6AgentInfo != nil { throw m.repeated(at: i) }
-                mip6AgentInfo = try MIP6AgentInfo(m.members(at: i))
+                mip6AgentInfo = try MIP6AgentInfo(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000258:  // Visited-Network-Identifier
                 if visitedNetworkIdentifier != nil { throw m.repeated(at: i) }
                 visitedNetworkIdentifier = m.octets(at: i)
@@ -1116,7 +1209,11 @@ public struct SpecificAPNInfo: GroupedAVPValue {
 
     public func writeMembers(into w: inout DiameterMessageWriter) {
         w.append(.serviceSelection, serviceSelection)
-        w.append(mip6AgentInfo)
+        do {
+            let s = w.beginAVP(code: 486, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // MIP6-Agent-Info
+            mip6AgentInfo.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = visitedNetworkIdentifier { w.append(.visitedNetworkIdentifier, bytes: v) }
         for a in additionalAVPs { w.append(a) }
     }
@@ -1146,16 +1243,19 @@ public struct ActiveAPN: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var contextIdentifier: UInt32? = nil
         var serviceSelection: String? = nil
         var mip6AgentInfo: MIP6AgentInfo? = nil
         var visitedNetworkIdentifier: [UInt8]? = nil
         var specificAPNInfo: [SpecificAPNInfo] = []
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF0000058F:  // Context-Identifier
                 if contextIdentifier != nil { throw m.repeated(at: i) }
@@ -1165,12 +1265,12 @@ public struct ActiveAPN: GroupedAVPValue {
                 serviceSelection = try m.string(at: i)
             case 0x1E6:  // MIP6-Agent-Info
                 if mip6AgentInfo != nil { throw m.repeated(at: i) }
-                mip6AgentInfo = try MIP6AgentInfo(m.members(at: i))
+                mip6AgentInfo = try MIP6AgentInfo(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000258:  // Visited-Network-Identifier
                 if visitedNetworkIdentifier != nil { throw m.repeated(at: i) }
                 visitedNetworkIdentifier = m.octets(at: i)
             case 0x28AF000005C0:  // Specific-APN-Info
-                specificAPNInfo.append(try SpecificAPNInfo(m.members(at: i)))
+                specificAPNInfo.append(try SpecificAPNInfo(m, from: i + 1, to: m.next(after: i)))
             default:
                 additionalAVPs.append(m.tree(at: i))
             }
@@ -1188,9 +1288,19 @@ public struct ActiveAPN: GroupedAVPValue {
     public func writeMembers(into w: inout DiameterMessageWriter) {
         w.append(.contextIdentifier, contextIdentifier)
         if let v = serviceSelection { w.append(.serviceSelection, v) }
-        if let v = mip6AgentInfo { w.append(v) }
+        if mip6AgentInfo != nil {
+            let s = w.beginAVP(code: 486, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // MIP6-Agent-Info
+            mip6AgentInfo?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = visitedNetworkIdentifier { w.append(.visitedNetworkIdentifier, bytes: v) }
-        for v in specificAPNInfo { w.append(v) }
+        specificAPNInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 1472, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // Specific-APN-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for a in additionalAVPs { w.append(a) }
     }
 }
@@ -1209,12 +1319,15 @@ public struct EquivalentPLMNList: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var visitedPLMNIDs: [[UInt8]] = []
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF0000057F:  // Visited-PLMN-Id
                 visitedPLMNIDs.append(m.octets(at: i))
@@ -1250,13 +1363,16 @@ public struct LocalTimeZone: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var timeZone: String? = nil
         var daylightSavingTime: DaylightSavingTime? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF0000066A:  // Time-Zone
                 if timeZone != nil { throw m.repeated(at: i) }
@@ -1297,12 +1413,15 @@ public struct AdjacentPLMNs: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var visitedPLMNIDs: [[UInt8]] = []
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF0000057F:  // Visited-PLMN-Id
                 visitedPLMNIDs.append(m.octets(at: i))
@@ -1347,6 +1466,11 @@ public struct SubscriptionDataDeletion: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var dsrFlags: UInt32? = nil
         var scefID: String? = nil
         var contextIdentifiers: [UInt32] = []
@@ -1354,10 +1478,8 @@ public struct SubscriptionDataDeletion: GroupedAVPValue {
         var tsCodes: [[UInt8]] = []
         var ssCodes: [[UInt8]] = []
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF0000058D:  // DSR-Flags
                 if dsrFlags != nil { throw m.repeated(at: i) }
@@ -1454,6 +1576,9 @@ public struct S6aEnvelope: Hashable, Sendable {
 public struct UpdateLocationRequest: DiameterTypedMessage {
     public static var command: CommandDefinition { .updateLocation }
     public static var isRequest: Bool { true }
+    public static var commandCode: UInt32 { 316 }
+    public static var applicationID: UInt32 { 16777251 }
+    public static var isProxiable: Bool { true }
     public var envelope: S6aEnvelope
     public var userName: String
     public var terminalInformation: TerminalInformation?
@@ -1503,7 +1628,7 @@ public struct UpdateLocationRequest: DiameterTypedMessage {
         self.supportedServices = supportedServices
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -1539,10 +1664,8 @@ public struct UpdateLocationRequest: DiameterTypedMessage {
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
         let failedAVP: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -1552,7 +1675,7 @@ public struct UpdateLocationRequest: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -1573,12 +1696,12 @@ public struct UpdateLocationRequest: DiameterTypedMessage {
                 userName = try m.string(at: i)
             case 0x26D:  // OC-Supported-Features
                 if ocSupportedFeatures != nil { throw m.repeated(at: i) }
-                ocSupportedFeatures = try OCSupportedFeatures(m.members(at: i))
+                ocSupportedFeatures = try OCSupportedFeatures(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000579:  // Terminal-Information
                 if terminalInformation != nil { throw m.repeated(at: i) }
-                terminalInformation = try TerminalInformation(m.members(at: i))
+                terminalInformation = try TerminalInformation(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000408:  // RAT-Type
                 if ratType != nil { throw m.repeated(at: i) }
                 ratType = RATType(rawValue: try m.integer32(at: i))
@@ -1601,10 +1724,10 @@ public struct UpdateLocationRequest: DiameterTypedMessage {
                 if gmlcAddress != nil { throw m.repeated(at: i) }
                 gmlcAddress = try m.address(at: i)
             case 0x28AF0000064C:  // Active-APN
-                activeAPNs.append(try ActiveAPN(m.members(at: i)))
+                activeAPNs.append(try ActiveAPN(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000665:  // Equivalent-PLMN-List
                 if equivalentPLMNList != nil { throw m.repeated(at: i) }
-                equivalentPLMNList = try EquivalentPLMNList(m.members(at: i))
+                equivalentPLMNList = try EquivalentPLMNList(m, from: i + 1, to: m.next(after: i))
             case 0x28AF0000066D:  // MME-Number-for-MT-SMS
                 if mmeNumberForMTSMS != nil { throw m.repeated(at: i) }
                 mmeNumberForMTSMS = m.octets(at: i)
@@ -1619,12 +1742,12 @@ public struct UpdateLocationRequest: DiameterTypedMessage {
                 coupledNodeDiameterID = try m.string(at: i)
             case 0x28AF00000688:  // Adjacent-PLMNs
                 if adjacentPLMNs != nil { throw m.repeated(at: i) }
-                adjacentPLMNs = try AdjacentPLMNs(m.members(at: i))
+                adjacentPLMNs = try AdjacentPLMNs(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000C47:  // Supported-Services
                 if supportedServices != nil { throw m.repeated(at: i) }
                 supportedServices = m.tree(at: i)
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -1670,16 +1793,34 @@ public struct UpdateLocationRequest: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        if let v = envelope.vendorSpecificApplicationID { w.append(v) }
+        if envelope.vendorSpecificApplicationID != nil {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = envelope.destinationHost { w.append(.destinationHost, v) }
         if let v = envelope.destinationRealm { w.append(.destinationRealm, v) }
         w.append(.userName, userName)
-        if let v = envelope.ocSupportedFeatures { w.append(v) }
-        for v in envelope.supportedFeatures { w.append(v) }
-        if let v = terminalInformation { w.append(v) }
+        if envelope.ocSupportedFeatures != nil {
+            let s = w.beginAVP(code: 621, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-Supported-Features
+            envelope.ocSupportedFeatures?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
+        if terminalInformation != nil {
+            let s = w.beginAVP(code: 1401, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // Terminal-Information
+            terminalInformation?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.ratType, ratType.rawValue)
         w.append(.ulrFlags, ulrFlags)
         if let v = ueSRVCCCapability { w.append(.ueSRVCCCapability, v.rawValue) }
@@ -1687,16 +1828,36 @@ public struct UpdateLocationRequest: DiameterTypedMessage {
         if let v = sgsnNumber { w.append(.sgsnNumber, bytes: v) }
         if let v = homogeneousSupportOfIMSVoiceOverPSSessions { w.append(.homogeneousSupportOfIMSVoiceOverPSSessions, v.rawValue) }
         if let v = gmlcAddress { w.append(.gmlcAddress, v) }
-        for v in activeAPNs { w.append(v) }
-        if let v = equivalentPLMNList { w.append(v) }
+        activeAPNs.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 1612, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Active-APN
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
+        if equivalentPLMNList != nil {
+            let s = w.beginAVP(code: 1637, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Equivalent-PLMN-List
+            equivalentPLMNList?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = mmeNumberForMTSMS { w.append(.mmeNumberForMTSMS, bytes: v) }
         if let v = smsRegisterRequest { w.append(.smsRegisterRequest, v.rawValue) }
         if let v = sgsMMEIdentity { w.append(.sgsMMEIdentity, v) }
         if let v = coupledNodeDiameterID { w.append(.coupledNodeDiameterID, v) }
-        if let v = adjacentPLMNs { w.append(v) }
+        if adjacentPLMNs != nil {
+            let s = w.beginAVP(code: 1672, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Adjacent-PLMNs
+            adjacentPLMNs?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = supportedServices { w.append(v) }
         for a in envelope.additionalAVPs { w.append(a) }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -1705,6 +1866,9 @@ public struct UpdateLocationRequest: DiameterTypedMessage {
 public struct UpdateLocationAnswer: DiameterTypedMessage {
     public static var command: CommandDefinition { .updateLocation }
     public static var isRequest: Bool { false }
+    public static var commandCode: UInt32 { 316 }
+    public static var applicationID: UInt32 { 16777251 }
+    public static var isProxiable: Bool { true }
     public var envelope: S6aEnvelope
     public var errorDiagnostic: ErrorDiagnostic?
     public var ulaFlags: UInt32?
@@ -1722,7 +1886,7 @@ public struct UpdateLocationAnswer: DiameterTypedMessage {
         self.resetIDs = resetIDs
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -1746,10 +1910,8 @@ public struct UpdateLocationAnswer: DiameterTypedMessage {
         var routeRecord: [String] = []
         let destinationHost: String? = nil
         let destinationRealm: String? = nil
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -1759,13 +1921,13 @@ public struct UpdateLocationAnswer: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x10C:  // Result-Code
                 if resultCode != nil { throw m.repeated(at: i) }
                 resultCode = ResultCode(unsigned32: try m.unsigned32(at: i))
             case 0x129:  // Experimental-Result
                 if experimentalResult != nil { throw m.repeated(at: i) }
-                experimentalResult = try ExperimentalResult(m.members(at: i))
+                experimentalResult = try ExperimentalResult(m, from: i + 1, to: m.next(after: i))
             case 0x28AF0000064E:  // Error-Diagnostic
                 if errorDiagnostic != nil { throw m.repeated(at: i) }
                 errorDiagnostic = ErrorDiagnostic(rawValue: try m.integer32(at: i))
@@ -1780,20 +1942,20 @@ public struct UpdateLocationAnswer: DiameterTypedMessage {
                 originRealm = try m.string(at: i)
             case 0x26D:  // OC-Supported-Features
                 if ocSupportedFeatures != nil { throw m.repeated(at: i) }
-                ocSupportedFeatures = try OCSupportedFeatures(m.members(at: i))
+                ocSupportedFeatures = try OCSupportedFeatures(m, from: i + 1, to: m.next(after: i))
             case 0x26F:  // OC-OLR
                 if ocOLR != nil { throw m.repeated(at: i) }
-                ocOLR = try OCOLR(m.members(at: i))
+                ocOLR = try OCOLR(m, from: i + 1, to: m.next(after: i))
             case 0x28A:  // Load
-                loads.append(try Load(m.members(at: i)))
+                loads.append(try Load(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF0000057E:  // ULA-Flags
                 if ulaFlags != nil { throw m.repeated(at: i) }
                 ulaFlags = try m.unsigned32(at: i)
             case 0x28AF00000578:  // Subscription-Data
                 if subscriptionData != nil { throw m.repeated(at: i) }
-                subscriptionData = try SubscriptionData(m.members(at: i))
+                subscriptionData = try SubscriptionData(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000686:  // Reset-ID
                 resetIDs.append(m.octets(at: i))
             case 0x117:  // Failed-AVP
@@ -1801,7 +1963,7 @@ public struct UpdateLocationAnswer: DiameterTypedMessage {
                 failedAVPSeen = true
                 failedAVP = m.members(at: i).map { $0.tree() }
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -1829,23 +1991,61 @@ public struct UpdateLocationAnswer: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        if let v = envelope.vendorSpecificApplicationID { w.append(v) }
+        if envelope.vendorSpecificApplicationID != nil {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = envelope.resultCode { w.append(.resultCode, v.unsigned32) }
-        if let v = envelope.experimentalResult { w.append(v) }
+        if envelope.experimentalResult != nil {
+            let s = w.beginAVP(code: 297, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Experimental-Result
+            envelope.experimentalResult?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = errorDiagnostic { w.append(.errorDiagnostic, v.rawValue) }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
-        if let v = envelope.ocSupportedFeatures { w.append(v) }
-        if let v = envelope.ocOLR { w.append(v) }
-        for v in envelope.loads { w.append(v) }
-        for v in envelope.supportedFeatures { w.append(v) }
+        if envelope.ocSupportedFeatures != nil {
+            let s = w.beginAVP(code: 621, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-Supported-Features
+            envelope.ocSupportedFeatures?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        if envelope.ocOLR != nil {
+            let s = w.beginAVP(code: 623, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-OLR
+            envelope.ocOLR?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.loads.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 650, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // Load
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         if let v = ulaFlags { w.append(.ulaFlags, v) }
-        if let v = subscriptionData { w.append(v) }
+        if subscriptionData != nil {
+            let s = w.beginAVP(code: 1400, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // Subscription-Data
+            subscriptionData?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         for v in resetIDs { w.append(.resetID, bytes: v) }
         for a in envelope.additionalAVPs { w.append(a) }
         if !envelope.failedAVP.isEmpty { w.appendGroup(.failedAVP) { g in for a in envelope.failedAVP { g.append(a) } } }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -1854,6 +2054,9 @@ public struct UpdateLocationAnswer: DiameterTypedMessage {
 public struct CancelLocationRequest: DiameterTypedMessage {
     public static var command: CommandDefinition { .cancelLocation }
     public static var isRequest: Bool { true }
+    public static var commandCode: UInt32 { 317 }
+    public static var applicationID: UInt32 { 16777251 }
+    public static var isProxiable: Bool { true }
     public var envelope: S6aEnvelope
     public var userName: String
     public var cancellationType: CancellationType
@@ -1868,7 +2071,7 @@ public struct CancelLocationRequest: DiameterTypedMessage {
         self.clrFlags = clrFlags
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -1890,10 +2093,8 @@ public struct CancelLocationRequest: DiameterTypedMessage {
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
         let failedAVP: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -1903,7 +2104,7 @@ public struct CancelLocationRequest: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -1923,7 +2124,7 @@ public struct CancelLocationRequest: DiameterTypedMessage {
                 if userName != nil { throw m.repeated(at: i) }
                 userName = try m.string(at: i)
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF0000058C:  // Cancellation-Type
                 if cancellationType != nil { throw m.repeated(at: i) }
                 cancellationType = CancellationType(rawValue: try m.integer32(at: i))
@@ -1931,7 +2132,7 @@ public struct CancelLocationRequest: DiameterTypedMessage {
                 if clrFlags != nil { throw m.repeated(at: i) }
                 clrFlags = try m.unsigned32(at: i)
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -1962,18 +2163,34 @@ public struct CancelLocationRequest: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        if let v = envelope.vendorSpecificApplicationID { w.append(v) }
+        if envelope.vendorSpecificApplicationID != nil {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = envelope.destinationHost { w.append(.destinationHost, v) }
         if let v = envelope.destinationRealm { w.append(.destinationRealm, v) }
         w.append(.userName, userName)
-        for v in envelope.supportedFeatures { w.append(v) }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         w.append(.cancellationType, cancellationType.rawValue)
         if let v = clrFlags { w.append(.clrFlags, v) }
         for a in envelope.additionalAVPs { w.append(a) }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -1982,6 +2199,9 @@ public struct CancelLocationRequest: DiameterTypedMessage {
 public struct CancelLocationAnswer: DiameterTypedMessage {
     public static var command: CommandDefinition { .cancelLocation }
     public static var isRequest: Bool { false }
+    public static var commandCode: UInt32 { 317 }
+    public static var applicationID: UInt32 { 16777251 }
+    public static var isProxiable: Bool { true }
     public var envelope: S6aEnvelope
 
     public init(
@@ -1990,7 +2210,7 @@ public struct CancelLocationAnswer: DiameterTypedMessage {
         self.envelope = envelope
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -2010,10 +2230,8 @@ public struct CancelLocationAnswer: DiameterTypedMessage {
         let ocSupportedFeatures: OCSupportedFeatures? = nil
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -2023,15 +2241,15 @@ public struct CancelLocationAnswer: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x10C:  // Result-Code
                 if resultCode != nil { throw m.repeated(at: i) }
                 resultCode = ResultCode(unsigned32: try m.unsigned32(at: i))
             case 0x129:  // Experimental-Result
                 if experimentalResult != nil { throw m.repeated(at: i) }
-                experimentalResult = try ExperimentalResult(m.members(at: i))
+                experimentalResult = try ExperimentalResult(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -2046,7 +2264,7 @@ public struct CancelLocationAnswer: DiameterTypedMessage {
                 failedAVPSeen = true
                 failedAVP = m.members(at: i).map { $0.tree() }
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -2070,16 +2288,36 @@ public struct CancelLocationAnswer: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        if let v = envelope.vendorSpecificApplicationID { w.append(v) }
-        for v in envelope.supportedFeatures { w.append(v) }
+        if envelope.vendorSpecificApplicationID != nil {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         if let v = envelope.resultCode { w.append(.resultCode, v.unsigned32) }
-        if let v = envelope.experimentalResult { w.append(v) }
+        if envelope.experimentalResult != nil {
+            let s = w.beginAVP(code: 297, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Experimental-Result
+            envelope.experimentalResult?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         for a in envelope.additionalAVPs { w.append(a) }
         if !envelope.failedAVP.isEmpty { w.appendGroup(.failedAVP) { g in for a in envelope.failedAVP { g.append(a) } } }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -2088,6 +2326,9 @@ public struct CancelLocationAnswer: DiameterTypedMessage {
 public struct AuthenticationInformationRequest: DiameterTypedMessage {
     public static var command: CommandDefinition { .authenticationInformation }
     public static var isRequest: Bool { true }
+    public static var commandCode: UInt32 { 318 }
+    public static var applicationID: UInt32 { 16777251 }
+    public static var isProxiable: Bool { true }
     public var envelope: S6aEnvelope
     public var userName: String
     public var requestedEUTRANAuthenticationInfo: RequestedEUTRANAuthenticationInfo?
@@ -2109,7 +2350,7 @@ public struct AuthenticationInformationRequest: DiameterTypedMessage {
         self.airFlags = airFlags
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -2133,10 +2374,8 @@ public struct AuthenticationInformationRequest: DiameterTypedMessage {
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
         let failedAVP: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -2146,7 +2385,7 @@ public struct AuthenticationInformationRequest: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -2167,15 +2406,15 @@ public struct AuthenticationInformationRequest: DiameterTypedMessage {
                 userName = try m.string(at: i)
             case 0x26D:  // OC-Supported-Features
                 if ocSupportedFeatures != nil { throw m.repeated(at: i) }
-                ocSupportedFeatures = try OCSupportedFeatures(m.members(at: i))
+                ocSupportedFeatures = try OCSupportedFeatures(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000580:  // Requested-EUTRAN-Authentication-Info
                 if requestedEUTRANAuthenticationInfo != nil { throw m.repeated(at: i) }
-                requestedEUTRANAuthenticationInfo = try RequestedEUTRANAuthenticationInfo(m.members(at: i))
+                requestedEUTRANAuthenticationInfo = try RequestedEUTRANAuthenticationInfo(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000581:  // Requested-UTRAN-GERAN-Authentication-Info
                 if requestedUTRANGERANAuthenticationInfo != nil { throw m.repeated(at: i) }
-                requestedUTRANGERANAuthenticationInfo = try RequestedUTRANGERANAuthenticationInfo(m.members(at: i))
+                requestedUTRANGERANAuthenticationInfo = try RequestedUTRANGERANAuthenticationInfo(m, from: i + 1, to: m.next(after: i))
             case 0x28AF0000057F:  // Visited-PLMN-Id
                 if visitedPLMNID != nil { throw m.repeated(at: i) }
                 visitedPLMNID = m.octets(at: i)
@@ -2183,7 +2422,7 @@ public struct AuthenticationInformationRequest: DiameterTypedMessage {
                 if airFlags != nil { throw m.repeated(at: i) }
                 airFlags = try m.unsigned32(at: i)
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -2215,21 +2454,49 @@ public struct AuthenticationInformationRequest: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        if let v = envelope.vendorSpecificApplicationID { w.append(v) }
+        if envelope.vendorSpecificApplicationID != nil {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = envelope.destinationHost { w.append(.destinationHost, v) }
         if let v = envelope.destinationRealm { w.append(.destinationRealm, v) }
         w.append(.userName, userName)
-        if let v = envelope.ocSupportedFeatures { w.append(v) }
-        for v in envelope.supportedFeatures { w.append(v) }
-        if let v = requestedEUTRANAuthenticationInfo { w.append(v) }
-        if let v = requestedUTRANGERANAuthenticationInfo { w.append(v) }
+        if envelope.ocSupportedFeatures != nil {
+            let s = w.beginAVP(code: 621, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-Supported-Features
+            envelope.ocSupportedFeatures?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
+        if requestedEUTRANAuthenticationInfo != nil {
+            let s = w.beginAVP(code: 1408, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // Requested-EUTRAN-Authentication-Info
+            requestedEUTRANAuthenticationInfo?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        if requestedUTRANGERANAuthenticationInfo != nil {
+            let s = w.beginAVP(code: 1409, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // Requested-UTRAN-GERAN-Authentication-Info
+            requestedUTRANGERANAuthenticationInfo?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.visitedPLMNID, bytes: visitedPLMNID)
         if let v = airFlags { w.append(.airFlags, v) }
         for a in envelope.additionalAVPs { w.append(a) }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -2238,6 +2505,9 @@ public struct AuthenticationInformationRequest: DiameterTypedMessage {
 public struct AuthenticationInformationAnswer: DiameterTypedMessage {
     public static var command: CommandDefinition { .authenticationInformation }
     public static var isRequest: Bool { false }
+    public static var commandCode: UInt32 { 318 }
+    public static var applicationID: UInt32 { 16777251 }
+    public static var isProxiable: Bool { true }
     public var envelope: S6aEnvelope
     public var errorDiagnostic: ErrorDiagnostic?
     public var authenticationInfo: AuthenticationInfo?
@@ -2253,7 +2523,7 @@ public struct AuthenticationInformationAnswer: DiameterTypedMessage {
         self.ueUsageType = ueUsageType
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -2276,10 +2546,8 @@ public struct AuthenticationInformationAnswer: DiameterTypedMessage {
         var routeRecord: [String] = []
         let destinationHost: String? = nil
         let destinationRealm: String? = nil
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -2289,13 +2557,13 @@ public struct AuthenticationInformationAnswer: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x10C:  // Result-Code
                 if resultCode != nil { throw m.repeated(at: i) }
                 resultCode = ResultCode(unsigned32: try m.unsigned32(at: i))
             case 0x129:  // Experimental-Result
                 if experimentalResult != nil { throw m.repeated(at: i) }
-                experimentalResult = try ExperimentalResult(m.members(at: i))
+                experimentalResult = try ExperimentalResult(m, from: i + 1, to: m.next(after: i))
             case 0x28AF0000064E:  // Error-Diagnostic
                 if errorDiagnostic != nil { throw m.repeated(at: i) }
                 errorDiagnostic = ErrorDiagnostic(rawValue: try m.integer32(at: i))
@@ -2310,17 +2578,17 @@ public struct AuthenticationInformationAnswer: DiameterTypedMessage {
                 originRealm = try m.string(at: i)
             case 0x26D:  // OC-Supported-Features
                 if ocSupportedFeatures != nil { throw m.repeated(at: i) }
-                ocSupportedFeatures = try OCSupportedFeatures(m.members(at: i))
+                ocSupportedFeatures = try OCSupportedFeatures(m, from: i + 1, to: m.next(after: i))
             case 0x26F:  // OC-OLR
                 if ocOLR != nil { throw m.repeated(at: i) }
-                ocOLR = try OCOLR(m.members(at: i))
+                ocOLR = try OCOLR(m, from: i + 1, to: m.next(after: i))
             case 0x28A:  // Load
-                loads.append(try Load(m.members(at: i)))
+                loads.append(try Load(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000585:  // Authentication-Info
                 if authenticationInfo != nil { throw m.repeated(at: i) }
-                authenticationInfo = try AuthenticationInfo(m.members(at: i))
+                authenticationInfo = try AuthenticationInfo(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000690:  // UE-Usage-Type
                 if ueUsageType != nil { throw m.repeated(at: i) }
                 ueUsageType = try m.unsigned32(at: i)
@@ -2329,7 +2597,7 @@ public struct AuthenticationInformationAnswer: DiameterTypedMessage {
                 failedAVPSeen = true
                 failedAVP = m.members(at: i).map { $0.tree() }
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -2356,22 +2624,60 @@ public struct AuthenticationInformationAnswer: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        if let v = envelope.vendorSpecificApplicationID { w.append(v) }
+        if envelope.vendorSpecificApplicationID != nil {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = envelope.resultCode { w.append(.resultCode, v.unsigned32) }
-        if let v = envelope.experimentalResult { w.append(v) }
+        if envelope.experimentalResult != nil {
+            let s = w.beginAVP(code: 297, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Experimental-Result
+            envelope.experimentalResult?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = errorDiagnostic { w.append(.errorDiagnostic, v.rawValue) }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
-        if let v = envelope.ocSupportedFeatures { w.append(v) }
-        if let v = envelope.ocOLR { w.append(v) }
-        for v in envelope.loads { w.append(v) }
-        for v in envelope.supportedFeatures { w.append(v) }
-        if let v = authenticationInfo { w.append(v) }
+        if envelope.ocSupportedFeatures != nil {
+            let s = w.beginAVP(code: 621, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-Supported-Features
+            envelope.ocSupportedFeatures?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        if envelope.ocOLR != nil {
+            let s = w.beginAVP(code: 623, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-OLR
+            envelope.ocOLR?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.loads.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 650, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // Load
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
+        if authenticationInfo != nil {
+            let s = w.beginAVP(code: 1413, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // Authentication-Info
+            authenticationInfo?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = ueUsageType { w.append(.ueUsageType, v) }
         for a in envelope.additionalAVPs { w.append(a) }
         if !envelope.failedAVP.isEmpty { w.appendGroup(.failedAVP) { g in for a in envelope.failedAVP { g.append(a) } } }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -2380,6 +2686,9 @@ public struct AuthenticationInformationAnswer: DiameterTypedMessage {
 public struct InsertSubscriberDataRequest: DiameterTypedMessage {
     public static var command: CommandDefinition { .insertSubscriberData }
     public static var isRequest: Bool { true }
+    public static var commandCode: UInt32 { 319 }
+    public static var applicationID: UInt32 { 16777251 }
+    public static var isProxiable: Bool { true }
     public var envelope: S6aEnvelope
     public var userName: String
     public var subscriptionData: SubscriptionData
@@ -2397,7 +2706,7 @@ public struct InsertSubscriberDataRequest: DiameterTypedMessage {
         self.resetIDs = resetIDs
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -2420,10 +2729,8 @@ public struct InsertSubscriberDataRequest: DiameterTypedMessage {
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
         let failedAVP: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -2433,7 +2740,7 @@ public struct InsertSubscriberDataRequest: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -2453,17 +2760,17 @@ public struct InsertSubscriberDataRequest: DiameterTypedMessage {
                 if userName != nil { throw m.repeated(at: i) }
                 userName = try m.string(at: i)
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000578:  // Subscription-Data
                 if subscriptionData != nil { throw m.repeated(at: i) }
-                subscriptionData = try SubscriptionData(m.members(at: i))
+                subscriptionData = try SubscriptionData(m, from: i + 1, to: m.next(after: i))
             case 0x28AF000005D2:  // IDR-Flags
                 if idrFlags != nil { throw m.repeated(at: i) }
                 idrFlags = try m.unsigned32(at: i)
             case 0x28AF00000686:  // Reset-ID
                 resetIDs.append(m.octets(at: i))
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -2495,19 +2802,39 @@ public struct InsertSubscriberDataRequest: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        if let v = envelope.vendorSpecificApplicationID { w.append(v) }
+        if envelope.vendorSpecificApplicationID != nil {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = envelope.destinationHost { w.append(.destinationHost, v) }
         if let v = envelope.destinationRealm { w.append(.destinationRealm, v) }
         w.append(.userName, userName)
-        for v in envelope.supportedFeatures { w.append(v) }
-        w.append(subscriptionData)
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
+        do {
+            let s = w.beginAVP(code: 1400, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // Subscription-Data
+            subscriptionData.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = idrFlags { w.append(.idrFlags, v) }
         for v in resetIDs { w.append(.resetID, bytes: v) }
         for a in envelope.additionalAVPs { w.append(a) }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -2516,6 +2843,9 @@ public struct InsertSubscriberDataRequest: DiameterTypedMessage {
 public struct InsertSubscriberDataAnswer: DiameterTypedMessage {
     public static var command: CommandDefinition { .insertSubscriberData }
     public static var isRequest: Bool { false }
+    public static var commandCode: UInt32 { 319 }
+    public static var applicationID: UInt32 { 16777251 }
+    public static var isProxiable: Bool { true }
     public var envelope: S6aEnvelope
     public var imsVoiceOverPSSessionsSupported: IMSVoiceOverPSSessionsSupported?
     public var lastUEActivityTime: UInt32?
@@ -2548,7 +2878,7 @@ public struct InsertSubscriberDataAnswer: DiameterTypedMessage {
         self.monitoringEventConfigStatuses = monitoringEventConfigStatuses
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -2578,10 +2908,8 @@ public struct InsertSubscriberDataAnswer: DiameterTypedMessage {
         let ocSupportedFeatures: OCSupportedFeatures? = nil
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -2591,15 +2919,15 @@ public struct InsertSubscriberDataAnswer: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x10C:  // Result-Code
                 if resultCode != nil { throw m.repeated(at: i) }
                 resultCode = ResultCode(unsigned32: try m.unsigned32(at: i))
             case 0x129:  // Experimental-Result
                 if experimentalResult != nil { throw m.repeated(at: i) }
-                experimentalResult = try ExperimentalResult(m.members(at: i))
+                experimentalResult = try ExperimentalResult(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -2629,7 +2957,7 @@ public struct InsertSubscriberDataAnswer: DiameterTypedMessage {
                 epsLocationInformation = m.tree(at: i)
             case 0x28AF00000671:  // Local-Time-Zone
                 if localTimeZone != nil { throw m.repeated(at: i) }
-                localTimeZone = try LocalTimeZone(m.members(at: i))
+                localTimeZone = try LocalTimeZone(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000C47:  // Supported-Services
                 if supportedServices != nil { throw m.repeated(at: i) }
                 supportedServices = m.tree(at: i)
@@ -2642,7 +2970,7 @@ public struct InsertSubscriberDataAnswer: DiameterTypedMessage {
                 failedAVPSeen = true
                 failedAVP = m.members(at: i).map { $0.tree() }
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -2676,10 +3004,24 @@ public struct InsertSubscriberDataAnswer: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        if let v = envelope.vendorSpecificApplicationID { w.append(v) }
-        for v in envelope.supportedFeatures { w.append(v) }
+        if envelope.vendorSpecificApplicationID != nil {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         if let v = envelope.resultCode { w.append(.resultCode, v.unsigned32) }
-        if let v = envelope.experimentalResult { w.append(v) }
+        if envelope.experimentalResult != nil {
+            let s = w.beginAVP(code: 297, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Experimental-Result
+            envelope.experimentalResult?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
@@ -2689,13 +3031,23 @@ public struct InsertSubscriberDataAnswer: DiameterTypedMessage {
         if let v = idaFlags { w.append(.idaFlags, v) }
         if let v = epsUserState { w.append(v) }
         if let v = epsLocationInformation { w.append(v) }
-        if let v = localTimeZone { w.append(v) }
+        if localTimeZone != nil {
+            let s = w.beginAVP(code: 1649, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Local-Time-Zone
+            localTimeZone?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = supportedServices { w.append(v) }
         for v in monitoringEventReports { w.append(v) }
         for v in monitoringEventConfigStatuses { w.append(v) }
         for a in envelope.additionalAVPs { w.append(a) }
         if !envelope.failedAVP.isEmpty { w.appendGroup(.failedAVP) { g in for a in envelope.failedAVP { g.append(a) } } }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -2704,6 +3056,9 @@ public struct InsertSubscriberDataAnswer: DiameterTypedMessage {
 public struct DeleteSubscriberDataRequest: DiameterTypedMessage {
     public static var command: CommandDefinition { .deleteSubscriberData }
     public static var isRequest: Bool { true }
+    public static var commandCode: UInt32 { 320 }
+    public static var applicationID: UInt32 { 16777251 }
+    public static var isProxiable: Bool { true }
     public var envelope: S6aEnvelope
     public var userName: String
     public var dsrFlags: UInt32
@@ -2728,7 +3083,7 @@ public struct DeleteSubscriberDataRequest: DiameterTypedMessage {
         self.ssCodes = ssCodes
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -2754,10 +3109,8 @@ public struct DeleteSubscriberDataRequest: DiameterTypedMessage {
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
         let failedAVP: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -2767,7 +3120,7 @@ public struct DeleteSubscriberDataRequest: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -2787,7 +3140,7 @@ public struct DeleteSubscriberDataRequest: DiameterTypedMessage {
                 if userName != nil { throw m.repeated(at: i) }
                 userName = try m.string(at: i)
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF0000058D:  // DSR-Flags
                 if dsrFlags != nil { throw m.repeated(at: i) }
                 dsrFlags = try m.unsigned32(at: i)
@@ -2804,7 +3157,7 @@ public struct DeleteSubscriberDataRequest: DiameterTypedMessage {
             case 0x28AF000005C4:  // SS-Code
                 ssCodes.append(m.octets(at: i))
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -2839,14 +3192,24 @@ public struct DeleteSubscriberDataRequest: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        if let v = envelope.vendorSpecificApplicationID { w.append(v) }
+        if envelope.vendorSpecificApplicationID != nil {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = envelope.destinationHost { w.append(.destinationHost, v) }
         if let v = envelope.destinationRealm { w.append(.destinationRealm, v) }
         w.append(.userName, userName)
-        for v in envelope.supportedFeatures { w.append(v) }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         w.append(.dsrFlags, dsrFlags)
         if let v = scefID { w.append(.scefID, v) }
         for v in contextIdentifiers { w.append(.contextIdentifier, v) }
@@ -2854,7 +3217,13 @@ public struct DeleteSubscriberDataRequest: DiameterTypedMessage {
         for v in tsCodes { w.append(.tsCode, bytes: v) }
         for v in ssCodes { w.append(.ssCode, bytes: v) }
         for a in envelope.additionalAVPs { w.append(a) }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -2863,6 +3232,9 @@ public struct DeleteSubscriberDataRequest: DiameterTypedMessage {
 public struct DeleteSubscriberDataAnswer: DiameterTypedMessage {
     public static var command: CommandDefinition { .deleteSubscriberData }
     public static var isRequest: Bool { false }
+    public static var commandCode: UInt32 { 320 }
+    public static var applicationID: UInt32 { 16777251 }
+    public static var isProxiable: Bool { true }
     public var envelope: S6aEnvelope
     public var dsaFlags: UInt32?
 
@@ -2873,7 +3245,7 @@ public struct DeleteSubscriberDataAnswer: DiameterTypedMessage {
         self.dsaFlags = dsaFlags
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -2894,10 +3266,8 @@ public struct DeleteSubscriberDataAnswer: DiameterTypedMessage {
         let ocSupportedFeatures: OCSupportedFeatures? = nil
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -2907,15 +3277,15 @@ public struct DeleteSubscriberDataAnswer: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x10C:  // Result-Code
                 if resultCode != nil { throw m.repeated(at: i) }
                 resultCode = ResultCode(unsigned32: try m.unsigned32(at: i))
             case 0x129:  // Experimental-Result
                 if experimentalResult != nil { throw m.repeated(at: i) }
-                experimentalResult = try ExperimentalResult(m.members(at: i))
+                experimentalResult = try ExperimentalResult(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -2933,7 +3303,7 @@ public struct DeleteSubscriberDataAnswer: DiameterTypedMessage {
                 failedAVPSeen = true
                 failedAVP = m.members(at: i).map { $0.tree() }
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -2958,17 +3328,37 @@ public struct DeleteSubscriberDataAnswer: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        if let v = envelope.vendorSpecificApplicationID { w.append(v) }
-        for v in envelope.supportedFeatures { w.append(v) }
+        if envelope.vendorSpecificApplicationID != nil {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         if let v = envelope.resultCode { w.append(.resultCode, v.unsigned32) }
-        if let v = envelope.experimentalResult { w.append(v) }
+        if envelope.experimentalResult != nil {
+            let s = w.beginAVP(code: 297, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Experimental-Result
+            envelope.experimentalResult?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = dsaFlags { w.append(.dsaFlags, v) }
         for a in envelope.additionalAVPs { w.append(a) }
         if !envelope.failedAVP.isEmpty { w.appendGroup(.failedAVP) { g in for a in envelope.failedAVP { g.append(a) } } }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -2977,6 +3367,9 @@ public struct DeleteSubscriberDataAnswer: DiameterTypedMessage {
 public struct PurgeUERequest: DiameterTypedMessage {
     public static var command: CommandDefinition { .purgeUE }
     public static var isRequest: Bool { true }
+    public static var commandCode: UInt32 { 321 }
+    public static var applicationID: UInt32 { 16777251 }
+    public static var isProxiable: Bool { true }
     public var envelope: S6aEnvelope
     public var userName: String
     public var purFlags: UInt32?
@@ -2991,7 +3384,7 @@ public struct PurgeUERequest: DiameterTypedMessage {
         self.epsLocationInformation = epsLocationInformation
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -3013,10 +3406,8 @@ public struct PurgeUERequest: DiameterTypedMessage {
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
         let failedAVP: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -3026,7 +3417,7 @@ public struct PurgeUERequest: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -3047,17 +3438,17 @@ public struct PurgeUERequest: DiameterTypedMessage {
                 userName = try m.string(at: i)
             case 0x26D:  // OC-Supported-Features
                 if ocSupportedFeatures != nil { throw m.repeated(at: i) }
-                ocSupportedFeatures = try OCSupportedFeatures(m.members(at: i))
+                ocSupportedFeatures = try OCSupportedFeatures(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000663:  // PUR-Flags
                 if purFlags != nil { throw m.repeated(at: i) }
                 purFlags = try m.unsigned32(at: i)
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF000005D8:  // EPS-Location-Information
                 if epsLocationInformation != nil { throw m.repeated(at: i) }
                 epsLocationInformation = m.tree(at: i)
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -3086,19 +3477,39 @@ public struct PurgeUERequest: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        if let v = envelope.vendorSpecificApplicationID { w.append(v) }
+        if envelope.vendorSpecificApplicationID != nil {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = envelope.destinationHost { w.append(.destinationHost, v) }
         if let v = envelope.destinationRealm { w.append(.destinationRealm, v) }
         w.append(.userName, userName)
-        if let v = envelope.ocSupportedFeatures { w.append(v) }
+        if envelope.ocSupportedFeatures != nil {
+            let s = w.beginAVP(code: 621, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-Supported-Features
+            envelope.ocSupportedFeatures?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = purFlags { w.append(.purFlags, v) }
-        for v in envelope.supportedFeatures { w.append(v) }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         if let v = epsLocationInformation { w.append(v) }
         for a in envelope.additionalAVPs { w.append(a) }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -3107,6 +3518,9 @@ public struct PurgeUERequest: DiameterTypedMessage {
 public struct PurgeUEAnswer: DiameterTypedMessage {
     public static var command: CommandDefinition { .purgeUE }
     public static var isRequest: Bool { false }
+    public static var commandCode: UInt32 { 321 }
+    public static var applicationID: UInt32 { 16777251 }
+    public static var isProxiable: Bool { true }
     public var envelope: S6aEnvelope
     public var puaFlags: UInt32?
 
@@ -3117,7 +3531,7 @@ public struct PurgeUEAnswer: DiameterTypedMessage {
         self.puaFlags = puaFlags
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -3138,10 +3552,8 @@ public struct PurgeUEAnswer: DiameterTypedMessage {
         var routeRecord: [String] = []
         let destinationHost: String? = nil
         let destinationRealm: String? = nil
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -3151,15 +3563,15 @@ public struct PurgeUEAnswer: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x10C:  // Result-Code
                 if resultCode != nil { throw m.repeated(at: i) }
                 resultCode = ResultCode(unsigned32: try m.unsigned32(at: i))
             case 0x129:  // Experimental-Result
                 if experimentalResult != nil { throw m.repeated(at: i) }
-                experimentalResult = try ExperimentalResult(m.members(at: i))
+                experimentalResult = try ExperimentalResult(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -3171,12 +3583,12 @@ public struct PurgeUEAnswer: DiameterTypedMessage {
                 originRealm = try m.string(at: i)
             case 0x26D:  // OC-Supported-Features
                 if ocSupportedFeatures != nil { throw m.repeated(at: i) }
-                ocSupportedFeatures = try OCSupportedFeatures(m.members(at: i))
+                ocSupportedFeatures = try OCSupportedFeatures(m, from: i + 1, to: m.next(after: i))
             case 0x26F:  // OC-OLR
                 if ocOLR != nil { throw m.repeated(at: i) }
-                ocOLR = try OCOLR(m.members(at: i))
+                ocOLR = try OCOLR(m, from: i + 1, to: m.next(after: i))
             case 0x28A:  // Load
-                loads.append(try Load(m.members(at: i)))
+                loads.append(try Load(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF000005A2:  // PUA-Flags
                 if puaFlags != nil { throw m.repeated(at: i) }
                 puaFlags = try m.unsigned32(at: i)
@@ -3185,7 +3597,7 @@ public struct PurgeUEAnswer: DiameterTypedMessage {
                 failedAVPSeen = true
                 failedAVP = m.members(at: i).map { $0.tree() }
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -3210,20 +3622,54 @@ public struct PurgeUEAnswer: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        if let v = envelope.vendorSpecificApplicationID { w.append(v) }
-        for v in envelope.supportedFeatures { w.append(v) }
+        if envelope.vendorSpecificApplicationID != nil {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         if let v = envelope.resultCode { w.append(.resultCode, v.unsigned32) }
-        if let v = envelope.experimentalResult { w.append(v) }
+        if envelope.experimentalResult != nil {
+            let s = w.beginAVP(code: 297, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Experimental-Result
+            envelope.experimentalResult?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
-        if let v = envelope.ocSupportedFeatures { w.append(v) }
-        if let v = envelope.ocOLR { w.append(v) }
-        for v in envelope.loads { w.append(v) }
+        if envelope.ocSupportedFeatures != nil {
+            let s = w.beginAVP(code: 621, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-Supported-Features
+            envelope.ocSupportedFeatures?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        if envelope.ocOLR != nil {
+            let s = w.beginAVP(code: 623, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-OLR
+            envelope.ocOLR?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.loads.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 650, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // Load
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         if let v = puaFlags { w.append(.puaFlags, v) }
         for a in envelope.additionalAVPs { w.append(a) }
         if !envelope.failedAVP.isEmpty { w.appendGroup(.failedAVP) { g in for a in envelope.failedAVP { g.append(a) } } }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -3232,6 +3678,9 @@ public struct PurgeUEAnswer: DiameterTypedMessage {
 public struct ResetRequest: DiameterTypedMessage {
     public static var command: CommandDefinition { .reset }
     public static var isRequest: Bool { true }
+    public static var commandCode: UInt32 { 322 }
+    public static var applicationID: UInt32 { 16777251 }
+    public static var isProxiable: Bool { true }
     public var envelope: S6aEnvelope
     public var userIDs: [String]
     public var resetIDs: [[UInt8]]
@@ -3249,7 +3698,7 @@ public struct ResetRequest: DiameterTypedMessage {
         self.subscriptionDataDeletion = subscriptionDataDeletion
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -3272,10 +3721,8 @@ public struct ResetRequest: DiameterTypedMessage {
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
         let failedAVP: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -3285,7 +3732,7 @@ public struct ResetRequest: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -3302,19 +3749,19 @@ public struct ResetRequest: DiameterTypedMessage {
                 if destinationRealm != nil { throw m.repeated(at: i) }
                 destinationRealm = try m.string(at: i)
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF000005A4:  // User-Id
                 userIDs.append(try m.string(at: i))
             case 0x28AF00000686:  // Reset-ID
                 resetIDs.append(m.octets(at: i))
             case 0x28AF00000578:  // Subscription-Data
                 if subscriptionData != nil { throw m.repeated(at: i) }
-                subscriptionData = try SubscriptionData(m.members(at: i))
+                subscriptionData = try SubscriptionData(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000695:  // Subscription-Data-Deletion
                 if subscriptionDataDeletion != nil { throw m.repeated(at: i) }
-                subscriptionDataDeletion = try SubscriptionDataDeletion(m.members(at: i))
+                subscriptionDataDeletion = try SubscriptionDataDeletion(m, from: i + 1, to: m.next(after: i))
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -3344,19 +3791,43 @@ public struct ResetRequest: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        if let v = envelope.vendorSpecificApplicationID { w.append(v) }
+        if envelope.vendorSpecificApplicationID != nil {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = envelope.destinationHost { w.append(.destinationHost, v) }
         if let v = envelope.destinationRealm { w.append(.destinationRealm, v) }
-        for v in envelope.supportedFeatures { w.append(v) }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in userIDs { w.append(.userID, v) }
         for v in resetIDs { w.append(.resetID, bytes: v) }
-        if let v = subscriptionData { w.append(v) }
-        if let v = subscriptionDataDeletion { w.append(v) }
+        if subscriptionData != nil {
+            let s = w.beginAVP(code: 1400, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // Subscription-Data
+            subscriptionData?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        if subscriptionDataDeletion != nil {
+            let s = w.beginAVP(code: 1685, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Subscription-Data-Deletion
+            subscriptionDataDeletion?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         for a in envelope.additionalAVPs { w.append(a) }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -3365,6 +3836,9 @@ public struct ResetRequest: DiameterTypedMessage {
 public struct ResetAnswer: DiameterTypedMessage {
     public static var command: CommandDefinition { .reset }
     public static var isRequest: Bool { false }
+    public static var commandCode: UInt32 { 322 }
+    public static var applicationID: UInt32 { 16777251 }
+    public static var isProxiable: Bool { true }
     public var envelope: S6aEnvelope
 
     public init(
@@ -3373,7 +3847,7 @@ public struct ResetAnswer: DiameterTypedMessage {
         self.envelope = envelope
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -3393,10 +3867,8 @@ public struct ResetAnswer: DiameterTypedMessage {
         let ocSupportedFeatures: OCSupportedFeatures? = nil
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -3406,15 +3878,15 @@ public struct ResetAnswer: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x10C:  // Result-Code
                 if resultCode != nil { throw m.repeated(at: i) }
                 resultCode = ResultCode(unsigned32: try m.unsigned32(at: i))
             case 0x129:  // Experimental-Result
                 if experimentalResult != nil { throw m.repeated(at: i) }
-                experimentalResult = try ExperimentalResult(m.members(at: i))
+                experimentalResult = try ExperimentalResult(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -3429,7 +3901,7 @@ public struct ResetAnswer: DiameterTypedMessage {
                 failedAVPSeen = true
                 failedAVP = m.members(at: i).map { $0.tree() }
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -3453,16 +3925,36 @@ public struct ResetAnswer: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        if let v = envelope.vendorSpecificApplicationID { w.append(v) }
-        for v in envelope.supportedFeatures { w.append(v) }
+        if envelope.vendorSpecificApplicationID != nil {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         if let v = envelope.resultCode { w.append(.resultCode, v.unsigned32) }
-        if let v = envelope.experimentalResult { w.append(v) }
+        if envelope.experimentalResult != nil {
+            let s = w.beginAVP(code: 297, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Experimental-Result
+            envelope.experimentalResult?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         for a in envelope.additionalAVPs { w.append(a) }
         if !envelope.failedAVP.isEmpty { w.appendGroup(.failedAVP) { g in for a in envelope.failedAVP { g.append(a) } } }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -3471,6 +3963,9 @@ public struct ResetAnswer: DiameterTypedMessage {
 public struct NotifyRequest: DiameterTypedMessage {
     public static var command: CommandDefinition { .notify }
     public static var isRequest: Bool { true }
+    public static var commandCode: UInt32 { 323 }
+    public static var applicationID: UInt32 { 16777251 }
+    public static var isProxiable: Bool { true }
     public var envelope: S6aEnvelope
     public var userName: String
     public var terminalInformation: TerminalInformation?
@@ -3511,7 +4006,7 @@ public struct NotifyRequest: DiameterTypedMessage {
         self.emergencyServices = emergencyServices
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -3543,10 +4038,8 @@ public struct NotifyRequest: DiameterTypedMessage {
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
         let failedAVP: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -3556,7 +4049,7 @@ public struct NotifyRequest: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -3577,15 +4070,15 @@ public struct NotifyRequest: DiameterTypedMessage {
                 userName = try m.string(at: i)
             case 0x26D:  // OC-Supported-Features
                 if ocSupportedFeatures != nil { throw m.repeated(at: i) }
-                ocSupportedFeatures = try OCSupportedFeatures(m.members(at: i))
+                ocSupportedFeatures = try OCSupportedFeatures(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF00000579:  // Terminal-Information
                 if terminalInformation != nil { throw m.repeated(at: i) }
-                terminalInformation = try TerminalInformation(m.members(at: i))
+                terminalInformation = try TerminalInformation(m, from: i + 1, to: m.next(after: i))
             case 0x1E6:  // MIP6-Agent-Info
                 if mip6AgentInfo != nil { throw m.repeated(at: i) }
-                mip6AgentInfo = try MIP6AgentInfo(m.members(at: i))
+                mip6AgentInfo = try MIP6AgentInfo(m, from: i + 1, to: m.next(after: i))
             case 0x28AF00000258:  // Visited-Network-Identifier
                 if visitedNetworkIdentifier != nil { throw m.repeated(at: i) }
                 visitedNetworkIdentifier = m.octets(at: i)
@@ -3616,7 +4109,7 @@ public struct NotifyRequest: DiameterTypedMessage {
                 if emergencyServices != nil { throw m.repeated(at: i) }
                 emergencyServices = try m.unsigned32(at: i)
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -3655,17 +4148,39 @@ public struct NotifyRequest: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        if let v = envelope.vendorSpecificApplicationID { w.append(v) }
+        if envelope.vendorSpecificApplicationID != nil {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = envelope.destinationHost { w.append(.destinationHost, v) }
         if let v = envelope.destinationRealm { w.append(.destinationRealm, v) }
         w.append(.userName, userName)
-        if let v = envelope.ocSupportedFeatures { w.append(v) }
-        for v in envelope.supportedFeatures { w.append(v) }
-        if let v = terminalInformation { w.append(v) }
-        if let v = mip6AgentInfo { w.append(v) }
+        if envelope.ocSupportedFeatures != nil {
+            let s = w.beginAVP(code: 621, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-Supported-Features
+            envelope.ocSupportedFeatures?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
+        if terminalInformation != nil {
+            let s = w.beginAVP(code: 1401, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // Terminal-Information
+            terminalInformation?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        if mip6AgentInfo != nil {
+            let s = w.beginAVP(code: 486, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // MIP6-Agent-Info
+            mip6AgentInfo?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = visitedNetworkIdentifier { w.append(.visitedNetworkIdentifier, bytes: v) }
         if let v = contextIdentifier { w.append(.contextIdentifier, v) }
         if let v = serviceSelection { w.append(.serviceSelection, v) }
@@ -3677,7 +4192,13 @@ public struct NotifyRequest: DiameterTypedMessage {
         for v in monitoringEventConfigStatuses { w.append(v) }
         if let v = emergencyServices { w.append(.emergencyServices, v) }
         for a in envelope.additionalAVPs { w.append(a) }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -3686,6 +4207,9 @@ public struct NotifyRequest: DiameterTypedMessage {
 public struct NotifyAnswer: DiameterTypedMessage {
     public static var command: CommandDefinition { .notify }
     public static var isRequest: Bool { false }
+    public static var commandCode: UInt32 { 323 }
+    public static var applicationID: UInt32 { 16777251 }
+    public static var isProxiable: Bool { true }
     public var envelope: S6aEnvelope
 
     public init(
@@ -3694,7 +4218,7 @@ public struct NotifyAnswer: DiameterTypedMessage {
         self.envelope = envelope
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -3714,10 +4238,8 @@ public struct NotifyAnswer: DiameterTypedMessage {
         var routeRecord: [String] = []
         let destinationHost: String? = nil
         let destinationRealm: String? = nil
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -3727,21 +4249,21 @@ public struct NotifyAnswer: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x10C:  // Result-Code
                 if resultCode != nil { throw m.repeated(at: i) }
                 resultCode = ResultCode(unsigned32: try m.unsigned32(at: i))
             case 0x129:  // Experimental-Result
                 if experimentalResult != nil { throw m.repeated(at: i) }
-                experimentalResult = try ExperimentalResult(m.members(at: i))
+                experimentalResult = try ExperimentalResult(m, from: i + 1, to: m.next(after: i))
             case 0x26D:  // OC-Supported-Features
                 if ocSupportedFeatures != nil { throw m.repeated(at: i) }
-                ocSupportedFeatures = try OCSupportedFeatures(m.members(at: i))
+                ocSupportedFeatures = try OCSupportedFeatures(m, from: i + 1, to: m.next(after: i))
             case 0x26F:  // OC-OLR
                 if ocOLR != nil { throw m.repeated(at: i) }
-                ocOLR = try OCOLR(m.members(at: i))
+                ocOLR = try OCOLR(m, from: i + 1, to: m.next(after: i))
             case 0x28A:  // Load
-                loads.append(try Load(m.members(at: i)))
+                loads.append(try Load(m, from: i + 1, to: m.next(after: i)))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -3752,13 +4274,13 @@ public struct NotifyAnswer: DiameterTypedMessage {
                 if originRealm != nil { throw m.repeated(at: i) }
                 originRealm = try m.string(at: i)
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x117:  // Failed-AVP
                 if failedAVPSeen { throw m.repeated(at: i) }
                 failedAVPSeen = true
                 failedAVP = m.members(at: i).map { $0.tree() }
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -3782,19 +4304,53 @@ public struct NotifyAnswer: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        if let v = envelope.vendorSpecificApplicationID { w.append(v) }
+        if envelope.vendorSpecificApplicationID != nil {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = envelope.resultCode { w.append(.resultCode, v.unsigned32) }
-        if let v = envelope.experimentalResult { w.append(v) }
-        if let v = envelope.ocSupportedFeatures { w.append(v) }
-        if let v = envelope.ocOLR { w.append(v) }
-        for v in envelope.loads { w.append(v) }
+        if envelope.experimentalResult != nil {
+            let s = w.beginAVP(code: 297, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Experimental-Result
+            envelope.experimentalResult?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        if envelope.ocSupportedFeatures != nil {
+            let s = w.beginAVP(code: 621, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-Supported-Features
+            envelope.ocSupportedFeatures?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        if envelope.ocOLR != nil {
+            let s = w.beginAVP(code: 623, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-OLR
+            envelope.ocOLR?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.loads.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 650, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // Load
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
-        for v in envelope.supportedFeatures { w.append(v) }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for a in envelope.additionalAVPs { w.append(a) }
         if !envelope.failedAVP.isEmpty { w.appendGroup(.failedAVP) { g in for a in envelope.failedAVP { g.append(a) } } }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }

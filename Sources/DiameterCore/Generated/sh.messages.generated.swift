@@ -20,14 +20,17 @@ public struct UserIdentity: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var publicIdentity: String? = nil
         var msisdn: [UInt8]? = nil
         var externalIdentifier: String? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF00000259:  // Public-Identity
                 if publicIdentity != nil { throw m.repeated(at: i) }
@@ -73,13 +76,16 @@ public struct RepositoryDataID: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var serviceIndication: [UInt8]? = nil
         var sequenceNumber: UInt32? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF000002C0:  // Service-Indication
                 if serviceIndication != nil { throw m.repeated(at: i) }
@@ -122,13 +128,16 @@ public struct CallReferenceInfo: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var callReferenceNumber: [UInt8]? = nil
         var asNumber: [UInt8]? = nil
         var additionalAVPs: [AVP] = []
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF000002D1:  // Call-Reference-Number
                 if callReferenceNumber != nil { throw m.repeated(at: i) }
@@ -209,6 +218,9 @@ public struct ShEnvelope: Hashable, Sendable {
 public struct UserDataRequest: DiameterTypedMessage {
     public static var command: CommandDefinition { .userData }
     public static var isRequest: Bool { true }
+    public static var commandCode: UInt32 { 306 }
+    public static var applicationID: UInt32 { 16777217 }
+    public static var isProxiable: Bool { true }
     public var envelope: ShEnvelope
     public var userIdentity: UserIdentity
     public var wildcardedPublicIdentity: String?
@@ -259,7 +271,7 @@ public struct UserDataRequest: DiameterTypedMessage {
         self.callReferenceInfo = callReferenceInfo
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -296,10 +308,8 @@ public struct UserDataRequest: DiameterTypedMessage {
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
         let failedAVP: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -309,7 +319,7 @@ public struct UserDataRequest: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -326,10 +336,10 @@ public struct UserDataRequest: DiameterTypedMessage {
                 if destinationRealm != nil { throw m.repeated(at: i) }
                 destinationRealm = try m.string(at: i)
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF000002BC:  // User-Identity
                 if userIdentity != nil { throw m.repeated(at: i) }
-                userIdentity = try UserIdentity(m.members(at: i))
+                userIdentity = try UserIdentity(m, from: i + 1, to: m.next(after: i))
             case 0x28AF0000027A:  // Wildcarded-Public-Identity
                 if wildcardedPublicIdentity != nil { throw m.repeated(at: i) }
                 wildcardedPublicIdentity = try m.string(at: i)
@@ -376,12 +386,12 @@ public struct UserDataRequest: DiameterTypedMessage {
                 udrFlags = try m.unsigned32(at: i)
             case 0x28AF000002D0:  // Call-Reference-Info
                 if callReferenceInfo != nil { throw m.repeated(at: i) }
-                callReferenceInfo = try CallReferenceInfo(m.members(at: i))
+                callReferenceInfo = try CallReferenceInfo(m, from: i + 1, to: m.next(after: i))
             case 0x26D:  // OC-Supported-Features
                 if ocSupportedFeatures != nil { throw m.repeated(at: i) }
-                ocSupportedFeatures = try OCSupportedFeatures(m.members(at: i))
+                ocSupportedFeatures = try OCSupportedFeatures(m, from: i + 1, to: m.next(after: i))
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -427,14 +437,28 @@ public struct UserDataRequest: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        w.append(envelope.vendorSpecificApplicationID)
+        do {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = envelope.destinationHost { w.append(.destinationHost, v) }
         if let v = envelope.destinationRealm { w.append(.destinationRealm, v) }
-        for v in envelope.supportedFeatures { w.append(v) }
-        w.append(userIdentity)
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
+        do {
+            let s = w.beginAVP(code: 700, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // User-Identity
+            userIdentity.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = wildcardedPublicIdentity { w.append(.wildcardedPublicIdentity, v) }
         if let v = wildcardedIMPU { w.append(.wildcardedIMPU, v) }
         if let v = serverName { w.append(.serverName, v) }
@@ -451,10 +475,24 @@ public struct UserDataRequest: DiameterTypedMessage {
         if let v = prePagingSupported { w.append(.prePagingSupported, v.rawValue) }
         if let v = localTimeZoneIndication { w.append(.localTimeZoneIndication, v.rawValue) }
         if let v = udrFlags { w.append(.udrFlags, v) }
-        if let v = callReferenceInfo { w.append(v) }
-        if let v = envelope.ocSupportedFeatures { w.append(v) }
+        if callReferenceInfo != nil {
+            let s = w.beginAVP(code: 720, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Call-Reference-Info
+            callReferenceInfo?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        if envelope.ocSupportedFeatures != nil {
+            let s = w.beginAVP(code: 621, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-Supported-Features
+            envelope.ocSupportedFeatures?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         for a in envelope.additionalAVPs { w.append(a) }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -463,6 +501,9 @@ public struct UserDataRequest: DiameterTypedMessage {
 public struct UserDataAnswer: DiameterTypedMessage {
     public static var command: CommandDefinition { .userData }
     public static var isRequest: Bool { false }
+    public static var commandCode: UInt32 { 306 }
+    public static var applicationID: UInt32 { 16777217 }
+    public static var isProxiable: Bool { true }
     public var envelope: ShEnvelope
     public var wildcardedPublicIdentity: String?
     public var wildcardedIMPU: String?
@@ -478,7 +519,7 @@ public struct UserDataAnswer: DiameterTypedMessage {
         self.shUserData = shUserData
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -501,10 +542,8 @@ public struct UserDataAnswer: DiameterTypedMessage {
         var routeRecord: [String] = []
         let destinationHost: String? = nil
         let destinationRealm: String? = nil
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -514,13 +553,13 @@ public struct UserDataAnswer: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x10C:  // Result-Code
                 if resultCode != nil { throw m.repeated(at: i) }
                 resultCode = ResultCode(unsigned32: try m.unsigned32(at: i))
             case 0x129:  // Experimental-Result
                 if experimentalResult != nil { throw m.repeated(at: i) }
-                experimentalResult = try ExperimentalResult(m.members(at: i))
+                experimentalResult = try ExperimentalResult(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -531,7 +570,7 @@ public struct UserDataAnswer: DiameterTypedMessage {
                 if originRealm != nil { throw m.repeated(at: i) }
                 originRealm = try m.string(at: i)
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF0000027A:  // Wildcarded-Public-Identity
                 if wildcardedPublicIdentity != nil { throw m.repeated(at: i) }
                 wildcardedPublicIdentity = try m.string(at: i)
@@ -543,18 +582,18 @@ public struct UserDataAnswer: DiameterTypedMessage {
                 shUserData = m.octets(at: i)
             case 0x26D:  // OC-Supported-Features
                 if ocSupportedFeatures != nil { throw m.repeated(at: i) }
-                ocSupportedFeatures = try OCSupportedFeatures(m.members(at: i))
+                ocSupportedFeatures = try OCSupportedFeatures(m, from: i + 1, to: m.next(after: i))
             case 0x26F:  // OC-OLR
                 if ocOLR != nil { throw m.repeated(at: i) }
-                ocOLR = try OCOLR(m.members(at: i))
+                ocOLR = try OCOLR(m, from: i + 1, to: m.next(after: i))
             case 0x28A:  // Load
-                loads.append(try Load(m.members(at: i)))
+                loads.append(try Load(m, from: i + 1, to: m.next(after: i)))
             case 0x117:  // Failed-AVP
                 if failedAVPSeen { throw m.repeated(at: i) }
                 failedAVPSeen = true
                 failedAVP = m.members(at: i).map { $0.tree() }
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -582,22 +621,56 @@ public struct UserDataAnswer: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        w.append(envelope.vendorSpecificApplicationID)
+        do {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = envelope.resultCode { w.append(.resultCode, v.unsigned32) }
-        if let v = envelope.experimentalResult { w.append(v) }
+        if envelope.experimentalResult != nil {
+            let s = w.beginAVP(code: 297, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Experimental-Result
+            envelope.experimentalResult?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
-        for v in envelope.supportedFeatures { w.append(v) }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         if let v = wildcardedPublicIdentity { w.append(.wildcardedPublicIdentity, v) }
         if let v = wildcardedIMPU { w.append(.wildcardedIMPU, v) }
         if let v = shUserData { w.append(.shUserData, bytes: v) }
-        if let v = envelope.ocSupportedFeatures { w.append(v) }
-        if let v = envelope.ocOLR { w.append(v) }
-        for v in envelope.loads { w.append(v) }
+        if envelope.ocSupportedFeatures != nil {
+            let s = w.beginAVP(code: 621, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-Supported-Features
+            envelope.ocSupportedFeatures?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        if envelope.ocOLR != nil {
+            let s = w.beginAVP(code: 623, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-OLR
+            envelope.ocOLR?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.loads.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 650, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // Load
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for a in envelope.additionalAVPs { w.append(a) }
         if !envelope.failedAVP.isEmpty { w.appendGroup(.failedAVP) { g in for a in envelope.failedAVP { g.append(a) } } }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -606,6 +679,9 @@ public struct UserDataAnswer: DiameterTypedMessage {
 public struct ProfileUpdateRequest: DiameterTypedMessage {
     public static var command: CommandDefinition { .profileUpdate }
     public static var isRequest: Bool { true }
+    public static var commandCode: UInt32 { 307 }
+    public static var applicationID: UInt32 { 16777217 }
+    public static var isProxiable: Bool { true }
     public var envelope: ShEnvelope
     public var userIdentity: UserIdentity
     public var wildcardedPublicIdentity: String?
@@ -627,7 +703,7 @@ public struct ProfileUpdateRequest: DiameterTypedMessage {
         self.shUserData = shUserData
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -652,10 +728,8 @@ public struct ProfileUpdateRequest: DiameterTypedMessage {
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
         let failedAVP: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -665,7 +739,7 @@ public struct ProfileUpdateRequest: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -682,10 +756,10 @@ public struct ProfileUpdateRequest: DiameterTypedMessage {
                 if destinationRealm != nil { throw m.repeated(at: i) }
                 destinationRealm = try m.string(at: i)
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF000002BC:  // User-Identity
                 if userIdentity != nil { throw m.repeated(at: i) }
-                userIdentity = try UserIdentity(m.members(at: i))
+                userIdentity = try UserIdentity(m, from: i + 1, to: m.next(after: i))
             case 0x28AF0000027A:  // Wildcarded-Public-Identity
                 if wildcardedPublicIdentity != nil { throw m.repeated(at: i) }
                 wildcardedPublicIdentity = try m.string(at: i)
@@ -703,9 +777,9 @@ public struct ProfileUpdateRequest: DiameterTypedMessage {
                 shUserData = m.octets(at: i)
             case 0x26D:  // OC-Supported-Features
                 if ocSupportedFeatures != nil { throw m.repeated(at: i) }
-                ocSupportedFeatures = try OCSupportedFeatures(m.members(at: i))
+                ocSupportedFeatures = try OCSupportedFeatures(m, from: i + 1, to: m.next(after: i))
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -740,22 +814,46 @@ public struct ProfileUpdateRequest: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        w.append(envelope.vendorSpecificApplicationID)
+        do {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = envelope.destinationHost { w.append(.destinationHost, v) }
         if let v = envelope.destinationRealm { w.append(.destinationRealm, v) }
-        for v in envelope.supportedFeatures { w.append(v) }
-        w.append(userIdentity)
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
+        do {
+            let s = w.beginAVP(code: 700, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // User-Identity
+            userIdentity.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = wildcardedPublicIdentity { w.append(.wildcardedPublicIdentity, v) }
         if let v = wildcardedIMPU { w.append(.wildcardedIMPU, v) }
         if let v = userName { w.append(.userName, v) }
         w.append(.dataReference, dataReference.rawValue)
         w.append(.shUserData, bytes: shUserData)
-        if let v = envelope.ocSupportedFeatures { w.append(v) }
+        if envelope.ocSupportedFeatures != nil {
+            let s = w.beginAVP(code: 621, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-Supported-Features
+            envelope.ocSupportedFeatures?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         for a in envelope.additionalAVPs { w.append(a) }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -764,6 +862,9 @@ public struct ProfileUpdateRequest: DiameterTypedMessage {
 public struct ProfileUpdateAnswer: DiameterTypedMessage {
     public static var command: CommandDefinition { .profileUpdate }
     public static var isRequest: Bool { false }
+    public static var commandCode: UInt32 { 307 }
+    public static var applicationID: UInt32 { 16777217 }
+    public static var isProxiable: Bool { true }
     public var envelope: ShEnvelope
     public var wildcardedPublicIdentity: String?
     public var wildcardedIMPU: String?
@@ -781,7 +882,7 @@ public struct ProfileUpdateAnswer: DiameterTypedMessage {
         self.dataReference = dataReference
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -805,10 +906,8 @@ public struct ProfileUpdateAnswer: DiameterTypedMessage {
         var routeRecord: [String] = []
         let destinationHost: String? = nil
         let destinationRealm: String? = nil
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -818,13 +917,13 @@ public struct ProfileUpdateAnswer: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x10C:  // Result-Code
                 if resultCode != nil { throw m.repeated(at: i) }
                 resultCode = ResultCode(unsigned32: try m.unsigned32(at: i))
             case 0x129:  // Experimental-Result
                 if experimentalResult != nil { throw m.repeated(at: i) }
-                experimentalResult = try ExperimentalResult(m.members(at: i))
+                experimentalResult = try ExperimentalResult(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -842,26 +941,26 @@ public struct ProfileUpdateAnswer: DiameterTypedMessage {
                 wildcardedIMPU = try m.string(at: i)
             case 0x28AF000002CB:  // Repository-Data-ID
                 if repositoryDataID != nil { throw m.repeated(at: i) }
-                repositoryDataID = try RepositoryDataID(m.members(at: i))
+                repositoryDataID = try RepositoryDataID(m, from: i + 1, to: m.next(after: i))
             case 0x28AF000002BF:  // Data-Reference
                 if dataReference != nil { throw m.repeated(at: i) }
                 dataReference = DataReference(rawValue: try m.integer32(at: i))
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x26D:  // OC-Supported-Features
                 if ocSupportedFeatures != nil { throw m.repeated(at: i) }
-                ocSupportedFeatures = try OCSupportedFeatures(m.members(at: i))
+                ocSupportedFeatures = try OCSupportedFeatures(m, from: i + 1, to: m.next(after: i))
             case 0x26F:  // OC-OLR
                 if ocOLR != nil { throw m.repeated(at: i) }
-                ocOLR = try OCOLR(m.members(at: i))
+                ocOLR = try OCOLR(m, from: i + 1, to: m.next(after: i))
             case 0x28A:  // Load
-                loads.append(try Load(m.members(at: i)))
+                loads.append(try Load(m, from: i + 1, to: m.next(after: i)))
             case 0x117:  // Failed-AVP
                 if failedAVPSeen { throw m.repeated(at: i) }
                 failedAVPSeen = true
                 failedAVP = m.members(at: i).map { $0.tree() }
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -890,23 +989,61 @@ public struct ProfileUpdateAnswer: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        w.append(envelope.vendorSpecificApplicationID)
+        do {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = envelope.resultCode { w.append(.resultCode, v.unsigned32) }
-        if let v = envelope.experimentalResult { w.append(v) }
+        if envelope.experimentalResult != nil {
+            let s = w.beginAVP(code: 297, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Experimental-Result
+            envelope.experimentalResult?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = wildcardedPublicIdentity { w.append(.wildcardedPublicIdentity, v) }
         if let v = wildcardedIMPU { w.append(.wildcardedIMPU, v) }
-        if let v = repositoryDataID { w.append(v) }
+        if repositoryDataID != nil {
+            let s = w.beginAVP(code: 715, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Repository-Data-ID
+            repositoryDataID?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = dataReference { w.append(.dataReference, v.rawValue) }
-        for v in envelope.supportedFeatures { w.append(v) }
-        if let v = envelope.ocSupportedFeatures { w.append(v) }
-        if let v = envelope.ocOLR { w.append(v) }
-        for v in envelope.loads { w.append(v) }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
+        if envelope.ocSupportedFeatures != nil {
+            let s = w.beginAVP(code: 621, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-Supported-Features
+            envelope.ocSupportedFeatures?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        if envelope.ocOLR != nil {
+            let s = w.beginAVP(code: 623, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-OLR
+            envelope.ocOLR?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.loads.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 650, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // Load
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for a in envelope.additionalAVPs { w.append(a) }
         if !envelope.failedAVP.isEmpty { w.appendGroup(.failedAVP) { g in for a in envelope.failedAVP { g.append(a) } } }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -915,6 +1052,9 @@ public struct ProfileUpdateAnswer: DiameterTypedMessage {
 public struct SubscribeNotificationsRequest: DiameterTypedMessage {
     public static var command: CommandDefinition { .subscribeNotifications }
     public static var isRequest: Bool { true }
+    public static var commandCode: UInt32 { 308 }
+    public static var applicationID: UInt32 { 16777217 }
+    public static var isProxiable: Bool { true }
     public var envelope: ShEnvelope
     public var userIdentity: UserIdentity
     public var wildcardedPublicIdentity: String?
@@ -953,7 +1093,7 @@ public struct SubscribeNotificationsRequest: DiameterTypedMessage {
         self.userName = userName
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -985,10 +1125,8 @@ public struct SubscribeNotificationsRequest: DiameterTypedMessage {
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
         let failedAVP: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -998,7 +1136,7 @@ public struct SubscribeNotificationsRequest: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -1015,10 +1153,10 @@ public struct SubscribeNotificationsRequest: DiameterTypedMessage {
                 if destinationRealm != nil { throw m.repeated(at: i) }
                 destinationRealm = try m.string(at: i)
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF000002BC:  // User-Identity
                 if userIdentity != nil { throw m.repeated(at: i) }
-                userIdentity = try UserIdentity(m.members(at: i))
+                userIdentity = try UserIdentity(m, from: i + 1, to: m.next(after: i))
             case 0x28AF0000027A:  // Wildcarded-Public-Identity
                 if wildcardedPublicIdentity != nil { throw m.repeated(at: i) }
                 wildcardedPublicIdentity = try m.string(at: i)
@@ -1053,9 +1191,9 @@ public struct SubscribeNotificationsRequest: DiameterTypedMessage {
                 userName = try m.string(at: i)
             case 0x26D:  // OC-Supported-Features
                 if ocSupportedFeatures != nil { throw m.repeated(at: i) }
-                ocSupportedFeatures = try OCSupportedFeatures(m.members(at: i))
+                ocSupportedFeatures = try OCSupportedFeatures(m, from: i + 1, to: m.next(after: i))
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -1097,14 +1235,28 @@ public struct SubscribeNotificationsRequest: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        w.append(envelope.vendorSpecificApplicationID)
+        do {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = envelope.destinationHost { w.append(.destinationHost, v) }
         if let v = envelope.destinationRealm { w.append(.destinationRealm, v) }
-        for v in envelope.supportedFeatures { w.append(v) }
-        w.append(userIdentity)
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
+        do {
+            let s = w.beginAVP(code: 700, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // User-Identity
+            userIdentity.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = wildcardedPublicIdentity { w.append(.wildcardedPublicIdentity, v) }
         if let v = wildcardedIMPU { w.append(.wildcardedIMPU, v) }
         for v in serviceIndications { w.append(.serviceIndication, bytes: v) }
@@ -1117,9 +1269,19 @@ public struct SubscribeNotificationsRequest: DiameterTypedMessage {
         for v in dsaiTags { w.append(.dsaiTag, bytes: v) }
         if let v = oneTimeNotification { w.append(.oneTimeNotification, v.rawValue) }
         if let v = userName { w.append(.userName, v) }
-        if let v = envelope.ocSupportedFeatures { w.append(v) }
+        if envelope.ocSupportedFeatures != nil {
+            let s = w.beginAVP(code: 621, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-Supported-Features
+            envelope.ocSupportedFeatures?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         for a in envelope.additionalAVPs { w.append(a) }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -1128,6 +1290,9 @@ public struct SubscribeNotificationsRequest: DiameterTypedMessage {
 public struct SubscribeNotificationsAnswer: DiameterTypedMessage {
     public static var command: CommandDefinition { .subscribeNotifications }
     public static var isRequest: Bool { false }
+    public static var commandCode: UInt32 { 308 }
+    public static var applicationID: UInt32 { 16777217 }
+    public static var isProxiable: Bool { true }
     public var envelope: ShEnvelope
     public var wildcardedPublicIdentity: String?
     public var wildcardedIMPU: String?
@@ -1145,7 +1310,7 @@ public struct SubscribeNotificationsAnswer: DiameterTypedMessage {
         self.expiryTime = expiryTime
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -1169,10 +1334,8 @@ public struct SubscribeNotificationsAnswer: DiameterTypedMessage {
         var routeRecord: [String] = []
         let destinationHost: String? = nil
         let destinationRealm: String? = nil
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -1182,7 +1345,7 @@ public struct SubscribeNotificationsAnswer: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -1191,7 +1354,7 @@ public struct SubscribeNotificationsAnswer: DiameterTypedMessage {
                 resultCode = ResultCode(unsigned32: try m.unsigned32(at: i))
             case 0x129:  // Experimental-Result
                 if experimentalResult != nil { throw m.repeated(at: i) }
-                experimentalResult = try ExperimentalResult(m.members(at: i))
+                experimentalResult = try ExperimentalResult(m, from: i + 1, to: m.next(after: i))
             case 0x108:  // Origin-Host
                 if originHost != nil { throw m.repeated(at: i) }
                 originHost = try m.string(at: i)
@@ -1205,7 +1368,7 @@ public struct SubscribeNotificationsAnswer: DiameterTypedMessage {
                 if wildcardedIMPU != nil { throw m.repeated(at: i) }
                 wildcardedIMPU = try m.string(at: i)
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF000002BE:  // User-Data
                 if shUserData != nil { throw m.repeated(at: i) }
                 shUserData = m.octets(at: i)
@@ -1214,18 +1377,18 @@ public struct SubscribeNotificationsAnswer: DiameterTypedMessage {
                 expiryTime = try m.unsigned32(at: i)
             case 0x26D:  // OC-Supported-Features
                 if ocSupportedFeatures != nil { throw m.repeated(at: i) }
-                ocSupportedFeatures = try OCSupportedFeatures(m.members(at: i))
+                ocSupportedFeatures = try OCSupportedFeatures(m, from: i + 1, to: m.next(after: i))
             case 0x26F:  // OC-OLR
                 if ocOLR != nil { throw m.repeated(at: i) }
-                ocOLR = try OCOLR(m.members(at: i))
+                ocOLR = try OCOLR(m, from: i + 1, to: m.next(after: i))
             case 0x28A:  // Load
-                loads.append(try Load(m.members(at: i)))
+                loads.append(try Load(m, from: i + 1, to: m.next(after: i)))
             case 0x117:  // Failed-AVP
                 if failedAVPSeen { throw m.repeated(at: i) }
                 failedAVPSeen = true
                 failedAVP = m.members(at: i).map { $0.tree() }
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -1254,23 +1417,57 @@ public struct SubscribeNotificationsAnswer: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        w.append(envelope.vendorSpecificApplicationID)
+        do {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         if let v = envelope.resultCode { w.append(.resultCode, v.unsigned32) }
-        if let v = envelope.experimentalResult { w.append(v) }
+        if envelope.experimentalResult != nil {
+            let s = w.beginAVP(code: 297, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Experimental-Result
+            envelope.experimentalResult?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = wildcardedPublicIdentity { w.append(.wildcardedPublicIdentity, v) }
         if let v = wildcardedIMPU { w.append(.wildcardedIMPU, v) }
-        for v in envelope.supportedFeatures { w.append(v) }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         if let v = shUserData { w.append(.shUserData, bytes: v) }
         if let v = expiryTime { w.append(.expiryTime, v) }
-        if let v = envelope.ocSupportedFeatures { w.append(v) }
-        if let v = envelope.ocOLR { w.append(v) }
-        for v in envelope.loads { w.append(v) }
+        if envelope.ocSupportedFeatures != nil {
+            let s = w.beginAVP(code: 621, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-Supported-Features
+            envelope.ocSupportedFeatures?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        if envelope.ocOLR != nil {
+            let s = w.beginAVP(code: 623, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // OC-OLR
+            envelope.ocOLR?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
+        envelope.loads.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 650, vendorID: 0, flags: AVPFlags(rawValue: 0x0))  // Load
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for a in envelope.additionalAVPs { w.append(a) }
         if !envelope.failedAVP.isEmpty { w.appendGroup(.failedAVP) { g in for a in envelope.failedAVP { g.append(a) } } }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -1279,6 +1476,9 @@ public struct SubscribeNotificationsAnswer: DiameterTypedMessage {
 public struct PushNotificationRequest: DiameterTypedMessage {
     public static var command: CommandDefinition { .pushNotification }
     public static var isRequest: Bool { true }
+    public static var commandCode: UInt32 { 309 }
+    public static var applicationID: UInt32 { 16777217 }
+    public static var isProxiable: Bool { true }
     public var envelope: ShEnvelope
     public var userIdentity: UserIdentity
     public var wildcardedPublicIdentity: String?
@@ -1298,7 +1498,7 @@ public struct PushNotificationRequest: DiameterTypedMessage {
         self.shUserData = shUserData
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -1322,10 +1522,8 @@ public struct PushNotificationRequest: DiameterTypedMessage {
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
         let failedAVP: [AVP] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -1335,7 +1533,7 @@ public struct PushNotificationRequest: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -1352,10 +1550,10 @@ public struct PushNotificationRequest: DiameterTypedMessage {
                 if destinationRealm != nil { throw m.repeated(at: i) }
                 destinationRealm = try m.string(at: i)
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x28AF000002BC:  // User-Identity
                 if userIdentity != nil { throw m.repeated(at: i) }
-                userIdentity = try UserIdentity(m.members(at: i))
+                userIdentity = try UserIdentity(m, from: i + 1, to: m.next(after: i))
             case 0x28AF0000027A:  // Wildcarded-Public-Identity
                 if wildcardedPublicIdentity != nil { throw m.repeated(at: i) }
                 wildcardedPublicIdentity = try m.string(at: i)
@@ -1369,7 +1567,7 @@ public struct PushNotificationRequest: DiameterTypedMessage {
                 if shUserData != nil { throw m.repeated(at: i) }
                 shUserData = m.octets(at: i)
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -1403,20 +1601,40 @@ public struct PushNotificationRequest: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        w.append(envelope.vendorSpecificApplicationID)
+        do {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
         if let v = envelope.destinationHost { w.append(.destinationHost, v) }
         if let v = envelope.destinationRealm { w.append(.destinationRealm, v) }
-        for v in envelope.supportedFeatures { w.append(v) }
-        w.append(userIdentity)
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
+        do {
+            let s = w.beginAVP(code: 700, vendorID: 10415, flags: AVPFlags(rawValue: 0xC0))  // User-Identity
+            userIdentity.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = wildcardedPublicIdentity { w.append(.wildcardedPublicIdentity, v) }
         if let v = wildcardedIMPU { w.append(.wildcardedIMPU, v) }
         if let v = userName { w.append(.userName, v) }
         w.append(.shUserData, bytes: shUserData)
         for a in envelope.additionalAVPs { w.append(a) }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }
@@ -1425,6 +1643,9 @@ public struct PushNotificationRequest: DiameterTypedMessage {
 public struct PushNotificationAnswer: DiameterTypedMessage {
     public static var command: CommandDefinition { .pushNotification }
     public static var isRequest: Bool { false }
+    public static var commandCode: UInt32 { 309 }
+    public static var applicationID: UInt32 { 16777217 }
+    public static var isProxiable: Bool { true }
     public var envelope: ShEnvelope
 
     public init(
@@ -1433,7 +1654,7 @@ public struct PushNotificationAnswer: DiameterTypedMessage {
         self.envelope = envelope
     }
 
-    public init(decoding message: DiameterMessage) throws(DiameterMessageError) {
+    public init(decoding m: DiameterMessage) throws(DiameterMessageError) {
         var sessionID: String? = nil
         var drmp: DRMP? = nil
         var vendorSpecificApplicationID: VendorSpecificApplicationID? = nil
@@ -1453,10 +1674,8 @@ public struct PushNotificationAnswer: DiameterTypedMessage {
         let ocSupportedFeatures: OCSupportedFeatures? = nil
         let ocOLR: OCOLR? = nil
         let loads: [Load] = []
-        let list = message.avps
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = 0
+        while i < m.topLevelEnd {
             switch m.key(at: i) {
             case 0x107:  // Session-Id
                 if sessionID != nil { throw m.repeated(at: i) }
@@ -1466,13 +1685,13 @@ public struct PushNotificationAnswer: DiameterTypedMessage {
                 drmp = DRMP(rawValue: try m.integer32(at: i))
             case 0x104:  // Vendor-Specific-Application-Id
                 if vendorSpecificApplicationID != nil { throw m.repeated(at: i) }
-                vendorSpecificApplicationID = try VendorSpecificApplicationID(m.members(at: i))
+                vendorSpecificApplicationID = try VendorSpecificApplicationID(m, from: i + 1, to: m.next(after: i))
             case 0x10C:  // Result-Code
                 if resultCode != nil { throw m.repeated(at: i) }
                 resultCode = ResultCode(unsigned32: try m.unsigned32(at: i))
             case 0x129:  // Experimental-Result
                 if experimentalResult != nil { throw m.repeated(at: i) }
-                experimentalResult = try ExperimentalResult(m.members(at: i))
+                experimentalResult = try ExperimentalResult(m, from: i + 1, to: m.next(after: i))
             case 0x115:  // Auth-Session-State
                 if authSessionState != nil { throw m.repeated(at: i) }
                 authSessionState = AuthSessionState(rawValue: try m.integer32(at: i))
@@ -1483,13 +1702,13 @@ public struct PushNotificationAnswer: DiameterTypedMessage {
                 if originRealm != nil { throw m.repeated(at: i) }
                 originRealm = try m.string(at: i)
             case 0x28AF00000274:  // Supported-Features
-                supportedFeatures.append(try SupportedFeatures(m.members(at: i)))
+                supportedFeatures.append(try SupportedFeatures(m, from: i + 1, to: m.next(after: i)))
             case 0x117:  // Failed-AVP
                 if failedAVPSeen { throw m.repeated(at: i) }
                 failedAVPSeen = true
                 failedAVP = m.members(at: i).map { $0.tree() }
             case 0x11C:  // Proxy-Info
-                proxyInfo.append(try ProxyInfo(m.members(at: i)))
+                proxyInfo.append(try ProxyInfo(m, from: i + 1, to: m.next(after: i)))
             case 0x11A:  // Route-Record
                 routeRecord.append(try m.string(at: i))
             default:
@@ -1514,16 +1733,36 @@ public struct PushNotificationAnswer: DiameterTypedMessage {
     public func writeAVPs(into w: inout DiameterMessageWriter) {
         w.append(.sessionID, envelope.sessionID)
         if let v = envelope.drmp { w.append(.drmp, v.rawValue) }
-        w.append(envelope.vendorSpecificApplicationID)
+        do {
+            let s = w.beginAVP(code: 260, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Vendor-Specific-Application-Id
+            envelope.vendorSpecificApplicationID.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         if let v = envelope.resultCode { w.append(.resultCode, v.unsigned32) }
-        if let v = envelope.experimentalResult { w.append(v) }
+        if envelope.experimentalResult != nil {
+            let s = w.beginAVP(code: 297, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Experimental-Result
+            envelope.experimentalResult?.writeMembers(into: &w)
+            w.endAVP(s)
+        }
         w.append(.authSessionState, envelope.authSessionState.rawValue)
         w.append(.originHost, envelope.originHost)
         w.append(.originRealm, envelope.originRealm)
-        for v in envelope.supportedFeatures { w.append(v) }
+        envelope.supportedFeatures.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 628, vendorID: 10415, flags: AVPFlags(rawValue: 0x80))  // Supported-Features
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for a in envelope.additionalAVPs { w.append(a) }
         if !envelope.failedAVP.isEmpty { w.appendGroup(.failedAVP) { g in for a in envelope.failedAVP { g.append(a) } } }
-        for v in envelope.proxyInfo { w.append(v) }
+        envelope.proxyInfo.withUnsafeBufferPointer { b in
+            for k in b.indices {
+                let s = w.beginAVP(code: 284, vendorID: 0, flags: AVPFlags(rawValue: 0x40))  // Proxy-Info
+                b[k].writeMembers(into: &w)
+                w.endAVP(s)
+            }
+        }
         for v in envelope.routeRecord { w.append(.routeRecord, v) }
     }
 }

@@ -18,13 +18,16 @@ public struct AllocationRetentionPriority: GroupedAVPValue {
     }
 
     public init(_ members: AVPList) throws(DiameterMessageError) {
+        try self.init(members.message, from: members.start, to: members.end)
+    }
+
+    /// The members at `start..<end` of the message's AVP index (the message is borrowed, not copied).
+    init(_ m: DiameterMessage, from start: Int, to end: Int) throws(DiameterMessageError) {
         var priorityLevel: UInt32? = nil
         var preEmptionCapability: PreEmptionCapability? = nil
         var preEmptionVulnerability: PreEmptionVulnerability? = nil
-        let list = members
-        let m = list.message
-        var i = list.start
-        while i < list.end {
+        var i = start
+        while i < end {
             switch m.key(at: i) {
             case 0x28AF00000416:  // Priority-Level
                 if priorityLevel != nil { throw m.repeated(at: i) }

@@ -105,3 +105,8 @@ extension ResultCode: Unsigned32Convertible {
     public init(unsigned32: UInt32) { self.init(unsigned32) }
     public var unsigned32: UInt32 { value }
 }
+
+extension DiameterMessage {
+    /// The end of the top-level AVPs in the index (all of it).
+    var topLevelEnd: Int { records.count }
+}

@@ -27,7 +27,10 @@ extension CxEnvelope {
     /// (RFC 6733 §6.2: Proxy-Info is echoed in order), our identity, the outcome.
     public func answer(originHost: String, originRealm: String, result: ResultCode, supportedFeatures: [SupportedFeatures] = []) -> CxEnvelope {
         CxEnvelope(
-            sessionID: sessionID, originHost: originHost, originRealm: originRealm, result: result,
+            sessionID: sessionID, vendorSpecificApplicationID: .cx,
+            resultCode: result.vendorID == nil ? result : nil,
+            experimentalResult: result.vendorID.map { ExperimentalResult(vendorID: $0, experimentalResultCode: result.value) },
+            authSessionState: .noStateMaintained, originHost: originHost, originRealm: originRealm,
             supportedFeatures: supportedFeatures, proxyInfo: proxyInfo)
     }
 

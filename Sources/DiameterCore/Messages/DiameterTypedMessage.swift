@@ -1,9 +1,14 @@
 public import NIOCore
 
-/// A typed base or Cx message: decoded from a ``DiameterMessage`` and encoded with the dictionary's flags.
+/// A typed message (generated from the dictionary files): decoded from a ``DiameterMessage`` and encoded
+/// with the dictionary's flags.
 public protocol DiameterTypedMessage: Hashable, Sendable {
     static var command: CommandDefinition { get }
     static var isRequest: Bool { get }
+    /// The command's code, application and P-bit as constants (``command`` is a whole grammar to copy).
+    static var commandCode: UInt32 { get }
+    static var applicationID: UInt32 { get }
+    static var isProxiable: Bool { get }
     /// Reads the typed fields (call after ``DiameterMessage/validate(against:)``; missing or mistyped
     /// AVPs are error values either way).
     init(decoding message: DiameterMessage) throws(DiameterMessageError)
@@ -16,7 +21,7 @@ extension DiameterTypedMessage {
     @inlinable
     public static var defaultFlags: CommandFlags {
         var f: CommandFlags = isRequest ? .request : []
-        if command.proxiable { f.insert(.proxiable) }
+        if isProxiable { f.insert(.proxiable) }
         return f
     }
 
@@ -29,7 +34,7 @@ extension DiameterTypedMessage {
         var flags = Self.defaultFlags
         if retransmitted { flags.insert(.potentiallyRetransmitted) }
         let header = DiameterHeader(
-            flags: flags, commandCode: Self.command.code, applicationID: Self.command.applicationID,
+            flags: flags, commandCode: Self.commandCode, applicationID: Self.applicationID,
             hopByHopID: hopByHopID, endToEndID: endToEndID)
         var w = DiameterMessageWriter(header: header, allocator: allocator)
         writeAVPs(into: &w)
@@ -40,7 +45,7 @@ extension DiameterTypedMessage {
     /// direction is refused with 3001 DIAMETER_COMMAND_UNSUPPORTED.
     public static func decode(_ bytes: ByteBuffer, decoder: DiameterDecoder = DiameterDecoder()) throws(DiameterMessageError) -> (DiameterHeader, Self) {
         let message = try decoder.decode(bytes)
-        guard message.commandCode == command.code, message.applicationID == command.applicationID,
+        guard message.commandCode == commandCode, message.applicationID == applicationID,
             message.isRequest == isRequest
         else {
             throw DiameterMessageError(

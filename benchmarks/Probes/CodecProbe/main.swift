@@ -1,6 +1,6 @@
 // An uninstrumented timing loop for the codec workloads, and the process that profilers and the
 // LD_PRELOAD allocation counter (count-allocs.sh) run.
-//   CodecProbe decode|typed|encode|writer|milenage N
+//   CodecProbe decode|typed|encode|encode-built|writer|milenage N
 import CodecWorkloads
 import HSSCore
 
@@ -11,6 +11,9 @@ func run(op: String, n: Int) throws -> Int {
     case "decode": for _ in 0..<n { sink &+= Int(try work.decodeAndValidate().header.messageLength) }
     case "typed": for _ in 0..<n { sink &+= try work.decodeValidateTyped().userName.utf8.count }
     case "encode": for i in 0..<n { sink &+= work.encodeTypedMAA(hopByHop: UInt32(truncatingIfNeeded: i)).readableBytes }
+    case "encode-built":
+        let maa = work.builtMAA
+        for i in 0..<n { sink &+= work.encodeBuiltMAA(maa, hopByHop: UInt32(truncatingIfNeeded: i)).readableBytes }
     case "milenage":
         // A full AKA vector (f1-f5, AUTN) for a subscriber, key changing every other call (re-keying).
         var m = try Milenage()

@@ -51,6 +51,23 @@ public struct CodecWorkloads: Sendable {
         return maa.encode(hopByHopID: hopByHop, endToEndID: 0, allocator: allocator)
     }
 
+    /// The typed MAA of ``encodeTypedMAA(hopByHop:)`` built once: the encode alone, without building the value.
+    public var builtMAA: MultimediaAuthAnswer {
+        MultimediaAuthAnswer(
+            envelope: mar.envelope.answer(originHost: Self.hssHost, originRealm: Self.hssRealm, result: .success),
+            userName: mar.userName, publicIdentity: mar.publicIdentity, sipNumberAuthItems: 1,
+            sipAuthDataItems: [
+                SIPAuthDataItem(
+                    sipItemNumber: 1, sipAuthenticationScheme: "Digest-AKAv1-MD5", sipAuthenticate: Self.randAUTN,
+                    sipAuthorization: Self.xres, confidentialityKey: Self.ck, integrityKey: Self.ik)
+            ])
+    }
+
+    @inline(never)
+    public func encodeBuiltMAA(_ maa: MultimediaAuthAnswer, hopByHop: UInt32) -> ByteBuffer {
+        maa.encode(hopByHopID: hopByHop, endToEndID: 0, allocator: allocator)
+    }
+
     /// The same MAA written AVP by AVP with the writer (no typed structs).
     @inline(never)
     public func encodeMAAWithWriter(hopByHop: UInt32) -> ByteBuffer {
