@@ -7,7 +7,7 @@ echo "== machine"; nproc; uname -r; swift --version 2>&1 | head -1; date -u
 echo "== codec: uninstrumented timing loop (ns/op, 2,000,000 iterations, includes set-up)"
 swift build -c release --package-path benchmarks --product CodecProbe >/dev/null
 P="$(swift build -c release --package-path benchmarks --show-bin-path)/CodecProbe"
-for op in decode typed encode writer milenage; do "$P" "$op" 2000000; done
+for op in decode typed encode encode-built writer milenage; do "$P" "$op" 2000000; done
 echo "== codec: allocations per operation (LD_PRELOAD malloc counter)"
 benchmarks/count-allocs.sh
 echo "== codec: ordo-one/benchmark distributions (wall clock percentiles; its malloc interposer adds overhead)"

@@ -37,21 +37,14 @@ public struct CodecWorkloads: Sendable {
         try MultimediaAuthRequest(decoding: try decodeAndValidate())
     }
 
-    /// The MAA for the captured MAR with one AKA vector, through the typed message.
+    /// The MAA for the captured MAR with one AKA vector, through the typed message: built, then encoded.
     @inline(never)
     public func encodeTypedMAA(hopByHop: UInt32) -> ByteBuffer {
-        let maa = MultimediaAuthAnswer(
-            envelope: mar.envelope.answer(originHost: Self.hssHost, originRealm: Self.hssRealm, result: .success),
-            userName: mar.userName, publicIdentity: mar.publicIdentity, sipNumberAuthItems: 1,
-            sipAuthDataItems: [
-                SIPAuthDataItem(
-                    sipItemNumber: 1, sipAuthenticationScheme: "Digest-AKAv1-MD5", sipAuthenticate: Self.randAUTN,
-                    sipAuthorization: Self.xres, confidentialityKey: Self.ck, integrityKey: Self.ik)
-            ])
-        return maa.encode(hopByHopID: hopByHop, endToEndID: 0, allocator: allocator)
+        builtMAA.encode(hopByHopID: hopByHop, endToEndID: 0, allocator: allocator)
     }
 
-    /// The typed MAA of ``encodeTypedMAA(hopByHop:)`` built once: the encode alone, without building the value.
+    /// The typed MAA ``encodeTypedMAA(hopByHop:)`` builds each time; ``encodeBuiltMAA(_:hopByHop:)``
+    /// encodes one built once (the encode alone).
     public var builtMAA: MultimediaAuthAnswer {
         MultimediaAuthAnswer(
             envelope: mar.envelope.answer(originHost: Self.hssHost, originRealm: Self.hssRealm, result: .success),
