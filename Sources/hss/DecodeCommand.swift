@@ -10,7 +10,8 @@ struct DecodeCommand: ParsableCommand {
         abstract: "Decode a Diameter message given as hex and print its AVP tree.",
         discussion: """
             The hex may contain spaces and newlines. Give it as an argument, with --file, or on standard \
-            input. The message is also checked against its command's grammar (TS 29.229 §6.1, RFC 6733 §5); \
+            input. The message is also checked against its command's grammar (RFC 6733 §5, Cx TS 29.229 §6.1, S6a \
+            TS 29.272 §7.2, Sh TS 29.329 §6.1: dictionaries/*.dia); \
             a grammar problem is reported after the tree (exit status 3). A malformed message prints the byte \
             offset, the Result-Code an HSS would answer with, and the reason, and exits with status 2.
 
