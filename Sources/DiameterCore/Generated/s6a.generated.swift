@@ -101,6 +101,119 @@ extension AVPDefinition {
     public static let airFlags = AVPDefinition(1679, vendor: 10415, "AIR-Flags", .unsigned32, m: .mustNot)
     public static let ueUsageType = AVPDefinition(1680, vendor: 10415, "UE-Usage-Type", .unsigned32, m: .mustNot)
     public static let subscriptionDataDeletion = AVPDefinition(1685, vendor: 10415, "Subscription-Data-Deletion", .grouped, m: .mustNot)
+    public static let qoSSubscribed = AVPDefinition(1404, vendor: 10415, "QoS-Subscribed", .octetString)
+    public static let csgID = AVPDefinition(1437, vendor: 10415, "CSG-Id", .unsigned32)
+    public static let expirationDate = AVPDefinition(1439, vendor: 10415, "Expiration-Date", .time)
+    public static let equipmentStatus = AVPDefinition(1445, vendor: 10415, "Equipment-Status", .enumerated)
+    public static let traceCollectionEntity = AVPDefinition(1452, vendor: 10415, "Trace-Collection-Entity", .address)
+    public static let requestingNodeType = AVPDefinition(1455, vendor: 10415, "Requesting-Node-Type", .enumerated)
+    public static let traceDepth = AVPDefinition(1462, vendor: 10415, "Trace-Depth", .enumerated)
+    public static let traceNETypeList = AVPDefinition(1463, vendor: 10415, "Trace-NE-Type-List", .octetString)
+    public static let traceInterfaceList = AVPDefinition(1464, vendor: 10415, "Trace-Interface-List", .octetString)
+    public static let traceEventList = AVPDefinition(1465, vendor: 10415, "Trace-Event-List", .octetString)
+    public static let omcID = AVPDefinition(1466, vendor: 10415, "OMC-Id", .octetString)
+    public static let completeDataListIncludedIndicator = AVPDefinition(1468, vendor: 10415, "Complete-Data-List-Included-Indicator", .enumerated)
+    public static let pdpContext = AVPDefinition(1469, vendor: 10415, "PDP-Context", .grouped)
+    public static let pdpType = AVPDefinition(1470, vendor: 10415, "PDP-Type", .octetString)
+    public static let gmlcNumber = AVPDefinition(1474, vendor: 10415, "GMLC-Number", .octetString)
+    public static let lcsPrivacyException = AVPDefinition(1475, vendor: 10415, "LCS-PrivacyException", .grouped)
+    public static let ssStatus = AVPDefinition(1477, vendor: 10415, "SS-Status", .octetString)
+    public static let notificationToUEUser = AVPDefinition(1478, vendor: 10415, "Notification-To-UE-User", .enumerated)
+    public static let externalClient = AVPDefinition(1479, vendor: 10415, "External-Client", .grouped)
+    public static let clientIdentity = AVPDefinition(1480, vendor: 10415, "Client-Identity", .octetString)
+    public static let gmlcRestriction = AVPDefinition(1481, vendor: 10415, "GMLC-Restriction", .enumerated)
+    public static let plmnClient = AVPDefinition(1482, vendor: 10415, "PLMN-Client", .enumerated)
+    public static let tgppServiceType = AVPDefinition(1483, vendor: 10415, "3GPP-Service-Type", .grouped)
+    public static let serviceTypeIdentity = AVPDefinition(1484, vendor: 10415, "ServiceTypeIdentity", .unsigned32)
+    public static let moLR = AVPDefinition(1485, vendor: 10415, "MO-LR", .grouped)
+    public static let callBarringInfo = AVPDefinition(1488, vendor: 10415, "Call-Barring-Info", .grouped)
+    public static let mmeUserState = AVPDefinition(1497, vendor: 10415, "MME-User-State", .grouped, m: .mustNot)
+    public static let sgsnUserState = AVPDefinition(1498, vendor: 10415, "SGSN-User-State", .grouped, m: .mustNot)
+    public static let userState = AVPDefinition(1499, vendor: 10415, "User-State", .enumerated)
+    public static let mmeLocationInformation = AVPDefinition(1600, vendor: 10415, "MME-Location-Information", .grouped, m: .mustNot)
+    public static let sgsnLocationInformation = AVPDefinition(1601, vendor: 10415, "SGSN-Location-Information", .grouped, m: .mustNot)
+    public static let eUTRANCellGlobalIdentity = AVPDefinition(1602, vendor: 10415, "E-UTRAN-Cell-Global-Identity", .octetString, m: .mustNot)
+    public static let trackingAreaIdentity = AVPDefinition(1603, vendor: 10415, "Tracking-Area-Identity", .octetString, m: .mustNot)
+    public static let cellGlobalIdentity = AVPDefinition(1604, vendor: 10415, "Cell-Global-Identity", .octetString, m: .mustNot)
+    public static let routingAreaIdentity = AVPDefinition(1605, vendor: 10415, "Routing-Area-Identity", .octetString, m: .mustNot)
+    public static let locationAreaIdentity = AVPDefinition(1606, vendor: 10415, "Location-Area-Identity", .octetString, m: .mustNot)
+    public static let serviceAreaIdentity = AVPDefinition(1607, vendor: 10415, "Service-Area-Identity", .octetString, m: .mustNot)
+    public static let geographicalInformation = AVPDefinition(1608, vendor: 10415, "Geographical-Information", .octetString, m: .mustNot)
+    public static let geodeticInformation = AVPDefinition(1609, vendor: 10415, "Geodetic-Information", .octetString, m: .mustNot)
+    public static let currentLocationRetrieved = AVPDefinition(1610, vendor: 10415, "Current-Location-Retrieved", .enumerated, m: .mustNot)
+    public static let ageOfLocationInformation = AVPDefinition(1611, vendor: 10415, "Age-Of-Location-Information", .unsigned32, m: .mustNot)
+    public static let extPDPType = AVPDefinition(1620, vendor: 10415, "Ext-PDP-Type", .octetString, m: .mustNot)
+    public static let extPDPAddress = AVPDefinition(1621, vendor: 10415, "Ext-PDP-Address", .address, m: .mustNot)
+    public static let mdtConfiguration = AVPDefinition(1622, vendor: 10415, "MDT-Configuration", .grouped, m: .mustNot)
+    public static let jobType = AVPDefinition(1623, vendor: 10415, "Job-Type", .enumerated, m: .mustNot)
+    public static let areaScope = AVPDefinition(1624, vendor: 10415, "Area-Scope", .grouped, m: .mustNot)
+    public static let listOfMeasurements = AVPDefinition(1625, vendor: 10415, "List-Of-Measurements", .unsigned32, m: .mustNot)
+    public static let reportingTrigger = AVPDefinition(1626, vendor: 10415, "Reporting-Trigger", .unsigned32, m: .mustNot)
+    public static let reportInterval = AVPDefinition(1627, vendor: 10415, "Report-Interval", .enumerated, m: .mustNot)
+    public static let reportAmount = AVPDefinition(1628, vendor: 10415, "Report-Amount", .enumerated, m: .mustNot)
+    public static let eventThresholdRSRP = AVPDefinition(1629, vendor: 10415, "Event-Threshold-RSRP", .unsigned32, m: .mustNot)
+    public static let eventThresholdRSRQ = AVPDefinition(1630, vendor: 10415, "Event-Threshold-RSRQ", .unsigned32, m: .mustNot)
+    public static let loggingInterval = AVPDefinition(1631, vendor: 10415, "Logging-Interval", .enumerated, m: .mustNot)
+    public static let loggingDuration = AVPDefinition(1632, vendor: 10415, "Logging-Duration", .enumerated, m: .mustNot)
+    public static let uvrFlags = AVPDefinition(1639, vendor: 10415, "UVR-Flags", .unsigned32, m: .mustNot)
+    public static let uvaFlags = AVPDefinition(1640, vendor: 10415, "UVA-Flags", .unsigned32, m: .mustNot)
+    public static let vplmnCSGSubscriptionData = AVPDefinition(1641, vendor: 10415, "VPLMN-CSG-Subscription-Data", .grouped, m: .mustNot)
+    public static let measurementPeriodLTE = AVPDefinition(1655, vendor: 10415, "Measurement-Period-LTE", .enumerated, m: .mustNot)
+    public static let measurementPeriodUMTS = AVPDefinition(1656, vendor: 10415, "Measurement-Period-UMTS", .enumerated, m: .mustNot)
+    public static let collectionPeriodRRMLTE = AVPDefinition(1657, vendor: 10415, "Collection-Period-RRM-LTE", .enumerated, m: .mustNot)
+    public static let collectionPeriodRRMUMTS = AVPDefinition(1658, vendor: 10415, "Collection-Period-RRM-UMTS", .enumerated, m: .mustNot)
+    public static let positioningMethod = AVPDefinition(1659, vendor: 10415, "Positioning-Method", .octetString, m: .mustNot)
+    public static let measurementQuantity = AVPDefinition(1660, vendor: 10415, "Measurement-Quantity", .octetString, m: .mustNot)
+    public static let eventThresholdEvent1F = AVPDefinition(1661, vendor: 10415, "Event-Threshold-Event-1F", .integer32, m: .mustNot)
+    public static let eventThresholdEvent1I = AVPDefinition(1662, vendor: 10415, "Event-Threshold-Event-1I", .integer32, m: .mustNot)
+    public static let restorationPriority = AVPDefinition(1663, vendor: 10415, "Restoration-Priority", .unsigned32, m: .mustNot)
+    public static let siptoLocalNetworkPermission = AVPDefinition(1665, vendor: 10415, "SIPTO-Local-Network-Permission", .enumerated, m: .mustNot)
+    public static let wlanOffloadability = AVPDefinition(1667, vendor: 10415, "WLAN-offloadability", .grouped, m: .mustNot)
+    public static let wlanOffloadabilityEUTRAN = AVPDefinition(1668, vendor: 10415, "WLAN-offloadability-EUTRAN", .unsigned32, m: .mustNot)
+    public static let wlanOffloadabilityUTRAN = AVPDefinition(1669, vendor: 10415, "WLAN-offloadability-UTRAN", .unsigned32, m: .mustNot)
+    public static let mdtAllowedPLMNID = AVPDefinition(1671, vendor: 10415, "MDT-Allowed-PLMN-Id", .octetString, m: .mustNot)
+    public static let adjacentAccessRestrictionData = AVPDefinition(1673, vendor: 10415, "Adjacent-Access-Restriction-Data", .grouped, m: .mustNot)
+    public static let imsiGroupID = AVPDefinition(1675, vendor: 10415, "IMSI-Group-Id", .grouped, m: .mustNot)
+    public static let groupServiceID = AVPDefinition(1676, vendor: 10415, "Group-Service-Id", .unsigned32, m: .mustNot)
+    public static let groupPLMNID = AVPDefinition(1677, vendor: 10415, "Group-PLMN-Id", .octetString, m: .mustNot)
+    public static let localGroupID = AVPDefinition(1678, vendor: 10415, "Local-Group-Id", .octetString, m: .mustNot)
+    public static let nonIPPDNTypeIndicator = AVPDefinition(1681, vendor: 10415, "Non-IP-PDN-Type-Indicator", .enumerated, m: .mustNot)
+    public static let nonIPDataDeliveryMechanism = AVPDefinition(1682, vendor: 10415, "Non-IP-Data-Delivery-Mechanism", .enumerated, m: .mustNot)
+    public static let additionalContextIdentifier = AVPDefinition(1683, vendor: 10415, "Additional-Context-Identifier", .unsigned32, m: .mustNot)
+    public static let scefRealm = AVPDefinition(1684, vendor: 10415, "SCEF-Realm", .diameterIdentity, m: .mustNot)
+    public static let preferredDataMode = AVPDefinition(1686, vendor: 10415, "Preferred-Data-Mode", .unsigned32, m: .mustNot)
+    public static let emergencyInfo = AVPDefinition(1687, vendor: 10415, "Emergency-Info", .grouped, m: .mustNot)
+    public static let v2xSubscriptionData = AVPDefinition(1688, vendor: 10415, "V2X-Subscription-Data", .grouped, m: .mustNot)
+    public static let v2xPermission = AVPDefinition(1689, vendor: 10415, "V2X-Permission", .unsigned32, m: .mustNot)
+    public static let pdnConnectionContinuity = AVPDefinition(1690, vendor: 10415, "PDN-Connection-Continuity", .enumerated, m: .mustNot)
+    public static let eDRXCycleLength = AVPDefinition(1691, vendor: 10415, "eDRX-Cycle-Length", .grouped, m: .mustNot)
+    public static let eDRXCycleLengthValue = AVPDefinition(1692, vendor: 10415, "eDRX-Cycle-Length-Value", .octetString, m: .mustNot)
+    public static let uePC5AMBR = AVPDefinition(1693, vendor: 10415, "UE-PC5-AMBR", .unsigned32, m: .mustNot)
+    public static let mbsfnArea = AVPDefinition(1694, vendor: 10415, "MBSFN-Area", .grouped, m: .mustNot)
+    public static let mbsfnAreaID = AVPDefinition(1695, vendor: 10415, "MBSFN-Area-ID", .unsigned32, m: .mustNot)
+    public static let carrierFrequency = AVPDefinition(1696, vendor: 10415, "Carrier-Frequency", .unsigned32, m: .mustNot)
+    public static let rdsIndicator = AVPDefinition(1697, vendor: 10415, "RDS-Indicator", .enumerated, m: .mustNot)
+    public static let serviceGapTime = AVPDefinition(1698, vendor: 10415, "Service-Gap-Time", .unsigned32, m: .mustNot)
+    public static let aerialUESubscriptionInformation = AVPDefinition(1699, vendor: 10415, "Aerial-UE-Subscription-Information", .unsigned32, m: .mustNot)
+    public static let broadcastLocationAssistanceDataTypes = AVPDefinition(1700, vendor: 10415, "Broadcast-Location-Assistance-Data-Types", .unsigned64, m: .mustNot)
+    public static let pagingTimeWindow = AVPDefinition(1701, vendor: 10415, "Paging-Time-Window", .grouped, m: .mustNot)
+    public static let operationMode = AVPDefinition(1702, vendor: 10415, "Operation-Mode", .enumerated, m: .mustNot)
+    public static let pagingTimeWindowLength = AVPDefinition(1703, vendor: 10415, "Paging-Time-Window-Length", .octetString, m: .mustNot)
+    public static let coreNetworkRestrictions = AVPDefinition(1704, vendor: 10415, "Core-Network-Restrictions", .unsigned32, m: .mustNot)
+    public static let eDRXRelatedRAT = AVPDefinition(1705, vendor: 10415, "eDRX-Related-RAT", .grouped, m: .mustNot)
+    public static let interworking5GSIndicator = AVPDefinition(1706, vendor: 10415, "Interworking-5GS-Indicator", .enumerated, m: .mustNot)
+    public static let ethernetPDNTypeIndicator = AVPDefinition(1707, vendor: 10415, "Ethernet-PDN-Type-Indicator", .enumerated, m: .mustNot)
+    public static let subscribedARPI = AVPDefinition(1708, vendor: 10415, "Subscribed-ARPI", .unsigned32, m: .mustNot)
+    public static let iabOperationPermission = AVPDefinition(1709, vendor: 10415, "IAB-Operation-Permission", .enumerated, m: .mustNot)
+    public static let v2xSubscriptionDataNr = AVPDefinition(1710, vendor: 10415, "V2X-Subscription-Data-Nr", .grouped, m: .mustNot)
+    public static let uePC5QoS = AVPDefinition(1711, vendor: 10415, "UE-PC5-QoS", .grouped, m: .mustNot)
+    public static let pc5QoSFlow = AVPDefinition(1712, vendor: 10415, "PC5-QoS-Flow", .grouped, m: .mustNot)
+    public static let fiveQI = AVPDefinition(1713, vendor: 10415, "5QI", .integer32, m: .mustNot)
+    public static let pc5FlowBitrates = AVPDefinition(1714, vendor: 10415, "PC5-Flow-Bitrates", .grouped, m: .mustNot)
+    public static let guaranteedFlowBitrates = AVPDefinition(1715, vendor: 10415, "Guaranteed-Flow-Bitrates", .integer32, m: .mustNot)
+    public static let maximumFlowBitrates = AVPDefinition(1716, vendor: 10415, "Maximum-Flow-Bitrates", .integer32, m: .mustNot)
+    public static let pc5Range = AVPDefinition(1717, vendor: 10415, "PC5-Range", .integer32, m: .mustNot)
+    public static let pc5LinkAMBR = AVPDefinition(1718, vendor: 10415, "PC5-Link-AMBR", .integer32, m: .mustNot)
 
     static let s6aDefinitions: [AVPDefinition] = [
         .subscriptionData, .terminalInformation, .imei, .softwareVersion, .ulrFlags, .ulaFlags, .visitedPLMNID,
@@ -120,7 +233,30 @@ extension AVPDefinition {
         .relayNodeIndicator, .mdtUserConsent, .purFlags, .subscribedVSRVCC, .equivalentPLMNList, .clrFlags,
         .timeZone, .aMSISDN, .mmeNumberForMTSMS, .smsRegisterRequest, .localTimeZone, .daylightSavingTime,
         .subscriptionDataFlags, .sgsMMEIdentity, .coupledNodeDiameterID, .resetID, .adjacentPLMNs,
-        .dlBufferingSuggestedPacketCount, .airFlags, .ueUsageType, .subscriptionDataDeletion,
+        .dlBufferingSuggestedPacketCount, .airFlags, .ueUsageType, .subscriptionDataDeletion, .qoSSubscribed,
+        .csgID, .expirationDate, .equipmentStatus, .traceCollectionEntity, .requestingNodeType, .traceDepth,
+        .traceNETypeList, .traceInterfaceList, .traceEventList, .omcID, .completeDataListIncludedIndicator,
+        .pdpContext, .pdpType, .gmlcNumber, .lcsPrivacyException, .ssStatus, .notificationToUEUser, .externalClient,
+        .clientIdentity, .gmlcRestriction, .plmnClient, .tgppServiceType, .serviceTypeIdentity, .moLR,
+        .callBarringInfo, .mmeUserState, .sgsnUserState, .userState, .mmeLocationInformation,
+        .sgsnLocationInformation, .eUTRANCellGlobalIdentity, .trackingAreaIdentity, .cellGlobalIdentity,
+        .routingAreaIdentity, .locationAreaIdentity, .serviceAreaIdentity, .geographicalInformation,
+        .geodeticInformation, .currentLocationRetrieved, .ageOfLocationInformation, .extPDPType, .extPDPAddress,
+        .mdtConfiguration, .jobType, .areaScope, .listOfMeasurements, .reportingTrigger, .reportInterval,
+        .reportAmount, .eventThresholdRSRP, .eventThresholdRSRQ, .loggingInterval, .loggingDuration, .uvrFlags,
+        .uvaFlags, .vplmnCSGSubscriptionData, .measurementPeriodLTE, .measurementPeriodUMTS,
+        .collectionPeriodRRMLTE, .collectionPeriodRRMUMTS, .positioningMethod, .measurementQuantity,
+        .eventThresholdEvent1F, .eventThresholdEvent1I, .restorationPriority, .siptoLocalNetworkPermission,
+        .wlanOffloadability, .wlanOffloadabilityEUTRAN, .wlanOffloadabilityUTRAN, .mdtAllowedPLMNID,
+        .adjacentAccessRestrictionData, .imsiGroupID, .groupServiceID, .groupPLMNID, .localGroupID,
+        .nonIPPDNTypeIndicator, .nonIPDataDeliveryMechanism, .additionalContextIdentifier, .scefRealm,
+        .preferredDataMode, .emergencyInfo, .v2xSubscriptionData, .v2xPermission, .pdnConnectionContinuity,
+        .eDRXCycleLength, .eDRXCycleLengthValue, .uePC5AMBR, .mbsfnArea, .mbsfnAreaID, .carrierFrequency,
+        .rdsIndicator, .serviceGapTime, .aerialUESubscriptionInformation, .broadcastLocationAssistanceDataTypes,
+        .pagingTimeWindow, .operationMode, .pagingTimeWindowLength, .coreNetworkRestrictions, .eDRXRelatedRAT,
+        .interworking5GSIndicator, .ethernetPDNTypeIndicator, .subscribedARPI, .iabOperationPermission,
+        .v2xSubscriptionDataNr, .uePC5QoS, .pc5QoSFlow, .fiveQI, .pc5FlowBitrates, .guaranteedFlowBitrates,
+        .maximumFlowBitrates, .pc5Range, .pc5LinkAMBR,
     ]
 }
 
