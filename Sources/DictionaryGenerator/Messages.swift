@@ -1,3 +1,5 @@
+import Foundation
+
 // Emits the typed messages and Grouped-AVP values: one struct per command direction and per Grouped AVP
 // with a grammar, a one-pass decode (one walk of the AVP index fills every field) and an encode through
 // DiameterMessageWriter in the grammar's order.
@@ -141,7 +143,7 @@ extension Dictionaries {
                 text += try messageStruct(m, f)
             }
             guard !text.isEmpty else { continue }
-            let head = header.replacingOccurrences(of: "%FILE%", with: NSStringPath(path: f.path).lastComponent)
+            let head = header.replacingOccurrences(of: "%FILE%", with: URL(fileURLWithPath: f.path).lastPathComponent)
             out.append((f.name + ".messages.generated.swift", head + text))
         }
         return out
@@ -403,32 +405,32 @@ extension Dictionaries {
         if f.isWildcard { return "        for a in \(ref) { w.append(a) }\n" }
         guard let a = f.avp else { return "" }
         let d = "." + a.swiftName
-        func write(_ v: String) -> String {
-            switch f.kind {
-            case .string, .unsigned32, .integer32, .rawEnumeration, .unsigned64, .integer64, .float32, .float64, .address:
-                return "w.append(\(d), \(v))"
-            case .octets: return "w.append(\(d), bytes: \(v))"
-            case .enumeration: return "w.append(\(d), \(v).rawValue)"
-            case .grouped: return "w.append(\(v))"  // (replaced below for lists and optionals)
-            case .opaqueGroup: return "w.appendGroup(\(d)) { g in for a in \(v) { g.append(a) } }"
-            case .rawGroup: return "w.append(\(v))"
-            case .wrappedUnsigned32: return "w.append(\(d), \(v).unsigned32)"
-            }
-        }
-        if f.isListValued { return "        if !\(ref).isEmpty { \(write(ref)) }\n" }
         // A Grouped value is written where it lies (no copy of a list element or an optional's payload).
         if case .grouped = f.kind {
             // V iff a vendor, M iff the rule is "must" (AVPDefinition.encodingFlags), as a constant.
             let flags = (a.vendor != 0 ? 0x80 : 0) | (a.mandatory == "must" ? 0x40 : 0)
             let begin = "let s = w.beginAVP(code: \(a.code), vendorID: \(a.vendor), flags: AVPFlags(rawValue: 0x\(String(flags, radix: 16, uppercase: true))))  // \(a.name)"
             if !f.isSingle {
-                let range = writtenAs.map { $0.isSingle } == true ? "\(ref).indices.prefix(1)" : "\(ref).indices"
+                let first = writtenAs?.isSingle == true ? ".prefix(1)" : ""
                 // Elements are borrowed through the buffer's addressor (an array subscript would copy each).
-                return "        \(ref).withUnsafeBufferPointer { b in\n            for k in b.indices\(range.hasSuffix("prefix(1)") ? ".prefix(1)" : "") {\n                \(begin)\n                b[k].writeMembers(into: &w)\n                w.endAVP(s)\n            }\n        }\n"
+                return "        \(ref).withUnsafeBufferPointer { b in\n            for k in b.indices\(first) {\n                \(begin)\n                b[k].writeMembers(into: &w)\n                w.endAVP(s)\n            }\n        }\n"
             }
             if f.minimum >= 1 { return "        do {\n            \(begin)\n            \(ref).writeMembers(into: &w)\n            w.endAVP(s)\n        }\n" }
             return "        if \(ref) != nil {\n            \(begin)\n            \(ref)?.writeMembers(into: &w)\n            w.endAVP(s)\n        }\n"
         }
+        func write(_ v: String) -> String {
+            switch f.kind {
+            case .string, .unsigned32, .integer32, .rawEnumeration, .unsigned64, .integer64, .float32, .float64, .address:
+                return "w.append(\(d), \(v))"
+            case .octets: return "w.append(\(d), bytes: \(v))"
+            case .enumeration: return "w.append(\(d), \(v).rawValue)"
+            case .grouped: preconditionFailure("Grouped values are written in place above")
+            case .opaqueGroup: return "w.appendGroup(\(d)) { g in for a in \(v) { g.append(a) } }"
+            case .rawGroup: return "w.append(\(v))"
+            case .wrappedUnsigned32: return "w.append(\(d), \(v).unsigned32)"
+            }
+        }
+        if f.isListValued { return "        if !\(ref).isEmpty { \(write(ref)) }\n" }
         if !f.isSingle {
             if let w = writtenAs, w.isSingle { return "        if let v = \(ref).first { \(write("v")) }\n" }
             return "        for v in \(ref) { \(write("v")) }\n"

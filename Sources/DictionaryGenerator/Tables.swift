@@ -151,7 +151,7 @@ extension Dictionaries {
     }
 
     func tablesFile(_ f: DictionaryFile) throws(GeneratorError) -> String {
-        var out = header.replacingOccurrences(of: "%FILE%", with: NSStringPath(path: f.path).lastComponent)
+        var out = header.replacingOccurrences(of: "%FILE%", with: URL(fileURLWithPath: f.path).lastPathComponent)
         if let r = f.reference { out += "// \(r)\n" }
         out += "\n"
         // AVPs.
@@ -316,10 +316,4 @@ func wrapped(_ items: [String], indent: String) -> String {
     }
     if line != indent { out += line + "\n" }
     return out
-}
-
-/// The last path component, without Foundation's path APIs.
-struct NSStringPath {
-    var path: String
-    var lastComponent: String { path.split(separator: "/").last.map(String.init) ?? path }
 }

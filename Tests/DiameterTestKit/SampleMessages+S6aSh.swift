@@ -21,8 +21,7 @@ extension SampleMessages {
     static func s6aAnswer(_ request: S6aEnvelope, from: String, _ result: ResultCode) -> S6aEnvelope {
         S6aEnvelope(
             sessionID: request.sessionID, vendorSpecificApplicationID: s6a,
-            resultCode: result.vendorID == nil ? result : nil,
-            experimentalResult: result.vendorID.map { ExperimentalResult(vendorID: $0, experimentalResultCode: result.value) },
+            resultCode: result.baseResultCode, experimentalResult: result.experimentalResult,
             authSessionState: .noStateMaintained, originHost: from, originRealm: epcRealm, proxyInfo: request.proxyInfo)
     }
 
@@ -34,8 +33,8 @@ extension SampleMessages {
 
     static func shAnswer(_ request: ShEnvelope, from: String, _ result: ResultCode) -> ShEnvelope {
         ShEnvelope(
-            sessionID: request.sessionID, vendorSpecificApplicationID: sh, resultCode: result.vendorID == nil ? result : nil,
-            experimentalResult: result.vendorID.map { ExperimentalResult(vendorID: $0, experimentalResultCode: result.value) },
+            sessionID: request.sessionID, vendorSpecificApplicationID: sh, resultCode: result.baseResultCode,
+            experimentalResult: result.experimentalResult,
             authSessionState: .noStateMaintained, originHost: from, originRealm: realm)
     }
 

@@ -13,6 +13,9 @@ extension DiameterMessage {
         return UInt64(r.vendorID) << 32 | UInt64(r.code)
     }
 
+    /// The end of the top-level AVPs in the index (all of it).
+    var topLevelEnd: Int { records.count }
+
     /// The index of the next sibling of the AVP at `i`.
     @inline(__always)
     func next(after i: Int) -> Int { Int(records[i].subtreeEnd) }
@@ -104,9 +107,4 @@ extension ResultCode: Unsigned32Convertible {
     /// A base Result-Code (RFC 6733 §7.1): no vendor.
     public init(unsigned32: UInt32) { self.init(unsigned32) }
     public var unsigned32: UInt32 { value }
-}
-
-extension DiameterMessage {
-    /// The end of the top-level AVPs in the index (all of it).
-    var topLevelEnd: Int { records.count }
 }

@@ -16,21 +16,19 @@ extension CxEnvelope {
         drmp: DRMP? = nil, additionalAVPs: [AVP] = []
     ) {
         self.init(
-            sessionID: sessionID, drmp: drmp, vendorSpecificApplicationID: .cx, authSessionState: .noStateMaintained,
+            sessionID: sessionID, drmp: drmp, vendorSpecificApplicationID: .cx, resultCode: result?.baseResultCode,
+            experimentalResult: result?.experimentalResult, authSessionState: .noStateMaintained,
             originHost: originHost, originRealm: originRealm, destinationHost: destinationHost,
             destinationRealm: destinationRealm, supportedFeatures: supportedFeatures, failedAVP: failedAVP,
             proxyInfo: proxyInfo, routeRecord: routeRecord, additionalAVPs: additionalAVPs)
-        self.result = result
     }
 
     /// The envelope of the answer to a request with this envelope: same Session-Id and Proxy-Info
     /// (RFC 6733 §6.2: Proxy-Info is echoed in order), our identity, the outcome.
     public func answer(originHost: String, originRealm: String, result: ResultCode, supportedFeatures: [SupportedFeatures] = []) -> CxEnvelope {
         CxEnvelope(
-            sessionID: sessionID, vendorSpecificApplicationID: .cx,
-            resultCode: result.vendorID == nil ? result : nil,
-            experimentalResult: result.vendorID.map { ExperimentalResult(vendorID: $0, experimentalResultCode: result.value) },
-            authSessionState: .noStateMaintained, originHost: originHost, originRealm: originRealm,
+            sessionID: sessionID, vendorSpecificApplicationID: .cx, resultCode: result.baseResultCode,
+            experimentalResult: result.experimentalResult, authSessionState: .noStateMaintained, originHost: originHost, originRealm: originRealm,
             supportedFeatures: supportedFeatures, proxyInfo: proxyInfo)
     }
 
@@ -41,11 +39,18 @@ extension CxEnvelope {
             return experimentalResult.map { ResultCode($0.experimentalResultCode, vendorID: $0.vendorID) }
         }
         set {
-            resultCode = newValue.flatMap { $0.vendorID == nil ? $0 : nil }
-            experimentalResult = newValue.flatMap { r in
-                r.vendorID.map { ExperimentalResult(vendorID: $0, experimentalResultCode: r.value) }
-            }
+            resultCode = newValue?.baseResultCode
+            experimentalResult = newValue?.experimentalResult
         }
+    }
+}
+
+extension ResultCode {
+    /// The code as a Result-Code AVP carries it: a base code (no vendor), else `nil`.
+    public var baseResultCode: ResultCode? { vendorID == nil ? self : nil }
+    /// The code as an Experimental-Result AVP carries it (RFC 6733 §7.6): a vendor's code, else `nil`.
+    public var experimentalResult: ExperimentalResult? {
+        vendorID.map { ExperimentalResult(vendorID: $0, experimentalResultCode: value) }
     }
 }
 
