@@ -6,6 +6,10 @@ import Testing
 @Suite("EPS AKA")
 struct EPSAKATests {
     static func block(_ hex: String) -> Block128 { Block128(hex: hex)! }
+    // TS 35.207 set 1.
+    static let k = block("465b5ce8b199b49faa5f0a2ee238a6bc")
+    static let opc = block("cd63cb71954a9f4e48a5994e37a02baf")
+    static let rand = block("23553cbe9637a89d218ae64dae47bf35")
 
     /// The vector open5gs publishes in its unit tests (tests/unit/security-test.c, security_test3): CK and IK
     /// of TS 35.207 set 1, PLMN octets 024830 (MCC 208, MNC 034), SQN fd8eef40df7d, AK aa689c648370. The same value
@@ -53,9 +57,7 @@ struct EPSAKATests {
     func vectorFromTestSet() throws {
         var m = try Milenage()
         let plmn = try #require(PLMNIdentity(mcc: "001", mnc: "01"))
-        let v = m.epsVector(
-            k: Self.block("465b5ce8b199b49faa5f0a2ee238a6bc"), opc: Self.block("cd63cb71954a9f4e48a5994e37a02baf"),
-            rand: Self.block("23553cbe9637a89d218ae64dae47bf35"), sqn: 0xff9b_b4d0_b607, amf: 0xb9b9, servingNetwork: plmn)
+        let v = m.epsVector(k: Self.k, opc: Self.opc, rand: Self.rand, sqn: 0xff9b_b4d0_b607, amf: 0xb9b9, servingNetwork: plmn)
         #expect(hex(v.xresBytes) == "a54211d5e3ba50bf")
         #expect(hex(v.autn.bytes) == "55f328b43577b9b94a9ffac354dfafb3")
         let expected = EPSAuthenticationVector.kasme(
@@ -68,14 +70,10 @@ struct EPSAKATests {
     func separationBit() throws {
         var m = try Milenage()
         let plmn = try #require(PLMNIdentity(mcc: "001", mnc: "01"))
-        let v = m.epsVector(
-            k: Self.block("465b5ce8b199b49faa5f0a2ee238a6bc"), opc: Self.block("cd63cb71954a9f4e48a5994e37a02baf"),
-            rand: Self.block("23553cbe9637a89d218ae64dae47bf35"), sqn: 32, amf: 0x0000, servingNetwork: plmn)
+        let v = m.epsVector(k: Self.k, opc: Self.opc, rand: Self.rand, sqn: 32, amf: 0x0000, servingNetwork: plmn)
         #expect(UInt16(truncatingIfNeeded: v.autn.hi) == 0x8000)
         // The MAC-A covers the AMF as sent: it equals f1 computed with the separation bit set.
-        let o = m.compute(
-            k: Self.block("465b5ce8b199b49faa5f0a2ee238a6bc"), opc: Self.block("cd63cb71954a9f4e48a5994e37a02baf"),
-            rand: Self.block("23553cbe9637a89d218ae64dae47bf35"), sqn: 32, amf: 0x8000)
+        let o = m.compute(k: Self.k, opc: Self.opc, rand: Self.rand, sqn: 32, amf: 0x8000)
         #expect(v.autn.lo == o.macA)
     }
 }
