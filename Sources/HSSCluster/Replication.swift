@@ -537,6 +537,7 @@ public struct ClusteredStorage: SubscriberStorage {
 
     public func subscriptionID(forPrivate identity: String) -> String? { store.subscriptionID(forPrivate: identity) }
     public func subscriptionID(forPublic identity: String) -> String? { store.subscriptionID(forPublic: identity) }
+    public func subscriptionID(forIMSI imsi: String) -> String? { store.subscriptionID(forIMSI: imsi) }
     public func contains(_ identity: String) -> Bool { store.contains(identity) }
     public func load(_ id: String) throws -> IMSSubscription? { try store.load(id) }
     public var sqnBlock: UInt64? { store.configuration.sqnBlock }

@@ -2,8 +2,8 @@ public import DiameterCore
 public import HSSCore
 import Logging
 
-/// The internal admin interface (the provisioning API calls it later; tests drive it directly): read
-/// and replace subscriptions, and trigger the HSS-initiated Cx procedures.
+/// The internal admin interface (the provisioning API calls it; tests drive it directly): read and
+/// replace subscriptions, and trigger the HSS-initiated Cx and S6a procedures.
 public struct HSSAdmin: Sendable {
     let directory: SubscriberDirectory
     let sender: HSSRequestSender
@@ -33,14 +33,17 @@ public struct HSSAdmin: Sendable {
     /// change calls for (TS 29.228 §6.2.2: profile, charging or Digest data of a registered user).
     @discardableResult
     public func put(_ subscription: IMSSubscription) async throws -> [Delivery] {
-        let pushes = try await directory.shard(for: subscription.id).replace(subscription)
-        return await send(pushes.map(HSSInitiatedRequest.pushProfile))
+        return await send(try await directory.shard(for: subscription.id).replace(subscription))
     }
 
-    /// Removes a subscription: RTR PERMANENT_TERMINATION to its S-CSCF first (TS 29.228 §6.1.3).
+    /// Removes a subscription: RTR PERMANENT_TERMINATION to its S-CSCF (TS 29.228 §6.1.3) and CLR
+    /// SUBSCRIPTION_WITHDRAWAL to its MME (TS 29.272 §5.2.1.2.1) first.
     @discardableResult
     public func remove(_ id: String) async throws -> [Delivery] {
-        let deliveries = try await terminate(id, reason: .permanentTermination, reasonInfo: "subscription removed")
+        var deliveries = try await terminate(id, reason: .permanentTermination, reasonInfo: "subscription removed")
+        if let s = try await directory.shard(for: id).subscription(id), let clr = S6aProcedures.subscriberDataChange(old: s, new: nil) {
+            deliveries += await send([clr])
+        }
         try await directory.shard(for: id).remove(id)
         return deliveries
     }
@@ -73,6 +76,18 @@ public struct HSSAdmin: Sendable {
                 let message = ppr.message(context: sender.context, sessionID: sender.nextSessionID())
                 let result = await sender.send(message, to: ppr.destinationHost, answer: PushProfileAnswer.self)
                 out.append(delivery("PPR", ppr.destinationHost, ppr.userName, result.map(\.envelope.result)))
+            case .cancelLocation(let clr):
+                let message = clr.message(context: sender.context, sessionID: sender.nextSessionID())
+                let result = await sender.send(message, to: clr.destinationHost, answer: CancelLocationAnswer.self)
+                out.append(delivery("CLR", clr.destinationHost, clr.imsi, result.map(\.envelope.result)))
+            case .insertSubscriberData(let idr):
+                let message = idr.message(context: sender.context, sessionID: sender.nextSessionID())
+                let result = await sender.send(message, to: idr.destinationHost, answer: InsertSubscriberDataAnswer.self)
+                out.append(delivery("IDR", idr.destinationHost, idr.imsi, result.map(\.envelope.result)))
+            case .deleteSubscriberData(let dsr):
+                let message = dsr.message(context: sender.context, sessionID: sender.nextSessionID())
+                let result = await sender.send(message, to: dsr.destinationHost, answer: DeleteSubscriberDataAnswer.self)
+                out.append(delivery("DSR", dsr.destinationHost, dsr.imsi, result.map(\.envelope.result)))
             }
         }
         for d in out where d.result != .success {

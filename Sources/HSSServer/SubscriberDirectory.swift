@@ -16,6 +16,8 @@ public protocol SubscriberStorage: Sendable {
     func subscriptionID(forPrivate identity: String) -> String?
     /// Exact match, then wildcarded PSI/IMPU patterns.
     func subscriptionID(forPublic identity: String) -> String?
+    /// The subscription whose EPS data has this IMSI (S6a).
+    func subscriptionID(forIMSI imsi: String) -> String?
     func contains(_ identity: String) -> Bool
     /// The subscription with its stored state (for durable storage, `sqn` holds the reserved marks).
     func load(_ id: String) throws -> IMSSubscription?
@@ -59,12 +61,15 @@ public final class IdentityIndex: Sendable {
     let publicIdentities: [String: String]
     /// Wildcarded PSI/IMPU patterns, tried after an exact miss.
     let wildcards: [(WildcardPattern, String)]
+    let imsis: [String: String]
 
     init(_ subscriptions: some Sequence<IMSSubscription>) {
         var impis: [String: String] = [:]
         var impus: [String: String] = [:]
         var wildcards: [(WildcardPattern, String)] = []
+        var imsis: [String: String] = [:]
         for s in subscriptions {
+            if let eps = s.eps { imsis[eps.imsi] = s.id }
             for p in s.privateIdentities { impis[p.identity] = s.id }
             for p in s.publicIdentities {
                 impus[p.identity] = s.id
@@ -74,7 +79,10 @@ public final class IdentityIndex: Sendable {
         privateIdentities = impis
         publicIdentities = impus
         self.wildcards = wildcards
+        self.imsis = imsis
     }
+
+    public func subscription(forIMSI imsi: String) -> String? { imsis[imsi] }
 
     public func subscription(forPrivate impi: String) -> String? { privateIdentities[impi] }
 
@@ -109,6 +117,7 @@ public final class InMemorySubscriberStorage: SubscriberStorage {
     var snapshot: Snapshot { current.load(ordering: .acquiring) }
     public func subscriptionID(forPrivate identity: String) -> String? { snapshot.index.subscription(forPrivate: identity) }
     public func subscriptionID(forPublic identity: String) -> String? { snapshot.index.subscription(forPublic: identity) }
+    public func subscriptionID(forIMSI imsi: String) -> String? { snapshot.index.subscription(forIMSI: imsi) }
     public func contains(_ identity: String) -> Bool { snapshot.index.contains(identity) }
     public func load(_ id: String) -> IMSSubscription? { snapshot.subscriptions[id] }
     public func subscriptionIDs(after: String?, limit: Int) -> [String] {
@@ -154,7 +163,7 @@ public final class SubscriberDirectory: Sendable {
     public let mail: LoopMail
 
     public init(
-        shardCount: Int, context: CxContext, storage: any SubscriberStorage, cacheLimitPerShard: Int = 200_000,
+        shardCount: Int, context: HSSContext, storage: any SubscriberStorage, cacheLimitPerShard: Int = 200_000,
         eventLoops: (any EventLoopGroup)? = nil
     ) throws {
         precondition(shardCount > 0, "at least one shard")

@@ -23,7 +23,7 @@ public actor SubscriberShard {
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
         eventLoop.executor.asUnownedSerialExecutor()
     }
-    let context: CxContext
+    let context: HSSContext
     let storage: any SubscriberStorage
     let cacheLimit: Int
 
@@ -74,7 +74,7 @@ public actor SubscriberShard {
     /// How often a procedure runs again after its write found the subscription changed by someone else.
     static let conflictRetries = 8
 
-    init(index: Int, context: CxContext, storage: any SubscriberStorage, cacheLimit: Int, eventLoop: any EventLoop, loopIndex: Int) throws {
+    init(index: Int, context: HSSContext, storage: any SubscriberStorage, cacheLimit: Int, eventLoop: any EventLoop, loopIndex: Int) throws {
         self.index = index
         self.eventLoop = eventLoop
         self.loopIndex = loopIndex
@@ -123,9 +123,9 @@ public actor SubscriberShard {
     }
 
     /// What ``attempt(_:_:)`` could do at once.
-    enum Attempt<A: CxMessage> {
+    enum Attempt<A: EnvelopedMessage> {
         /// Answered: nothing to wait for.
-        case answered(CxOutcome<A>)
+        case answered(ProcedureOutcome<A>)
         /// Nothing done: the subscription is held, or its basis awaits an acknowledgement.
         case mustWait
         /// The procedure ran and its outcome must be written before its answer leaves: the subscription is
@@ -134,9 +134,9 @@ public actor SubscriberShard {
     }
 
     /// A procedure's outcome that must be written before its answer leaves, and what it was computed from.
-    struct PreparedWrite<A: CxMessage> {
+    struct PreparedWrite<A: EnvelopedMessage> {
         var current: Entry
-        var outcome: CxOutcome<A>
+        var outcome: ProcedureOutcome<A>
         var updated: IMSSubscription
         var write: (state: SubscriptionState, reserved: [String: UInt64])
     }
@@ -170,8 +170,8 @@ public actor SubscriberShard {
     /// hand the vectors out; so the cache shows them before any suspension, and a role change that drops
     /// the cache meanwhile keeps them in the floors (found by the partition fault test: an SQN issued
     /// again after the leader changed under a pending write).
-    func prepare<A: CxMessage>(
-        _ id: String, _ current: Entry, _ outcome: CxOutcome<A>, _ updated: IMSSubscription,
+    func prepare<A: EnvelopedMessage>(
+        _ id: String, _ current: Entry, _ outcome: ProcedureOutcome<A>, _ updated: IMSSubscription,
         _ write: (state: SubscriptionState, reserved: [String: UInt64])
     ) -> PreparedWrite<A> {
         if busy[id] == nil { busy[id] = [] }
@@ -186,7 +186,7 @@ public actor SubscriberShard {
     /// order, and one that arrives after this (even one that could answer at once) waits for it.
     func start<P: ShardProcedure>(
         _ id: String, _ procedure: P, prepared: PreparedWrite<P.Answer>? = nil, replay: (@Sendable (P.Answer) -> ReplayEntry?)? = nil,
-        finish: @escaping @Sendable (Result<CxOutcome<P.Answer>, any Error>) -> Void
+        finish: @escaping @Sendable (Result<ProcedureOutcome<P.Answer>, any Error>) -> Void
     ) {
         let go = {
             Task {
@@ -212,7 +212,7 @@ public actor SubscriberShard {
     /// answer without waiting, else in a task; the outcome goes to `finish` on this shard's event loop.
     public nonisolated func perform<P: ShardProcedure>(
         _ id: String, _ procedure: P, replay: (@Sendable (P.Answer) -> ReplayEntry?)? = nil,
-        finish: @escaping @Sendable (Result<CxOutcome<P.Answer>, any Error>) -> Void
+        finish: @escaping @Sendable (Result<ProcedureOutcome<P.Answer>, any Error>) -> Void
     ) {
         eventLoop.execute { [self] in performHere(id, procedure, replay: replay, finish: finish) }
     }
@@ -220,7 +220,7 @@ public actor SubscriberShard {
     /// ``perform(_:_:replay:finish:)`` once on this shard's event loop.
     nonisolated func performHere<P: ShardProcedure>(
         _ id: String, _ procedure: P, replay: (@Sendable (P.Answer) -> ReplayEntry?)?,
-        finish: @escaping @Sendable (Result<CxOutcome<P.Answer>, any Error>) -> Void
+        finish: @escaping @Sendable (Result<ProcedureOutcome<P.Answer>, any Error>) -> Void
     ) {
         onEventLoop { shard in
             do {
@@ -240,10 +240,10 @@ public actor SubscriberShard {
     /// marking the subscription held; only a request that must wait for a commit holds it. When the write
     /// finds the stored state changed (another node's write, replicated meanwhile), the entry is reloaded
     /// and the procedure runs again on it.
-    func run<A: CxMessage>(
+    func run<A: EnvelopedMessage>(
         _ id: String, held: Bool = false, prepared: PreparedWrite<A>? = nil, replay: (@Sendable (A) -> ReplayEntry?)? = nil,
-        _ procedure: (IMSSubscription?, inout Milenage, inout RANDSource) -> CxOutcome<A>
-    ) async throws -> CxOutcome<A> {
+        _ procedure: (IMSSubscription?, inout Milenage, inout RANDSource) -> ProcedureOutcome<A>
+    ) async throws -> ProcedureOutcome<A> {
         var holding = held
         if !holding && busy[id] != nil {
             await acquire(id)
@@ -437,7 +437,7 @@ public actor SubscriberShard {
     }
 
     static func sameExceptSQN(_ a: SubscriptionState, _ b: SubscriptionState) -> Bool {
-        a.scscf == b.scscf && a.registrations == b.registrations && a.restoration == b.restoration
+        a.scscf == b.scscf && a.registrations == b.registrations && a.restoration == b.restoration && a.mme == b.mme
     }
 
     public func subscription(_ id: String) throws -> IMSSubscription? { try entry(id)?.subscription }
@@ -453,21 +453,22 @@ public actor SubscriberShard {
     // MARK: Cx
 
     /// Runs a procedure here, waiting for whatever it needs (a held subscription, a commit).
-    public func execute<P: ShardProcedure>(_ id: String, _ procedure: P, replay: (@Sendable (P.Answer) -> ReplayEntry?)? = nil) async throws -> CxOutcome<P.Answer> {
+    public func execute<P: ShardProcedure>(_ id: String, _ procedure: P, replay: (@Sendable (P.Answer) -> ReplayEntry?)? = nil) async throws -> ProcedureOutcome<P.Answer> {
         try await run(id, replay: replay) { procedure.run($0, &$1, &$2) }
     }
 
     /// `replay`: the answer to keep when the MAR writes (an S-CSCF assignment or an SQN block), so that a
     /// retransmission reaching any node gets the same vectors (docs/replication.md).
-    public func multimediaAuth(_ r: MultimediaAuthRequest, id: String, replay: (@Sendable (MultimediaAuthAnswer) -> ReplayEntry?)? = nil) async throws -> CxOutcome<MultimediaAuthAnswer> {
+    public func multimediaAuth(_ r: MultimediaAuthRequest, id: String, replay: (@Sendable (MultimediaAuthAnswer) -> ReplayEntry?)? = nil) async throws -> ProcedureOutcome<MultimediaAuthAnswer> {
         try await execute(id, BoundProcedure.multimediaAuth(r, context: context, storage: storage), replay: replay)
     }
 
     // MARK: Administration
 
-    /// Adds or replaces the provisioned data of a subscription, keeping its Cx state; returns the PPRs the
-    /// change calls for (TS 29.228 §6.2.2).
-    func replace(_ new: IMSSubscription) async throws -> [PushProfile] {
+    /// Adds or replaces the provisioned data of a subscription, keeping its state; returns the requests the
+    /// change calls for: PPRs (TS 29.228 §6.2.2) and the IDR, DSR or CLR to the registered MME (TS 29.272
+    /// §5.2.2, §5.2.1.2). An MME told that the EPS data is withdrawn is forgotten.
+    func replace(_ new: IMSSubscription) async throws -> [HSSInitiatedRequest] {
         await acquire(new.id)
         defer { release(new.id) }
         var attempt = 0
@@ -475,8 +476,12 @@ public actor SubscriberShard {
             let old = try entry(new.id)
             var next = new
             if let old { next.state = old.subscription.state }
+            let s6a = old.flatMap { S6aProcedures.subscriberDataChange(old: $0.subscription, new: new) }
+            let withdrawn = if case .cancelLocation = s6a { true } else { false }
+            if withdrawn { next.state.mme = nil }
             var persisted = next
             if let old { persisted.state = old.persisted }
+            if withdrawn { persisted.state.mme = nil }
             do {
                 try await storage.writeSubscription(persisted, expected: .some(old?.persisted))
             } catch StorageError.conflict where attempt < Self.conflictRetries {
@@ -486,7 +491,7 @@ public actor SubscriberShard {
             }
             cache[new.id] = Entry(subscription: next, reserved: old?.reserved ?? next.state.sqn, persisted: persisted.state)
             guard let old else { return [] }
-            return CxProcedures.pushProfile(old: old.subscription, new: next)
+            return CxProcedures.pushProfile(old: old.subscription, new: next).map(HSSInitiatedRequest.pushProfile) + (s6a.map { [$0] } ?? [])
         }
     }
 
@@ -536,27 +541,27 @@ extension SubscriberShard {
 /// A Cx procedure bound to its request (TS 29.228 §6, `CxProcedures`): what a shard runs on a
 /// subscription. A value, so that the in-place path allocates nothing for it.
 public protocol ShardProcedure: Sendable {
-    associatedtype Answer: CxMessage
-    func run(_ subscription: IMSSubscription?, _ milenage: inout Milenage, _ random: inout RANDSource) -> CxOutcome<Answer>
+    associatedtype Answer: EnvelopedMessage
+    func run(_ subscription: IMSSubscription?, _ milenage: inout Milenage, _ random: inout RANDSource) -> ProcedureOutcome<Answer>
 }
 
 /// A Cx procedure of `CxProcedures` bound to its request. Its body captures nothing (a plain function
 /// value), so binding one allocates nothing.
-public struct BoundProcedure<Request: Sendable, Answer: CxMessage>: ShardProcedure {
-    public typealias Body = @Sendable (Request, IMSSubscription?, CxContext, any SubscriberStorage, inout Milenage, inout RANDSource) -> CxOutcome<Answer>
+public struct BoundProcedure<Request: Sendable, Answer: EnvelopedMessage>: ShardProcedure {
+    public typealias Body = @Sendable (Request, IMSSubscription?, HSSContext, any SubscriberStorage, inout Milenage, inout RANDSource) -> ProcedureOutcome<Answer>
     public let request: Request
-    let context: CxContext
+    let context: HSSContext
     let storage: any SubscriberStorage
     let body: Body
 
-    public func run(_ s: IMSSubscription?, _ milenage: inout Milenage, _ random: inout RANDSource) -> CxOutcome<Answer> {
+    public func run(_ s: IMSSubscription?, _ milenage: inout Milenage, _ random: inout RANDSource) -> ProcedureOutcome<Answer> {
         body(request, s, context, storage, &milenage, &random)
     }
 }
 
 extension BoundProcedure where Request == UserAuthorizationRequest, Answer == UserAuthorizationAnswer {
     /// UAR (TS 29.228 §6.1.1).
-    public static func userAuthorization(_ r: Request, context: CxContext, storage: any SubscriberStorage) -> Self {
+    public static func userAuthorization(_ r: Request, context: HSSContext, storage: any SubscriberStorage) -> Self {
         Self(request: r, context: context, storage: storage) { r, s, c, st, _, _ in
             CxProcedures.userAuthorization(r, subscription: s, context: c, isKnownIdentity: st.contains)
         }
@@ -565,7 +570,7 @@ extension BoundProcedure where Request == UserAuthorizationRequest, Answer == Us
 
 extension BoundProcedure where Request == ServerAssignmentRequest, Answer == ServerAssignmentAnswer {
     /// SAR (TS 29.228 §6.1.2).
-    public static func serverAssignment(_ r: Request, context: CxContext, storage: any SubscriberStorage) -> Self {
+    public static func serverAssignment(_ r: Request, context: HSSContext, storage: any SubscriberStorage) -> Self {
         Self(request: r, context: context, storage: storage) { r, s, c, st, _, _ in
             CxProcedures.serverAssignment(r, subscription: s, context: c, isKnownIdentity: st.contains)
         }
@@ -574,16 +579,46 @@ extension BoundProcedure where Request == ServerAssignmentRequest, Answer == Ser
 
 extension BoundProcedure where Request == LocationInfoRequest, Answer == LocationInfoAnswer {
     /// LIR (TS 29.228 §6.1.4).
-    public static func locationInfo(_ r: Request, context: CxContext, storage: any SubscriberStorage) -> Self {
+    public static func locationInfo(_ r: Request, context: HSSContext, storage: any SubscriberStorage) -> Self {
         Self(request: r, context: context, storage: storage) { r, s, c, _, _, _ in CxProcedures.locationInfo(r, subscription: s, context: c) }
     }
 }
 
 extension BoundProcedure where Request == MultimediaAuthRequest, Answer == MultimediaAuthAnswer {
     /// MAR (TS 29.228 §6.3.1).
-    public static func multimediaAuth(_ r: Request, context: CxContext, storage: any SubscriberStorage) -> Self {
+    public static func multimediaAuth(_ r: Request, context: HSSContext, storage: any SubscriberStorage) -> Self {
         Self(request: r, context: context, storage: storage) { r, s, c, st, milenage, random in
             CxProcedures.multimediaAuth(r, subscription: s, context: c, isKnownIdentity: st.contains, milenage: &milenage, random: &random)
         }
+    }
+}
+
+extension BoundProcedure where Request == AuthenticationInformationRequest, Answer == AuthenticationInformationAnswer {
+    /// AIR (TS 29.272 §5.2.3.1).
+    public static func authenticationInformation(_ r: Request, context: HSSContext, storage: any SubscriberStorage) -> Self {
+        Self(request: r, context: context, storage: storage) { r, s, c, _, milenage, random in
+            S6aProcedures.authenticationInformation(r, subscription: s, context: c, milenage: &milenage, random: &random)
+        }
+    }
+}
+
+extension BoundProcedure where Request == UpdateLocationRequest, Answer == UpdateLocationAnswer {
+    /// ULR (TS 29.272 §5.2.1.1).
+    public static func updateLocation(_ r: Request, context: HSSContext, storage: any SubscriberStorage) -> Self {
+        Self(request: r, context: context, storage: storage) { r, s, c, _, _, _ in S6aProcedures.updateLocation(r, subscription: s, context: c) }
+    }
+}
+
+extension BoundProcedure where Request == PurgeUERequest, Answer == PurgeUEAnswer {
+    /// PUR (TS 29.272 §5.2.1.3).
+    public static func purgeUE(_ r: Request, context: HSSContext, storage: any SubscriberStorage) -> Self {
+        Self(request: r, context: context, storage: storage) { r, s, c, _, _, _ in S6aProcedures.purgeUE(r, subscription: s, context: c) }
+    }
+}
+
+extension BoundProcedure where Request == NotifyRequest, Answer == NotifyAnswer {
+    /// NOR (TS 29.272 §5.2.5.1).
+    public static func notify(_ r: Request, context: HSSContext, storage: any SubscriberStorage) -> Self {
+        Self(request: r, context: context, storage: storage) { r, s, c, _, _, _ in S6aProcedures.notify(r, subscription: s, context: c) }
     }
 }

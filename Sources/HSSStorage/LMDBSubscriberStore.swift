@@ -54,13 +54,13 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
     /// Migrations from version N to N + 1, run in one transaction when the store opens.
     public typealias Migration = @Sendable (_ from: UInt32) throws -> Void
 
-    static let databaseNames = ["meta", "provisioned", "state", "impi", "impu", "wildcard", "log", "replay", "replay-time"]
+    static let databaseNames = ["meta", "provisioned", "state", "impi", "impu", "wildcard", "log", "replay", "replay-time", "imsi"]
 
     public let configuration: LMDBConfiguration
     let environment: LMDBEnvironment
     let reads: ThreadReadTransactions
     var writer: GroupCommitWriter!
-    let meta, provisioned, state, impi, impu, wildcard, log, replay, replayTime: MDB_dbi
+    let meta, provisioned, state, impi, impu, wildcard, log, replay, replayTime, imsi: MDB_dbi
     /// Wildcard patterns → subscription ids, in memory (few, rarely changed); swapped atomically.
     let wildcards: ManagedAtomic<WildcardList>
     /// Writer-thread state: the next log sequence number, the oldest retained one, the epoch and its
@@ -89,6 +89,7 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
         let metaDB = env.dbi("meta"), logDB = env.dbi("log"), wildcardDB = env.dbi("wildcard")
         meta = metaDB; provisioned = env.dbi("provisioned"); state = env.dbi("state")
         impi = env.dbi("impi"); impu = env.dbi("impu"); wildcard = wildcardDB; log = logDB; replay = env.dbi("replay"); replayTime = env.dbi("replay-time")
+        imsi = env.dbi("imsi")
         reads = ThreadReadTransactions(env)
 
         // Schema and epoch.
@@ -179,6 +180,12 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
             return id
         }
         return wildcards.load(ordering: .acquiring).entries.first { $0.0.matches(identity) }?.2
+    }
+
+    /// The subscription whose EPS data has this IMSI (S6a User-Name, TS 29.272 §7.3.1 n).
+    public func subscriptionID(forIMSI identity: String) -> String? {
+        guard !identity.isEmpty else { return nil }
+        return try? reads.read { t in try t.get(imsi, Array(identity.utf8)).map { String(decoding: $0, as: UTF8.self) } }
     }
 
     public func contains(_ identity: String) -> Bool {
@@ -290,11 +297,14 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
             for x in old.impis.subtracting(new.impis) { try t.delete(impi, Array(x.utf8)) }
             for x in old.impus.subtracting(new.impus) { try t.delete(impu, Array(x.utf8)) }
             for x in old.wildcards.subtracting(new.wildcards) { try t.delete(wildcard, Array(x.utf8)) }
+            for x in old.imsis.subtracting(new.imsis) { try t.delete(imsi, Array(x.utf8)) }
         }
-        try put(t, id: id, provisioned: provisionedBytes, state: stateBytes, impis: new.impis, impus: new.impus, wildcards: Array(new.wildcards))
+        try put(
+            t, id: id, provisioned: provisionedBytes, state: stateBytes, impis: new.impis, impus: new.impus, wildcards: Array(new.wildcards),
+            imsis: new.imsis)
     }
 
-    typealias IdentitySets = (impis: Set<String>, impus: Set<String>, wildcards: Set<String>)
+    typealias IdentitySets = (impis: Set<String>, impus: Set<String>, wildcards: Set<String>, imsis: Set<String>)
 
     static func identities(_ provisionedBytes: [UInt8]) throws -> IdentitySets {
         let s = try provisionedBytes.withUnsafeBytes { raw in
@@ -302,7 +312,7 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
             return try IMSSubscription(provisioned: &r, state: SubscriptionState())
         }
         return (Set(s.privateIdentities.map(\.identity)), Set(s.publicIdentities.map(\.identity)),
-                Set(s.publicIdentities.filter { $0.wildcard != nil }.map(\.identity)))
+                Set(s.publicIdentities.filter { $0.wildcard != nil }.map(\.identity)), Set(s.eps.map { [$0.imsi] } ?? []))
     }
 
     func storedIdentities(_ t: Transaction, _ id: String) throws -> IdentitySets? {
@@ -316,6 +326,7 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
             for x in old.impis { try t.delete(impi, Array(x.utf8)) }
             for x in old.impus { try t.delete(impu, Array(x.utf8)) }
             for x in old.wildcards { try t.delete(wildcard, Array(x.utf8)) }
+            for x in old.imsis { try t.delete(imsi, Array(x.utf8)) }
         }
         try t.delete(provisioned, Array(id.utf8))
         try t.delete(state, Array(id.utf8))
@@ -373,13 +384,17 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
         return count
     }
 
-    func put(_ t: Transaction, id: String, provisioned pb: [UInt8], state sb: [UInt8], impis: some Sequence<String>, impus: some Sequence<String>, wildcards: [String]) throws {
+    func put(
+        _ t: Transaction, id: String, provisioned pb: [UInt8], state sb: [UInt8], impis: some Sequence<String>, impus: some Sequence<String>,
+        wildcards: [String], imsis: some Sequence<String>
+    ) throws {
         let key = Array(id.utf8)
         try t.put(provisioned, key, pb)
         try t.put(state, key, sb)
         for x in impis { try t.put(impi, Array(x.utf8), key) }
         for x in impus { try t.put(impu, Array(x.utf8), key) }
         for x in wildcards { try t.put(wildcard, Array(x.utf8), key) }
+        for x in imsis { try t.put(imsi, Array(x.utf8), key) }
     }
 
     static func readWildcards(_ env: LMDBEnvironment, _ db: MDB_dbi) throws -> WildcardList {
@@ -398,7 +413,7 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
         if let list = try? Self.readWildcards(environment, wildcard) { wildcards.store(list, ordering: .releasing) }
     }
 
-    /// A subscription's two records: provisioned data and Cx state (binary v1).
+    /// A subscription's two records: provisioned data and state (binary, BinaryCodec.swift).
     static func records(_ s: IMSSubscription) -> (provisioned: [UInt8], state: [UInt8]) {
         var pw = BinaryWriter(capacity: 1024)
         s.encodeProvisioned(into: &pw)
@@ -412,7 +427,8 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
     func putWhole(_ t: Transaction, _ s: IMSSubscription, _ r: (provisioned: [UInt8], state: [UInt8])) throws {
         try put(
             t, id: s.id, provisioned: r.provisioned, state: r.state, impis: s.privateIdentities.map(\.identity),
-            impus: s.publicIdentities.map(\.identity), wildcards: s.publicIdentities.filter { $0.wildcard != nil }.map(\.identity))
+            impus: s.publicIdentities.map(\.identity), wildcards: s.publicIdentities.filter { $0.wildcard != nil }.map(\.identity),
+            imsis: s.eps.map { [$0.imsi] } ?? [])
     }
 
     /// The change-log record of a stored subscription (kind 2).
@@ -523,12 +539,13 @@ extension LMDBSubscriberStore {
                         owners["u:" + p.identity] = id
                         report.publicIdentities += 1
                     }
+                    if let eps = s.eps { owners["m:" + eps.imsi] = id }
                 } catch {
                     report.problems.append("subscription \(id): \(error)")
                 }
                 return true
             }
-            for (db, prefix) in [(impi, "i:"), (impu, "u:")] {
+            for (db, prefix) in [(impi, "i:"), (impu, "u:"), (imsi, "m:")] {
                 try t.forEach(db) { k, v in
                     let identity = String(decoding: k, as: UTF8.self), id = String(decoding: v, as: UTF8.self)
                     if owners.removeValue(forKey: prefix + identity) != id {

@@ -269,6 +269,9 @@ public struct ProvisioningAPI: Sendable {
                 throw APIError.conflict("public identity \(p.identity) belongs to subscription \(owner)")
             }
         }
+        if let imsi = s.eps?.imsi, let owner = storage.subscriptionID(forIMSI: imsi), owner != s.id {
+            throw APIError.conflict("IMSI \(imsi) belongs to subscription \(owner)")
+        }
     }
 }
 

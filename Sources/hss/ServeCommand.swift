@@ -202,7 +202,7 @@ struct ServeCommand: AsyncParsableCommand {
             return h
         }
         let logger = Logger(label: "hss")
-        let context = CxContext(
+        let context = HSSContext(
             originHost: s.originHost, originRealm: s.originRealm, homeNetworks: Set(s.homeNetworks), maximumAuthItems: s.maxAuthItems,
             sequenceNumbers: SequenceNumberScheme(ind: s.sqnInd))
         let metrics = HSSMetrics()
@@ -255,12 +255,13 @@ struct ServeCommand: AsyncParsableCommand {
         // loop is answered in place (docs/architecture.md, "The request path").
         let directory = try SubscriberDirectory(shardCount: s.shards, context: context, storage: store, eventLoops: group)
         cluster?.attach(directory)
-        let application = CxApplication(directory: directory, context: context, logger: logger)
+        let application = HSSApplication(directory: directory, context: context, logger: logger)
         let addresses = s.listen.compactMap(Self.hostPort)
         let local = LocalPeer(
             originHost: s.originHost, originRealm: s.originRealm,
             hostIPAddresses: addresses.compactMap { DiameterAddress($0.0) }.ifEmpty([DiameterAddress("127.0.0.1")!]),
-            vendorID: VendorID.tgpp, originStateID: UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970)))
+            vendorID: VendorID.tgpp, originStateID: UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970)),
+            applications: [.cx, .s6a])
         let configuration = DiameterServerConfiguration(local: local, listenAddresses: addresses.map { (host: $0.0, port: $0.1) })
         logger.info("HSS starting", metadata: ["shards": "\(s.shards)", "origin-host": "\(s.originHost)"])
         let service = HSSService(configuration: configuration, application: application, logger: logger, group: group, metrics: metrics)
@@ -347,7 +348,7 @@ struct ClusterService: Service {
 /// The Diameter server as a service: runs until graceful shutdown, then DPR to every peer (RFC 6733 §5.4).
 struct HSSService: Service {
     let configuration: DiameterServerConfiguration
-    let application: CxApplication
+    let application: HSSApplication
     let logger: Logger
     let group: MultiThreadedEventLoopGroup
     let metrics: HSSMetrics

@@ -17,7 +17,7 @@ final class TestNode: @unchecked Sendable {
     let id: String
     let dataDir: String
     let node: ClusterNode
-    let application: CxApplication
+    let application: HSSApplication
     var task: Task<Void, any Error>?
 
     init(id: String, index: Int, dataDir: String, configuration: ClusterConfiguration, store: LMDBConfiguration) throws {
@@ -26,10 +26,10 @@ final class TestNode: @unchecked Sendable {
         var logger = Logger(label: "cluster-\(id)")
         logger.logLevel = ProcessInfo.processInfo.environment["HSS_TEST_LOG"] == nil ? .critical : .debug
         node = try ClusterNode(configuration: configuration, dataDirectory: dataDir, store: store, logger: logger)
-        let context = CxContext(originHost: "hss.localdomain", originRealm: "localdomain", sequenceNumbers: SequenceNumberScheme(ind: UInt64(index)))
+        let context = HSSContext(originHost: "hss.localdomain", originRealm: "localdomain", sequenceNumbers: SequenceNumberScheme(ind: UInt64(index)))
         let directory = try SubscriberDirectory(shardCount: 2, context: context, storage: node.storage)
         node.attach(directory)
-        application = CxApplication(directory: directory, context: context, logger: logger)
+        application = HSSApplication(directory: directory, context: context, logger: logger)
         let n = node
         task = Task { try await n.run() }
     }

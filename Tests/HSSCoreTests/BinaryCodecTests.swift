@@ -14,7 +14,29 @@ struct BinaryCodecTests {
         var carol = Fx.carol
         carol.capabilities = CapabilitySet(mandatory: [1, 300_000], optional: [], serverNames: ["sip:s"])
         carol.imsBarred = true
-        return [Fx.alice, carol, Fx.psi, registered]
+        var attached = registered
+        attached.eps = S6aProceduresTests.eps
+        attached.eps?.accessRestrictions = [.utranNotAllowed, .nbIoTNotAllowed]
+        attached.eps?.akaIdentity = "alice@ims.example.net"
+        attached.state.mme = MMERegistration(
+            originHost: "mme1", originRealm: "epc", mmeNumber: [0x91, 0x21], visitedPLMN: [0x00, 0xF1, 0x10], ratType: 1004, ulrFlags: 34,
+            imei: "3542980000000", softwareVersion: "01", ueSRVCCCapability: 1, imsVoiceOverPS: 0, purged: true)
+        return [Fx.alice, carol, Fx.psi, registered, attached]
+    }
+
+    @Test("Records without EPS data keep format version 1 (what older binaries wrote); EPS data and a serving MME make them version 2")
+    func versions() throws {
+        let (p1, s1) = Self.encode(Self.samples[3])
+        #expect(p1.first == 1 && s1.first == 1)
+        let (p2, s2) = Self.encode(Self.samples[4])
+        #expect(p2.first == 2 && s2.first == 2)
+        // Version 2 is version 1 followed by the EPS part.
+        var withoutEPS = Self.samples[4]
+        withoutEPS.eps = nil
+        withoutEPS.state.mme = nil
+        let (p0, s0) = Self.encode(withoutEPS)
+        #expect(Array(p2.dropFirst().prefix(p0.count - 1)) == Array(p0.dropFirst()))
+        #expect(Array(s2.dropFirst().prefix(s0.count - 1)) == Array(s0.dropFirst()))
     }
 
     static func encode(_ s: IMSSubscription) -> ([UInt8], [UInt8]) {
@@ -50,7 +72,7 @@ struct BinaryCodecTests {
 
     @Test("Every truncation and a sweep of byte flips are errors or valid values, never a crash")
     func malformed() throws {
-        let (p, st) = Self.encode(Self.samples[3])
+        let (p, st) = Self.encode(Self.samples[4])
         for n in 0..<p.count { #expect(throws: BinaryReader.Malformed.self) { try Self.decode(Array(p[0..<n]), st) } }
         for n in 0..<st.count { #expect(throws: BinaryReader.Malformed.self) { try Self.decode(p, Array(st[0..<n])) } }
         var rng = SeededRandom(seed: 11)
@@ -60,8 +82,11 @@ struct BinaryCodecTests {
             _ = try? Self.decode(q, st)
         }
         // An unknown format version is refused.
-        var v2 = p
-        v2[0] = 2
-        #expect(throws: BinaryReader.Malformed.self) { try Self.decode(v2, st) }
+        var v3 = p
+        v3[0] = 3
+        #expect(throws: BinaryReader.Malformed.self) { try Self.decode(v3, st) }
+        var s3 = st
+        s3[0] = 3
+        #expect(throws: BinaryReader.Malformed.self) { try Self.decode(p, s3) }
     }
 }

@@ -14,7 +14,7 @@ enum Fx {
     static let k = Block128(hex: "465b5ce8b199b49faa5f0a2ee238a6bc")!
     static let opc = Block128(hex: "cd63cb71954a9f4e48a5994e37a02baf")!
 
-    static let context = CxContext(
+    static let context = HSSContext(
         originHost: "hss.ims.example.net", originRealm: realm, homeNetworks: [realm],
         defaultCapabilities: CapabilitySet(mandatory: [1], optional: [2, 3]), maximumAuthItems: 4,
         sequenceNumbers: SequenceNumberScheme(ind: 3))
@@ -113,16 +113,16 @@ enum Fx {
 
     // MARK: Running procedures
 
-    static func run(_ r: UserAuthorizationRequest, _ s: IMSSubscription?) -> CxOutcome<UserAuthorizationAnswer> {
+    static func run(_ r: UserAuthorizationRequest, _ s: IMSSubscription?) -> ProcedureOutcome<UserAuthorizationAnswer> {
         CxProcedures.userAuthorization(r, subscription: s, context: context, isKnownIdentity: isKnown)
     }
-    static func run(_ r: ServerAssignmentRequest, _ s: IMSSubscription?, context c: CxContext = context) -> CxOutcome<ServerAssignmentAnswer> {
+    static func run(_ r: ServerAssignmentRequest, _ s: IMSSubscription?, context c: HSSContext = context) -> ProcedureOutcome<ServerAssignmentAnswer> {
         CxProcedures.serverAssignment(r, subscription: s, context: c, isKnownIdentity: isKnown)
     }
-    static func run(_ r: LocationInfoRequest, _ s: IMSSubscription?) -> CxOutcome<LocationInfoAnswer> {
+    static func run(_ r: LocationInfoRequest, _ s: IMSSubscription?) -> ProcedureOutcome<LocationInfoAnswer> {
         CxProcedures.locationInfo(r, subscription: s, context: context)
     }
-    static func run(_ r: MultimediaAuthRequest, _ s: IMSSubscription?) throws -> CxOutcome<MultimediaAuthAnswer> {
+    static func run(_ r: MultimediaAuthRequest, _ s: IMSSubscription?) throws -> ProcedureOutcome<MultimediaAuthAnswer> {
         var m = try Milenage()
         var rng = SeededRandom(seed: 7)
         return CxProcedures.multimediaAuth(r, subscription: s, context: context, isKnownIdentity: isKnown, milenage: &m, random: &rng)

@@ -28,6 +28,26 @@ struct SubscriberFileTests {
         #expect(try SubscriberFile.decode(try file.encoded()).subscriptions == file.subscriptions)
     }
 
+    /// A subscription whose AKA identity is a@x, with EPS data `members`.
+    static func eps(_ members: String) -> String {
+        #"{"subscriptions":[{"id":"a","privateIdentities":[{"identity":"a@x","aka":{"k":"000102030405060708090a0b0c0d0e0f","opc":"000102030405060708090a0b0c0d0e0f"}}],"publicIdentities":[],"serviceProfiles":[],"eps":{"#
+            + members + "}}]}"
+    }
+
+    @Test("EPS data: defaults filled in, names of the dictionary both ways, JSON round trip")
+    func epsData() throws {
+        let json = Self.eps(#""imsi":"001010000000001","msisdn":"15550001","allowedRATTypes":["EUTRAN","NG-RAN"],"accessRestrictions":["UTRAN_NOT_ALLOWED"],"apns":[{"contextIdentifier":3,"name":"ims","pdnType":"IPv4v6","qci":5,"arp":{"priorityLevel":1,"preemptionCapability":true}},{"contextIdentifier":4,"name":"internet"}]"#)
+        let s = try #require(try SubscriberFile.decode(Array(json.utf8)).subscriptions.first)
+        let eps = try #require(s.eps)
+        #expect(eps.defaultContextIdentifier == 3 && eps.networkAccessMode == .onlyPacket && eps.subscriberStatus == .serviceGranted)
+        #expect(eps.allowedRATTypes == [.eutran, .ngRan] && eps.accessRestrictionData == 1)
+        #expect(eps.apns[0].pdnType == .ipv4v6 && eps.apns[0].arp.preemptionCapability && eps.apns[0].arp.preemptionVulnerability)
+        #expect(eps.apns[1].qci == 9 && eps.apns[1].pdnType == .ipv4)
+        #expect(s.epsAKAIdentity?.identity == "a@x")
+        let again = try SubscriberFile.decode(try SubscriberFile(subscriptions: [s]).encoded())
+        #expect(again.subscriptions == [s])
+    }
+
     @Test("Errors name the place", arguments: [
         (#"{"subscriptions":[{"id":"a","privateIdentities":[{"identity":"a@x","aka":{"k":"00"}}],"publicIdentities":[],"serviceProfiles":[]}]}"#, "privateIdentities[0].aka.k"),
         (#"{"subscriptions":[{"id":"a","privateIdentities":[],"publicIdentities":[{"identity":"sip:a@x","serviceProfile":"nope","privateIdentities":["a@x"]}],"serviceProfiles":[]}]}"#, "no service profile nope"),
@@ -36,6 +56,20 @@ struct SubscriberFileTests {
         (#"{"subscriptions":[{"id":"a","privateIdentities":[{"identity":"a@x","digest":{"realm":"x","password":"p"}},{"identity":"a@x","digest":{"realm":"x","password":"p"}}],"publicIdentities":[],"serviceProfiles":[]}]}"#, "a@x twice"),
         (#"{"subscriptions":[{"id":"a","privateIdentities":[{"identity":"a@x","authenticationSchemes":["Digest-AKAv1-MD5"]}],"publicIdentities":[],"serviceProfiles":[]}]}"#, "AKA scheme without aka"),
         (#"{"subscriptions":[{"id":"a","privateIdentities":[],"publicIdentities":[{"identity":"sip:x@y","type":"WILDCARDED_PSI","serviceProfile":"p"}],"serviceProfiles":[{"id":"p"}]}]}"#, "wildcard"),
+        // EPS data: each error names its field.
+        (Self.eps(#""imsi":"00101x""#), "eps.imsi"),
+        (Self.eps(#""imsi":"001010000000001","apns":[{"contextIdentifier":1,"name":"internet","qci":10}]"#), "eps.apns[0].qci"),
+        (Self.eps(#""imsi":"001010000000001","apns":[{"contextIdentifier":1,"name":"inter net"}]"#), "eps.apns[0].name"),
+        (Self.eps(#""imsi":"001010000000001","apns":[{"contextIdentifier":1,"name":"internet","pdnType":"IPv5"}]"#), "eps.apns[0].pdnType"),
+        (Self.eps(#""imsi":"001010000000001","apns":[{"contextIdentifier":1,"name":"internet","arp":{"priorityLevel":16}}]"#), "eps.apns[0].arp.priorityLevel"),
+        (Self.eps(#""imsi":"001010000000001","apns":[{"contextIdentifier":1,"name":"internet","staticAddresses":["10.0.0.300"]}]"#), "eps.apns[0].staticAddresses"),
+        (Self.eps(#""imsi":"001010000000001","defaultContextIdentifier":9,"apns":[{"contextIdentifier":1,"name":"internet"}]"#), "eps.defaultContextIdentifier"),
+        (Self.eps(#""imsi":"001010000000001","allowedRATTypes":["LTE"],"apns":[]"#), "eps.allowedRATTypes"),
+        (Self.eps(#""imsi":"001010000000001","allowedVisitedPLMNs":["0010-1"],"apns":[]"#), "eps.allowedVisitedPLMNs"),
+        (Self.eps(#""imsi":"001010000000001","accessRestrictions":["NO_5G"],"apns":[]"#), "eps.accessRestrictions[0]"),
+        (Self.eps(#""imsi":"001010000000001","msisdn":"+1555","apns":[]"#), "eps.msisdn"),
+        (Self.eps(#""imsi":"001010000000001","akaIdentity":"b@x","apns":[]"#), "eps.akaIdentity"),
+        (#"{"subscriptions":[{"id":"a","privateIdentities":[{"identity":"a@x","digest":{"realm":"x","password":"p"}}],"publicIdentities":[],"serviceProfiles":[],"eps":{"imsi":"001010000000001"}}]}"#, "eps.akaIdentity"),
     ])
     func errors(json: String, mentions: String) {
         do {

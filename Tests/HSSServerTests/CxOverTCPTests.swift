@@ -24,17 +24,17 @@ struct CxOverTCPTests {
 
     struct Running {
         let server: DiameterServer
-        let application: CxApplication
+        let application: HSSApplication
     }
 
-    static let context = CxContext(originHost: hss, originRealm: realm, sequenceNumbers: SequenceNumberScheme(ind: 1))
+    static let context = HSSContext(originHost: hss, originRealm: realm, sequenceNumbers: SequenceNumberScheme(ind: 1))
 
     static func start(shards: Int = 3, storage: (any SubscriberStorage)? = nil) async throws -> Running {
         let store = try storage ?? InMemorySubscriberStorage(SubscriberFile.load(path: demo).subscriptions)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let directory = try SubscriberDirectory(shardCount: shards, context: context, storage: store)
-        let app = CxApplication(directory: directory, context: Self.context, logger: logger)
+        let app = HSSApplication(directory: directory, context: Self.context, logger: logger)
         var config = DiameterServerConfiguration(
             local: LocalPeer(originHost: hss, originRealm: realm, hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415, originStateID: 1),
             listenAddresses: [("127.0.0.1", 0)])

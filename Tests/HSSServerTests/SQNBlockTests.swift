@@ -17,6 +17,7 @@ struct SQNBlockTests {
         init(_ s: IMSSubscription...) { subscriptions = Dictionary(uniqueKeysWithValues: s.map { ($0.id, $0) }) }
         func subscriptionID(forPrivate identity: String) -> String? { subscriptions.values.first { $0.privateIdentity(identity) != nil }?.id }
         func subscriptionID(forPublic identity: String) -> String? { subscriptions.values.first?.id }
+        func subscriptionID(forIMSI imsi: String) -> String? { subscriptions.values.first { $0.eps?.imsi == imsi }?.id }
         func contains(_ identity: String) -> Bool { true }
         func load(_ id: String) -> IMSSubscription? { subscriptions[id] }
         /// The next state write fails as if not acknowledged (its fate unknown to this node).
@@ -72,7 +73,7 @@ struct SQNBlockTests {
             sipAuthDataItem: SIPAuthDataItem(sipAuthenticationScheme: "Digest-AKAv1-MD5"), sipNumberAuthItems: 1, serverName: CxOverTCPTests.scscf1Name)
     }
 
-    static func sqn(_ outcome: CxOutcome<MultimediaAuthAnswer>) throws -> UInt64 {
+    static func sqn(_ outcome: ProcedureOutcome<MultimediaAuthAnswer>) throws -> UInt64 {
         try DurabilityTests.sqn(of: try #require(outcome.answer.sipAuthDataItems.first))
     }
 

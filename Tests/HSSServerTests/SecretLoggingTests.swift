@@ -34,7 +34,7 @@ struct SecretLoggingTests {
         let file = try SubscriberFile.load(path: CxOverTCPTests.demo)
         let context = CxOverTCPTests.context
         let directory = try SubscriberDirectory(shardCount: 2, context: context, storage: InMemorySubscriberStorage(file.subscriptions))
-        let app = CxApplication(directory: directory, context: context, logger: logger)
+        let app = HSSApplication(directory: directory, context: context, logger: logger)
         var config = DiameterServerConfiguration(
             local: LocalPeer(originHost: CxOverTCPTests.hss, originRealm: CxOverTCPTests.realm, hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415, originStateID: 1),
             listenAddresses: [("127.0.0.1", 0)])

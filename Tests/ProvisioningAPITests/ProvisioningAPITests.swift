@@ -33,12 +33,12 @@ struct ProvisioningAPITests {
 
     static func start() async throws -> Running {
         let file = try SubscriberFile.load(path: demo)
-        let context = CxContext(originHost: "hss.localdomain", originRealm: "localdomain")
+        let context = HSSContext(originHost: "hss.localdomain", originRealm: "localdomain")
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let storage = InMemorySubscriberStorage(file.subscriptions)
         let directory = try SubscriberDirectory(shardCount: 2, context: context, storage: storage)
-        let app = CxApplication(directory: directory, context: context, logger: logger)
+        let app = HSSApplication(directory: directory, context: context, logger: logger)
         var config = DiameterServerConfiguration(
             local: LocalPeer(originHost: "hss.localdomain", originRealm: "localdomain", hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415, originStateID: 1),
             listenAddresses: [("127.0.0.1", 0)])

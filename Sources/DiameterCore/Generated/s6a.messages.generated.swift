@@ -1573,7 +1573,7 @@ public struct S6aEnvelope: Hashable, Sendable {
 }
 
 /// ULR (TS 29.272 §7.2.3).
-public struct UpdateLocationRequest: DiameterTypedMessage {
+public struct UpdateLocationRequest: S6aMessage {
     public static var command: CommandDefinition { .updateLocation }
     public static var isRequest: Bool { true }
     public static var commandCode: UInt32 { 316 }
@@ -1863,7 +1863,7 @@ public struct UpdateLocationRequest: DiameterTypedMessage {
 }
 
 /// ULA (§7.2.4).
-public struct UpdateLocationAnswer: DiameterTypedMessage {
+public struct UpdateLocationAnswer: S6aMessage {
     public static var command: CommandDefinition { .updateLocation }
     public static var isRequest: Bool { false }
     public static var commandCode: UInt32 { 316 }
@@ -2051,7 +2051,7 @@ public struct UpdateLocationAnswer: DiameterTypedMessage {
 }
 
 /// CLR (TS 29.272 §7.2.7).
-public struct CancelLocationRequest: DiameterTypedMessage {
+public struct CancelLocationRequest: S6aMessage {
     public static var command: CommandDefinition { .cancelLocation }
     public static var isRequest: Bool { true }
     public static var commandCode: UInt32 { 317 }
@@ -2196,7 +2196,7 @@ public struct CancelLocationRequest: DiameterTypedMessage {
 }
 
 /// CLA (§7.2.8).
-public struct CancelLocationAnswer: DiameterTypedMessage {
+public struct CancelLocationAnswer: S6aMessage {
     public static var command: CommandDefinition { .cancelLocation }
     public static var isRequest: Bool { false }
     public static var commandCode: UInt32 { 317 }
@@ -2323,7 +2323,7 @@ public struct CancelLocationAnswer: DiameterTypedMessage {
 }
 
 /// AIR (TS 29.272 §7.2.5).
-public struct AuthenticationInformationRequest: DiameterTypedMessage {
+public struct AuthenticationInformationRequest: S6aMessage {
     public static var command: CommandDefinition { .authenticationInformation }
     public static var isRequest: Bool { true }
     public static var commandCode: UInt32 { 318 }
@@ -2502,7 +2502,7 @@ public struct AuthenticationInformationRequest: DiameterTypedMessage {
 }
 
 /// AIA (§7.2.6).
-public struct AuthenticationInformationAnswer: DiameterTypedMessage {
+public struct AuthenticationInformationAnswer: S6aMessage {
     public static var command: CommandDefinition { .authenticationInformation }
     public static var isRequest: Bool { false }
     public static var commandCode: UInt32 { 318 }
@@ -2683,7 +2683,7 @@ public struct AuthenticationInformationAnswer: DiameterTypedMessage {
 }
 
 /// IDR (TS 29.272 §7.2.9).
-public struct InsertSubscriberDataRequest: DiameterTypedMessage {
+public struct InsertSubscriberDataRequest: S6aMessage {
     public static var command: CommandDefinition { .insertSubscriberData }
     public static var isRequest: Bool { true }
     public static var commandCode: UInt32 { 319 }
@@ -2840,7 +2840,7 @@ public struct InsertSubscriberDataRequest: DiameterTypedMessage {
 }
 
 /// IDA (§7.2.10).
-public struct InsertSubscriberDataAnswer: DiameterTypedMessage {
+public struct InsertSubscriberDataAnswer: S6aMessage {
     public static var command: CommandDefinition { .insertSubscriberData }
     public static var isRequest: Bool { false }
     public static var commandCode: UInt32 { 319 }
@@ -3053,7 +3053,7 @@ public struct InsertSubscriberDataAnswer: DiameterTypedMessage {
 }
 
 /// DSR (TS 29.272 §7.2.11).
-public struct DeleteSubscriberDataRequest: DiameterTypedMessage {
+public struct DeleteSubscriberDataRequest: S6aMessage {
     public static var command: CommandDefinition { .deleteSubscriberData }
     public static var isRequest: Bool { true }
     public static var commandCode: UInt32 { 320 }
@@ -3229,7 +3229,7 @@ public struct DeleteSubscriberDataRequest: DiameterTypedMessage {
 }
 
 /// DSA (§7.2.12).
-public struct DeleteSubscriberDataAnswer: DiameterTypedMessage {
+public struct DeleteSubscriberDataAnswer: S6aMessage {
     public static var command: CommandDefinition { .deleteSubscriberData }
     public static var isRequest: Bool { false }
     public static var commandCode: UInt32 { 320 }
@@ -3364,7 +3364,7 @@ public struct DeleteSubscriberDataAnswer: DiameterTypedMessage {
 }
 
 /// PUR (TS 29.272 §7.2.13).
-public struct PurgeUERequest: DiameterTypedMessage {
+public struct PurgeUERequest: S6aMessage {
     public static var command: CommandDefinition { .purgeUE }
     public static var isRequest: Bool { true }
     public static var commandCode: UInt32 { 321 }
@@ -3515,7 +3515,7 @@ public struct PurgeUERequest: DiameterTypedMessage {
 }
 
 /// PUA (§7.2.14).
-public struct PurgeUEAnswer: DiameterTypedMessage {
+public struct PurgeUEAnswer: S6aMessage {
     public static var command: CommandDefinition { .purgeUE }
     public static var isRequest: Bool { false }
     public static var commandCode: UInt32 { 321 }
@@ -3675,7 +3675,7 @@ public struct PurgeUEAnswer: DiameterTypedMessage {
 }
 
 /// RSR (TS 29.272 §7.2.15).
-public struct ResetRequest: DiameterTypedMessage {
+public struct ResetRequest: S6aMessage {
     public static var command: CommandDefinition { .reset }
     public static var isRequest: Bool { true }
     public static var commandCode: UInt32 { 322 }
@@ -3833,7 +3833,7 @@ public struct ResetRequest: DiameterTypedMessage {
 }
 
 /// RSA (§7.2.16).
-public struct ResetAnswer: DiameterTypedMessage {
+public struct ResetAnswer: S6aMessage {
     public static var command: CommandDefinition { .reset }
     public static var isRequest: Bool { false }
     public static var commandCode: UInt32 { 322 }
@@ -3960,7 +3960,7 @@ public struct ResetAnswer: DiameterTypedMessage {
 }
 
 /// NOR (TS 29.272 §7.2.17).
-public struct NotifyRequest: DiameterTypedMessage {
+public struct NotifyRequest: S6aMessage {
     public static var command: CommandDefinition { .notify }
     public static var isRequest: Bool { true }
     public static var commandCode: UInt32 { 323 }
@@ -4204,7 +4204,7 @@ public struct NotifyRequest: DiameterTypedMessage {
 }
 
 /// NOA (§7.2.18).
-public struct NotifyAnswer: DiameterTypedMessage {
+public struct NotifyAnswer: S6aMessage {
     public static var command: CommandDefinition { .notify }
     public static var isRequest: Bool { false }
     public static var commandCode: UInt32 { 323 }

@@ -1,10 +1,38 @@
 // What the generated Cx envelope (Generated/cx.messages.generated.swift) cannot say by itself: how an
 // answer is built from a request, and the outcome as one value.
 
-/// A Cx message: the shared envelope plus the command's own AVPs (the twelve generated messages).
-public protocol CxMessage: DiameterTypedMessage {
-    var envelope: CxEnvelope { get set }
+/// What every application envelope (`@envelope` of a dictionary file) offers the HSS: the outcome as one
+/// value and the Supported-Features an answer carries.
+public protocol MessageEnvelope: Hashable, Sendable {
+    var resultCode: ResultCode? { get set }
+    var experimentalResult: ExperimentalResult? { get set }
+    var supportedFeatures: [SupportedFeatures] { get set }
 }
+
+extension MessageEnvelope {
+    /// Answers only: Result-Code, or Experimental-Result when the code has a vendor (RFC 6733 §7.6).
+    public var result: ResultCode? {
+        get {
+            if let resultCode { return resultCode }
+            return experimentalResult.map { ResultCode($0.experimentalResultCode, vendorID: $0.vendorID) }
+        }
+        set {
+            resultCode = newValue?.baseResultCode
+            experimentalResult = newValue?.experimentalResult
+        }
+    }
+}
+
+/// A message of an application whose messages share an envelope (Cx, S6a).
+public protocol EnvelopedMessage: DiameterTypedMessage {
+    associatedtype Envelope: MessageEnvelope
+    var envelope: Envelope { get set }
+}
+
+/// A Cx message: the shared envelope plus the command's own AVPs (the twelve generated messages).
+public protocol CxMessage: EnvelopedMessage where Envelope == CxEnvelope {}
+
+extension CxEnvelope: MessageEnvelope {}
 
 extension CxEnvelope {
     /// An envelope with the Cx application (TS 29.229 §6.1: Vendor-Specific-Application-Id { 10415,
@@ -30,18 +58,6 @@ extension CxEnvelope {
             sessionID: sessionID, vendorSpecificApplicationID: .cx, resultCode: result.baseResultCode,
             experimentalResult: result.experimentalResult, authSessionState: .noStateMaintained, originHost: originHost, originRealm: originRealm,
             supportedFeatures: supportedFeatures, proxyInfo: proxyInfo)
-    }
-
-    /// Answers only: Result-Code, or Experimental-Result when the code has a vendor (RFC 6733 §7.6).
-    public var result: ResultCode? {
-        get {
-            if let resultCode { return resultCode }
-            return experimentalResult.map { ResultCode($0.experimentalResultCode, vendorID: $0.vendorID) }
-        }
-        set {
-            resultCode = newValue?.baseResultCode
-            experimentalResult = newValue?.experimentalResult
-        }
     }
 }
 

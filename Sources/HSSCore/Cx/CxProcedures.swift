@@ -36,10 +36,10 @@ public enum CxProcedures {
     // MARK: UAR (TS 29.228 §6.1.1.1; procedures.md §1)
 
     public static func userAuthorization(
-        _ r: UserAuthorizationRequest, subscription: IMSSubscription?, context: CxContext, isKnownIdentity: (String) -> Bool
-    ) -> CxOutcome<UserAuthorizationAnswer> {
-        func answer(_ rc: ResultCode, name: String? = nil, caps: ServerCapabilities? = nil, updated: IMSSubscription? = nil) -> CxOutcome<UserAuthorizationAnswer> {
-            CxOutcome(UserAuthorizationAnswer(envelope: context.answerEnvelope(r.envelope, rc), serverName: name, serverCapabilities: caps), updated: updated)
+        _ r: UserAuthorizationRequest, subscription: IMSSubscription?, context: HSSContext, isKnownIdentity: (String) -> Bool
+    ) -> ProcedureOutcome<UserAuthorizationAnswer> {
+        func answer(_ rc: ResultCode, name: String? = nil, caps: ServerCapabilities? = nil, updated: IMSSubscription? = nil) -> ProcedureOutcome<UserAuthorizationAnswer> {
+            ProcedureOutcome(UserAuthorizationAnswer(envelope: context.answerEnvelope(r.envelope, rc), serverName: name, serverCapabilities: caps), updated: updated)
         }
         let impu: PublicIdentity
         switch resolve(impu: r.publicIdentity, impi: r.userName, in: subscription, isKnown: isKnownIdentity) {
@@ -95,10 +95,10 @@ public enum CxProcedures {
     // MARK: LIR (TS 29.228 §6.1.4.1; procedures.md §3)
 
     public static func locationInfo(
-        _ r: LocationInfoRequest, subscription: IMSSubscription?, context: CxContext
-    ) -> CxOutcome<LocationInfoAnswer> {
-        func answer(_ rc: ResultCode, name: String? = nil, caps: ServerCapabilities? = nil, wildcard: String? = nil, flags: UInt32? = nil) -> CxOutcome<LocationInfoAnswer> {
-            CxOutcome(LocationInfoAnswer(
+        _ r: LocationInfoRequest, subscription: IMSSubscription?, context: HSSContext
+    ) -> ProcedureOutcome<LocationInfoAnswer> {
+        func answer(_ rc: ResultCode, name: String? = nil, caps: ServerCapabilities? = nil, wildcard: String? = nil, flags: UInt32? = nil) -> ProcedureOutcome<LocationInfoAnswer> {
+            ProcedureOutcome(LocationInfoAnswer(
                 envelope: context.answerEnvelope(r.envelope, rc), serverName: name, serverCapabilities: caps,
                 wildcardedPublicIdentity: wildcard, liaFlags: flags))
         }

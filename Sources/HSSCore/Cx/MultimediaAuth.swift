@@ -6,11 +6,11 @@ extension CxProcedures {
     /// `milenage` is the caller's (one per shard: re-keyed per subscriber, never shared); `random`
     /// supplies RAND.
     public static func multimediaAuth<R: RandomNumberGenerator>(
-        _ r: MultimediaAuthRequest, subscription: IMSSubscription?, context: CxContext, isKnownIdentity: (String) -> Bool,
+        _ r: MultimediaAuthRequest, subscription: IMSSubscription?, context: HSSContext, isKnownIdentity: (String) -> Bool,
         milenage: inout Milenage, random: inout R
-    ) -> CxOutcome<MultimediaAuthAnswer> {
-        func answer(_ rc: ResultCode, failed: [AVP] = []) -> CxOutcome<MultimediaAuthAnswer> {
-            CxOutcome(MultimediaAuthAnswer(envelope: context.answerEnvelope(r.envelope, rc, failed: failed)))
+    ) -> ProcedureOutcome<MultimediaAuthAnswer> {
+        func answer(_ rc: ResultCode, failed: [AVP] = []) -> ProcedureOutcome<MultimediaAuthAnswer> {
+            ProcedureOutcome(MultimediaAuthAnswer(envelope: context.answerEnvelope(r.envelope, rc, failed: failed)))
         }
         // Step 2: identities.
         let impu: PublicIdentity
@@ -86,8 +86,8 @@ extension CxProcedures {
     /// Step 6: the SIP-Auth-Data-Items of the scheme, numbered from 1.
     static func vectors<R: RandomNumberGenerator>(
         _ r: MultimediaAuthRequest, scheme: AuthenticationScheme, impi: PrivateIdentity, impu: PublicIdentity, count: Int,
-        sqnBase: UInt64, subscription s: inout IMSSubscription, context: CxContext, milenage: inout Milenage, random: inout R
-    ) -> CxOutcome<MultimediaAuthAnswer> {
+        sqnBase: UInt64, subscription s: inout IMSSubscription, context: HSSContext, milenage: inout Milenage, random: inout R
+    ) -> ProcedureOutcome<MultimediaAuthAnswer> {
         var items: [SIPAuthDataItem] = []
         switch scheme {
         case .akav1MD5, .akav2SHA256:
@@ -119,12 +119,12 @@ extension CxProcedures {
         let a = MultimediaAuthAnswer(
             envelope: context.answerEnvelope(r.envelope, .success), userName: impi.identity, publicIdentity: r.publicIdentity,
             sipNumberAuthItems: UInt32(items.count), sipAuthDataItems: items)
-        return CxOutcome(a, updated: s)
+        return ProcedureOutcome(a, updated: s)
     }
 
     /// The scheme is allowed but its credentials are missing: the HSS cannot produce vectors (5012).
-    static func failure(_ r: MultimediaAuthRequest, _ context: CxContext) -> CxOutcome<MultimediaAuthAnswer> {
-        CxOutcome(MultimediaAuthAnswer(envelope: context.answerEnvelope(r.envelope, .unableToComply)))
+    static func failure(_ r: MultimediaAuthRequest, _ context: HSSContext) -> ProcedureOutcome<MultimediaAuthAnswer> {
+        ProcedureOutcome(MultimediaAuthAnswer(envelope: context.answerEnvelope(r.envelope, .unableToComply)))
     }
 
     static func ipv4Bytes(_ text: String) -> [UInt8]? {

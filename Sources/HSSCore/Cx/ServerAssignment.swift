@@ -4,10 +4,10 @@ public import DiameterCore
 
 extension CxProcedures {
     public static func serverAssignment(
-        _ r: ServerAssignmentRequest, subscription: IMSSubscription?, context: CxContext, isKnownIdentity: (String) -> Bool
-    ) -> CxOutcome<ServerAssignmentAnswer> {
-        func answer(_ rc: ResultCode, failed: [AVP] = []) -> CxOutcome<ServerAssignmentAnswer> {
-            CxOutcome(ServerAssignmentAnswer(envelope: context.answerEnvelope(r.envelope, rc, failed: failed)))
+        _ r: ServerAssignmentRequest, subscription: IMSSubscription?, context: HSSContext, isKnownIdentity: (String) -> Bool
+    ) -> ProcedureOutcome<ServerAssignmentAnswer> {
+        func answer(_ rc: ResultCode, failed: [AVP] = []) -> ProcedureOutcome<ServerAssignmentAnswer> {
+            ProcedureOutcome(ServerAssignmentAnswer(envelope: context.answerEnvelope(r.envelope, rc, failed: failed)))
         }
         let sat = r.serverAssignmentType
         let deregistrations: Set<ServerAssignmentType> = [
@@ -56,7 +56,7 @@ extension CxProcedures {
 
         /// The SAA that downloads the profile (User-Data when the S-CSCF lacks it, Charging-Information,
         /// Associated-Identities when the subscription has several private identities).
-        func download(_ rc: ResultCode, _ s: IMSSubscription, restoration: [SCSCFRestorationInfo] = [], updated: IMSSubscription?) -> CxOutcome<ServerAssignmentAnswer> {
+        func download(_ rc: ResultCode, _ s: IMSSubscription, restoration: [SCSCFRestorationInfo] = [], updated: IMSSubscription?) -> ProcedureOutcome<ServerAssignmentAnswer> {
             let set = identities.flatMap { s.implicitSet(of: $0) }.reduce(into: [PublicIdentity]()) { acc, p in
                 if !acc.contains(where: { $0.identity == p.identity }) { acc.append(p) }
             }
@@ -70,16 +70,16 @@ extension CxProcedures {
             a.associatedIdentities = others.count > 1 ? AssociatedIdentities(userNames: others) : nil
             a.scscfRestorationInfo = restoration
             a.wildcardedPublicIdentity = wildcard
-            return CxOutcome(a, updated: updated)
+            return ProcedureOutcome(a, updated: updated)
         }
 
         /// An SAA with only User-Name (de-registrations, authentication failure).
-        func userNameOnly(_ rc: ResultCode, updated: IMSSubscription?) -> CxOutcome<ServerAssignmentAnswer> {
-            CxOutcome(ServerAssignmentAnswer(envelope: context.answerEnvelope(r.envelope, rc), userName: impi), updated: updated)
+        func userNameOnly(_ rc: ResultCode, updated: IMSSubscription?) -> ProcedureOutcome<ServerAssignmentAnswer> {
+            ProcedureOutcome(ServerAssignmentAnswer(envelope: context.answerEnvelope(r.envelope, rc), userName: impi), updated: updated)
         }
         /// Another S-CSCF holds the user and no reassignment is pending: Exp 5005 with its name.
-        func alreadyRegistered(_ stored: SCSCFAssignment) -> CxOutcome<ServerAssignmentAnswer> {
-            CxOutcome(ServerAssignmentAnswer(envelope: context.answerEnvelope(r.envelope, .errorIdentityAlreadyRegistered), serverName: stored.serverName))
+        func alreadyRegistered(_ stored: SCSCFAssignment) -> ProcedureOutcome<ServerAssignmentAnswer> {
+            ProcedureOutcome(ServerAssignmentAnswer(envelope: context.answerEnvelope(r.envelope, .errorIdentityAlreadyRegistered), serverName: stored.serverName))
         }
 
         let stored = s.state.scscf

@@ -1,3 +1,5 @@
+import DiameterCore
+
 // A compact binary form of the subscriber model, for storage (LMDB) and the change log: field by field,
 // in declaration order, no keys. Lengths and integers are LEB128 varints; strings UTF-8 with a length;
 // optionals a presence byte. Encoding a typical subscription costs ~1 µs (JSON through Foundation: ~40 µs).
@@ -130,9 +132,10 @@ public struct BinaryReader {
 }
 
 extension IMSSubscription {
-    /// The provisioned part (everything but ``state``), format version 1.
+    /// The provisioned part (everything but ``state``): format version 1, or 2 (version 1 followed by the
+    /// EPS data) when there is EPS data, so that a record without it is what older binaries wrote.
     public func encodeProvisioned(into w: inout BinaryWriter) {
-        w.u8(1)
+        w.u8(eps == nil ? 1 : 2)
         w.string(id)
         w.array(privateIdentities) { w, p in
             w.string(p.identity)
@@ -207,12 +210,14 @@ extension IMSSubscription {
             w.strings(c.serverNames)
         }
         w.bool(imsBarred)
+        if let eps { eps.encode(into: &w) }
     }
 
     /// Reads what ``encodeProvisioned(into:)`` wrote, with `state` as given.
     public init(provisioned r: inout BinaryReader, state: SubscriptionState) throws(BinaryReader.Malformed) {
         let at = r.offset
-        guard try r.u8() == 1 else { throw BinaryReader.Malformed(offset: at) }
+        let version = try r.u8()
+        guard version == 1 || version == 2 else { throw BinaryReader.Malformed(offset: at) }
         let id = try r.string()
         let impis = try r.array { r throws(BinaryReader.Malformed) in
             let identity = try r.string()
@@ -281,17 +286,126 @@ extension IMSSubscription {
                 optional: try r.array { r throws(BinaryReader.Malformed) in UInt32(truncatingIfNeeded: try r.varint()) },
                 serverNames: try r.strings())
         }
+        let barred = try r.bool()
         self.init(
             id: id, privateIdentities: impis, publicIdentities: impus, serviceProfiles: profiles, chargingInformation: charging,
-            capabilities: caps, imsBarred: try r.bool(), state: state)
+            capabilities: caps, imsBarred: barred, eps: version == 2 ? try EPSSubscription(binary: &r) : nil, state: state)
+    }
+}
+
+extension EPSSubscription {
+    func encode(into w: inout BinaryWriter) {
+        w.string(imsi)
+        w.optional(akaIdentity) { $0.string($1) }
+        w.optional(msisdn) { $0.string($1) }
+        w.int(Int(subscriberStatus.rawValue))
+        w.varint(UInt64(operatorDeterminedBarring))
+        w.int(Int(networkAccessMode.rawValue))
+        ambr.encode(into: &w)
+        w.array(accessRestrictions) { $0.varint(UInt64($1.rawValue)) }
+        w.strings(allowedVisitedPLMNs)
+        w.optional(allowedRATTypes) { w, a in w.array(a) { $0.int(Int($1.rawValue)) } }
+        w.varint(UInt64(defaultContextIdentifier))
+        w.array(apns) { w, a in
+            w.varint(UInt64(a.contextIdentifier))
+            w.string(a.name)
+            w.int(Int(a.pdnType.rawValue))
+            w.u8(a.qci)
+            w.u8(a.arp.priorityLevel)
+            w.bool(a.arp.preemptionCapability)
+            w.bool(a.arp.preemptionVulnerability)
+            a.ambr.encode(into: &w)
+            w.strings(a.staticAddresses)
+            w.bool(a.vplmnDynamicAddressAllowed)
+        }
+    }
+
+    init(binary r: inout BinaryReader) throws(BinaryReader.Malformed) {
+        imsi = try r.string()
+        akaIdentity = try r.optional { r throws(BinaryReader.Malformed) in try r.string() }
+        msisdn = try r.optional { r throws(BinaryReader.Malformed) in try r.string() }
+        subscriberStatus = SubscriberStatus(rawValue: try r.int32())
+        operatorDeterminedBarring = try r.uint32()
+        networkAccessMode = NetworkAccessMode(rawValue: try r.int32())
+        ambr = try SubscribedAMBR(binary: &r)
+        accessRestrictions = try r.array { r throws(BinaryReader.Malformed) in
+            let at = r.offset
+            guard let a = AccessRestriction(rawValue: try r.uint32()) else { throw BinaryReader.Malformed(offset: at) }
+            return a
+        }
+        allowedVisitedPLMNs = try r.strings()
+        allowedRATTypes = try r.optional { r throws(BinaryReader.Malformed) in
+            try r.array { r throws(BinaryReader.Malformed) in RATType(rawValue: try r.int32()) }
+        }
+        defaultContextIdentifier = try r.uint32()
+        apns = try r.array { r throws(BinaryReader.Malformed) in
+            SubscribedAPN(
+                contextIdentifier: try r.uint32(), name: try r.string(), pdnType: PDNType(rawValue: try r.int32()), qci: try r.u8(),
+                arp: SubscribedARP(priorityLevel: try r.u8(), preemptionCapability: try r.bool(), preemptionVulnerability: try r.bool()),
+                ambr: try SubscribedAMBR(binary: &r), staticAddresses: try r.strings(), vplmnDynamicAddressAllowed: try r.bool())
+        }
+    }
+}
+
+extension SubscribedAMBR {
+    func encode(into w: inout BinaryWriter) {
+        w.varint(UInt64(uplink))
+        w.varint(UInt64(downlink))
+    }
+
+    init(binary r: inout BinaryReader) throws(BinaryReader.Malformed) {
+        self.init(uplink: try r.uint32(), downlink: try r.uint32())
+    }
+}
+
+extension MMERegistration {
+    func encode(into w: inout BinaryWriter) {
+        w.string(originHost)
+        w.string(originRealm)
+        w.optional(mmeNumber) { $0.data($1) }
+        w.data(visitedPLMN)
+        w.int(Int(ratType))
+        w.varint(UInt64(ulrFlags))
+        w.optional(imei) { $0.string($1) }
+        w.optional(softwareVersion) { $0.string($1) }
+        w.optional(ueSRVCCCapability) { $0.int(Int($1)) }
+        w.optional(imsVoiceOverPS) { $0.int(Int($1)) }
+        w.bool(purged)
+    }
+
+    init(binary r: inout BinaryReader) throws(BinaryReader.Malformed) {
+        self.init(
+            originHost: try r.string(), originRealm: try r.string(), mmeNumber: try r.optional { r throws(BinaryReader.Malformed) in try r.data() },
+            visitedPLMN: try r.data(), ratType: try r.int32(), ulrFlags: try r.uint32(),
+            imei: try r.optional { r throws(BinaryReader.Malformed) in try r.string() },
+            softwareVersion: try r.optional { r throws(BinaryReader.Malformed) in try r.string() },
+            ueSRVCCCapability: try r.optional { r throws(BinaryReader.Malformed) in try r.int32() },
+            imsVoiceOverPS: try r.optional { r throws(BinaryReader.Malformed) in try r.int32() }, purged: try r.bool())
+    }
+}
+
+extension BinaryReader {
+    /// A varint that must fit 32 bits.
+    mutating func uint32() throws(Malformed) -> UInt32 {
+        let at = offset
+        guard let v = UInt32(exactly: try varint()) else { throw Malformed(offset: at) }
+        return v
+    }
+
+    /// A zigzag integer that must fit 32 bits.
+    mutating func int32() throws(Malformed) -> Int32 {
+        let at = offset
+        guard let v = Int32(exactly: try int()) else { throw Malformed(offset: at) }
+        return v
     }
 }
 
 extension SubscriptionState {
-    /// The Cx state, format version 1. `sqn` is written as given (storage writes the reserved
-    /// high-water marks, not the live values).
+    /// The Cx and S6a state: format version 1, or 2 (version 1 followed by the serving MME) when an MME
+    /// is registered. `sqn` is written as given (storage writes the reserved high-water marks, not the
+    /// live values).
     public func encode(into w: inout BinaryWriter) {
-        w.u8(1)
+        w.u8(mme == nil ? 1 : 2)
         w.optional(scscf) { w, a in
             w.string(a.serverName)
             w.string(a.originHost)
@@ -321,11 +435,13 @@ extension SubscriptionState {
             w.optional(e.value.registrationTimeOut) { $0.varint(UInt64($1)) }
             w.optional(e.value.sipAuthenticationScheme) { $0.string($1) }
         }
+        if let mme { mme.encode(into: &w) }
     }
 
     public init(binary r: inout BinaryReader) throws(BinaryReader.Malformed) {
         let at = r.offset
-        guard try r.u8() == 1 else { throw BinaryReader.Malformed(offset: at) }
+        let version = try r.u8()
+        guard version == 1 || version == 2 else { throw BinaryReader.Malformed(offset: at) }
         let scscf = try r.optional { r throws(BinaryReader.Malformed) in
             SCSCFAssignment(
                 serverName: try r.string(), originHost: try r.string(), originRealm: try r.string(),
@@ -351,6 +467,7 @@ extension SubscriptionState {
             let scheme = try r.optional { r throws(BinaryReader.Malformed) in try r.string() }
             return (key, StoredRestoration(userName: userName, flows: flows, registrationTimeOut: timeout, sipAuthenticationScheme: scheme))
         }) { restoration[k] = v }
-        self.init(scscf: scscf, registrations: registrations, sqn: sqn, restoration: restoration)
+        let mme = version == 2 ? try MMERegistration(binary: &r) : nil
+        self.init(scscf: scscf, registrations: registrations, sqn: sqn, restoration: restoration, mme: mme)
     }
 }

@@ -82,6 +82,14 @@ public struct SubscriberFile: Codable, Sendable {
                     throw InvalidFile(description: "\(p.identity): a public user identity needs privateIdentities")
                 }
             }
+            if let eps = s.eps {
+                guard seen.insert("imsi " + eps.imsi).inserted else { throw InvalidFile(description: "eps.imsi \(eps.imsi) twice") }
+                // TS 33.401 §6.1.1: EPS AKA needs the USIM's K and OPc, which the named private identity holds.
+                guard let aka = s.epsAKAIdentity else {
+                    throw InvalidFile(description: "eps.akaIdentity: \(eps.akaIdentity.map { "\($0) is not a private identity of \(s.id)" } ?? "no private identity of \(s.id) has aka credentials")")
+                }
+                if aka.aka == nil { throw InvalidFile(description: "eps.akaIdentity: \(aka.identity) has no aka credentials") }
+            }
         }
     }
 }

@@ -16,12 +16,15 @@ public struct IMSSubscription: Codable, Hashable, Sendable {
     public var capabilities: CapabilitySet?
     /// Operator barring of the whole subscription: it may not register (UAR → 5003 AUTHORIZATION_REJECTED).
     public var imsBarred: Bool
+    /// EPS subscription data for S6a (TS 29.272 §7.3.2); `nil`: no EPS subscription (AIR/ULR answer
+    /// DIAMETER_ERROR_USER_UNKNOWN, the IMSI being unknown).
+    public var eps: EPSSubscription?
     public var state: SubscriptionState
 
     public init(
         id: String, privateIdentities: [PrivateIdentity], publicIdentities: [PublicIdentity],
         serviceProfiles: [ServiceProfile], chargingInformation: ChargingAddresses? = nil,
-        capabilities: CapabilitySet? = nil, imsBarred: Bool = false, state: SubscriptionState = SubscriptionState()
+        capabilities: CapabilitySet? = nil, imsBarred: Bool = false, eps: EPSSubscription? = nil, state: SubscriptionState = SubscriptionState()
     ) {
         self.id = id
         self.privateIdentities = privateIdentities
@@ -30,11 +33,12 @@ public struct IMSSubscription: Codable, Hashable, Sendable {
         self.chargingInformation = chargingInformation
         self.capabilities = capabilities
         self.imsBarred = imsBarred
+        self.eps = eps
         self.state = state
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, privateIdentities, publicIdentities, serviceProfiles, chargingInformation, capabilities, imsBarred, state
+        case id, privateIdentities, publicIdentities, serviceProfiles, chargingInformation, capabilities, imsBarred, eps, state
     }
 
     public init(from decoder: any Decoder) throws {
@@ -46,6 +50,7 @@ public struct IMSSubscription: Codable, Hashable, Sendable {
         chargingInformation = try c.decodeIfPresent(ChargingAddresses.self, forKey: .chargingInformation)
         capabilities = try c.decodeIfPresent(CapabilitySet.self, forKey: .capabilities)
         imsBarred = try c.decodeIfPresent(Bool.self, forKey: .imsBarred) ?? false
+        eps = try c.decodeIfPresent(EPSSubscription.self, forKey: .eps)
         state = try c.decodeIfPresent(SubscriptionState.self, forKey: .state) ?? SubscriptionState()
     }
 
@@ -73,6 +78,14 @@ public struct IMSSubscription: Codable, Hashable, Sendable {
 
     public func registrationState(of impu: String) -> RegistrationState { state.registrations[impu]?.state ?? .notRegistered }
 
+    /// The private identity whose AKA credentials and SQN the EPS subscription uses (the one named, else
+    /// the first with AKA credentials).
+    public var epsAKAIdentity: PrivateIdentity? {
+        guard let eps else { return nil }
+        if let named = eps.akaIdentity { return privateIdentity(named) }
+        return privateIdentities.first { $0.aka != nil }
+    }
+
     /// Whether any identity of the subscription is registered or unregistered (holds the S-CSCF).
     public var hasActiveRegistration: Bool {
         state.registrations.values.contains { $0.state != .notRegistered }
@@ -90,15 +103,21 @@ public struct SubscriptionState: Codable, Hashable, Sendable {
     public var sqn: [String: UInt64]
     /// S-CSCF restoration information per private identity (TS 29.228 §6.1.2.1, IMS restoration).
     public var restoration: [String: StoredRestoration]
+    /// The MME serving the EPS subscription (TS 29.272 §5.2.1.1.3), once a ULR was accepted.
+    public var mme: MMERegistration?
 
-    public init(scscf: SCSCFAssignment? = nil, registrations: [String: IdentityRegistration] = [:], sqn: [String: UInt64] = [:], restoration: [String: StoredRestoration] = [:]) {
+    public init(
+        scscf: SCSCFAssignment? = nil, registrations: [String: IdentityRegistration] = [:], sqn: [String: UInt64] = [:],
+        restoration: [String: StoredRestoration] = [:], mme: MMERegistration? = nil
+    ) {
         self.scscf = scscf
         self.registrations = registrations
         self.sqn = sqn
         self.restoration = restoration
+        self.mme = mme
     }
 
-    enum CodingKeys: String, CodingKey { case scscf, registrations, sqn, restoration }
+    enum CodingKeys: String, CodingKey { case scscf, registrations, sqn, restoration, mme }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -106,6 +125,7 @@ public struct SubscriptionState: Codable, Hashable, Sendable {
         registrations = try c.decodeIfPresent([String: IdentityRegistration].self, forKey: .registrations) ?? [:]
         sqn = try c.decodeIfPresent([String: UInt64].self, forKey: .sqn) ?? [:]
         restoration = try c.decodeIfPresent([String: StoredRestoration].self, forKey: .restoration) ?? [:]
+        mme = try c.decodeIfPresent(MMERegistration.self, forKey: .mme)
     }
 }
 

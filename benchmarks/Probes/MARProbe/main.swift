@@ -1,8 +1,8 @@
 // The MAR handler path, measured without the network: the captured MAR (508 octets) decoded, validated
 // and typed, the subscription found, an AKA vector made (SQN step + Milenage), the MAA encoded.
 //   MARProbe handler N        the pure procedure on one thread (no actor): ns/op
-//   MARProbe shard N          through CxApplication.answer: index lookup + shard actor hop: ns/op
-//   MARProbe parallel N T     T tasks calling CxApplication.answer over 100,000 subscriptions: MAR/s
+//   MARProbe shard N          through HSSApplication.answer: index lookup + shard actor hop: ns/op
+//   MARProbe parallel N T     T tasks calling HSSApplication.answer over 100,000 subscriptions: MAR/s
 // Subscribers: the captured MAR's identities plus 99,999 generated ones (index of realistic size).
 import CodecWorkloads
 import DiameterCore
@@ -14,7 +14,7 @@ import NIOCore
 
 let work = CodecWorkloads()
 let mar = work.mar
-let context = CxContext(originHost: "hss.ims.mnc001.mcc240.3gppnetwork.org", originRealm: "ims.mnc001.mcc240.3gppnetwork.org")
+let context = HSSContext(originHost: "hss.ims.mnc001.mcc240.3gppnetwork.org", originRealm: "ims.mnc001.mcc240.3gppnetwork.org")
 let k = Block128(hi: 0x465b_5ce8_b199_b49f, lo: 0xaa5f_0a2e_e238_a6bc)
 let opc = Block128(hi: 0xcd63_cb71_954a_9f4e, lo: 0x48a5_994e_37a0_2baf)
 
@@ -58,7 +58,7 @@ case "shard":
     var logger = Logger(label: "bench")
     logger.logLevel = .critical
     let directory = try SubscriberDirectory(shardCount: 8, context: context, storage: InMemorySubscriberStorage(subscriptions))
-    let app = CxApplication(directory: directory, context: context, logger: logger)
+    let app = HSSApplication(directory: directory, context: context, logger: logger)
     let peer = PeerIdentity(originHost: mar.envelope.originHost, originRealm: mar.envelope.originRealm)
     let decoder = DiameterDecoder()
     var sink = 0
@@ -76,7 +76,7 @@ default:
     var logger = Logger(label: "bench")
     logger.logLevel = .critical
     let directory = try SubscriberDirectory(shardCount: 8, context: context, storage: InMemorySubscriberStorage(subscriptions))
-    let app = CxApplication(directory: directory, context: context, logger: logger)
+    let app = HSSApplication(directory: directory, context: context, logger: logger)
     // One encoded MAR per generated subscriber (requests spread over all shards).
     let requests: [ByteBuffer] = (1..<1001).map { i in
         var r = mar

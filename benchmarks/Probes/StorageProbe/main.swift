@@ -2,7 +2,7 @@
 //   StorageProbe bulk N DIR          generate N subscriptions and bulk-load them: subscriptions/s, size, RSS
 //   StorageProbe open DIR            open the store and build the HSS over it: start-up time, RSS
 //   StorageProbe sar N DIR T [O]     N SAR REGISTRATION on distinct subscribers (from O) from T tasks through
-//                                    CxApplication: each a state change, durably group-committed: SAR/s
+//                                    HSSApplication: each a state change, durably group-committed: SAR/s
 //   StorageProbe mar N DIR T [S]     N MAR on random subscribers (of the first S; default all) from T tasks: MAR/s
 import DiameterCore
 import DiameterPeer
@@ -47,7 +47,7 @@ extension String {
 let args = CommandLine.arguments
 let op = args.count > 1 ? args[1] : "bulk"
 let clock = ContinuousClock()
-let context = CxContext(originHost: "hss.ims.mnc015.mcc310.3gppnetwork.org", originRealm: "ims.mnc015.mcc310.3gppnetwork.org")
+let context = HSSContext(originHost: "hss.ims.mnc015.mcc310.3gppnetwork.org", originRealm: "ims.mnc015.mcc310.3gppnetwork.org")
 
 switch op {
 case "bulk":
@@ -68,7 +68,7 @@ case "open":
     var logger = Logger(label: "probe")
     logger.logLevel = .critical
     let directory = try SubscriberDirectory(shardCount: 8, context: context, storage: store)
-    _ = CxApplication(directory: directory, context: context, logger: logger)
+    _ = HSSApplication(directory: directory, context: context, logger: logger)
     let elapsed = clock.now - start
     print("open: store + 8 shards ready in \(String(format: "%.1f", seconds(elapsed) * 1000)) ms with \(store.subscriptionCount) subscriptions; RSS \(rssMiB()) MiB")
     store.close()
@@ -83,7 +83,7 @@ default:
     var logger = Logger(label: "probe")
     logger.logLevel = .critical
     let directory = try SubscriberDirectory(shardCount: 8, context: context, storage: store)
-    let app = CxApplication(directory: directory, context: context, logger: logger)
+    let app = HSSApplication(directory: directory, context: context, logger: logger)
     let peer = PeerIdentity(originHost: "scscf.ims.mnc015.mcc310.3gppnetwork.org", originRealm: "ims.mnc015.mcc310.3gppnetwork.org")
     let isSAR = op == "sar"
     let start = clock.now

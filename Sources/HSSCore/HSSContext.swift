@@ -1,7 +1,7 @@
 public import DiameterCore
 
-/// What the Cx procedures need to know about this HSS node (configuration, not state).
-public struct CxContext: Sendable {
+/// What the Cx and S6a procedures need to know about this HSS node (configuration, not state).
+public struct HSSContext: Sendable {
     /// Our Diameter identity (Origin-Host/Realm of answers and HSS-initiated requests).
     public var originHost: String
     public var originRealm: String
@@ -9,7 +9,7 @@ public struct CxContext: Sendable {
     public var homeNetworks: Set<String>
     /// Server-Capabilities for subscriptions that provision none (TS 29.228 §6.7).
     public var defaultCapabilities: CapabilitySet
-    /// Largest SIP-Number-Auth-Items honoured in one MAA.
+    /// Largest SIP-Number-Auth-Items (MAR) and Number-Of-Requested-Vectors (AIR) honoured in one answer.
     public var maximumAuthItems: Int
     /// SQN = SEQ ‖ IND with this node's IND (TS 33.102 Annex C).
     public var sequenceNumbers: SequenceNumberScheme
@@ -47,9 +47,10 @@ public struct CxContext: Sendable {
     }
 }
 
-/// What a Cx procedure returns: the answer, the subscription as it should now be stored (`nil`: no
-/// change), and requests the HSS must send as a consequence (TS 29.228 §8.1.1: RTR to an old S-CSCF).
-public struct CxOutcome<Answer: CxMessage>: Sendable {
+/// What a Cx or S6a procedure returns: the answer, the subscription as it should now be stored (`nil`:
+/// no change), and requests the HSS must send as a consequence (TS 29.228 §8.1.1: RTR to an old S-CSCF;
+/// TS 29.272 §5.2.1.1.3: CLR to the previous MME).
+public struct ProcedureOutcome<Answer: EnvelopedMessage>: Sendable {
     public var answer: Answer
     public var updated: IMSSubscription?
     public var requests: [HSSInitiatedRequest]
@@ -63,15 +64,22 @@ public struct CxOutcome<Answer: CxMessage>: Sendable {
     public var resultCode: ResultCode? { answer.envelope.result }
 }
 
-/// A request the HSS originates (TS 29.228 §6.1.3 RTR, §6.2.2 PPR), addressed to the stored S-CSCF.
+/// A request the HSS originates: to the stored S-CSCF (TS 29.228 §6.1.3 RTR, §6.2.2 PPR) or to the
+/// registered MME (TS 29.272 §5.2.1.2 CLR, §5.2.2.1 IDR, §5.2.2.2 DSR).
 public enum HSSInitiatedRequest: Hashable, Sendable {
     case registrationTermination(RegistrationTermination)
     case pushProfile(PushProfile)
+    case cancelLocation(CancelLocation)
+    case insertSubscriberData(InsertSubscriberData)
+    case deleteSubscriberData(DeleteSubscriberData)
 
     public var destinationHost: String {
         switch self {
         case .registrationTermination(let r): r.destinationHost
         case .pushProfile(let p): p.destinationHost
+        case .cancelLocation(let c): c.destinationHost
+        case .insertSubscriberData(let i): i.destinationHost
+        case .deleteSubscriberData(let d): d.destinationHost
         }
     }
 }
@@ -86,7 +94,7 @@ public struct RegistrationTermination: Hashable, Sendable {
     public var associatedIdentities: [String]
     public var reason: DeregistrationReason
 
-    public func message(context: CxContext, sessionID: String) -> RegistrationTerminationRequest {
+    public func message(context: HSSContext, sessionID: String) -> RegistrationTerminationRequest {
         RegistrationTerminationRequest(
             envelope: CxEnvelope(
                 sessionID: sessionID, originHost: context.originHost, originRealm: context.originRealm,
@@ -107,7 +115,7 @@ public struct PushProfile: Hashable, Sendable {
     public var chargingInformation: ChargingInformation?
     public var sipAuthDataItem: SIPAuthDataItem?
 
-    public func message(context: CxContext, sessionID: String) -> PushProfileRequest {
+    public func message(context: HSSContext, sessionID: String) -> PushProfileRequest {
         PushProfileRequest(
             envelope: CxEnvelope(
                 sessionID: sessionID, originHost: context.originHost, originRealm: context.originRealm,

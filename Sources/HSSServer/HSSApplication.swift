@@ -6,15 +6,15 @@ public import NIOCore
 import HSSStorage
 import NIOConcurrencyHelpers
 
-/// The Cx application behind the peer layer: decodes each request into its typed message, routes it to
-/// the shard of its subscription, encodes the answer, and sends what the procedure asks for (RTR).
-public final class CxApplication: DiameterRequestHandler {
+/// The HSS behind the peer layer (Cx and S6a): decodes each request into its typed message, routes it to
+/// the shard of its subscription, encodes the answer, and sends what the procedure asks for (RTR, CLR).
+public final class HSSApplication: DiameterRequestHandler {
     public let directory: SubscriberDirectory
-    public let context: CxContext
+    public let context: HSSContext
     let logger: Logger
     let sender: HSSRequestSender
 
-    public init(directory: SubscriberDirectory, context: CxContext, logger: Logger) {
+    public init(directory: SubscriberDirectory, context: HSSContext, logger: Logger) {
         self.directory = directory
         self.context = context
         self.logger = logger
@@ -66,6 +66,7 @@ public final class CxApplication: DiameterRequestHandler {
 
     func handleNew(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity, responder: DiameterResponder) -> ByteBuffer? {
         let header = request.header
+        if command.applicationID == ApplicationID.s6a { return handleS6a(request, command: command, from: peer, responder: responder) }
         do {
             // TS 29.229 §7.2: Supported-Features first; a required feature list we share nothing with
             // ends the request here.
@@ -125,9 +126,53 @@ public final class CxApplication: DiameterRequestHandler {
         }
     }
 
+    /// An S6a request (TS 29.272 §5.2), routed by its User-Name (the IMSI) to the subscription's shard.
+    /// No Supported-Features is negotiated: the answers carry none (TS 29.272 §7.3.10: none supported).
+    func handleS6a(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity, responder: DiameterResponder) -> ByteBuffer? {
+        let header = request.header
+        do {
+            let storage = directory.storage
+            let call = Call(application: self, request: request, command: command, features: [], responder: responder)
+            // An unknown IMSI goes to the first shard: the procedure answers 5001 without touching Milenage.
+            func route(_ imsi: String) -> (id: String, shard: SubscriberShard?) {
+                guard let id = storage.subscriptionID(forIMSI: imsi) else { return ("", directory.shards[0]) }
+                return (id, nil)
+            }
+            switch command.code {
+            case CommandDefinition.authenticationInformation.code:
+                let r = try AuthenticationInformationRequest(decoding: request)
+                let (id, shard) = route(r.userName)
+                // An AIR that writes (an SQN block) keeps its answer for a retransmission, as a MAR does.
+                return call.submit(id, BoundProcedure.authenticationInformation(r, context: context, storage: storage), shard: shard, keepAnswerFor: peer)
+            case CommandDefinition.updateLocation.code:
+                let r = try UpdateLocationRequest(decoding: request)
+                let (id, shard) = route(r.userName)
+                return call.submit(id, BoundProcedure.updateLocation(r, context: context, storage: storage), shard: shard)
+            case CommandDefinition.purgeUE.code:
+                let r = try PurgeUERequest(decoding: request)
+                let (id, shard) = route(r.userName)
+                return call.submit(id, BoundProcedure.purgeUE(r, context: context, storage: storage), shard: shard)
+            case CommandDefinition.notify.code:
+                let r = try NotifyRequest(decoding: request)
+                let (id, shard) = route(r.userName)
+                return call.submit(id, BoundProcedure.notify(r, context: context, storage: storage), shard: shard)
+            default:
+                // CLR, IDR, DSR are HSS → MME; Reset is not implemented (docs/compliance.md).
+                return ErrorAnswer(
+                    requestHeader: header,
+                    error: DiameterMessageError(.commandUnsupported, offset: 4, reason: "the HSS does not serve \(command.abbreviation(isRequest: true))", header: header),
+                    sessionID: request.first(.sessionID)?.string
+                ).encode(originHost: context.originHost, originRealm: context.originRealm)
+            }
+        } catch {
+            return ErrorAnswer(requestHeader: header, error: error, sessionID: request.first(.sessionID)?.string)
+                .encode(originHost: context.originHost, originRealm: context.originRealm)
+        }
+    }
+
     /// One request on its way to a shard.
     struct Call: Sendable {
-        let application: CxApplication
+        let application: HSSApplication
         let request: DiameterMessage
         let command: CommandDefinition
         let features: [SupportedFeatures]
@@ -157,12 +202,12 @@ public final class CxApplication: DiameterRequestHandler {
                     var a = a
                     a.envelope.supportedFeatures = features
                     return ReplayEntry(
-                        key: CxApplication.replayKey(peer, origin, header.endToEndID),
+                        key: HSSApplication.replayKey(peer, origin, header.endToEndID),
                         answer: Array(a.encode(hopByHopID: 0, endToEndID: header.endToEndID).readableBytesView))
                 }
             }
             let (mail, target) = (application.directory.mail, shard.loopIndex)
-            let finish = { @Sendable [self] (result: Result<CxOutcome<P.Answer>, any Error>) in
+            let finish = { @Sendable [self] (result: Result<ProcedureOutcome<P.Answer>, any Error>) in
                 let answer: ByteBuffer
                 switch result {
                 case .success(let outcome): answer = application.encode(outcome, header, features)
@@ -220,7 +265,7 @@ public final class CxApplication: DiameterRequestHandler {
         return ByteBuffer(bytes: kept)
     }
 
-    func encode<A: CxMessage>(_ outcome: CxOutcome<A>, _ header: DiameterHeader, _ features: [SupportedFeatures]) -> ByteBuffer {
+    func encode<A: EnvelopedMessage>(_ outcome: ProcedureOutcome<A>, _ header: DiameterHeader, _ features: [SupportedFeatures]) -> ByteBuffer {
         var answer = outcome.answer
         answer.envelope.supportedFeatures = features
         if !outcome.requests.isEmpty {
@@ -234,13 +279,13 @@ public final class CxApplication: DiameterRequestHandler {
 
 /// Sends HSS-initiated requests (RTR, PPR) through the Diameter server to the stored S-CSCF.
 final class HSSRequestSender: Sendable {
-    let context: CxContext
+    let context: HSSContext
     let logger: Logger
     let server = NIOLockedValueBox<DiameterServer?>(nil)
     let counter = NIOLockedValueBox<UInt64>(0)
     let sessionPrefix: String
 
-    init(context: CxContext, logger: Logger) {
+    init(context: HSSContext, logger: Logger) {
         self.context = context
         self.logger = logger
         // RFC 6733 §8.8: <DiameterIdentity>;<high 32 bits>;<low 32 bits>, unique across restarts.
@@ -258,7 +303,7 @@ final class HSSRequestSender: Sendable {
     }
 
     /// Sends one request and decodes its answer; `nil` result with a reason on failure.
-    func send<Request: CxMessage, Answer: CxMessage>(_ request: Request, to host: String, answer: Answer.Type) async -> Result<Answer, SendFailure> {
+    func send<Request: EnvelopedMessage, Answer: EnvelopedMessage>(_ request: Request, to host: String, answer: Answer.Type) async -> Result<Answer, SendFailure> {
         guard let server = server.withLockedValue({ $0 }) else { return .failure(SendFailure(reason: "no Diameter server attached")) }
         do {
             let reply = try await server.send(to: host) { hbh, e2e in request.encode(hopByHopID: hbh, endToEndID: e2e) }
