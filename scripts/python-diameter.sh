@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Interop test with a second Cx client: python-diameter 0.9.0 (PyPI) against `hss serve` with the demo
-# subscribers, every Cx command the HSS serves (Tests/Interop/python-diameter/cx_client.py).
+# Interop test with an independent Diameter stack: python-diameter 0.9.0 (PyPI) against `hss serve` with the
+# demo subscribers: every Cx command the HSS serves (Tests/Interop/python-diameter/cx_client.py), then two
+# MMEs over S6a (s6a_mme.py: AIR, ULR, CLR to the previous MME, NOR, PUR).
 #   scripts/python-diameter.sh [path/to/hss]
 # Exit 0 = passed; 77 = skipped (the reason is printed).
 set -uo pipefail
@@ -20,6 +21,9 @@ HSS=$!
 sleep 1
 timeout 120 "$VENV/bin/python" Tests/Interop/python-diameter/cx_client.py "$PORT" 2>&1 | grep -v 'socket not yet ready'
 STATUS=${PIPESTATUS[0]}
+timeout 120 "$VENV/bin/python" Tests/Interop/python-diameter/s6a_mme.py "$PORT" 2>&1 | grep -v 'socket not yet ready'
+S6A=${PIPESTATUS[0]}
+[ "$STATUS" = 0 ] && STATUS=$S6A
 kill -TERM "$HSS" 2>/dev/null; wait "$HSS" 2>/dev/null
 if grep -E ' (error|critical) ' "$LOG"; then echo "python-diameter: the HSS logged errors"; STATUS=1; fi
 [ "$STATUS" = 0 ] && rm -f "$LOG" || echo "python-diameter: HSS log in $LOG"

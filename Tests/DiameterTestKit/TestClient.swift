@@ -69,13 +69,15 @@ public final class TestClient: Sendable {
         return TestClient(channel: channel, inbox: inbox)
     }
 
-    /// Connects and completes the capabilities exchange as a Cx peer named `originHost`; nil result code
-    /// in the CEA, or anything but 2001, throws.
-    public static func connectPeer(to address: SocketAddress, originHost: String, originRealm: String) async throws -> TestClient {
+    /// Connects and completes the capabilities exchange as a peer named `originHost` of `applications`
+    /// (Cx unless told); nil result code in the CEA, or anything but 2001, throws.
+    public static func connectPeer(
+        to address: SocketAddress, originHost: String, originRealm: String, applications: [VendorSpecificApplicationID] = [.cx]
+    ) async throws -> TestClient {
         let client = try await connect(to: address)
         try await client.send(CapabilitiesExchangeRequest(capabilities: PeerCapabilities(
             originHost: originHost, originRealm: originRealm, hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415,
-            productName: "test CSCF", vendorSpecificApplicationIDs: [.cx])).encode(hopByHopID: 1, endToEndID: 1))
+            productName: "test peer", vendorSpecificApplicationIDs: applications)).encode(hopByHopID: 1, endToEndID: 1))
         guard let cea = try await client.receive(), cea.first(.resultCode)?.unsigned32 == 2001 else {
             await client.close()
             throw CapabilitiesRefused()

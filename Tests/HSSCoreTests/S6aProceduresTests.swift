@@ -1,5 +1,7 @@
 import DiameterCore
+import DiameterTestKit
 import HSSCore
+import NIOCore
 import Testing
 
 /// The S6a procedures (TS 29.272 §5.2) rule by rule, as pure functions on Fx's world: alice gains EPS data
@@ -337,5 +339,42 @@ struct S6aProceduresTests {
     func tbcd() {
         #expect(S6aProcedures.tbcd("15550001") == [0x51, 0x55, 0x00, 0x10])
         #expect(S6aProcedures.tbcd("123") == [0x21, 0xF3])
+    }
+}
+
+/// What the S6a procedures emit passes Wireshark's dissector without a malformed or expert flag.
+@Suite("S6a output, tshark wire check", .enabled(if: Tshark.isAvailable, "tshark/text2pcap not installed (apt-get install tshark)"))
+struct S6aTsharkTests {
+    @Test("AIA (vectors, errors), ULA with Subscription-Data, PUA, NOA, CLR, IDR, DSR: no malformed or expert flag")
+    func clean() throws {
+        typealias T = S6aProceduresTests
+        var out: [[UInt8]] = []
+        func add(_ m: some EnvelopedMessage) { out.append(Array(buffer: m.encode(hopByHopID: 7, endToEndID: 8))) }
+        add(try T.run(T.air(3, plmn: T.visited.octets, utran: true), T.alice).answer)
+        // (An AIA refusing a bad Visited-PLMN-Id is left out: its Failed-AVP echoes the offending value, which
+        // tshark rightly flags as a malformed MCC/MNC.)
+        add(try T.run(T.air(resync: [1, 2, 3]), T.alice).answer)
+        add(try T.run(T.air(), nil).answer)
+        let ula = T.ulrRun(T.ulr(), T.alice)
+        add(ula.answer)
+        add(T.ulrRun(T.ulr(plmn: T.visited.octets), T.alice).answer)
+        let attached = try #require(ula.updated)
+        add(S6aProcedures.purgeUE(PurgeUERequest(envelope: T.envelope(), userName: T.imsi), subscription: attached, context: Fx.context).answer)
+        add(S6aProcedures.notify(NotifyRequest(envelope: T.envelope(), userName: T.imsi), subscription: attached, context: Fx.context).answer)
+        var changed = attached
+        changed.eps?.ambr = SubscribedAMBR(uplink: 1, downlink: 2)
+        var fewer = attached
+        fewer.eps?.apns.removeAll { $0.contextIdentifier == 2 }
+        for new in [changed, fewer, nil] as [IMSSubscription?] {
+            switch S6aProcedures.subscriberDataChange(old: attached, new: new) {
+            case .cancelLocation(let c): add(c.message(context: Fx.context, sessionID: "hss;1;1"))
+            case .insertSubscriberData(let i): add(i.message(context: Fx.context, sessionID: "hss;1;2"))
+            case .deleteSubscriberData(let d): add(d.message(context: Fx.context, sessionID: "hss;1;3"))
+            default: Issue.record("no S6a request for a change")
+            }
+        }
+        let report = try Tshark.dissect(out)
+        #expect(report.diameterPDUs == out.count)
+        #expect(report.problems.isEmpty, "\(report.problems)")
     }
 }

@@ -36,7 +36,9 @@ struct CxOverTCPTests {
         let directory = try SubscriberDirectory(shardCount: shards, context: context, storage: store)
         let app = HSSApplication(directory: directory, context: Self.context, logger: logger)
         var config = DiameterServerConfiguration(
-            local: LocalPeer(originHost: hss, originRealm: realm, hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415, originStateID: 1),
+            local: LocalPeer(
+                originHost: hss, originRealm: realm, hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415, originStateID: 1,
+                applications: [.cx, .s6a]),
             listenAddresses: [("127.0.0.1", 0)])
         config.disconnectTimeout = .milliseconds(500)
         config.requestTimeout = .seconds(3)
