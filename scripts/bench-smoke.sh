@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CI smoke run of the load generator (benchmarks, not tests: no figure is judged here). Checks that
-# hss-bench works end to end and that every answer of every scenario is correct (hss-bench exits 1 on any
+# hss-bench works end to end and that every answer of every scenario (Cx and S6a) is correct (hss-bench exits 1 on any
 # wrong answer): a 2,000-subscriber LMDB store, `hss serve` on it, 2 s of each scenario, the ceiling once.
 #   scripts/bench-smoke.sh [bin-dir]
 set -euo pipefail
@@ -13,7 +13,7 @@ trap 'kill $HSS 2>/dev/null || true; rm -rf "$W"' EXIT
 "$BIN/hss" serve --data-dir "$W/db" --map-size 1024 --origin-realm bench.test --listen "127.0.0.1:$PORT" --log-level warning >"$W/hss.log" 2>&1 &
 HSS=$!
 sleep 1
-for s in mar uar sar lir mix; do
+for s in mar uar sar lir mix air ulr attach; do
   "$BIN/hss-bench" run --port "$PORT" --scenario "$s" --subscribers 2000 --connections 2 --window 8 --duration 2 --warmup 0.2
 done
 "$BIN/hss-bench" run --port "$PORT" --scenario mar --vectors 3 --subscribers 2000 --connections 2 --window 8 --duration 1 --warmup 0.2

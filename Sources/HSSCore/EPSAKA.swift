@@ -63,11 +63,7 @@ public struct EPSAuthenticationVector: Hashable, Sendable {
     /// Annex B.2).
     public static func kasme(ck: Block128, ik: Block128, servingNetwork: PLMNIdentity, sqnXorAK: UInt64) -> [UInt8] {
         let key = ck.bytes + ik.bytes
-        var s: [UInt8] = [0x10]
-        s += servingNetwork.octets
-        s += [0x00, 0x03]
-        for shift in stride(from: 40, through: 0, by: -8) { s.append(UInt8(truncatingIfNeeded: sqnXorAK >> UInt64(shift))) }
-        s += [0x00, 0x06]
+        let s = kdfInput(servingNetwork: servingNetwork, sqnXorAK: sqnXorAK)
         var out = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
         let done = key.withUnsafeBufferPointer { k in
@@ -81,6 +77,63 @@ public struct EPSAuthenticationVector: Hashable, Sendable {
         precondition(done != nil && length == 32, "OpenSSL HMAC-SHA-256 failed")
         return out
     }
+
+    /// S = FC ‖ P0 ‖ L0 ‖ P1 ‖ L1 of the KASME derivation (TS 33.401 Annex A.2): 14 octets.
+    static func kdfInput(servingNetwork: PLMNIdentity, sqnXorAK: UInt64) -> [UInt8] {
+        var s: [UInt8] = [0x10]
+        s.reserveCapacity(14)
+        s += servingNetwork.octets
+        s += [0x00, 0x03]
+        for shift in stride(from: 40, through: 0, by: -8) { s.append(UInt8(truncatingIfNeeded: sqnXorAK >> UInt64(shift))) }
+        s += [0x00, 0x06]
+        return s
+    }
+}
+
+/// HMAC-SHA-256 for the KDF (TS 33.220 Annex B.2) with one OpenSSL EVP_MAC context created once and
+/// re-keyed per call: about 300 ns per KASME here, against 920 ns for the one-shot `HMAC()` (which
+/// fetches the digest and allocates a context each time; measured with a C loop of 10⁶ calls).
+/// Non-copyable: it owns the context; a ``Milenage`` holds one (a shard's crypto value).
+public struct KeyDerivation: ~Copyable {
+    let ctx: OpaquePointer
+
+    public init() throws(Milenage.CryptoFailure) {
+        guard let mac = EVP_MAC_fetch(nil, "HMAC", nil) else { throw Milenage.CryptoFailure() }
+        defer { EVP_MAC_free(mac) }  // the context keeps its own reference
+        guard let c = EVP_MAC_CTX_new(mac) else { throw Milenage.CryptoFailure() }
+        let ok = "SHA256".withCString { name in
+            var params = [
+                OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, UnsafeMutablePointer(mutating: name), 0),
+                OSSL_PARAM_construct_end(),
+            ]
+            // A 32-octet placeholder key: EVP_MAC_init needs one the first time; every derivation re-keys.
+            let zero = [UInt8](repeating: 0, count: 32)
+            return EVP_MAC_init(c, zero, zero.count, &params) == 1
+        }
+        guard ok else {
+            EVP_MAC_CTX_free(c)
+            throw Milenage.CryptoFailure()
+        }
+        ctx = c
+    }
+
+    deinit { EVP_MAC_CTX_free(ctx) }
+
+    /// HMAC-SHA-256(key, message): 32 octets.
+    public mutating func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        var length = 0
+        let ok = EVP_MAC_init(ctx, key, key.count, nil) == 1 && EVP_MAC_update(ctx, message, message.count) == 1
+            && EVP_MAC_final(ctx, &out, &length, 32) == 1
+        // Cannot fail short of a broken libcrypto: the context, key and lengths are fixed and valid.
+        precondition(ok && length == 32, "OpenSSL HMAC-SHA-256 failed")
+        return out
+    }
+
+    /// KASME (TS 33.401 Annex A.2), as ``EPSAuthenticationVector/kasme(ck:ik:servingNetwork:sqnXorAK:)``.
+    public mutating func kasme(ck: Block128, ik: Block128, servingNetwork: PLMNIdentity, sqnXorAK: UInt64) -> [UInt8] {
+        hmacSHA256(key: ck.bytes + ik.bytes, message: EPSAuthenticationVector.kdfInput(servingNetwork: servingNetwork, sqnXorAK: sqnXorAK))
+    }
 }
 
 extension Milenage {
@@ -93,7 +146,7 @@ extension Milenage {
         let o = compute(k: k, opc: opc, rand: rand, sqn: sqn, amf: amf)
         let concealed = (sqn ^ o.ak) & SequenceNumberScheme.mask
         let autn = Block128(hi: concealed << 16 | UInt64(amf), lo: o.macA)
-        let kasme = EPSAuthenticationVector.kasme(ck: o.ck, ik: o.ik, servingNetwork: servingNetwork, sqnXorAK: concealed)
+        let kasme = kdf.kasme(ck: o.ck, ik: o.ik, servingNetwork: servingNetwork, sqnXorAK: concealed)
         return EPSAuthenticationVector(rand: rand, xres: o.res, autn: autn, kasme: kasme, sqn: sqn)
     }
 }

@@ -2,8 +2,9 @@ import CLibCrypto
 
 /// The Milenage algorithm set (3GPP TS 35.206): f1, f1*, f2, f3, f4, f5, f5*, over AES-128 through OpenSSL
 /// EVP. One context is created once and re-keyed per subscriber (about 245 ns per vector measured here;
-/// a fresh context per block costs 270-1000 ns per block). Non-copyable: it owns the context; keep one per
-/// shard or thread.
+/// a fresh context per block costs 270-1000 ns per block). It also holds the HMAC-SHA-256 context that
+/// derives KASME for E-UTRAN vectors (``KeyDerivation``), so that a shard's one crypto value serves MAR
+/// and AIR. Non-copyable: it owns the contexts; keep one per shard or thread.
 public struct Milenage: ~Copyable {
     public struct Output: Hashable, Sendable {
         /// f1: MAC-A (8 octets).
@@ -26,8 +27,11 @@ public struct Milenage: ~Copyable {
 
     let ctx: OpaquePointer
     var key: Block128?
+    /// The KDF of TS 33.401 Annex A.2 (EPS vectors).
+    var kdf: KeyDerivation
 
     public init() throws(CryptoFailure) {
+        let derivation = try KeyDerivation()
         guard let c = EVP_CIPHER_CTX_new() else { throw CryptoFailure() }
         guard EVP_EncryptInit_ex(c, EVP_aes_128_ecb(), nil, nil, nil) == 1 else {
             EVP_CIPHER_CTX_free(c)
@@ -35,6 +39,7 @@ public struct Milenage: ~Copyable {
         }
         EVP_CIPHER_CTX_set_padding(c, 0)
         ctx = c
+        kdf = derivation
     }
 
     deinit { EVP_CIPHER_CTX_free(ctx) }

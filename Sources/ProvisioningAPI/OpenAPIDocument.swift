@@ -42,6 +42,86 @@ enum OpenAPIDocument {
       }
     },
     "schemas": {
+      "AMBR": {
+        "properties": {
+          "downlink": {
+            "description": "bits per second",
+            "format": "int64",
+            "type": "integer"
+          },
+          "uplink": {
+            "description": "bits per second",
+            "format": "int64",
+            "type": "integer"
+          }
+        },
+        "required": [
+          "uplink",
+          "downlink"
+        ],
+        "type": "object"
+      },
+      "APN": {
+        "properties": {
+          "ambr": {
+            "$ref": "#/components/schemas/AMBR"
+          },
+          "arp": {
+            "properties": {
+              "preemptionCapability": {
+                "type": "boolean"
+              },
+              "preemptionVulnerability": {
+                "type": "boolean"
+              },
+              "priorityLevel": {
+                "maximum": 15,
+                "minimum": 1,
+                "type": "integer"
+              }
+            },
+            "required": [
+              "priorityLevel"
+            ],
+            "type": "object"
+          },
+          "contextIdentifier": {
+            "type": "integer"
+          },
+          "name": {
+            "description": "APN network identifier (TS 23.003 \u00a79.1)",
+            "type": "string"
+          },
+          "pdnType": {
+            "enum": [
+              "IPv4",
+              "IPv6",
+              "IPv4v6",
+              "IPv4_OR_IPv6",
+              "Non-IP"
+            ],
+            "type": "string"
+          },
+          "qci": {
+            "description": "1-9 or 65-254",
+            "type": "integer"
+          },
+          "staticAddresses": {
+            "items": {
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "vplmnDynamicAddressAllowed": {
+            "type": "boolean"
+          }
+        },
+        "required": [
+          "contextIdentifier",
+          "name"
+        ],
+        "type": "object"
+      },
       "ActionResult": {
         "properties": {
           "requests": {
@@ -112,6 +192,86 @@ enum OpenAPIDocument {
         ],
         "type": "object"
       },
+      "EPSSubscription": {
+        "description": "EPS data for S6a (TS 29.272 \u00a77.3.2; docs/data-model.md). The USIM's K, OPc, AMF and SQN are those of the private identity akaIdentity (default: the first with aka).",
+        "properties": {
+          "accessRestrictions": {
+            "items": {
+              "enum": [
+                "UTRAN_NOT_ALLOWED",
+                "GERAN_NOT_ALLOWED",
+                "GAN_NOT_ALLOWED",
+                "I_HSPA_EVOLUTION_NOT_ALLOWED",
+                "WB_E_UTRAN_NOT_ALLOWED",
+                "HO_TO_NON_3GPP_ACCESS_NOT_ALLOWED",
+                "NB_IOT_NOT_ALLOWED",
+                "ENHANCED_COVERAGE_NOT_ALLOWED"
+              ],
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "akaIdentity": {
+            "type": "string"
+          },
+          "allowedRATTypes": {
+            "items": {
+              "description": "RAT-Type names (TS 29.212 \u00a75.3.31): EUTRAN, UTRAN, GERAN, NG-RAN, ...",
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "allowedVisitedPLMNs": {
+            "items": {
+              "description": "MCC-MNC, or * for any; the home PLMN is always allowed",
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "ambr": {
+            "$ref": "#/components/schemas/AMBR"
+          },
+          "apns": {
+            "items": {
+              "$ref": "#/components/schemas/APN"
+            },
+            "type": "array"
+          },
+          "defaultContextIdentifier": {
+            "type": "integer"
+          },
+          "imsi": {
+            "pattern": "^[0-9]{6,15}$",
+            "type": "string"
+          },
+          "msisdn": {
+            "pattern": "^[0-9]{1,15}$",
+            "type": "string"
+          },
+          "networkAccessMode": {
+            "enum": [
+              "PACKET_AND_CIRCUIT",
+              "ONLY_PACKET"
+            ],
+            "type": "string"
+          },
+          "operatorDeterminedBarring": {
+            "description": "Operator-Determined-Barring bits (TS 29.272 \u00a77.3.30)",
+            "type": "integer"
+          },
+          "subscriberStatus": {
+            "enum": [
+              "SERVICE_GRANTED",
+              "OPERATOR_DETERMINED_BARRING"
+            ],
+            "type": "string"
+          }
+        },
+        "required": [
+          "imsi"
+        ],
+        "type": "object"
+      },
       "Error": {
         "properties": {
           "error": {
@@ -156,6 +316,13 @@ enum OpenAPIDocument {
           "created": {
             "type": "boolean"
           },
+          "mmeRequests": {
+            "description": "IDR, DSR or CLR sent to the serving MME",
+            "items": {
+              "$ref": "#/components/schemas/Delivery"
+            },
+            "type": "array"
+          },
           "pushProfile": {
             "items": {
               "$ref": "#/components/schemas/Delivery"
@@ -195,6 +362,30 @@ enum OpenAPIDocument {
             },
             "type": "array"
           },
+          "mme": {
+            "description": "The MME serving the EPS subscription (after a ULR)",
+            "properties": {
+              "imei": {
+                "type": "string"
+              },
+              "originHost": {
+                "type": "string"
+              },
+              "originRealm": {
+                "type": "string"
+              },
+              "purged": {
+                "type": "boolean"
+              },
+              "ratType": {
+                "type": "string"
+              },
+              "visitedPLMN": {
+                "type": "string"
+              }
+            },
+            "type": "object"
+          },
           "scscf": {
             "properties": {
               "authenticationPending": {
@@ -223,6 +414,9 @@ enum OpenAPIDocument {
           },
           "chargingInformation": {
             "type": "object"
+          },
+          "eps": {
+            "$ref": "#/components/schemas/EPSSubscription"
           },
           "id": {
             "type": "string"
@@ -282,6 +476,9 @@ enum OpenAPIDocument {
           "chargingInformation": {
             "type": "object"
           },
+          "eps": {
+            "$ref": "#/components/schemas/EPSSubscription"
+          },
           "id": {
             "type": "string"
           },
@@ -318,7 +515,7 @@ enum OpenAPIDocument {
     }
   },
   "info": {
-    "description": "Subscriptions, identities, authentication data (secrets write-only), profiles, registration state and network actions (RTR, PPR). Bearer-token authentication. See docs/api.md.",
+    "description": "Subscriptions, identities, authentication data (secrets write-only), profiles, registration state and network actions (RTR, PPR; CLR, IDR, DSR to the serving MME). Bearer-token authentication. See docs/api.md.",
     "title": "swift-ims-hss provisioning API",
     "version": "1.0.0"
   },
@@ -450,7 +647,7 @@ enum OpenAPIDocument {
             }
           },
           {
-            "description": "only the subscription holding this IMPI or IMPU (or whose wildcard matches it)",
+            "description": "only the subscription holding this IMPI, IMPU (or whose wildcard matches it) or IMSI",
             "in": "query",
             "name": "identity",
             "schema": {

@@ -48,9 +48,10 @@ public struct ProvisioningAPI: Sendable {
         v1.get("subscriptions") { request, _ -> SubscriptionList in
             let limit = min(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1000)
             guard limit > 0 else { throw APIError.invalid(["limit": "must be 1-1000"]) }
-            // Filters: by identity (IMPI, IMPU, or a URI a wildcard matches) or by id prefix.
+            // Filters: by identity (IMPI, IMPU, a URI a wildcard matches, or IMSI) or by id prefix.
             if let identity = request.uri.queryParameters.get("identity") {
                 let id = storage.subscriptionID(forPrivate: identity) ?? storage.subscriptionID(forPublic: identity)
+                    ?? storage.subscriptionID(forIMSI: identity)
                 return SubscriptionList(items: id.map { [$0] } ?? [], next: nil)
             }
             let prefix: String? = request.uri.queryParameters.get("prefix").map { String($0) }
@@ -77,7 +78,10 @@ public struct ProvisioningAPI: Sendable {
             try checkConflicts(s)
             let existed = await admin.subscription(id) != nil
             let deliveries = try await admin.put(s)
-            return PutResult(created: !existed, subscription: SubscriptionView(await admin.subscription(id) ?? s), pushProfile: deliveries.map(DeliveryView.init))
+            return PutResult(
+                created: !existed, subscription: SubscriptionView(await admin.subscription(id) ?? s),
+                pushProfile: deliveries.filter { $0.command == "PPR" }.map(DeliveryView.init),
+                mmeRequests: deliveries.filter { $0.command != "PPR" }.map(DeliveryView.init))
         }
         v1.delete("subscriptions/:id") { _, context -> ActionResult in
             let id = try context.parameters.require("id")

@@ -30,6 +30,8 @@ public struct SubscriptionView: ResponseEncodable, Decodable, Sendable {
     public var chargingInformation: ChargingAddresses?
     public var capabilities: CapabilitySet?
     public var imsBarred: Bool
+    /// EPS data for S6a (no secrets: K, OPc are the AKA identity's).
+    public var eps: EPSSubscription?
 
     public init(_ s: IMSSubscription) {
         id = s.id
@@ -45,6 +47,7 @@ public struct SubscriptionView: ResponseEncodable, Decodable, Sendable {
         chargingInformation = s.chargingInformation
         capabilities = s.capabilities
         imsBarred = s.imsBarred
+        eps = s.eps
     }
 }
 
@@ -61,14 +64,32 @@ public struct RegistrationView: ResponseEncodable, Decodable, Sendable {
         public var state: String
         public var privateIdentities: [String]
     }
+    /// The MME serving the EPS subscription (TS 29.272 §5.2.1.1.3), once a ULR was accepted.
+    public struct MME: Codable, Sendable {
+        public var originHost: String
+        public var originRealm: String
+        /// "MCC-MNC" of the ULR's Visited-PLMN-Id.
+        public var visitedPLMN: String
+        public var ratType: String
+        public var imei: String?
+        /// "UE purged in MME" (a PUR from this MME, TS 29.272 §5.2.1.3).
+        public var purged: Bool
+    }
     public var scscf: SCSCF?
     public var identities: [Identity]
+    public var mme: MME?
 
     public init(_ s: IMSSubscription) {
         scscf = s.state.scscf.map { SCSCF(serverName: $0.serverName, originHost: $0.originHost, originRealm: $0.originRealm, authenticationPending: $0.authenticationPending) }
         identities = s.publicIdentities.map { p in
             let r = s.state.registrations[p.identity]
             return Identity(identity: p.identity, state: (r?.state ?? .notRegistered).rawValue, privateIdentities: r?.privateIdentities ?? [])
+        }
+        mme = s.state.mme.map { m in
+            MME(
+                originHost: m.originHost, originRealm: m.originRealm, visitedPLMN: PLMNIdentity(bytes: m.visitedPLMN)?.description ?? "?",
+                ratType: DiameterDictionary.standard.enumerationNames(AVPDefinition.ratType.key)[m.ratType] ?? "\(m.ratType)", imei: m.imei,
+                purged: m.purged)
         }
     }
 }
@@ -79,7 +100,7 @@ public struct SubscriptionList: ResponseEncodable, Decodable, Sendable {
     public var next: String?
 }
 
-/// The outcome of an HSS-initiated request (RTR, PPR).
+/// The outcome of an HSS-initiated request (RTR, PPR, CLR, IDR, DSR).
 public struct DeliveryView: Codable, Sendable {
     public var command: String
     public var destinationHost: String
@@ -107,6 +128,8 @@ public struct PutResult: ResponseEncodable, Decodable, Sendable {
     public var subscription: SubscriptionView
     /// PPRs sent because a registered user's profile, charging or Digest data changed.
     public var pushProfile: [DeliveryView]
+    /// IDR, DSR or CLR sent to the serving MME because its EPS data changed (TS 29.272 §5.2.2, §5.2.1.2).
+    public var mmeRequests: [DeliveryView]
 }
 
 public struct DeregisterRequest: Codable, Sendable {

@@ -68,7 +68,7 @@ struct SubscriberCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a subscription (without secrets) and, with --registration, its Cx state.")
+        static let configuration = CommandConfiguration(abstract: "Show a subscription (without secrets) and, with --registration, its Cx and S6a state (S-CSCF, serving MME).")
         @OptionGroup var api: APIOptions
         @Argument(help: "Subscription id.") var id: String
         @Flag(help: "Show the registration state instead.") var registration = false
@@ -100,7 +100,7 @@ struct SubscriberCommand: AsyncParsableCommand {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a subscription (RTR PERMANENT_TERMINATION to its S-CSCF first).")
+        static let configuration = CommandConfiguration(abstract: "Delete a subscription (RTR PERMANENT_TERMINATION to its S-CSCF and CLR SUBSCRIPTION_WITHDRAWAL to its MME first).")
         @OptionGroup var api: APIOptions
         @Argument(help: "Subscription id.") var id: String
 

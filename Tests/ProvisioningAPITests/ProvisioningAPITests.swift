@@ -40,7 +40,9 @@ struct ProvisioningAPITests {
         let directory = try SubscriberDirectory(shardCount: 2, context: context, storage: storage)
         let app = HSSApplication(directory: directory, context: context, logger: logger)
         var config = DiameterServerConfiguration(
-            local: LocalPeer(originHost: "hss.localdomain", originRealm: "localdomain", hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415, originStateID: 1),
+            local: LocalPeer(
+                originHost: "hss.localdomain", originRealm: "localdomain", hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415,
+                originStateID: 1, applications: [.cx, .s6a]),
             listenAddresses: [("127.0.0.1", 0)])
         config.requestTimeout = .seconds(3)
         let metrics = HSSMetrics()
@@ -202,6 +204,55 @@ struct ProvisioningAPITests {
         #expect(result.status == 200)
         #expect((try Self.json(result.body)["pushProfile"] as? [[String: Any]])?.first?["resultCode"] as? Int == 2001)
         await scscf.close()
+        await Self.stop(r)
+    }
+
+    @Test("EPS data through the API: shown without secrets, the serving MME in /registration, IDR on a change (outcome in mmeRequests), IMSI lookup, field errors, 409 on another's IMSI")
+    func eps() async throws {
+        let r = try await Self.start()
+        let mme = try await TestClient.connectPeer(to: r.server.localAddresses[0], originHost: "mme.localdomain", originRealm: "localdomain", applications: [.s6a])
+        let ulr = UpdateLocationRequest(
+            envelope: S6aEnvelope(sessionID: "mme;1", originHost: "mme.localdomain", originRealm: "localdomain", destinationRealm: "localdomain"),
+            userName: "001010000000001", ratType: .eutran, ulrFlags: 2, visitedPLMNID: [0x00, 0xF1, 0x10])
+        try await mme.send(ulr.encode(hopByHopID: 2, endToEndID: 2))
+        #expect(try await mme.receive()?.first(.resultCode)?.unsigned32 == 2001)
+
+        let view = try Self.json(try await Self.request("GET", r.base.appendingPathComponent("api/v1/subscriptions/alice")).body)
+        #expect((view["eps"] as? [String: Any])?["imsi"] as? String == "001010000000001")
+        let registration = try Self.json(try await Self.request("GET", r.base.appendingPathComponent("api/v1/subscriptions/alice/registration")).body)
+        let served = try #require(registration["mme"] as? [String: Any])
+        #expect(served["originHost"] as? String == "mme.localdomain" && served["visitedPLMN"] as? String == "001-01" && served["ratType"] as? String == "EUTRAN")
+        var components = URLComponents(url: r.base.appendingPathComponent("api/v1/subscriptions"), resolvingAgainstBaseURL: false)!
+        components.queryItems = [URLQueryItem(name: "identity", value: "001010000000001")]
+        #expect(try await Self.request("GET", components.url!).body.contains("\"alice\""))
+
+        var alice = try #require(try SubscriberFile.load(path: Self.demo).subscriptions.first)
+        alice.eps?.ambr = SubscribedAMBR(uplink: 5_000_000, downlink: 10_000_000)
+        let body = String(decoding: try JSONEncoder().encode(alice), as: UTF8.self)
+        async let call = Self.request("PUT", r.base.appendingPathComponent("api/v1/subscriptions/alice"), body: body)
+        let m = try #require(try await mme.receive())
+        let idr = try InsertSubscriberDataRequest(decoding: m)
+        #expect(idr.subscriptionData.ambr?.maxRequestedBandwidthDL == 10_000_000)
+        let env = S6aEnvelope(sessionID: idr.envelope.sessionID, originHost: "mme.localdomain", originRealm: "localdomain", result: .success)
+        try await mme.send(InsertSubscriberDataAnswer(envelope: env).encode(hopByHopID: m.header.hopByHopID, endToEndID: m.header.endToEndID))
+        let result = try await call
+        #expect(result.status == 200)
+        let sent = try #require(try Self.json(result.body)["mmeRequests"] as? [[String: Any]])
+        #expect(sent.first?["command"] as? String == "IDR" && sent.first?["resultCode"] as? Int == 2001)
+
+        let badQCI = body.replacingOccurrences(of: #""qci":9"#, with: #""qci":0"#)
+        #expect(badQCI != body)
+        let refused = try await Self.request("PUT", r.base.appendingPathComponent("api/v1/subscriptions/alice"), body: badQCI)
+        #expect(refused.status == 400 && refused.body.contains("eps.apns[0].qci"))
+        var thief = alice
+        thief.id = "thief"
+        thief.privateIdentities[0].identity = "thief@localdomain"
+        thief.publicIdentities = []
+        thief.eps?.akaIdentity = "thief@localdomain"
+        let stolen = String(decoding: try JSONEncoder().encode(thief), as: UTF8.self)
+        let conflict = try await Self.request("PUT", r.base.appendingPathComponent("api/v1/subscriptions/thief"), body: stolen)
+        #expect(conflict.status == 409 && conflict.body.contains("IMSI"))
+        await mme.close()
         await Self.stop(r)
     }
 

@@ -1,12 +1,16 @@
 import HSSCore
 
 /// The generated subscriber population the load generator and the HSS share: subscriber i has IMPI
-/// `bench<i>@bench.test`, IMPU `sip:bench<i>@bench.test`, AKA (K/OPc derived from i) and a Digest HA1.
+/// `bench<i>@bench.test`, IMPU `sip:bench<i>@bench.test`, AKA (K/OPc derived from i), a Digest HA1 and EPS
+/// data: IMSI 00101 ‖ i (10 digits), sharing the IMPI's K and SQN, one APN "internet".
 enum Population {
     static let realm = "bench.test"
 
     static func impi(_ i: Int) -> String { "bench\(i)@bench.test" }
     static func impu(_ i: Int) -> String { "sip:bench\(i)@bench.test" }
+    static func imsi(_ i: Int) -> String { "00101" + String(i).leftPadded(10) }
+    /// MCC 001, MNC 01: the population's home PLMN.
+    static let homePLMN: [UInt8] = [0x00, 0xF1, 0x10]
 
     static func subscription(_ i: Int) -> IMSSubscription {
         let impi = impi(i)
@@ -22,7 +26,8 @@ enum Population {
             ],
             serviceProfiles: [ServiceProfile(id: "p", initialFilterCriteria: [InitialFilterCriteria(
                 priority: 0, triggerPoint: TriggerPoint(conditionTypeCNF: false, spts: [ServicePointTrigger(condition: .method("INVITE"))]),
-                applicationServer: ApplicationServer(serverName: "sip:mmtel.bench.test", defaultHandling: .sessionContinued))])])
+                applicationServer: ApplicationServer(serverName: "sip:mmtel.bench.test", defaultHandling: .sessionContinued))])],
+            eps: EPSSubscription(imsi: imsi(i), akaIdentity: impi, defaultContextIdentifier: 1, apns: [SubscribedAPN(contextIdentifier: 1, name: "internet")]))
     }
 }
 

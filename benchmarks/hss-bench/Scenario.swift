@@ -16,6 +16,14 @@ enum ScenarioKind: String, CaseIterable, Sendable {
     /// re-registrations (UAR → MAR → UAR → SAR(RE_REGISTRATION)) with one LIR each (a call per
     /// re-registration: ~2 re-registrations and ~2 terminating calls per subscriber per hour).
     case mix
+    /// S6a AIR, `--vectors` E-UTRAN vectors (TS 29.272 §5.2.3.1).
+    case air
+    /// S6a ULR from the connection's MME, alternating the Initial-Attach-Indicator so that every ULR
+    /// changes the stored registration (a durable commit with --data-dir); no CLR (the MME stays).
+    case ulr
+    /// An attach mix per subscriber: AIR → ULR (initial attach) → AIR → PUR, repeated (PUR and the next
+    /// ULR are writes, the AIRs mostly not).
+    case attach
 }
 
 /// One request to send: its bytes and how to check the answer.
@@ -27,6 +35,7 @@ struct PlannedRequest {
     enum Check {
         case result([ResultCode])
         case mar(items: Int)
+        case air(items: Int)
     }
 }
 
@@ -92,7 +101,42 @@ struct RequestPlanner {
         func lir() -> PlannedRequest {
             PlannedRequest(bytes: encode(LocationInfoRequest(envelope: env, publicIdentity: impu)), command: 302, check: .result([.success]))
         }
+        func s6a() -> S6aEnvelope {
+            S6aEnvelope(sessionID: "\(origin);\(session)", originHost: origin, originRealm: Population.realm, destinationRealm: Population.realm)
+        }
+        func s6aEncode(_ m: some S6aMessage) -> ByteBuffer { m.encode(hopByHopID: hopByHop, endToEndID: endToEnd, allocator: allocator) }
+        func air() -> PlannedRequest {
+            PlannedRequest(
+                bytes: s6aEncode(AuthenticationInformationRequest(
+                    envelope: s6a(), userName: Population.imsi(i),
+                    requestedEUTRANAuthenticationInfo: RequestedEUTRANAuthenticationInfo(numberOfRequestedVectors: vectors),
+                    visitedPLMNID: Population.homePLMN)),
+                command: 318, check: .air(items: Int(vectors)))
+        }
+        func ulr(initialAttach: Bool) -> PlannedRequest {
+            PlannedRequest(
+                bytes: s6aEncode(UpdateLocationRequest(
+                    envelope: s6a(), userName: Population.imsi(i), ratType: .eutran,
+                    ulrFlags: initialAttach ? 0b10_0010 : 0b10, visitedPLMNID: Population.homePLMN)),
+                command: 316, check: .result([.success]))
+        }
+        func pur() -> PlannedRequest {
+            PlannedRequest(bytes: s6aEncode(PurgeUERequest(envelope: s6a(), userName: Population.imsi(i))), command: 321, check: .result([.success]))
+        }
         switch kind {
+        case .air: return air()
+        case .ulr:
+            let s = steps[slot]
+            steps[slot] = s == 0 ? 1 : 0
+            return ulr(initialAttach: s == 0)
+        case .attach:
+            let s = steps[slot]
+            steps[slot] = (s + 1) % 4
+            switch s {
+            case 0, 2: return air()
+            case 1: return ulr(initialAttach: true)
+            default: return pur()
+            }
         case .mar: return mar()
         case .uar: return uar()
         case .lir:
@@ -141,6 +185,11 @@ func verify(_ answer: DiameterMessage, against plan: PlannedRequest.Check, comma
         guard got.count == items, answer.first(.sipNumberAuthItems)?.unsigned32 == UInt32(items),
             got.allSatisfy({ $0.first(.sipAuthenticate)?.bytes.count == 32 && $0.first(.sipAuthorization) != nil })
         else { return "303 wrong vectors" }
+        return nil
+    case .air(let items):
+        guard rc == .success else { return "318 \(rc?.description ?? "no result")" }
+        let vectors = answer.first(.authenticationInfo)?.all(.eutranVector) ?? []
+        guard vectors.count == items, vectors.allSatisfy({ $0.first(.kasme)?.bytes.count == 32 }) else { return "318 wrong vectors" }
         return nil
     }
 }
