@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Fault tests of the 3-node cluster under SAR + MAR load (docs/replication.md, "Fault tests"). Each
-# scenario starts a fresh cluster (cluster/cluster.sh), runs `hss-bench cluster-load` against all three
-# nodes, injects its faults, stops the load, waits for convergence, stops the nodes and runs
-# `hss-bench cluster-check`: every SAR answered 2001 is on every node, no SQN was issued twice to a
-# subscriber, at most one S-CSCF per registration per epoch, equal digests, and writes resumed within
-# 5 s of every fault that took the leader away.
+# Fault tests of the 3-node cluster under SAR + MAR + S6a AIR + ULR load (docs/replication.md, "Fault
+# tests"). Each scenario starts a fresh cluster (cluster/cluster.sh), runs `hss-bench cluster-load` against
+# all three nodes, injects its faults, stops the load, waits for convergence, stops the nodes and runs
+# `hss-bench cluster-check`: every SAR answered 2001 is on every node, no SQN was issued twice to a USIM
+# across MAR and AIR, every subscriber with an acknowledged ULR has a serving MME on every node, at most
+# one S-CSCF per registration per epoch, equal digests, and writes resumed within 5 s of every fault that
+# took the leader away.
 #
 #   cluster/fault-tests.sh [--rounds N] [scenario ...]
 #     scenarios: leader-kill follower-behind partition restart-all (default: all four)

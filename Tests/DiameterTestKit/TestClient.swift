@@ -69,18 +69,40 @@ public final class TestClient: Sendable {
         return TestClient(channel: channel, inbox: inbox)
     }
 
+    /// Drives an already connected stream socket (an SCTP association from `SCTPSocket.connect`: NIO reads
+    /// it like a TCP stream, one Diameter message per SCTP message on the server's side).
+    public static func adopt(connectedSocket fd: CInt) async throws -> TestClient {
+        let inbox = Inbox()
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(DiameterFrameHandler()))
+                    try channel.pipeline.syncOperations.addHandler(Collector(inbox: inbox))
+                }
+            }
+            .withConnectedSocket(fd).get()
+        return TestClient(channel: channel, inbox: inbox)
+    }
+
+    /// The capabilities exchange as a peer named `originHost` of `applications`; throws unless 2001.
+    public func exchangeCapabilities(originHost: String, originRealm: String, applications: [VendorSpecificApplicationID]) async throws {
+        try await send(CapabilitiesExchangeRequest(capabilities: PeerCapabilities(
+            originHost: originHost, originRealm: originRealm, hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415,
+            productName: "test peer", vendorSpecificApplicationIDs: applications)).encode(hopByHopID: 1, endToEndID: 1))
+        guard let cea = try await receive(), cea.first(.resultCode)?.unsigned32 == 2001 else { throw CapabilitiesRefused() }
+    }
+
     /// Connects and completes the capabilities exchange as a peer named `originHost` of `applications`
     /// (Cx unless told); nil result code in the CEA, or anything but 2001, throws.
     public static func connectPeer(
         to address: SocketAddress, originHost: String, originRealm: String, applications: [VendorSpecificApplicationID] = [.cx]
     ) async throws -> TestClient {
         let client = try await connect(to: address)
-        try await client.send(CapabilitiesExchangeRequest(capabilities: PeerCapabilities(
-            originHost: originHost, originRealm: originRealm, hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415,
-            productName: "test peer", vendorSpecificApplicationIDs: applications)).encode(hopByHopID: 1, endToEndID: 1))
-        guard let cea = try await client.receive(), cea.first(.resultCode)?.unsigned32 == 2001 else {
+        do {
+            try await client.exchangeCapabilities(originHost: originHost, originRealm: originRealm, applications: applications)
+        } catch {
             await client.close()
-            throw CapabilitiesRefused()
+            throw error
         }
         return client
     }

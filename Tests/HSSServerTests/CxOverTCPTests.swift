@@ -29,7 +29,9 @@ struct CxOverTCPTests {
 
     static let context = HSSContext(originHost: hss, originRealm: realm, sequenceNumbers: SequenceNumberScheme(ind: 1))
 
-    static func start(shards: Int = 3, storage: (any SubscriberStorage)? = nil) async throws -> Running {
+    /// `sctpPort`: listen on SCTP (127.0.0.1) instead of TCP, with the watchdog and CER timeout out of the
+    /// way of qemu's slow emulation (scripts/sctp-qemu.sh).
+    static func start(shards: Int = 3, storage: (any SubscriberStorage)? = nil, sctpPort: Int? = nil) async throws -> Running {
         let store = try storage ?? InMemorySubscriberStorage(SubscriberFile.load(path: demo).subscriptions)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
@@ -39,7 +41,12 @@ struct CxOverTCPTests {
             local: LocalPeer(
                 originHost: hss, originRealm: realm, hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415, originStateID: 1,
                 applications: [.cx, .s6a]),
-            listenAddresses: [("127.0.0.1", 0)])
+            listenAddresses: sctpPort == nil ? [("127.0.0.1", 0)] : [])
+        if let sctpPort {
+            config.sctpListeners = [SCTPListener(addresses: ["127.0.0.1"], port: sctpPort)]
+            config.watchdogInterval = .seconds(600)
+            config.capabilitiesExchangeTimeout = .seconds(600)
+        }
         config.disconnectTimeout = .milliseconds(500)
         config.requestTimeout = .seconds(3)
         let server = try await DiameterServer(configuration: config, application: app, logger: logger)

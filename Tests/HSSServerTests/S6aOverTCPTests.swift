@@ -204,3 +204,25 @@ struct S6aOverTCPTests {
         await r.server.shutdown()
     }
 }
+
+/// S6a over SCTP, as TS 29.272 §7.1.5 requires: the HSS's SCTP listener serves the MME. The kernel of the
+/// build machines has no SCTP: scripts/sctp-qemu.sh runs this suite in a Debian kernel under qemu.
+@Suite(
+    "S6a over SCTP", .serialized,
+    .enabled(if: SCTPSocket.isSupported, "this kernel has no SCTP (socket() gives errno 93); scripts/sctp-qemu.sh runs these tests in a Debian kernel under qemu"))
+struct S6aOverSCTPTests {
+    @Test("An MME over an SCTP association: CER with S6a, AIR with E-UTRAN vectors, ULR with Subscription-Data")
+    func attach() async throws {
+        let port = Int.random(in: 20000...30000)
+        let r = try await CxOverTCPTests.start(sctpPort: port)
+        let fd = try SCTPSocket.connect(to: [try SocketAddress(ipAddress: "127.0.0.1", port: port)])
+        let mme = try await TestClient.adopt(connectedSocket: fd)
+        try await mme.exchangeCapabilities(originHost: S6aOverTCPTests.mme1, originRealm: CxOverTCPTests.realm, applications: [.s6a])
+        let aia = try await S6aOverTCPTests.ask(mme, S6aOverTCPTests.air(n: 2), AuthenticationInformationAnswer.self)
+        #expect(aia.envelope.result == .success && aia.authenticationInfo?.eutranVectors.count == 2)
+        let ula = try await S6aOverTCPTests.ask(mme, S6aOverTCPTests.ulr(S6aOverTCPTests.mme1), UpdateLocationAnswer.self)
+        #expect(ula.envelope.result == .success && ula.subscriptionData?.apnConfigurationProfile != nil)
+        await mme.close()
+        await r.server.shutdown()
+    }
+}

@@ -16,7 +16,7 @@ import NIOPosix
 struct ClusterLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster-load",
-        abstract: "Fault-test workload: SAR REGISTRATION of fresh subscribers and MARs, over every node; records what was answered 2001.")
+        abstract: "Fault-test workload: SAR REGISTRATION of fresh subscribers, MARs, and S6a AIRs and ULRs on the same USIMs, over every node; records what was answered 2001.")
 
     @Option(help: "The nodes' Diameter addresses (host:port), comma-separated.") var nodes: String
     @Option(help: "Seconds to run (or until the file --stop-file exists).") var duration = 30.0
@@ -24,7 +24,8 @@ struct ClusterLoad: AsyncParsableCommand {
     @Option(help: "Directory for the records (sar-acked.tsv, mar.tsv, summary.txt).") var out: String
     @Option(help: "First subscriber index used for SAR registrations (each registers one fresh subscriber).") var registrantsFrom = 0
     @Option(help: "The population's size: past it the registrations start again from --registrants-from (re-registrations change nothing: the summary says so).") var population = 20_000
-    @Option(help: "Subscribers 0..<N get the MARs.") var akaSubscribers = 200
+    @Option(help: "Subscribers 0..<N get the MARs, AIRs and ULRs.") var akaSubscribers = 200
+    @Flag(help: "No S6a workers (AIR, ULR): Cx only.") var noS6a = false
     @Option(help: "SAR workers per node.") var sarWorkers = 1
     @Option(help: "Requests in flight per worker.") var window = 4
 
@@ -65,6 +66,31 @@ struct ClusterLoad: AsyncParsableCommand {
                         return (req.encode(hopByHopID: hbh, endToEndID: e2e), .mar(i))
                     }
                 }
+                guard !noS6a else { continue }
+                // S6a on the same USIMs: AIRs draw from the same SQN as the MARs (one SQN per USIM); ULRs
+                // from each worker's own MME move subscribers between MMEs (CLR to the previous one).
+                group.addTask {
+                    var worker = FaultWorker(name: "air\(n)", addresses: addresses, start: n, window: window, records: records)
+                    await worker.run(shouldStop) { hbh, e2e, origin in
+                        let i = Int.random(in: 0..<akaSubscribers)
+                        let req = AuthenticationInformationRequest(
+                            envelope: S6aEnvelope(sessionID: "\(origin);air;\(e2e)", originHost: origin, originRealm: Population.realm, destinationRealm: Population.realm),
+                            userName: Population.imsi(i), requestedEUTRANAuthenticationInfo: RequestedEUTRANAuthenticationInfo(numberOfRequestedVectors: 1),
+                            visitedPLMNID: Population.homePLMN)
+                        return (req.encode(hopByHopID: hbh, endToEndID: e2e), .air(i))
+                    }
+                }
+                group.addTask {
+                    var worker = FaultWorker(name: "ulr\(n)", addresses: addresses, start: n, window: window, records: records)
+                    await worker.run(shouldStop) { hbh, e2e, origin in
+                        let i = Int.random(in: 0..<akaSubscribers)
+                        let req = UpdateLocationRequest(
+                            envelope: S6aEnvelope(sessionID: "\(origin);ulr;\(e2e)", originHost: origin, originRealm: Population.realm, destinationRealm: Population.realm),
+                            userName: Population.imsi(i), ratType: .eutran, ulrFlags: 0b10, visitedPLMNID: Population.homePLMN)
+                        records.sent(ulr: i, from: origin)
+                        return (req.encode(hopByHopID: hbh, endToEndID: e2e), .ulr(i, origin))
+                    }
+                }
             }
         }
         var summary = records.finish()
@@ -80,6 +106,18 @@ struct ClusterLoad: AsyncParsableCommand {
 enum FaultRequest: Sendable {
     case sar(Int)
     case mar(Int)
+    case air(Int)
+    /// Subscriber, the MME (Origin-Host) that sent it.
+    case ulr(Int, String)
+
+    var kind: String {
+        switch self {
+        case .sar: "SAR"
+        case .mar: "MAR"
+        case .air: "AIR"
+        case .ulr: "ULR"
+        }
+    }
 }
 
 /// The records files, appended from every worker.
@@ -87,6 +125,8 @@ final class FaultRecords: Sendable {
     struct State {
         var sar: FileHandle
         var mar: FileHandle
+        var ulr: FileHandle
+        var ulrSent: FileHandle
         var results: [String: Int] = [:]
         var retransmitted = 0
         var moves = 0
@@ -98,7 +138,7 @@ final class FaultRecords: Sendable {
             FileManager.default.createFile(atPath: directory + "/" + name, contents: nil)
             return FileHandle(forWritingAtPath: directory + "/" + name)!
         }
-        state = NIOLockedValueBox(State(sar: open("sar-acked.tsv"), mar: open("mar.tsv")))
+        state = NIOLockedValueBox(State(sar: open("sar-acked.tsv"), mar: open("mar.tsv"), ulr: open("ulr-acked.tsv"), ulrSent: open("ulr-sent.tsv")))
     }
 
     static var millis: Int { Int(Date().timeIntervalSince1970 * 1000) }
@@ -106,22 +146,35 @@ final class FaultRecords: Sendable {
     func answered(_ request: FaultRequest, _ answer: DiameterMessage, node: String) {
         let rc = answer.first(.resultCode)?.unsigned32 ?? answer.first(.experimentalResult)?.first(.experimentalResultCode)?.unsigned32 ?? 0
         var line: String?
-        var isMAR = false
         if rc == 2001 {
             switch request {
             case .sar(let i): line = "\(i)\t\(Self.millis)\t\(node)\n"
             case .mar(let i):
-                isMAR = true
                 if let maa = try? MultimediaAuthAnswer(decoding: answer), let v = maa.sipAuthDataItems.first?.sipAuthenticate, v.count >= 32 {
                     line = "\(i)\t\(hex(Array(v[0..<16])))\t\(hex(Array(v[16..<32])))\t\(node)\t\(Self.millis)\n"
                 }
+            case .air(let i):
+                // Same file and form as a MAR's vector: the checker finds the SQN from RAND and AUTN alike.
+                if let aia = try? AuthenticationInformationAnswer(decoding: answer), let v = aia.authenticationInfo?.eutranVectors.first {
+                    line = "\(i)\t\(hex(v.rand))\t\(hex(v.autn))\t\(node)\t\(Self.millis)\n"
+                }
+            case .ulr(let i, let origin): line = "\(i)\t\(origin)\t\(Self.millis)\t\(node)\n"
             }
         }
         state.withLockedValue { s in
-            let kind = if case .sar = request { "SAR" } else { "MAR" }
-            s.results["\(kind) \(rc)", default: 0] += 1
-            if let line { (isMAR ? s.mar : s.sar).write(Data(line.utf8)) }
+            s.results["\(request.kind) \(rc)", default: 0] += 1
+            guard let line else { return }
+            switch request {
+            case .sar: s.sar.write(Data(line.utf8))
+            case .mar, .air: s.mar.write(Data(line.utf8))
+            case .ulr: s.ulr.write(Data(line.utf8))
+            }
         }
+    }
+
+    /// A ULR about to be sent (acknowledged or not, it may be applied).
+    func sent(ulr i: Int, from origin: String) {
+        state.withLockedValue { $0.ulrSent.write(Data("\(i)\t\(origin)\n".utf8)) }
     }
 
     func note(retransmitted: Int, moved: Bool) {
@@ -135,6 +188,8 @@ final class FaultRecords: Sendable {
         state.withLockedValue { s in
             try? s.sar.close()
             try? s.mar.close()
+            try? s.ulr.close()
+            try? s.ulrSent.close()
             return s.results.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "\n")
                 + "\nfailovers: \(s.moves), retransmitted with T: \(s.retransmitted)\n"
         }
@@ -207,7 +262,7 @@ struct FaultWorker {
             var answers = inbound.makeAsyncIterator()
             let cer = CapabilitiesExchangeRequest(capabilities: PeerCapabilities(
                 originHost: origin, originRealm: Population.realm, hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415,
-                productName: "hss-bench", originStateID: 1, supportedVendorIDs: [10415], vendorSpecificApplicationIDs: [.cx]))
+                productName: "hss-bench", originStateID: 1, supportedVendorIDs: [10415], vendorSpecificApplicationIDs: [.cx, .s6a]))
             try await outbound.write(cer.encode(hopByHopID: 0, endToEndID: 0))
             guard let cea = try await Self.next(&answers, watchdog: lastAnswer), (try? DiameterDecoder().decode(cea))?.first(.resultCode)?.unsigned32 == 2001 else {
                 throw CancellationError()
@@ -236,6 +291,13 @@ struct FaultWorker {
                     throw CancellationError()
                 }
                 if m.isRequest {
+                    // A CLR (a ULR from another worker's MME took a subscriber over) → CLA 2001.
+                    if m.commandCode == CommandDefinition.cancelLocation.code {
+                        let cla = CancelLocationAnswer(envelope: S6aEnvelope(
+                            sessionID: m.first(.sessionID)?.string ?? "", originHost: origin, originRealm: Population.realm, result: .success))
+                        try await outbound.write(cla.encode(hopByHopID: m.header.hopByHopID, endToEndID: m.header.endToEndID))
+                        continue
+                    }
                     // DWR → DWA (DPR: the node is leaving; move on).
                     guard m.commandCode == 280 else { throw CancellationError() }
                     let dwa = DeviceWatchdogAnswer(fields: BaseAnswerFields(resultCode: .success, originHost: origin, originRealm: Population.realm))
@@ -274,7 +336,7 @@ struct FaultWorker {
 struct ClusterCheck: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster-check",
-        abstract: "Fault-test checker: acknowledged SARs kept on every node, no SQN issued twice, one S-CSCF per registration per epoch, equal digests.")
+        abstract: "Fault-test checker: acknowledged SARs kept on every node, no SQN issued twice across MAR and AIR, every acknowledged ULR's subscriber served by an MME that was acknowledged, one S-CSCF per registration per epoch, equal digests.")
 
     @Option(name: .customLong("data-dir"), help: "A node's data directory; repeat for every node.") var dataDirs: [String] = []
     @Option(help: "The records directories of cluster-load (comma-separated).") var records: String
@@ -336,6 +398,25 @@ struct ClusterCheck: ParsableCommand {
         }
         print("acknowledged SARs: \(Set(acked).count), missing on some node: \(missing)")
 
+        // 1b. Every subscriber with an acknowledged ULR has a serving MME on every node, one that sent it a ULR
+        // (a ULR whose answer was lost in a fault may still have been applied after the last acknowledged one).
+        var sent: [Int: Set<String>] = [:]
+        for f in lines("ulr-sent.tsv") where f.count >= 2 {
+            if let i = Int(f[0]) { sent[i, default: []].insert(String(f[1])) }
+        }
+        let ulrAcked = Set(lines("ulr-acked.tsv").compactMap { $0.first.flatMap { Int($0) } })
+        var unserved = 0
+        for (dir, store) in zip(dataDirs, stores) {
+            for i in ulrAcked {
+                let served = try store.load("bench\(i)")?.state.mme?.originHost
+                if served.map({ !(sent[i]?.contains($0) ?? false) }) ?? true {
+                    unserved += 1
+                    if unserved <= 10 { failures.append("bench\(i) on \(dir): serving MME \(served ?? "none") after an acknowledged ULR") }
+                }
+            }
+        }
+        print("subscribers with acknowledged ULRs: \(ulrAcked.count), without a serving MME that sent one on some node: \(unserved)")
+
         // 2. No SQN issued twice to a subscriber (a replayed answer repeats its whole vector: counted once).
         var seen: [Int: [UInt64: String]] = [:]
         var milenage = try Milenage()
@@ -356,7 +437,7 @@ struct ClusterCheck: ParsableCommand {
                 vectors += 1
             }
         }
-        print("vectors: \(vectors) distinct, SQN issued twice: \(duplicates)")
+        print("vectors (MAR and AIR): \(vectors) distinct, SQN issued twice: \(duplicates)")
 
         // 3. At most one S-CSCF per registration per epoch, in the retained log of every node.
         var flips = 0
