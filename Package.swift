@@ -169,7 +169,7 @@ let package = Package(
         // MARK: Fuzzing (built only with scripts/fuzz.sh, -sanitize=fuzzer)
         .executableTarget(
             name: "DiameterFuzz",
-            dependencies: ["DiameterCore", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["DiameterCore", "HSSCore", .product(name: "NIOCore", package: "swift-nio")],
             path: "Sources/DiameterFuzz",
             swiftSettings: strictSettings + [.unsafeFlags(["-parse-as-library"])]),
 

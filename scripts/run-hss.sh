@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds and runs the HSS with its embedded default: LMDB under ./data, Diameter Cx on 127.0.0.1:3868 (TCP),
+# Builds and runs the HSS with its embedded default: LMDB under ./data, Diameter Cx and S6a on 127.0.0.1:3868 (TCP),
 # the provisioning API on 127.0.0.1:8080 (bearer token generated into ./data/api-token), seeded with the demo
 # subscribers of docs/examples/subscribers.json when the store is empty. Extra arguments go to
 # `hss serve` (see `hss serve --help`; docs/config.md), e.g.

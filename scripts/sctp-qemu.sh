@@ -2,7 +2,8 @@
 # Runs the SCTP tests inside a Debian kernel under qemu: the kernel of the build machines has no SCTP
 # (socket(..., IPPROTO_SCTP) gives errno 93), Debian's linux-image-amd64 has it as a module.
 #
-#   scripts/sctp-qemu.sh         build the tests, boot the VM, run the "SCTP" suite, exit with its status
+#   scripts/sctp-qemu.sh         build the tests, boot the VM, run the suites named "SCTP" (the peer layer's
+#                                and "S6a over SCTP"), exit with their status
 #
 # What it does: apt-get download the kernel package that linux-image-amd64 depends on and unpack it;
 # make an initramfs with busybox, the modules crc32c_generic, libcrc32c, udp_tunnel, ip6_udp_tunnel and
@@ -59,6 +60,9 @@ for lib in $(ldd "$BIN" | grep -o '/[^ ]*'); do
   mkdir -p "initramfs$(dirname "$lib")"
   cp -L "$lib" "initramfs$lib"
 done
+# The demo subscribers (the HSS-level SCTP suite serves them), at the same path.
+mkdir -p "initramfs$ROOT/docs/examples"
+cp "$ROOT/docs/examples/subscribers.json" "initramfs$ROOT/docs/examples/"
 cat > initramfs/init <<INIT
 #!/bin/busybox sh
 /bin/busybox --install -s /bin

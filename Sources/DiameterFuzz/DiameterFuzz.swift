@@ -2,6 +2,7 @@
 // `-sanitize=fuzzer,address`; see docs/fuzzing.md. Without the sanitizer it is a tiny replay tool:
 // `DiameterFuzz FILE...` runs each file through the same path (used to check crash reproducers).
 import DiameterCore
+import HSSCore
 import NIOCore
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -47,6 +48,40 @@ private func exercise(_ bytes: ByteBuffer) {
         preconditionFailure("a typed message's encoding does not decode as the same type")
     }
     precondition(AnyHashable(typedAgain) == AnyHashable(typed), "a typed message changed through its encoding")
+    runS6aProcedure(typed)
+}
+
+/// One crypto context for the whole run (libFuzzer calls back on one thread).
+nonisolated(unsafe) private var fuzzMilenage = try! Milenage()
+
+/// An S6a request that decodes goes through its procedure (TS 29.272 §5.2) on a subscription whose IMSI
+/// is the request's User-Name, registered at the request's Origin-Host, so that every rule after the
+/// lookup is reached: the Visited-PLMN-Id parse, resynchronisation, vector counts, RAT and roaming checks.
+/// Whatever the input, the procedure answers; it never traps.
+private func runS6aProcedure(_ typed: any DiameterTypedMessage) {
+    func subscription(_ imsi: String, _ host: String) -> IMSSubscription {
+        var s = IMSSubscription(
+            id: "fuzz",
+            privateIdentities: [PrivateIdentity(identity: "fuzz@ims", authenticationSchemes: [.akav1MD5], aka: AKACredentials(k: Block128(hi: 1, lo: 2), opc: Block128(hi: 3, lo: 4)))],
+            publicIdentities: [], serviceProfiles: [],
+            eps: EPSSubscription(imsi: imsi, allowedVisitedPLMNs: ["001-01"], allowedRATTypes: [.eutran], defaultContextIdentifier: 1, apns: [SubscribedAPN(contextIdentifier: 1, name: "internet")]))
+        s.state.mme = MMERegistration(originHost: host, originRealm: "fuzz", visitedPLMN: [0x00, 0xF1, 0x10], ratType: 1004, ulrFlags: 2)
+        return s
+    }
+    let context = HSSContext(originHost: "hss.fuzz", originRealm: "fuzz")
+    var random = SystemRandomNumberGenerator()
+    switch typed {
+    case let r as AuthenticationInformationRequest:
+        _ = S6aProcedures.authenticationInformation(r, subscription: subscription(r.userName, r.envelope.originHost), context: context, milenage: &fuzzMilenage, random: &random)
+            .answer.encode(hopByHopID: 1, endToEndID: 1)
+    case let r as UpdateLocationRequest:
+        _ = S6aProcedures.updateLocation(r, subscription: subscription(r.userName, "another.mme"), context: context).answer.encode(hopByHopID: 1, endToEndID: 1)
+    case let r as PurgeUERequest:
+        _ = S6aProcedures.purgeUE(r, subscription: subscription(r.userName, r.envelope.originHost), context: context).answer.encode(hopByHopID: 1, endToEndID: 1)
+    case let r as NotifyRequest:
+        _ = S6aProcedures.notify(r, subscription: subscription(r.userName, r.envelope.originHost), context: context).answer.encode(hopByHopID: 1, endToEndID: 1)
+    default: break
+    }
 }
 
 #if FUZZING

@@ -74,6 +74,9 @@ public final class TestClient: Sendable {
     public static func adopt(connectedSocket fd: CInt) async throws -> TestClient {
         let inbox = Inbox()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            // As in SCTPTests.nioClient: NIO then leaves out its default TCP_NODELAY, which an SCTP socket
+            // refuses (ENOPROTOOPT).
+            .enableMPTCP(true)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(DiameterFrameHandler()))
