@@ -77,9 +77,9 @@ public enum HSSInitiatedRequest: Hashable, Sendable {
         switch self {
         case .registrationTermination(let r): r.destinationHost
         case .pushProfile(let p): p.destinationHost
-        case .cancelLocation(let c): c.destinationHost
-        case .insertSubscriberData(let i): i.destinationHost
-        case .deleteSubscriberData(let d): d.destinationHost
+        case .cancelLocation(let c): c.target.destinationHost
+        case .insertSubscriberData(let i): i.target.destinationHost
+        case .deleteSubscriberData(let d): d.target.destinationHost
         }
     }
 }

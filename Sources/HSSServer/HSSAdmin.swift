@@ -73,21 +73,13 @@ public struct HSSAdmin: Sendable {
                 try? await directory.shard(for: rtr.subscriptionID).registrationTerminated(rtr, emergency: emergency)
                 out.append(delivery("RTR", rtr.destinationHost, rtr.userName, result.map(\.envelope.result)))
             case .pushProfile(let ppr):
-                let message = ppr.message(context: sender.context, sessionID: sender.nextSessionID())
-                let result = await sender.send(message, to: ppr.destinationHost, answer: PushProfileAnswer.self)
-                out.append(delivery("PPR", ppr.destinationHost, ppr.userName, result.map(\.envelope.result)))
+                out.append(await deliver("PPR", ppr.message(context: sender.context, sessionID: sender.nextSessionID()), ppr.destinationHost, ppr.userName, PushProfileAnswer.self))
             case .cancelLocation(let clr):
-                let message = clr.message(context: sender.context, sessionID: sender.nextSessionID())
-                let result = await sender.send(message, to: clr.destinationHost, answer: CancelLocationAnswer.self)
-                out.append(delivery("CLR", clr.destinationHost, clr.imsi, result.map(\.envelope.result)))
+                out.append(await deliver("CLR", clr.message(context: sender.context, sessionID: sender.nextSessionID()), clr.target.destinationHost, clr.target.imsi, CancelLocationAnswer.self))
             case .insertSubscriberData(let idr):
-                let message = idr.message(context: sender.context, sessionID: sender.nextSessionID())
-                let result = await sender.send(message, to: idr.destinationHost, answer: InsertSubscriberDataAnswer.self)
-                out.append(delivery("IDR", idr.destinationHost, idr.imsi, result.map(\.envelope.result)))
+                out.append(await deliver("IDR", idr.message(context: sender.context, sessionID: sender.nextSessionID()), idr.target.destinationHost, idr.target.imsi, InsertSubscriberDataAnswer.self))
             case .deleteSubscriberData(let dsr):
-                let message = dsr.message(context: sender.context, sessionID: sender.nextSessionID())
-                let result = await sender.send(message, to: dsr.destinationHost, answer: DeleteSubscriberDataAnswer.self)
-                out.append(delivery("DSR", dsr.destinationHost, dsr.imsi, result.map(\.envelope.result)))
+                out.append(await deliver("DSR", dsr.message(context: sender.context, sessionID: sender.nextSessionID()), dsr.target.destinationHost, dsr.target.imsi, DeleteSubscriberDataAnswer.self))
             }
         }
         for d in out where d.result != .success {
@@ -96,6 +88,13 @@ public struct HSSAdmin: Sendable {
                 metadata: ["command": "\(d.command)", "peer": "\(d.destinationHost)", "result": "\(d.result?.description ?? d.failure ?? "-")"])
         }
         return out
+    }
+
+    /// Sends a request whose outcome needs no applying, and says what became of it.
+    func deliver<Request: EnvelopedMessage, Answer: EnvelopedMessage>(
+        _ command: String, _ message: Request, _ host: String, _ user: String, _: Answer.Type
+    ) async -> Delivery {
+        delivery(command, host, user, await sender.send(message, to: host, answer: Answer.self).map(\.envelope.result))
     }
 
     func delivery(_ command: String, _ host: String, _ user: String, _ r: Result<ResultCode?, SendFailure>) -> Delivery {

@@ -114,59 +114,62 @@ public final class HSSApplication: DiameterRequestHandler {
                 return call.submit(id ?? "", BoundProcedure.multimediaAuth(r, context: context, storage: storage), shard: id == nil ? directory.shards[0] : nil, keepAnswerFor: peer)
             default:
                 // RTR/PPR are HSS → S-CSCF; an HSS does not serve them (RFC 6733 §7.1.3).
-                return ErrorAnswer(
-                    requestHeader: header,
-                    error: DiameterMessageError(.commandUnsupported, offset: 4, reason: "the HSS does not serve \(command.abbreviation(isRequest: true))", header: header),
-                    sessionID: request.first(.sessionID)?.string
-                ).encode(originHost: context.originHost, originRealm: context.originRealm)
+                return notServed(request, command)
             }
         } catch {
-            return ErrorAnswer(requestHeader: header, error: error, sessionID: request.first(.sessionID)?.string)
-                .encode(originHost: context.originHost, originRealm: context.originRealm)
+            return errorAnswer(error, request)
         }
+    }
+
+    /// 3001 DIAMETER_COMMAND_UNSUPPORTED with the E-bit (RFC 6733 §7.1.3): a command the HSS sends but does
+    /// not serve (RTR, PPR, CLR, IDR, DSR) or does not implement (Reset).
+    func notServed(_ request: DiameterMessage, _ command: CommandDefinition) -> ByteBuffer {
+        let header = request.header
+        return ErrorAnswer(
+            requestHeader: header,
+            error: DiameterMessageError(.commandUnsupported, offset: 4, reason: "the HSS does not serve \(command.abbreviation(isRequest: true))", header: header),
+            sessionID: request.first(.sessionID)?.string
+        ).encode(originHost: context.originHost, originRealm: context.originRealm)
+    }
+
+    /// The answer to a request whose typed decode failed (the error carries the Result-Code and Failed-AVP).
+    func errorAnswer(_ error: DiameterMessageError, _ request: DiameterMessage) -> ByteBuffer {
+        ErrorAnswer(requestHeader: request.header, error: error, sessionID: request.first(.sessionID)?.string)
+            .encode(originHost: context.originHost, originRealm: context.originRealm)
     }
 
     /// An S6a request (TS 29.272 §5.2), routed by its User-Name (the IMSI) to the subscription's shard.
     /// No Supported-Features is negotiated: the answers carry none (TS 29.272 §7.3.10: none supported).
     func handleS6a(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity, responder: DiameterResponder) -> ByteBuffer? {
-        let header = request.header
         do {
             let storage = directory.storage
             let call = Call(application: self, request: request, command: command, features: [], responder: responder)
-            // An unknown IMSI goes to the first shard: the procedure answers 5001 without touching Milenage.
-            func route(_ imsi: String) -> (id: String, shard: SubscriberShard?) {
-                guard let id = storage.subscriptionID(forIMSI: imsi) else { return ("", directory.shards[0]) }
-                return (id, nil)
+            // By IMSI; an unknown one goes to the first shard: the procedure answers 5001 without touching
+            // Milenage.
+            func submit<P: ShardProcedure>(_ imsi: String, _ procedure: P, keepAnswer: Bool = false) -> ByteBuffer? {
+                let id = storage.subscriptionID(forIMSI: imsi)
+                return call.submit(id ?? "", procedure, shard: id == nil ? directory.shards[0] : nil, keepAnswerFor: keepAnswer ? peer : nil)
             }
             switch command.code {
             case CommandDefinition.authenticationInformation.code:
                 let r = try AuthenticationInformationRequest(decoding: request)
-                let (id, shard) = route(r.userName)
                 // An AIR that writes (an SQN block) keeps its answer for a retransmission, as a MAR does.
-                return call.submit(id, BoundProcedure.authenticationInformation(r, context: context, storage: storage), shard: shard, keepAnswerFor: peer)
+                return submit(r.userName, BoundProcedure.authenticationInformation(r, context: context, storage: storage), keepAnswer: true)
             case CommandDefinition.updateLocation.code:
                 let r = try UpdateLocationRequest(decoding: request)
-                let (id, shard) = route(r.userName)
-                return call.submit(id, BoundProcedure.updateLocation(r, context: context, storage: storage), shard: shard)
+                return submit(r.userName, BoundProcedure.updateLocation(r, context: context, storage: storage))
             case CommandDefinition.purgeUE.code:
                 let r = try PurgeUERequest(decoding: request)
-                let (id, shard) = route(r.userName)
-                return call.submit(id, BoundProcedure.purgeUE(r, context: context, storage: storage), shard: shard)
+                return submit(r.userName, BoundProcedure.purgeUE(r, context: context, storage: storage))
             case CommandDefinition.notify.code:
                 let r = try NotifyRequest(decoding: request)
-                let (id, shard) = route(r.userName)
-                return call.submit(id, BoundProcedure.notify(r, context: context, storage: storage), shard: shard)
+                return submit(r.userName, BoundProcedure.notify(r, context: context, storage: storage))
             default:
                 // CLR, IDR, DSR are HSS → MME; Reset is not implemented (docs/compliance.md).
-                return ErrorAnswer(
-                    requestHeader: header,
-                    error: DiameterMessageError(.commandUnsupported, offset: 4, reason: "the HSS does not serve \(command.abbreviation(isRequest: true))", header: header),
-                    sessionID: request.first(.sessionID)?.string
-                ).encode(originHost: context.originHost, originRealm: context.originRealm)
+                return notServed(request, command)
             }
         } catch {
-            return ErrorAnswer(requestHeader: header, error: error, sessionID: request.first(.sessionID)?.string)
-                .encode(originHost: context.originHost, originRealm: context.originRealm)
+            return errorAnswer(error, request)
         }
     }
 

@@ -253,8 +253,8 @@ struct S6aProceduresTests {
         #expect(Self.ulrRun(Self.ulr(Self.mme1), first).requests.isEmpty)
         let moved = Self.ulrRun(Self.ulr(Self.mme2), first)
         #expect(moved.updated?.state.mme?.originHost == Self.mme2)
-        #expect(moved.requests == [.cancelLocation(CancelLocation(
-            subscriptionID: "alice", destinationHost: Self.mme1, destinationRealm: Self.epcRealm, imsi: Self.imsi, type: .mmeUpdateProcedure))])
+        let mme1 = MMETarget(subscriptionID: "alice", destinationHost: Self.mme1, destinationRealm: Self.epcRealm, imsi: Self.imsi)
+        #expect(moved.requests == [.cancelLocation(CancelLocation(mme1, type: .mmeUpdateProcedure))])
         let attach = Self.ulrRun(Self.ulr(Self.mme2, flags: S6aProcedures.ULRFlag.s6aIndicator | S6aProcedures.ULRFlag.initialAttachIndicator), first)
         guard case .cancelLocation(let clr) = attach.requests.first else {
             Issue.record("no CLR")
@@ -308,12 +308,12 @@ struct S6aProceduresTests {
             Issue.record("no IDR")
             return
         }
-        #expect(idr.destinationHost == Self.mme1 && idr.subscriptionData.ambr?.maxRequestedBandwidthDL == 2)
+        #expect(idr.target.destinationHost == Self.mme1 && idr.subscriptionData.ambr?.maxRequestedBandwidthDL == 2)
 
         var fewer = attached
         fewer.eps?.apns.removeAll { $0.name == "ims" }
-        #expect(S6aProcedures.subscriberDataChange(old: attached, new: fewer) == .deleteSubscriberData(DeleteSubscriberData(
-            subscriptionID: "alice", destinationHost: Self.mme1, destinationRealm: Self.epcRealm, imsi: Self.imsi, contextIdentifiers: [2])))
+        let mme1 = MMETarget(subscriptionID: "alice", destinationHost: Self.mme1, destinationRealm: Self.epcRealm, imsi: Self.imsi)
+        #expect(S6aProcedures.subscriberDataChange(old: attached, new: fewer) == .deleteSubscriberData(DeleteSubscriberData(mme1, contextIdentifiers: [2])))
 
         var noDefault = attached
         noDefault.eps?.apns.removeAll { $0.contextIdentifier == 1 }
@@ -325,8 +325,7 @@ struct S6aProceduresTests {
 
         var noEPS = attached
         noEPS.eps = nil
-        let withdrawal = HSSInitiatedRequest.cancelLocation(CancelLocation(
-            subscriptionID: "alice", destinationHost: Self.mme1, destinationRealm: Self.epcRealm, imsi: Self.imsi, type: .subscriptionWithdrawal))
+        let withdrawal = HSSInitiatedRequest.cancelLocation(CancelLocation(mme1, type: .subscriptionWithdrawal))
         #expect(S6aProcedures.subscriberDataChange(old: attached, new: noEPS) == withdrawal)
         #expect(S6aProcedures.subscriberDataChange(old: attached, new: nil) == withdrawal)
 

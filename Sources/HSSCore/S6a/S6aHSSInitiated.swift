@@ -3,19 +3,37 @@ public import DiameterCore
 // HSS-initiated S6a procedures (TS 29.272 §5.2.1.2 Cancel Location, §5.2.2.1 Insert Subscriber Data,
 // §5.2.2.2 Delete Subscriber Data) as values, and the pure decision of which a provisioning change needs.
 
-/// A CLR (TS 29.272 §7.2.7) before it gets a Session-Id, addressed to the MME that opened its connection.
-public struct CancelLocation: Hashable, Sendable {
+/// Where an HSS-initiated S6a request goes: the MME registered for a subscription (its Diameter identity,
+/// the Destination-Host/-Realm; the request leaves over the connection that MME opened), and the IMSI the
+/// request names in User-Name.
+public struct MMETarget: Hashable, Sendable {
     public var subscriptionID: String
     public var destinationHost: String
     public var destinationRealm: String
     public var imsi: String
-    public var type: CancellationType
 
-    public init(subscriptionID: String, destinationHost: String, destinationRealm: String, imsi: String, type: CancellationType) {
+    public init(subscriptionID: String, destinationHost: String, destinationRealm: String, imsi: String) {
         self.subscriptionID = subscriptionID
         self.destinationHost = destinationHost
         self.destinationRealm = destinationRealm
         self.imsi = imsi
+    }
+
+    /// The envelope of a request from this HSS to the MME.
+    func envelope(_ context: HSSContext, _ sessionID: String) -> S6aEnvelope {
+        S6aEnvelope(
+            sessionID: sessionID, originHost: context.originHost, originRealm: context.originRealm, destinationHost: destinationHost,
+            destinationRealm: destinationRealm)
+    }
+}
+
+/// A CLR (TS 29.272 §7.2.7) before it gets a Session-Id.
+public struct CancelLocation: Hashable, Sendable {
+    public var target: MMETarget
+    public var type: CancellationType
+
+    public init(_ target: MMETarget, type: CancellationType) {
+        self.target = target
         self.type = type
     }
 
@@ -23,53 +41,33 @@ public struct CancelLocation: Hashable, Sendable {
     public static let s6aIndicator: UInt32 = 1 << 0
 
     public func message(context: HSSContext, sessionID: String) -> CancelLocationRequest {
-        CancelLocationRequest(
-            envelope: S6aEnvelope(
-                sessionID: sessionID, originHost: context.originHost, originRealm: context.originRealm, destinationHost: destinationHost,
-                destinationRealm: destinationRealm),
-            userName: imsi, cancellationType: type, clrFlags: Self.s6aIndicator)
+        CancelLocationRequest(envelope: target.envelope(context, sessionID), userName: target.imsi, cancellationType: type, clrFlags: Self.s6aIndicator)
     }
 }
 
 /// An IDR (TS 29.272 §7.2.9): the subscription data as it is now, replacing what the MME holds (All-APN-
 /// Configurations-Included-Indicator: all included).
 public struct InsertSubscriberData: Hashable, Sendable {
-    public var subscriptionID: String
-    public var destinationHost: String
-    public var destinationRealm: String
-    public var imsi: String
+    public var target: MMETarget
     public var subscriptionData: SubscriptionData
 
-    public init(subscriptionID: String, destinationHost: String, destinationRealm: String, imsi: String, subscriptionData: SubscriptionData) {
-        self.subscriptionID = subscriptionID
-        self.destinationHost = destinationHost
-        self.destinationRealm = destinationRealm
-        self.imsi = imsi
+    public init(_ target: MMETarget, subscriptionData: SubscriptionData) {
+        self.target = target
         self.subscriptionData = subscriptionData
     }
 
     public func message(context: HSSContext, sessionID: String) -> InsertSubscriberDataRequest {
-        InsertSubscriberDataRequest(
-            envelope: S6aEnvelope(
-                sessionID: sessionID, originHost: context.originHost, originRealm: context.originRealm, destinationHost: destinationHost,
-                destinationRealm: destinationRealm),
-            userName: imsi, subscriptionData: subscriptionData)
+        InsertSubscriberDataRequest(envelope: target.envelope(context, sessionID), userName: target.imsi, subscriptionData: subscriptionData)
     }
 }
 
 /// A DSR (TS 29.272 §7.2.11) withdrawing PDN subscription contexts (DSR-Flags bit 3, §7.3.25).
 public struct DeleteSubscriberData: Hashable, Sendable {
-    public var subscriptionID: String
-    public var destinationHost: String
-    public var destinationRealm: String
-    public var imsi: String
+    public var target: MMETarget
     public var contextIdentifiers: [UInt32]
 
-    public init(subscriptionID: String, destinationHost: String, destinationRealm: String, imsi: String, contextIdentifiers: [UInt32]) {
-        self.subscriptionID = subscriptionID
-        self.destinationHost = destinationHost
-        self.destinationRealm = destinationRealm
-        self.imsi = imsi
+    public init(_ target: MMETarget, contextIdentifiers: [UInt32]) {
+        self.target = target
         self.contextIdentifiers = contextIdentifiers
     }
 
@@ -78,10 +76,8 @@ public struct DeleteSubscriberData: Hashable, Sendable {
 
     public func message(context: HSSContext, sessionID: String) -> DeleteSubscriberDataRequest {
         DeleteSubscriberDataRequest(
-            envelope: S6aEnvelope(
-                sessionID: sessionID, originHost: context.originHost, originRealm: context.originRealm, destinationHost: destinationHost,
-                destinationRealm: destinationRealm),
-            userName: imsi, dsrFlags: Self.pdnSubscriptionContextsWithdrawal, contextIdentifiers: contextIdentifiers)
+            envelope: target.envelope(context, sessionID), userName: target.imsi, dsrFlags: Self.pdnSubscriptionContextsWithdrawal,
+            contextIdentifiers: contextIdentifiers)
     }
 }
 
@@ -95,22 +91,16 @@ extension S6aProcedures {
     /// context to update).
     public static func subscriberDataChange(old: IMSSubscription, new: IMSSubscription?) -> HSSInitiatedRequest? {
         guard let mme = old.state.mme, !mme.purged, let oldEPS = old.eps else { return nil }
-        guard let newEPS = new?.eps, newEPS.imsi == oldEPS.imsi else {
-            return .cancelLocation(CancelLocation(
-                subscriptionID: old.id, destinationHost: mme.originHost, destinationRealm: mme.originRealm, imsi: oldEPS.imsi,
-                type: .subscriptionWithdrawal))
-        }
+        let target = MMETarget(subscriptionID: old.id, destinationHost: mme.originHost, destinationRealm: mme.originRealm, imsi: oldEPS.imsi)
+        guard let newEPS = new?.eps, newEPS.imsi == oldEPS.imsi else { return .cancelLocation(CancelLocation(target, type: .subscriptionWithdrawal)) }
         let before = subscriptionData(oldEPS), after = subscriptionData(newEPS)
         guard before != after else { return nil }
         let removed = oldEPS.apns.map(\.contextIdentifier).filter { id in !newEPS.apns.contains { $0.contextIdentifier == id } }
         var withoutRemoved = oldEPS
         withoutRemoved.apns.removeAll { removed.contains($0.contextIdentifier) }
         if !removed.isEmpty, !removed.contains(oldEPS.defaultContextIdentifier), subscriptionData(withoutRemoved) == after {
-            return .deleteSubscriberData(DeleteSubscriberData(
-                subscriptionID: old.id, destinationHost: mme.originHost, destinationRealm: mme.originRealm, imsi: oldEPS.imsi,
-                contextIdentifiers: removed))
+            return .deleteSubscriberData(DeleteSubscriberData(target, contextIdentifiers: removed))
         }
-        return .insertSubscriberData(InsertSubscriberData(
-            subscriptionID: old.id, destinationHost: mme.originHost, destinationRealm: mme.originRealm, imsi: newEPS.imsi, subscriptionData: after))
+        return .insertSubscriberData(InsertSubscriberData(target, subscriptionData: after))
     }
 }

@@ -9,23 +9,26 @@ public enum S6aProcedures {
         request.answer(originHost: context.originHost, originRealm: context.originRealm, result: result, failedAVP: failed)
     }
 
-    /// The serving network a request names: Visited-PLMN-Id decoded as TS 24.008 §10.5.1.13 requires, or
-    /// the DIAMETER_INVALID_AVP_VALUE answer's Failed-AVP (RFC 6733 §7.5) when it is not that encoding —
-    /// a value that is not a PLMN identity never reaches KASME (TS 33.401 Annex A.2).
-    static func servingNetwork(_ octets: [UInt8]) -> Result<PLMNIdentity, InvalidVisitedPLMN> {
-        guard let plmn = PLMNIdentity(bytes: octets) else { return .failure(InvalidVisitedPLMN(avp: AVP(.visitedPLMNID, .data(octets)))) }
-        return .success(plmn)
+    /// What AIR and ULR check first.
+    enum Resolution {
+        case refused(ResultCode, failed: [AVP])
+        case found(PLMNIdentity, IMSSubscription, EPSSubscription)
     }
 
-    struct InvalidVisitedPLMN: Error {
-        var avp: AVP
+    /// The serving network the Visited-PLMN-Id names, decoded as TS 24.008 §10.5.1.13 requires (else
+    /// DIAMETER_INVALID_AVP_VALUE with the AVP as Failed-AVP, RFC 6733 §7.5: a value that is not a PLMN
+    /// identity never reaches KASME, TS 33.401 Annex A.2), and the EPS data the IMSI names (else
+    /// DIAMETER_ERROR_USER_UNKNOWN, TS 29.272 §5.2.1.1.3, §5.2.3.1.3).
+    static func resolve(visitedPLMN octets: [UInt8], imsi: String, in s: IMSSubscription?) -> Resolution {
+        guard let plmn = PLMNIdentity(bytes: octets) else { return .refused(.invalidAVPValue, failed: [AVP(.visitedPLMNID, .data(octets))]) }
+        guard let s, let eps = s.eps, eps.imsi == imsi else { return .refused(.errorUserUnknown, failed: []) }
+        return .found(plmn, s, eps)
     }
 
-    /// The EPS subscription the IMSI names, or the answer's result: DIAMETER_ERROR_USER_UNKNOWN when no
-    /// subscription has this IMSI (TS 29.272 §5.2.1.1.3, §5.2.3.1.3).
-    static func eps(_ s: IMSSubscription?, imsi: String) -> (IMSSubscription, EPSSubscription)? {
-        guard let s, let eps = s.eps, eps.imsi == imsi else { return nil }
-        return (s, eps)
+    /// The EPS subscription the IMSI names (PUR, NOR).
+    static func eps(_ s: IMSSubscription?, imsi: String) -> IMSSubscription? {
+        guard let s, s.eps?.imsi == imsi else { return nil }
+        return s
     }
 
     // MARK: AIR (TS 29.272 §5.2.3.1; TS 33.401 §6.1.1; TS 33.102 §6.3)
@@ -36,13 +39,12 @@ public enum S6aProcedures {
         func answer(_ rc: ResultCode, failed: [AVP] = []) -> ProcedureOutcome<AuthenticationInformationAnswer> {
             ProcedureOutcome(AuthenticationInformationAnswer(envelope: envelope(r.envelope, context, rc, failed: failed)))
         }
-        let plmn: PLMNIdentity
-        switch servingNetwork(r.visitedPLMNID) {
-        case .failure(let e): return answer(.invalidAVPValue, failed: [e.avp])
-        case .success(let p): plmn = p
+        let plmn: PLMNIdentity, eps: EPSSubscription
+        var s: IMSSubscription
+        switch resolve(visitedPLMN: r.visitedPLMNID, imsi: r.userName, in: subscription) {
+        case .refused(let rc, let failed): return answer(rc, failed: failed)
+        case .found(let p, let found, let e): (plmn, s, eps) = (p, found, e)
         }
-        guard let (found, eps) = eps(subscription, imsi: r.userName) else { return answer(.errorUserUnknown) }
-        var s = found
         let eutran = r.requestedEUTRANAuthenticationInfo
         let utran = r.requestedUTRANGERANAuthenticationInfo
         // §5.2.3.1.3: E-UTRAN vectors need an EPS subscription (an APN configuration).
@@ -108,13 +110,12 @@ public enum S6aProcedures {
         func answer(_ rc: ResultCode, failed: [AVP] = []) -> ProcedureOutcome<UpdateLocationAnswer> {
             ProcedureOutcome(UpdateLocationAnswer(envelope: envelope(r.envelope, context, rc, failed: failed)))
         }
-        let plmn: PLMNIdentity
-        switch servingNetwork(r.visitedPLMNID) {
-        case .failure(let e): return answer(.invalidAVPValue, failed: [e.avp])
-        case .success(let p): plmn = p
+        let plmn: PLMNIdentity, eps: EPSSubscription
+        var s: IMSSubscription
+        switch resolve(visitedPLMN: r.visitedPLMNID, imsi: r.userName, in: subscription) {
+        case .refused(let rc, let failed): return answer(rc, failed: failed)
+        case .found(let p, let found, let e): (plmn, s, eps) = (p, found, e)
         }
-        guard let (found, eps) = eps(subscription, imsi: r.userName) else { return answer(.errorUserUnknown) }
-        var s = found
         // §5.2.1.1.3: the RAT the UE uses must be allowed (subscribed RATs, Access-Restriction-Data).
         let ratAllowed = (eps.allowedRATTypes?.contains(r.ratType) ?? true) && !eps.accessRestrictions.contains { $0.forbiddenRAT == r.ratType }
         guard ratAllowed else { return answer(.errorRATNotAllowed) }
@@ -133,9 +134,8 @@ public enum S6aProcedures {
         // ULR says initial attach, else MME_UPDATE_PROCEDURE.
         if let old = s.state.mme, old.originHost != new.originHost {
             let initialAttach = r.ulrFlags & ULRFlag.initialAttachIndicator != 0
-            requests.append(.cancelLocation(CancelLocation(
-                subscriptionID: s.id, destinationHost: old.originHost, destinationRealm: old.originRealm, imsi: eps.imsi,
-                type: initialAttach ? .initialAttachProcedure : .mmeUpdateProcedure)))
+            let previous = MMETarget(subscriptionID: s.id, destinationHost: old.originHost, destinationRealm: old.originRealm, imsi: eps.imsi)
+            requests.append(.cancelLocation(CancelLocation(previous, type: initialAttach ? .initialAttachProcedure : .mmeUpdateProcedure)))
         }
         s.state.mme = new
         let skip = r.ulrFlags & ULRFlag.skipSubscriberData != 0
@@ -150,10 +150,9 @@ public enum S6aProcedures {
     public static let freezeMTMSI: UInt32 = 1 << 0
 
     public static func purgeUE(_ r: PurgeUERequest, subscription: IMSSubscription?, context: HSSContext) -> ProcedureOutcome<PurgeUEAnswer> {
-        guard let (found, _) = eps(subscription, imsi: r.userName) else {
+        guard var s = eps(subscription, imsi: r.userName) else {
             return ProcedureOutcome(PurgeUEAnswer(envelope: envelope(r.envelope, context, .errorUserUnknown)))
         }
-        var s = found
         // §5.2.1.3.3: from the registered MME, set "UE purged in MME" and ask it to freeze the M-TMSI;
         // from another node, change nothing and clear the flag.
         guard var mme = s.state.mme, mme.originHost == r.envelope.originHost else {
@@ -168,8 +167,7 @@ public enum S6aProcedures {
 
     public static func notify(_ r: NotifyRequest, subscription: IMSSubscription?, context: HSSContext) -> ProcedureOutcome<NotifyAnswer> {
         func answer(_ rc: ResultCode) -> ProcedureOutcome<NotifyAnswer> { ProcedureOutcome(NotifyAnswer(envelope: envelope(r.envelope, context, rc))) }
-        guard let (found, _) = eps(subscription, imsi: r.userName) else { return answer(.errorUserUnknown) }
-        var s = found
+        guard var s = eps(subscription, imsi: r.userName) else { return answer(.errorUserUnknown) }
         // §5.2.5.1.3: only the registered serving node may notify (DIAMETER_ERROR_UNKNOWN_SERVING_NODE).
         guard var mme = s.state.mme, mme.originHost == r.envelope.originHost else { return answer(.errorUnknownServingNode) }
         if let t = r.terminalInformation {

@@ -15,6 +15,9 @@ from diameter.message.commands import (
 from diameter.node import Node
 from diameter.node.application import SimpleThreadingApplication
 
+import checks
+from checks import check, result
+
 HSS_PORT = int(sys.argv[1]) if len(sys.argv) > 1 else 3868
 TGPP = 10415
 CX = 16777216
@@ -23,23 +26,7 @@ ME = "pyscscf.localdomain"
 SERVER_NAME = "sip:pyscscf.localdomain:6060"
 IMPI, IMPU = "alice@localdomain", "sip:alice@localdomain"
 
-failures = 0
 session = 0
-
-
-def check(what, ok, detail=""):
-    global failures
-    print(("ok: " if ok else "FAILED: ") + what + (f" ({detail})" if detail and not ok else ""))
-    if not ok:
-        failures += 1
-
-
-def result(answer):
-    """(Result-Code, Experimental-Result-Code) of an answer."""
-    rc = answer.find_avps((c.AVP_RESULT_CODE, 0))
-    exp = answer.find_avps((c.AVP_EXPERIMENTAL_RESULT, 0), (c.AVP_EXPERIMENTAL_RESULT_CODE, 0))
-    value = lambda v: v.value if isinstance(v, Avp) else v
-    return (value(rc[0]) if rc else None, value(exp[0]) if exp else None)
 
 
 def envelope(msg):
@@ -150,8 +137,8 @@ def main():
         check("LIR for the de-registered user → Exp 5003 IDENTITY_NOT_REGISTERED", result(app.send_request(lir, timeout=10)) == (None, 5003))
     finally:
         node.stop(wait_timeout=5)
-    print("python-diameter: " + ("PASSED" if failures == 0 else f"{failures} check(s) FAILED"))
-    sys.exit(1 if failures else 0)
+    print("python-diameter: " + ("PASSED" if checks.failures == 0 else f"{checks.failures} check(s) FAILED"))
+    sys.exit(1 if checks.failures else 0)
 
 
 if __name__ == "__main__":

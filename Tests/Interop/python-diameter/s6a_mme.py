@@ -8,12 +8,14 @@ import threading
 import time
 
 from diameter.message import constants as c
-from diameter.message.avp import Avp
 from diameter.message.avp.grouped import VendorSpecificApplicationId, RequestedEutranAuthenticationInfo
 from diameter.message.commands import (
     AuthenticationInformationRequest, UpdateLocationRequest, PurgeUeRequest, NotifyRequest)
 from diameter.node import Node
 from diameter.node.application import SimpleThreadingApplication
+
+import checks
+from checks import check, result, value
 
 HSS_PORT = int(sys.argv[1]) if len(sys.argv) > 1 else 3868
 TGPP = 10415
@@ -24,28 +26,9 @@ HOME_PLMN = bytes([0x00, 0xF1, 0x10])      # MCC 001, MNC 01 (TS 24.008 §10.5.1
 FOREIGN_PLMN = bytes([0x62, 0xF2, 0x20])   # MCC 262, MNC 02: not allowed for alice
 RAT_EUTRAN = 1004
 
-failures = 0
 session = 0
 cancelled = []
 cancel_seen = threading.Event()
-
-
-def check(what, ok, detail=""):
-    global failures
-    print(("ok: " if ok else "FAILED: ") + what + (f" ({detail})" if detail and not ok else ""))
-    if not ok:
-        failures += 1
-
-
-def value(v):
-    return v.value if isinstance(v, Avp) else v
-
-
-def result(answer):
-    """(Result-Code, Experimental-Result-Code) of an answer."""
-    rc = answer.find_avps((c.AVP_RESULT_CODE, 0))
-    exp = answer.find_avps((c.AVP_EXPERIMENTAL_RESULT, 0), (c.AVP_EXPERIMENTAL_RESULT_CODE, 0))
-    return (value(rc[0]) if rc else None, value(exp[0]) if exp else None)
 
 
 def envelope(msg, me):
@@ -148,8 +131,8 @@ def main():
     finally:
         node1.stop(wait_timeout=5)
         node2.stop(wait_timeout=5)
-    print("python-diameter S6a: " + ("PASSED" if failures == 0 else f"{failures} check(s) FAILED"))
-    sys.exit(1 if failures else 0)
+    print("python-diameter S6a: " + ("PASSED" if checks.failures == 0 else f"{checks.failures} check(s) FAILED"))
+    sys.exit(1 if checks.failures else 0)
 
 
 if __name__ == "__main__":
