@@ -26,7 +26,8 @@ public final class DiameterServer: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.group = group
-        let registry = PeerRegistry(localOriginHost: configuration.local.originHost, duplicateWindow: configuration.duplicateWindow)
+        let registry = PeerRegistry(
+            localOriginHost: configuration.local.originHost, duplicateWindow: configuration.duplicateWindow, authorization: configuration.authorization)
         self.registry = registry
         var bound: [any Channel] = []
         let sslContext = try configuration.tls.map(Self.makeSSLContext)

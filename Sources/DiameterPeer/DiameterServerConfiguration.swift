@@ -35,6 +35,9 @@ public struct DiameterServerConfiguration: Sendable {
     public var tls: DiameterTLSConfiguration?
     /// SCTP listeners (RFC 6733 §2.1): each a set of local addresses sharing one port (multi-homing).
     public var sctpListeners: [SCTPListener] = []
+    /// Which peers may connect and what each may ask (``PeerAuthorization``); permissive unless configured.
+    /// Replaced at run time through ``PeerRegistry/setAuthorization(_:)``.
+    public var authorization: PeerAuthorization = .permissive
     /// Peers this node connects to itself (e.g. a DRA), reconnecting after ``reconnectInterval``.
     public var connectPeers: [ConfiguredPeer] = []
     /// RFC 6733 §2.1 Tc: the interval between connection attempts. Default 30 s.

@@ -3,6 +3,7 @@ public import NIOCore
 public import Logging
 import NIOConcurrencyHelpers
 import NIOSSL
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -76,6 +77,9 @@ public actor PeerConnection: DiameterAnswerSink {
     var nextToken: UInt64 = 0
     /// The peer as the application sees it (set when the connection opens).
     var identity = PeerIdentity(originHost: "", originRealm: "")
+    /// What the peer may ask (``PeerAuthorization``), and the policy generation it was admitted under.
+    var permissions = PeerAuthorization.Permissions.unrestricted
+    var permissionsGeneration = 0
     /// This connection's duplicate detection (RFC 6733 §5.5.4); moved to the registry when it closes.
     var duplicates: DuplicateDetector
     var duplicatesRetired = false
@@ -237,6 +241,7 @@ public actor PeerConnection: DiameterAnswerSink {
         case .application(let command):
             guard psm.state.isOpen else { return }
             _ = psm.handle(event(.rRcvMessage, .iRcvMessage))
+            guard authorize(message, command: command, frame: frame) else { return }
             applicationRequest(message, command: command)
         }
     }
@@ -272,6 +277,48 @@ public actor PeerConnection: DiameterAnswerSink {
         case .answered(let answer):
             writeAnswer(DuplicateDetector.replay(answer, hopByHopID: h.hopByHopID))
         }
+    }
+
+    /// Whether the peer may send this request (``PeerAuthorization``); when not, the refusal is answered
+    /// (3007 / 3001 with the E-bit, or 5003 for an Origin-Host that is not the peer's) and logged. The
+    /// policy may have been replaced since the CER: then the peer is admitted again first, and a peer no
+    /// longer admitted is disconnected.
+    private func authorize(_ message: DiameterMessage, command: CommandDefinition, frame: ByteBuffer) -> Bool {
+        let generation = registry.authorizationGeneration.load(ordering: .acquiring)
+        if generation != permissionsGeneration {
+            switch admission(identity.originHost, identity.originRealm) {
+            case .admitted(let p):
+                permissions = p
+                permissionsGeneration = generation
+            case .refused(let reason):
+                logger.warning("peer no longer authorised; disconnecting", metadata: ["peer": "\(identity.originHost)", "reason": "\(reason)"])
+                close()
+                return false
+            }
+        }
+        let h = message.header
+        var refusal = permissions.refusal(application: h.applicationID, command: h.commandCode)
+        var reason = "peer \(identity.originHost) may not use \(command.abbreviation(isRequest: true)) (application \(h.applicationID))"
+        if refusal == nil, !permissions.relay, let origin = relayedOrigin(message) {
+            // RFC 6733 §6.1: only an agent forwards other nodes' requests; from a client this is a spoof.
+            refusal = .authorizationRejected
+            reason = "Origin-Host \(origin.prefix(255)) is not the connection's peer \(identity.originHost), which is not a relay"
+        }
+        guard let refusal else { return true }
+        logger.warning("request refused by peer authorisation", metadata: ["peer": "\(identity.originHost)", "result": "\(refusal.value)", "reason": "\(reason)"])
+        metrics.protocolError(refusal)
+        if let answer = ErrorAnswer(error: DiameterMessageError(refusal, offset: 0, reason: reason, header: h), request: frame) {
+            write(answer.encode(originHost: configuration.local.originHost, originRealm: configuration.local.originRealm))
+        }
+        return false
+    }
+
+    /// The peer against the policy in force: its source address and, over TLS, its certificate.
+    private func admission(_ originHost: String, _ originRealm: String) -> PeerAuthorization.Admission {
+        let policy = registry.authorization.policy
+        return policy.admit(
+            originHost: originHost, originRealm: originRealm, sourceAddress: channel.remoteAddress?.ipAddress,
+            certificateMatches: { [self] name in isTLS && certificateMatches(name) })
     }
 
     /// The request's Origin-Host when it is not this connection's peer (a request an agent relayed); nil
@@ -377,6 +424,17 @@ public actor PeerConnection: DiameterAnswerSink {
         {
             // RFC 6733 §13: the identity in the CER must be the one the certificate vouches for.
             decision = .reject(.unknownPeer, reason: "Origin-Host \(caps.originHost) does not match the peer certificate", peer: caps)
+        }
+        if case .accept(let caps, _) = decision {
+            // The peer list (RFC 6733 §5.3: an unknown peer → 3010 when the local policy rejects it).
+            let generation = registry.authorizationGeneration.load(ordering: .acquiring)
+            switch admission(caps.originHost, caps.originRealm) {
+            case .admitted(let p):
+                permissions = p
+                permissionsGeneration = generation
+            case .refused(let reason):
+                decision = .reject(.unknownPeer, reason: reason, peer: caps)
+            }
         }
         switch decision {
         case .accept(let caps, _):

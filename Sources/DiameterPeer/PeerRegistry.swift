@@ -1,6 +1,7 @@
 import DiameterCore
 public import NIOCore
 import NIOConcurrencyHelpers
+import Synchronization
 
 /// The open peers by Origin-Host (one connection per peer, RFC 6733 §5.6), and the duplicate-detection
 /// entries of closed connections: each connection detects duplicates on its own, without a lock; when it
@@ -17,10 +18,30 @@ public final class PeerRegistry: Sendable {
     let retiredDuplicates = NIOLockedValueBox<[DuplicateDetector]>([])
     let duplicateWindow: TimeAmount
     let localOriginHost: String
+    /// The peer authorisation in force, replaced at run time through ``setAuthorization(_:)``.
+    let authorizationPolicy: NIOLockedValueBox<PeerAuthorization>
+    /// Moves on at each replacement: a connection compares it (one atomic load per request, no lock) with
+    /// the generation its peer was admitted under, and admits its peer again when it changed.
+    let authorizationGeneration = Atomic<Int>(0)
 
-    public init(localOriginHost: String, duplicateWindow: TimeAmount = DuplicateDetector.defaultWindow) {
+    public init(localOriginHost: String, duplicateWindow: TimeAmount = DuplicateDetector.defaultWindow, authorization: PeerAuthorization = .permissive) {
         self.localOriginHost = localOriginHost
         self.duplicateWindow = duplicateWindow
+        self.authorizationPolicy = NIOLockedValueBox(authorization)
+    }
+
+    /// The policy in force and its generation.
+    public var authorization: (policy: PeerAuthorization, generation: Int) {
+        authorizationPolicy.withLockedValue { ($0, authorizationGeneration.load(ordering: .acquiring)) }
+    }
+
+    /// Replaces the policy; every open connection checks its peer against it at its next request (a peer
+    /// no longer admitted is disconnected).
+    public func setAuthorization(_ policy: PeerAuthorization) {
+        authorizationPolicy.withLockedValue { p in
+            p = policy
+            authorizationGeneration.add(1, ordering: .releasing)
+        }
     }
 
     /// Closed connections' detectors kept at most (the oldest go first), and entries in all of them.

@@ -1,6 +1,8 @@
 public import DiameterCore
 public import HSSCore
+public import DiameterPeer
 import Logging
+import NIOConcurrencyHelpers
 
 /// The internal admin interface (the provisioning API calls it; tests drive it directly): read and
 /// replace subscriptions, and trigger the HSS-initiated Cx and S6a procedures.
@@ -23,6 +25,23 @@ public struct HSSAdmin: Sendable {
         var out: [(waiting: Int, held: Int, cached: Int)] = []
         for shard in directory.shards { out.append(await shard.depth()) }
         return out
+    }
+
+    /// The peer authorisation in force and the peers connected now (docs/hardening.md); nil before the
+    /// Diameter server is attached.
+    public var peers: (authorization: PeerAuthorization, connected: [String])? {
+        guard let registry = sender.server.withLockedValue({ $0 })?.registry else { return nil }
+        return (registry.authorization.policy, registry.openPeers.sorted())
+    }
+
+    /// Replaces the peer authorisation; connected peers are checked against it at their next request.
+    /// False before the Diameter server is attached.
+    public func setPeerAuthorization(_ policy: PeerAuthorization) -> Bool {
+        guard let registry = sender.server.withLockedValue({ $0 })?.registry else { return false }
+        registry.setAuthorization(policy)
+        sender.logger.notice(
+            "peer authorisation replaced", metadata: ["mode": "\(policy.isPermissive ? "permissive" : "enforcing")", "peers": "\(policy.rules?.count ?? 0)"])
+        return true
     }
 
     public func subscription(_ id: String) async -> IMSSubscription? {

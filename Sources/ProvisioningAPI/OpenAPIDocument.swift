@@ -311,6 +311,80 @@ enum OpenAPIDocument {
         },
         "type": "object"
       },
+      "PeerRule": {
+        "description": "A peer and what it may ask (docs/hardening.md)",
+        "properties": {
+          "addresses": {
+            "description": "source addresses it may connect from; absent: any",
+            "items": {
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "applications": {
+            "description": "cx, s6a, sh or application ids",
+            "items": {
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "certificateName": {
+            "description": "the name its TLS certificate must carry",
+            "type": "string"
+          },
+          "commands": {
+            "description": "request abbreviations (MAR, AIR, ...) or codes; absent: every command of those applications",
+            "items": {
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "originHost": {
+            "description": "the CER's Origin-Host; * with originRealm: every host of the realm",
+            "type": "string"
+          },
+          "originRealm": {
+            "type": "string"
+          },
+          "relay": {
+            "description": "an agent that forwards requests of other Origin-Hosts",
+            "type": "boolean"
+          }
+        },
+        "required": [
+          "originHost",
+          "applications"
+        ],
+        "type": "object"
+      },
+      "Peers": {
+        "properties": {
+          "connected": {
+            "description": "read only: the peers connected now",
+            "items": {
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "mode": {
+            "enum": [
+              "enforcing",
+              "permissive"
+            ],
+            "type": "string"
+          },
+          "peers": {
+            "items": {
+              "$ref": "#/components/schemas/PeerRule"
+            },
+            "type": "array"
+          }
+        },
+        "required": [
+          "mode"
+        ],
+        "type": "object"
+      },
       "PutResult": {
         "properties": {
           "created": {
@@ -623,6 +697,58 @@ enum OpenAPIDocument {
           }
         },
         "summary": "This document"
+      }
+    },
+    "/api/v1/peers": {
+      "get": {
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Peers"
+                }
+              }
+            },
+            "description": "mode, peer list, connected peers"
+          }
+        },
+        "summary": "The peer authorisation in force and the connected peers"
+      },
+      "put": {
+        "requestBody": {
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/Peers"
+              }
+            }
+          },
+          "required": true
+        },
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Peers"
+                }
+              }
+            },
+            "description": "the policy now in force"
+          },
+          "400": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "a rule names an unknown application or command (the field is named)"
+          }
+        },
+        "summary": "Replace the peer authorisation; connected peers are checked at their next request (a peer no longer listed is disconnected)"
       }
     },
     "/api/v1/subscriptions": {

@@ -1,6 +1,7 @@
 public import Hummingbird
 import HSSCore
 public import HSSServer
+import DiameterPeer
 public import HSSMetrics
 import DiameterCore
 import Foundation
@@ -135,6 +136,28 @@ public struct ProvisioningAPI: Sendable {
             let deliveries = try await admin.terminate(
                 id, reason: reason, reasonInfo: body.reasonInfo, privateIdentities: body.privateIdentities ?? [], publicIdentities: body.publicIdentities ?? [])
             return ActionResult(requests: deliveries.map(DeliveryView.init))
+        }
+        v1.get("peers") { _, _ -> PeersView in
+            guard let peers = admin.peers else { throw APIError.notFound("the Diameter server") }
+            return PeersView(peers.authorization, connected: peers.connected)
+        }
+        v1.put("peers") { request, context -> PeersView in
+            // The peer authorisation (docs/hardening.md): replaced whole; connected peers are checked
+            // against it at their next request and disconnected when no longer listed.
+            let body = try await request.decode(as: PeersView.self, context: context)
+            let policy: PeerAuthorization
+            switch body.mode {
+            case "permissive": policy = .permissive
+            case "enforcing":
+                var rules: [PeerAuthorization.Rule] = []
+                for (i, spec) in (body.peers ?? []).enumerated() {
+                    do { rules.append(try spec.rule()) } catch let e as PeerRuleSpec.Invalid { throw APIError.invalid(["peers[\(i)].\(e.field)": e.reason]) }
+                }
+                policy = PeerAuthorization(rules: rules)
+            default: throw APIError.invalid(["mode": "enforcing or permissive"])
+            }
+            guard admin.setPeerAuthorization(policy), let peers = admin.peers else { throw APIError.notFound("the Diameter server") }
+            return PeersView(peers.authorization, connected: peers.connected)
         }
         return router
     }

@@ -2,6 +2,7 @@ public import Hummingbird
 public import HSSCore
 import HSSServer
 import DiameterCore
+public import DiameterPeer
 
 /// A subscription as the API returns it: everything but secrets (K, OPc, HA1 are write-only).
 public struct SubscriptionView: ResponseEncodable, Decodable, Sendable {
@@ -150,4 +151,19 @@ public struct ImportResult: ResponseEncodable, Decodable, Sendable {
     }
     public var imported: Int
     public var failed: [Failure]
+}
+
+/// The peer authorisation (docs/hardening.md): `enforcing` with its peer list, or `permissive`; and the
+/// peers connected now.
+public struct PeersView: ResponseEncodable, Decodable, Sendable {
+    public var mode: String
+    public var peers: [PeerRuleSpec]?
+    /// Read only (ignored in a PUT).
+    public var connected: [String]?
+
+    init(_ policy: PeerAuthorization, connected: [String]) {
+        mode = policy.isPermissive ? "permissive" : "enforcing"
+        peers = policy.rules?.map(PeerRuleSpec.init)
+        self.connected = connected
+    }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DiameterPeer
 import Foundation
 import Yams
 
@@ -10,6 +11,10 @@ struct HSSConfiguration: Codable, Equatable {
         var originRealm: String?
         var listen: [String]?
         var ioThreads: Int?
+        /// `enforcing` (only the listed peers, each with its applications and commands) or `permissive`
+        /// (any peer; for labs, logged as a warning). Default: enforcing when `peers` is given.
+        var peerAuthorization: String?
+        var peers: [PeerRuleSpec]?
     }
     struct Cx: Codable, Equatable {
         var homeNetworks: [String]?
@@ -61,7 +66,7 @@ struct HSSConfiguration: Codable, Equatable {
     static let keys: [String: Set<String>] = [
         "": ["diameter", "cx", "storage", "api", "subscribers", "logLevel", "cluster"],
         "cluster": ["name", "node", "members", "ackLevel", "ackTimeoutMs", "leaderWaitMs", "etcd", "leaseTTL", "initialLeader", "tlsCertificate", "tlsKey", "tlsCA"],
-        "diameter": ["originHost", "originRealm", "listen", "ioThreads"],
+        "diameter": ["originHost", "originRealm", "listen", "ioThreads", "peerAuthorization", "peers"],
         "cx": ["homeNetworks", "maxAuthItems", "sqnInd", "shards"],
         "storage": ["dataDir", "mapSizeMiB", "nosync", "sqnBlock", "commitBatch", "logRetentionRecords"],
         "api": ["listen", "tokens", "tlsCertificate", "tlsKey"],
@@ -105,6 +110,11 @@ struct HSSConfiguration: Codable, Equatable {
         func fail(_ key: String, _ why: String) -> Invalid { Invalid(description: "\(source): \(key): \(why)") }
         for l in diameter?.listen ?? [] where ServeCommand.hostPort(l) == nil { throw fail("diameter.listen", "\(l) is not host:port") }
         if let t = diameter?.ioThreads, t < 1 { throw fail("diameter.ioThreads", "must be at least 1") }
+        if let m = diameter?.peerAuthorization, !["enforcing", "permissive"].contains(m) { throw fail("diameter.peerAuthorization", "enforcing or permissive") }
+        if diameter?.peerAuthorization == "enforcing", diameter?.peers == nil { throw fail("diameter.peers", "enforcing needs the list of peers") }
+        for (i, p) in (diameter?.peers ?? []).enumerated() {
+            do { _ = try p.rule() } catch { throw fail("diameter.peers[\(i)].\(error.field)", error.reason) }
+        }
         if let n = cx?.maxAuthItems, n < 1 { throw fail("cx.maxAuthItems", "must be at least 1") }
         if let i = cx?.sqnInd, i > 31 { throw fail("cx.sqnInd", "must be 0-31") }
         if let s = cx?.shards, s < 1 { throw fail("cx.shards", "must be at least 1") }
@@ -160,6 +170,16 @@ struct ConfigCommand: ParsableCommand {
             do { c = try HSSConfiguration.load(path: file) } catch { throw ValidationError("\(error)") }
             print(try YAMLEncoder().encode(c), terminator: "")
             print("# \(file): OK")
+        }
+    }
+}
+
+extension HSSConfiguration.Diameter {
+    /// The peer authorisation this section asks for (``PeerAuthorization``).
+    var authorization: PeerAuthorization {
+        get throws {
+            guard peerAuthorization != "permissive", let peers else { return .permissive }
+            return PeerAuthorization(rules: try peers.map { try $0.rule() })
         }
     }
 }

@@ -136,6 +136,8 @@ struct ServeCommand: AsyncParsableCommand {
         var apiTLSKey: String?
         var logLevel: String
         var cluster: HSSConfiguration.Cluster?
+        /// The file's `diameter.peerAuthorization` and `diameter.peers` (docs/hardening.md).
+        var authorization: PeerAuthorization = .permissive
     }
 
     func settings() throws -> Settings {
@@ -170,6 +172,7 @@ struct ServeCommand: AsyncParsableCommand {
             apiTLSCertificate: apiTLSCert ?? file.api?.tlsCertificate, apiTLSKey: apiTLSKey ?? file.api?.tlsKey,
             logLevel: logLevel ?? env["HSS_LOG_LEVEL"] ?? file.logLevel ?? "info", cluster: file.cluster)
         if s.api == "off" { s.api = nil }
+        do { s.authorization = try file.diameter?.authorization ?? .permissive } catch { throw ValidationError("\(error)") }
         if clusterNode != nil || s.cluster != nil {
             var c = s.cluster ?? HSSConfiguration.Cluster()
             c.node = clusterNode ?? c.node
@@ -262,8 +265,15 @@ struct ServeCommand: AsyncParsableCommand {
             hostIPAddresses: addresses.compactMap { DiameterAddress($0.0) }.ifEmpty([DiameterAddress("127.0.0.1")!]),
             vendorID: VendorID.tgpp, originStateID: UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970)),
             applications: [.cx, .s6a])
-        let configuration = DiameterServerConfiguration(local: local, listenAddresses: addresses.map { (host: $0.0, port: $0.1) })
+        var configuration = DiameterServerConfiguration(local: local, listenAddresses: addresses.map { (host: $0.0, port: $0.1) })
+        configuration.authorization = s.authorization
         logger.info("HSS starting", metadata: ["shards": "\(s.shards)", "origin-host": "\(s.originHost)"])
+        if s.authorization.isPermissive {
+            logger.warning(
+                "PEER AUTHORISATION IS PERMISSIVE: any peer that completes a capabilities exchange may ask for authentication vectors and change serving nodes; list the peers in diameter.peers for a production network (docs/hardening.md)")
+        } else {
+            logger.notice("peer authorisation enforcing", metadata: ["peers": "\(s.authorization.rules?.count ?? 0)"])
+        }
         let service = HSSService(configuration: configuration, application: application, logger: logger, group: group, metrics: metrics)
         var all: [any Service] = [service]
         if let cluster { all.append(ClusterService(node: cluster, metrics: metrics, logger: logger)) }

@@ -45,6 +45,19 @@ struct ConfigurationTests {
         #expect(range.status != 0 && range.output.contains("cx.sqnInd: must be 0-31"))
         let listen = try Self.run(["config", "check", try Self.file("api:\n  listen: nowhere\n")])
         #expect(listen.status != 0 && listen.output.contains("api.listen"))
+        let peers = try Self.run(["config", "check", try Self.file("""
+            diameter:
+              peerAuthorization: enforcing
+              peers:
+                - { originHost: scscf.ims.example.net, applications: [cx] }
+                - { originHost: mme1.epc.example.net, applications: [s6a], commands: [AIR, ULR, PUR, NOR], addresses: [10.0.0.7] }
+                - { originHost: "*", originRealm: epc.example.net, applications: [s6a] }
+            """)])
+        #expect(peers.status == 0, "\(peers.output)")
+        let badPeer = try Self.run(["config", "check", try Self.file("diameter:\n  peers:\n    - { originHost: x, applications: [cx], commands: [ULR] }\n")])
+        #expect(badPeer.status != 0 && badPeer.output.contains("diameter.peers[0].commands"))
+        let noList = try Self.run(["config", "check", try Self.file("diameter:\n  peerAuthorization: enforcing\n")])
+        #expect(noList.status != 0 && noList.output.contains("diameter.peers"))
     }
 
     @Test("serve --config: Diameter and the API come up as configured; a flag overrides the file; SIGTERM exits 0",

@@ -256,6 +256,30 @@ struct ProvisioningAPITests {
         await Self.stop(r)
     }
 
+    @Test("Peers: GET shows the policy and the connected peers; PUT replaces it (an unlisted peer is then refused at the CER); a bad rule is a 400 naming the field")
+    func peers() async throws {
+        let r = try await Self.start()
+        let url = r.base.appendingPathComponent("api/v1/peers")
+        let scscf = try await TestClient.connectPeer(to: r.server.localAddresses[0], originHost: "scscf.localdomain", originRealm: "localdomain")
+        let before = try Self.json(try await Self.request("GET", url).body)
+        #expect(before["mode"] as? String == "permissive" && (before["connected"] as? [String]) == ["scscf.localdomain"])
+        let body = #"{"mode":"enforcing","peers":[{"originHost":"scscf.localdomain","applications":["cx"]},{"originHost":"mme.localdomain","applications":["s6a"],"commands":["AIR","ULR"]}]}"#
+        let put = try await Self.request("PUT", url, body: body)
+        #expect(put.status == 200)
+        let after = try Self.json(put.body)
+        #expect(after["mode"] as? String == "enforcing")
+        let peers = try #require(after["peers"] as? [[String: Any]])
+        #expect(peers.count == 2 && (peers[1]["commands"] as? [String]) == ["ULR", "AIR"])
+        await #expect(throws: TestClient.CapabilitiesRefused.self) {
+            _ = try await TestClient.connectPeer(to: r.server.localAddresses[0], originHost: "other.localdomain", originRealm: "localdomain")
+        }
+        let bad = try await Self.request("PUT", url, body: #"{"mode":"enforcing","peers":[{"originHost":"x","applications":["cx"],"commands":["AIR"]}]}"#)
+        #expect(bad.status == 400 && bad.body.contains("peers[0].commands"))
+        #expect(try await Self.request("PUT", url, body: #"{"mode":"strict"}"#).status == 400)
+        await scscf.close()
+        await Self.stop(r)
+    }
+
     @Test("OpenAPI: the served document equals docs/openapi.json, and every operation in it is routed")
     func openAPI() async throws {
         let r = try await Self.start()
@@ -277,7 +301,7 @@ struct ProvisioningAPITests {
                 #expect(answer.status != 405, "\(method) \(path)")
             }
         }
-        #expect(operations == 9)
+        #expect(operations == 11)
         await Self.stop(r)
     }
 
