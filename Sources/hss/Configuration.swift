@@ -15,6 +15,21 @@ struct HSSConfiguration: Codable, Equatable {
         /// (any peer; for labs, logged as a warning). Default: enforcing when `peers` is given.
         var peerAuthorization: String?
         var peers: [PeerRuleSpec]?
+        /// TLS-first listeners (RFC 6733 §13): certificate chain, key, the CA peers' certificates chain to.
+        var tls: TLS?
+        /// SCTP listeners (RFC 6733 §2.1; TS 29.272 §7.1.5 for S6a): local addresses (multi-homing) and a port.
+        var sctp: SCTP?
+    }
+    struct TLS: Codable, Equatable {
+        var certificate: String
+        var key: String
+        var ca: String
+        var listen: [String]?
+        var requireClientCertificate: Bool?
+    }
+    struct SCTP: Codable, Equatable {
+        var addresses: [String]
+        var port: Int?
     }
     struct Cx: Codable, Equatable {
         var homeNetworks: [String]?
@@ -66,7 +81,7 @@ struct HSSConfiguration: Codable, Equatable {
     static let keys: [String: Set<String>] = [
         "": ["diameter", "cx", "storage", "api", "subscribers", "logLevel", "cluster"],
         "cluster": ["name", "node", "members", "ackLevel", "ackTimeoutMs", "leaderWaitMs", "etcd", "leaseTTL", "initialLeader", "tlsCertificate", "tlsKey", "tlsCA"],
-        "diameter": ["originHost", "originRealm", "listen", "ioThreads", "peerAuthorization", "peers"],
+        "diameter": ["originHost", "originRealm", "listen", "ioThreads", "peerAuthorization", "peers", "tls", "sctp"],
         "cx": ["homeNetworks", "maxAuthItems", "sqnInd", "shards"],
         "storage": ["dataDir", "mapSizeMiB", "nosync", "sqnBlock", "commitBatch", "logRetentionRecords"],
         "api": ["listen", "tokens", "tlsCertificate", "tlsKey"],
@@ -112,6 +127,14 @@ struct HSSConfiguration: Codable, Equatable {
         if let t = diameter?.ioThreads, t < 1 { throw fail("diameter.ioThreads", "must be at least 1") }
         if let m = diameter?.peerAuthorization, !["enforcing", "permissive"].contains(m) { throw fail("diameter.peerAuthorization", "enforcing or permissive") }
         if diameter?.peerAuthorization == "enforcing", diameter?.peers == nil { throw fail("diameter.peers", "enforcing needs the list of peers") }
+        if let t = diameter?.tls {
+            for f in [t.certificate, t.key, t.ca] where !FileManager.default.isReadableFile(atPath: f) { throw fail("diameter.tls", "\(f) is not readable") }
+            for l in t.listen ?? [] where ServeCommand.hostPort(l) == nil { throw fail("diameter.tls.listen", "\(l) is not host:port") }
+        }
+        if let c = diameter?.sctp {
+            if c.addresses.isEmpty { throw fail("diameter.sctp.addresses", "at least one address") }
+            if let p = c.port, !(1...65535).contains(p) { throw fail("diameter.sctp.port", "1-65535") }
+        }
         for (i, p) in (diameter?.peers ?? []).enumerated() {
             do { _ = try p.rule() } catch { throw fail("diameter.peers[\(i)].\(error.field)", error.reason) }
         }

@@ -138,6 +138,9 @@ struct ServeCommand: AsyncParsableCommand {
         var cluster: HSSConfiguration.Cluster?
         /// The file's `diameter.peerAuthorization` and `diameter.peers` (docs/hardening.md).
         var authorization: PeerAuthorization = .permissive
+        /// The file's `diameter.tls` and `diameter.sctp` listeners.
+        var tls: HSSConfiguration.TLS?
+        var sctp: HSSConfiguration.SCTP?
     }
 
     func settings() throws -> Settings {
@@ -173,6 +176,8 @@ struct ServeCommand: AsyncParsableCommand {
             logLevel: logLevel ?? env["HSS_LOG_LEVEL"] ?? file.logLevel ?? "info", cluster: file.cluster)
         if s.api == "off" { s.api = nil }
         do { s.authorization = try file.diameter?.authorization ?? .permissive } catch { throw ValidationError("\(error)") }
+        s.tls = file.diameter?.tls
+        s.sctp = file.diameter?.sctp
         if clusterNode != nil || s.cluster != nil {
             var c = s.cluster ?? HSSConfiguration.Cluster()
             c.node = clusterNode ?? c.node
@@ -267,6 +272,12 @@ struct ServeCommand: AsyncParsableCommand {
             applications: [.cx, .s6a])
         var configuration = DiameterServerConfiguration(local: local, listenAddresses: addresses.map { (host: $0.0, port: $0.1) })
         configuration.authorization = s.authorization
+        if let t = s.tls {
+            configuration.tls = DiameterTLSConfiguration(
+                certificateChainPath: t.certificate, privateKeyPath: t.key, trustRootsPath: t.ca, requireClientCertificate: t.requireClientCertificate ?? true,
+                listenAddresses: (t.listen ?? ["127.0.0.1:5868"]).compactMap(Self.hostPort).map { (host: $0.0, port: $0.1) })
+        }
+        if let c = s.sctp { configuration.sctpListeners = [SCTPListener(addresses: c.addresses, port: c.port ?? 3868)] }
         logger.info("HSS starting", metadata: ["shards": "\(s.shards)", "origin-host": "\(s.originHost)"])
         if s.authorization.isPermissive {
             logger.warning(

@@ -1,5 +1,8 @@
+import DiameterCore
 import DiameterTestKit
 import Foundation
+import NIOCore
+import NIOSSL
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -98,6 +101,70 @@ struct ConfigurationTests {
         p.waitUntilExit()
         #expect(p.terminationStatus == 0)
         try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    @Test("serve --config with diameter.tls and diameter.peers: the listed S-CSCF opens over mutual TLS; an unlisted peer with a valid certificate gets CEA 3010; the start says enforcing",
+          .enabled(if: CrashTests.hssBinary != nil && Tshark.which("openssl") != nil, "needs hss and openssl"))
+    func diameterTLSAndPeers() async throws {
+        let pki = try TestPKI()
+        defer { pki.remove() }
+        for name in ["hss", "scscf", "other"] { try pki.issue(name, host: "\(name).localdomain") }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hss-peers-\(UUID().uuidString)").path
+        let diameter = Int.random(in: 50_000..<55_000), tlsPort = diameter + 1
+        let config = try Self.file("""
+            diameter:
+              originHost: hss.localdomain
+              listen: ["127.0.0.1:\(diameter)"]
+              tls: { certificate: \(pki.path("hss.pem")), key: \(pki.path("hss.key")), ca: \(pki.path("ca.pem")), listen: ["127.0.0.1:\(tlsPort)"] }
+              peers:
+                - { originHost: scscf.localdomain, applications: [cx] }
+            storage:
+              dataDir: \(dir)
+            api:
+              listen: "off"
+            """)
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("hss-peers-\(UUID().uuidString).log").path
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try #require(CrashTests.hssBinary))
+        p.arguments = ["serve", "--config", config]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle(forWritingAtPath: log)
+        try p.run()
+        defer {
+            p.terminate()
+            p.waitUntilExit()
+            try? FileManager.default.removeItem(atPath: dir)
+            try? FileManager.default.removeItem(atPath: log)
+        }
+        let address = try SocketAddress(ipAddress: "127.0.0.1", port: tlsPort)
+        func tlsContext(_ name: String) throws -> NIOSSLContext {
+            var c = TLSConfiguration.makeClientConfiguration()
+            c.trustRoots = .file(pki.path("ca.pem"))
+            c.certificateChain = try NIOSSLCertificate.fromPEMFile(pki.path("\(name).pem")).map { .certificate($0) }
+            c.privateKey = .privateKey(try NIOSSLPrivateKey(file: pki.path("\(name).key"), format: .pem))
+            return try NIOSSLContext(configuration: c)
+        }
+        func cer(_ host: String) -> ByteBuffer {
+            CapabilitiesExchangeRequest(capabilities: PeerCapabilities(
+                originHost: host, originRealm: "localdomain", hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415,
+                productName: "config test", vendorSpecificApplicationIDs: [.cx])).encode(hopByHopID: 1, endToEndID: 1)
+        }
+        var scscf: TestClient?
+        for _ in 0..<200 where scscf == nil {
+            scscf = try? await TestClient.connect(to: address, tls: tlsContext("scscf"), serverHostname: "hss.localdomain")
+            if scscf == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let listed = try #require(scscf, "the TLS listener came up")
+        try await listed.send(cer("scscf.localdomain"))
+        #expect(try await listed.receive()?.first(.resultCode)?.unsigned32 == 2001)
+        let other = try await TestClient.connect(to: address, tls: tlsContext("other"), serverHostname: "hss.localdomain")
+        try await other.send(cer("other.localdomain"))
+        #expect(try await other.receive()?.first(.resultCode)?.unsigned32 == 3010)
+        await listed.close()
+        await other.close()
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(text.contains("peer authorisation enforcing") && !text.contains("PERMISSIVE"), "\(text.suffix(2000))")
     }
 
     @Test("The API over HTTPS (api.tlsCertificate/tlsKey): curl with the CA gets 200; plain HTTP is refused",
