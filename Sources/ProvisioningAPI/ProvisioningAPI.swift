@@ -14,19 +14,33 @@ import NIOCore
 public struct ProvisioningAPI: Sendable {
     public let admin: HSSAdmin
     public let storage: any SubscriberStorage
-    public let tokens: Set<String>
+    /// Bearer tokens by value.
+    public let tokens: [String: APIToken]
     /// Largest request body accepted (bytes).
     public let maximumBodySize: Int
+    /// Requests per second per token; nil: no limit.
+    public let rateLimit: Int?
+    public let audit: AuditLog
 
     /// Served at `/metrics` (Prometheus text format, no token) when set.
     public let metrics: HSSMetrics?
 
-    public init(admin: HSSAdmin, storage: any SubscriberStorage, tokens: Set<String>, maximumBodySize: Int = 1 << 20, metrics: HSSMetrics? = nil) {
+    /// `tokens`: plain tokens have the admin scope (the `api.tokens` of earlier releases); `scoped` name
+    /// theirs.
+    public init(
+        admin: HSSAdmin, storage: any SubscriberStorage, tokens: Set<String>, scoped: [APIToken] = [], maximumBodySize: Int = 1 << 20,
+        metrics: HSSMetrics? = nil, rateLimit: Int? = nil, audit: AuditLog? = nil
+    ) {
         self.metrics = metrics
         self.admin = admin
         self.storage = storage
-        self.tokens = tokens
+        var all: [String: APIToken] = [:]
+        for (i, t) in tokens.sorted().enumerated() { all[t] = APIToken(name: "token-\(i + 1)", token: t, scope: .admin) }
+        for t in scoped { all[t.token] = t }
+        self.tokens = all
         self.maximumBodySize = maximumBodySize
+        self.rateLimit = rateLimit
+        self.audit = audit ?? AuditLog()
     }
 
     /// The router: `/health`, `/ready`, `/api/v1/...`.
@@ -42,7 +56,7 @@ public struct ProvisioningAPI: Sendable {
                     body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
             }
         }
-        let v1 = router.group("api/v1").add(middleware: BearerTokenMiddleware(tokens: tokens))
+        let v1 = router.group("api/v1").add(middleware: APIAccessMiddleware(tokens: tokens, limiter: rateLimit.map(RateLimiter.init), audit: audit))
         v1.get("openapi.json") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
@@ -299,19 +313,6 @@ public struct ProvisioningAPI: Sendable {
         if let imsi = s.eps?.imsi, let owner = storage.subscriptionID(forIMSI: imsi), owner != s.id {
             throw APIError.conflict("IMSI \(imsi) belongs to subscription \(owner)")
         }
-    }
-}
-
-/// Bearer-token authentication (RFC 6750): 401 without a token, 403 with an unknown one.
-struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
-    let tokens: Set<String>
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
-            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "a bearer token is required")
-        }
-        guard tokens.contains(String(header.dropFirst("Bearer ".count))) else { throw HTTPError(.forbidden, message: "unknown token") }
-        return try await next(request, context)
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DiameterPeer
+import ProvisioningAPI
 import Foundation
 import Yams
 
@@ -51,6 +52,12 @@ struct HSSConfiguration: Codable, Equatable {
         /// PEM certificate chain and private key: the API speaks HTTPS when both are set.
         var tlsCertificate: String?
         var tlsKey: String?
+        /// Named tokens with a scope (read, provision, admin); `tokens` have the admin scope.
+        var accessTokens: [APIToken]?
+        /// Requests per second per token (429 beyond); absent: no limit.
+        var rateLimit: Int?
+        /// Where the audit log of changes goes (JSON lines); absent: the process log.
+        var auditLog: String?
     }
     /// docs/replication.md: this node's part in a cluster. Absent: a single node.
     struct Cluster: Codable, Equatable {
@@ -84,7 +91,7 @@ struct HSSConfiguration: Codable, Equatable {
         "diameter": ["originHost", "originRealm", "listen", "ioThreads", "peerAuthorization", "peers", "tls", "sctp"],
         "cx": ["homeNetworks", "maxAuthItems", "sqnInd", "shards"],
         "storage": ["dataDir", "mapSizeMiB", "nosync", "sqnBlock", "commitBatch", "logRetentionRecords"],
-        "api": ["listen", "tokens", "tlsCertificate", "tlsKey"],
+        "api": ["listen", "tokens", "tlsCertificate", "tlsKey", "accessTokens", "rateLimit", "auditLog"],
     ]
 
     struct Invalid: Error, CustomStringConvertible {
@@ -146,6 +153,10 @@ struct HSSConfiguration: Codable, Equatable {
         if let b = storage?.commitBatch, b < 1 { throw fail("storage.commitBatch", "must be at least 1") }
         if let r = storage?.logRetentionRecords, r < 1 { throw fail("storage.logRetentionRecords", "must be at least 1") }
         if let a = api?.listen, a != "off", ServeCommand.hostPort(a) == nil { throw fail("api.listen", "\(a) is not host:port") }
+        for (i, t) in (api?.accessTokens ?? []).enumerated() where t.token.count < 16 || t.name.isEmpty {
+            throw fail("api.accessTokens[\(i)]", "a name and a token of at least 16 characters")
+        }
+        if let r = api?.rateLimit, r < 1 { throw fail("api.rateLimit", "must be at least 1") }
         if (api?.tlsCertificate == nil) != (api?.tlsKey == nil) { throw fail("api.tlsCertificate", "needs api.tlsKey too (and the other way round)") }
         for f in [api?.tlsCertificate, api?.tlsKey].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: f) {
             throw fail("api.tls", "\(f) is not readable")

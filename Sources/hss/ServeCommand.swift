@@ -141,6 +141,9 @@ struct ServeCommand: AsyncParsableCommand {
         /// The file's `diameter.tls` and `diameter.sctp` listeners.
         var tls: HSSConfiguration.TLS?
         var sctp: HSSConfiguration.SCTP?
+        var apiAccessTokens: [APIToken] = []
+        var apiRateLimit: Int?
+        var apiAuditLog: String?
     }
 
     func settings() throws -> Settings {
@@ -178,6 +181,9 @@ struct ServeCommand: AsyncParsableCommand {
         do { s.authorization = try file.diameter?.authorization ?? .permissive } catch { throw ValidationError("\(error)") }
         s.tls = file.diameter?.tls
         s.sctp = file.diameter?.sctp
+        s.apiAccessTokens = file.api?.accessTokens ?? []
+        s.apiRateLimit = file.api?.rateLimit
+        s.apiAuditLog = file.api?.auditLog
         if clusterNode != nil || s.cluster != nil {
             var c = s.cluster ?? HSSConfiguration.Cluster()
             c.node = clusterNode ?? c.node
@@ -249,7 +255,7 @@ struct ServeCommand: AsyncParsableCommand {
                 metadata: ["path": "\(dataDir)", "subscriptions": "\(opened.subscriptionCount)", "epoch": "\(opened.epoch)",
                            "sync": "\(s.nosync ? "nosync (lab mode)" : "durable")"])
             store = cluster?.storage ?? opened
-            if s.api != nil && s.apiTokens.isEmpty {
+            if s.api != nil && s.apiTokens.isEmpty && s.apiAccessTokens.isEmpty {
                 // No token configured: one generated into the data directory (0600), its path logged.
                 s.apiTokens = [try Self.generatedToken(in: dataDir)]
                 logger.notice("API token generated", metadata: ["file": "\(dataDir)/api-token"])
@@ -257,7 +263,9 @@ struct ServeCommand: AsyncParsableCommand {
         } else {
             store = InMemorySubscriberStorage(try Self.loadFile(s.subscribers ?? "").subscriptions)
         }
-        if s.api != nil && s.apiTokens.isEmpty { throw ValidationError("the API needs a token: --api-token, HSS_API_TOKENS or api.tokens") }
+        if s.api != nil && s.apiTokens.isEmpty && s.apiAccessTokens.isEmpty {
+            throw ValidationError("the API needs a token: --api-token, HSS_API_TOKENS, api.tokens or api.accessTokens")
+        }
         let group = s.ioThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) } ?? MultiThreadedEventLoopGroup.singleton
         // The shards run on the Diameter server's event loops: a request for a shard on its connection's
         // loop is answered in place (docs/architecture.md, "The request path").
@@ -289,7 +297,10 @@ struct ServeCommand: AsyncParsableCommand {
         var all: [any Service] = [service]
         if let cluster { all.append(ClusterService(node: cluster, metrics: metrics, logger: logger)) }
         if let api = s.api, let (host, port) = Self.hostPort(api) {
-            let provisioning = ProvisioningAPI(admin: application.admin, storage: store, tokens: s.apiTokens, metrics: metrics)
+            let audit = try s.apiAuditLog.map { try AuditLog(path: $0) } ?? AuditLog()
+            let provisioning = ProvisioningAPI(
+                admin: application.admin, storage: store, tokens: s.apiTokens, scoped: s.apiAccessTokens, metrics: metrics, rateLimit: s.apiRateLimit,
+                audit: audit)
             let server: HTTPServerBuilder
             if let cert = s.apiTLSCertificate, let key = s.apiTLSKey {
                 let tls = TLSConfiguration.makeServerConfiguration(

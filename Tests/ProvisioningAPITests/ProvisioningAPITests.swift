@@ -31,7 +31,7 @@ struct ProvisioningAPITests {
         let task: Task<Void, any Error>
     }
 
-    static func start() async throws -> Running {
+    static func start(scoped: [APIToken] = [], rateLimit: Int? = nil, audit: AuditLog? = nil) async throws -> Running {
         let file = try SubscriberFile.load(path: demo)
         let context = HSSContext(originHost: "hss.localdomain", originRealm: "localdomain")
         var logger = Logger(label: "test")
@@ -48,7 +48,9 @@ struct ProvisioningAPITests {
         let metrics = HSSMetrics()
         let server = try await DiameterServer(configuration: config, application: app, metrics: metrics, logger: logger)
         app.attach(server)
-        let api = ProvisioningAPI(admin: app.admin, storage: storage, tokens: [token], maximumBodySize: 64 * 1024, metrics: metrics)
+        let api = ProvisioningAPI(
+            admin: app.admin, storage: storage, tokens: [token], scoped: scoped, maximumBodySize: 64 * 1024, metrics: metrics, rateLimit: rateLimit,
+            audit: audit)
         // Port 0: the system picks a free one (a random fixed port could be taken by another test's
         // ephemeral port, and the server would never come up).
         let bound = AsyncStream.makeStream(of: Int.self)
@@ -277,6 +279,43 @@ struct ProvisioningAPITests {
         #expect(bad.status == 400 && bad.body.contains("peers[0].commands"))
         #expect(try await Self.request("PUT", url, body: #"{"mode":"strict"}"#).status == 400)
         await scscf.close()
+        await Self.stop(r)
+    }
+
+    @Test("Token scopes: read may only read, provision may change subscriptions but not the peer list; every change is in the audit log without secrets")
+    func scopesAndAudit() async throws {
+        let auditPath = FileManager.default.temporaryDirectory.appendingPathComponent("hss-audit-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: auditPath) }
+        let reader = APIToken(name: "noc", token: "read-token-0123456789", scope: .read)
+        let provisioner = APIToken(name: "crm", token: "provision-token-0123456789", scope: .provision)
+        let r = try await Self.start(scoped: [reader, provisioner], audit: try AuditLog(path: auditPath))
+        let subscription = r.base.appendingPathComponent("api/v1/subscriptions/carl")
+        #expect(try await Self.request("GET", r.base.appendingPathComponent("api/v1/subscriptions/alice"), token: reader.token).status == 200)
+        let denied = try await Self.request("PUT", subscription, token: reader.token, body: Self.carl)
+        #expect(denied.status == 403 && denied.body.contains("provision"))
+        #expect(try await Self.request("PUT", subscription, token: provisioner.token, body: Self.carl).status == 200)
+        let peers = r.base.appendingPathComponent("api/v1/peers")
+        #expect(try await Self.request("PUT", peers, token: provisioner.token, body: #"{"mode":"permissive"}"#).status == 403)
+        #expect(try await Self.request("PUT", peers, body: #"{"mode":"permissive"}"#).status == 200)
+        #expect(try await Self.request("DELETE", subscription, token: provisioner.token).status == 200)
+        await Self.stop(r)
+        let lines = try String(contentsOfFile: auditPath, encoding: .utf8).split(separator: "\n").map { try Self.json(String($0)) }
+        let summary = lines.map { "\($0["token"] as? String ?? "?") \($0["method"] as? String ?? "?") \($0["path"] as? String ?? "?") \($0["status"] as? Int ?? 0)" }
+        #expect(summary == [
+            "noc PUT /api/v1/subscriptions/carl 403", "crm PUT /api/v1/subscriptions/carl 200", "crm PUT /api/v1/peers 403",
+            "token-1 PUT /api/v1/peers 200", "crm DELETE /api/v1/subscriptions/carl 200",
+        ], "\(summary)")
+        let text = try String(contentsOfFile: auditPath, encoding: .utf8)
+        #expect(!text.contains("hunter2") && !text.contains("000102030405") && !text.contains(Self.token) && !text.contains(provisioner.token), "no body, no token in the audit log")
+    }
+
+    @Test("Rate limit per token: beyond the configured requests per second, 429 with Retry-After")
+    func rateLimit() async throws {
+        let r = try await Self.start(rateLimit: 5)
+        var statuses: [Int] = []
+        for _ in 0..<12 { statuses.append(try await Self.request("GET", r.base.appendingPathComponent("api/v1/subscriptions")).status) }
+        #expect(statuses.prefix(5).allSatisfy { $0 == 200 })
+        #expect(statuses.contains(429))
         await Self.stop(r)
     }
 
