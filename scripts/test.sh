@@ -7,6 +7,7 @@
 #   SCTP_QEMU=0 scripts/test.sh      skips the SCTP tests under qemu (they skip on the host kernel anyway)
 #   INTEROP=0 scripts/test.sh        skips the Kamailio and python-diameter interop tests
 #   CLUSTER=0 scripts/test.sh        skips the cluster fault tests (3 nodes + etcd; cluster/fault-tests.sh)
+#   NETFUZZ_SECONDS=0 scripts/test.sh skips the network-level fuzzer (default 60 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-debian.sh --test
@@ -25,6 +26,11 @@ swift test --skip HSSClusterTests
 swift test --filter HSSClusterTests
 # The load generator's smoke run: every scenario against a real HSS, every answer checked.
 scripts/bench-smoke.sh
+# The network-level fuzzer, short version (NETFUZZ_SECONDS, default 60; 0 skips): mutated Cx and S6a
+# requests, garbage, slow and idle connections against a running HSS while a control MAR is timed.
+if [ "${NETFUZZ_SECONDS:-60}" -gt 0 ]; then
+  scripts/net-fuzz.sh "${NETFUZZ_SECONDS:-60}"
+fi
 # The cluster's fault tests, short version (2 rounds each; the long version's figures are in
 # docs/replication.md): leader kill -9, a follower behind the retained log, SIGSTOP, restart of all.
 if [ "${CLUSTER:-1}" != "0" ]; then

@@ -9,6 +9,8 @@ import NIOConcurrencyHelpers
 public final class DiameterServer: Sendable {
     public let configuration: DiameterServerConfiguration
     public let registry: PeerRegistry
+    /// The accepted connections, bounded in all and per source.
+    public let limiter: ConnectionLimiter
     let application: any DiameterRequestHandler
     let metrics: any PeerMetrics
     let logger: Logger
@@ -30,6 +32,9 @@ public final class DiameterServer: Sendable {
             localOriginHost: configuration.local.originHost, duplicateWindow: configuration.duplicateWindow, authorization: configuration.authorization)
         self.registry = registry
         var bound: [any Channel] = []
+        let limiter = ConnectionLimiter(
+            maximum: configuration.maximumConnections, maximumPerSource: configuration.maximumConnectionsPerSource, logger: logger)
+        self.limiter = limiter
         let sslContext = try configuration.tls.map(Self.makeSSLContext)
         let plain = configuration.listenAddresses.map { ($0.host, $0.port, nil as NIOSSLContext?) }
         let secure = (configuration.tls?.listenAddresses ?? []).map { ($0.host, $0.port, sslContext) }
@@ -40,7 +45,7 @@ public final class DiameterServer: Sendable {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelOption(.writeBufferWaterMark, value: .init(low: 256 * 1024, high: 1024 * 1024))
                 .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
+                    limiter.admit(channel).flatMapThrowing {
                         if let tls {
                             // RFC 6733 §13: TLS first, then the capabilities exchange inside it.
                             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
@@ -62,7 +67,9 @@ public final class DiameterServer: Sendable {
                 .childChannelInitializer { channel in
                     // An accepted SCTP socket gets PPID 46 and SCTP_NODELAY too (RFC 6733 §2.1).
                     let provider = channel as? any SocketOptionProvider
-                    return (provider?.setDiameterSCTPOptions() ?? channel.eventLoop.makeSucceededVoidFuture()).flatMapThrowing {
+                    return limiter.admit(channel).flatMap {
+                        provider?.setDiameterSCTPOptions() ?? channel.eventLoop.makeSucceededVoidFuture()
+                    }.flatMapThrowing {
                         try PeerConnection.configurePipeline(
                             channel, configuration: configuration, application: application, registry: registry,
                             metrics: metrics, logger: logger, transport: .sctp)

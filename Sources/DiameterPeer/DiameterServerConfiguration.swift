@@ -38,6 +38,10 @@ public struct DiameterServerConfiguration: Sendable {
     /// Which peers may connect and what each may ask (``PeerAuthorization``); permissive unless configured.
     /// Replaced at run time through ``PeerRegistry/setAuthorization(_:)``.
     public var authorization: PeerAuthorization = .permissive
+    /// Connections held at most, in all and per source address; more are closed at accept (logged at most
+    /// once a second).
+    public var maximumConnections: Int = 10_000
+    public var maximumConnectionsPerSource: Int = 256
     /// Peers this node connects to itself (e.g. a DRA), reconnecting after ``reconnectInterval``.
     public var connectPeers: [ConfiguredPeer] = []
     /// RFC 6733 §2.1 Tc: the interval between connection attempts. Default 30 s.

@@ -20,6 +20,9 @@ struct HSSConfiguration: Codable, Equatable {
         var tls: TLS?
         /// SCTP listeners (RFC 6733 §2.1; TS 29.272 §7.1.5 for S6a): local addresses (multi-homing) and a port.
         var sctp: SCTP?
+        /// Connections held at most, in all (default 10,000) and per source address (default 256).
+        var maxConnections: Int?
+        var maxConnectionsPerSource: Int?
     }
     struct TLS: Codable, Equatable {
         var certificate: String
@@ -88,7 +91,7 @@ struct HSSConfiguration: Codable, Equatable {
     static let keys: [String: Set<String>] = [
         "": ["diameter", "cx", "storage", "api", "subscribers", "logLevel", "cluster"],
         "cluster": ["name", "node", "members", "ackLevel", "ackTimeoutMs", "leaderWaitMs", "etcd", "leaseTTL", "initialLeader", "tlsCertificate", "tlsKey", "tlsCA"],
-        "diameter": ["originHost", "originRealm", "listen", "ioThreads", "peerAuthorization", "peers", "tls", "sctp"],
+        "diameter": ["originHost", "originRealm", "listen", "ioThreads", "peerAuthorization", "peers", "tls", "sctp", "maxConnections", "maxConnectionsPerSource"],
         "cx": ["homeNetworks", "maxAuthItems", "sqnInd", "shards"],
         "storage": ["dataDir", "mapSizeMiB", "nosync", "sqnBlock", "commitBatch", "logRetentionRecords"],
         "api": ["listen", "tokens", "tlsCertificate", "tlsKey", "accessTokens", "rateLimit", "auditLog"],
@@ -138,6 +141,8 @@ struct HSSConfiguration: Codable, Equatable {
             for f in [t.certificate, t.key, t.ca] where !FileManager.default.isReadableFile(atPath: f) { throw fail("diameter.tls", "\(f) is not readable") }
             for l in t.listen ?? [] where ServeCommand.hostPort(l) == nil { throw fail("diameter.tls.listen", "\(l) is not host:port") }
         }
+        if let m = diameter?.maxConnections, m < 1 { throw fail("diameter.maxConnections", "must be at least 1") }
+        if let m = diameter?.maxConnectionsPerSource, m < 1 { throw fail("diameter.maxConnectionsPerSource", "must be at least 1") }
         if let c = diameter?.sctp {
             if c.addresses.isEmpty { throw fail("diameter.sctp.addresses", "at least one address") }
             if let p = c.port, !(1...65535).contains(p) { throw fail("diameter.sctp.port", "1-65535") }

@@ -141,6 +141,8 @@ struct ServeCommand: AsyncParsableCommand {
         /// The file's `diameter.tls` and `diameter.sctp` listeners.
         var tls: HSSConfiguration.TLS?
         var sctp: HSSConfiguration.SCTP?
+        var maxConnections: Int?
+        var maxConnectionsPerSource: Int?
         var apiAccessTokens: [APIToken] = []
         var apiRateLimit: Int?
         var apiAuditLog: String?
@@ -181,6 +183,8 @@ struct ServeCommand: AsyncParsableCommand {
         do { s.authorization = try file.diameter?.authorization ?? .permissive } catch { throw ValidationError("\(error)") }
         s.tls = file.diameter?.tls
         s.sctp = file.diameter?.sctp
+        s.maxConnections = file.diameter?.maxConnections
+        s.maxConnectionsPerSource = file.diameter?.maxConnectionsPerSource
         s.apiAccessTokens = file.api?.accessTokens ?? []
         s.apiRateLimit = file.api?.rateLimit
         s.apiAuditLog = file.api?.auditLog
@@ -285,6 +289,8 @@ struct ServeCommand: AsyncParsableCommand {
                 certificateChainPath: t.certificate, privateKeyPath: t.key, trustRootsPath: t.ca, requireClientCertificate: t.requireClientCertificate ?? true,
                 listenAddresses: (t.listen ?? ["127.0.0.1:5868"]).compactMap(Self.hostPort).map { (host: $0.0, port: $0.1) })
         }
+        if let m = s.maxConnections { configuration.maximumConnections = m }
+        if let m = s.maxConnectionsPerSource { configuration.maximumConnectionsPerSource = m }
         if let c = s.sctp { configuration.sctpListeners = [SCTPListener(addresses: c.addresses, port: c.port ?? 3868)] }
         logger.info("HSS starting", metadata: ["shards": "\(s.shards)", "origin-host": "\(s.originHost)"])
         if s.authorization.isPermissive {

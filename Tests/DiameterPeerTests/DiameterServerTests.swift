@@ -502,3 +502,45 @@ struct DiameterServerTests {
         await server.shutdown()
     }
 }
+
+/// Connection bounds (hardening issue): per source and in all, applied at accept.
+@Suite("Connection limits")
+struct ConnectionLimitTests {
+    @Test("Past maximumConnectionsPerSource, a new connection from that source is closed at accept; a closed one frees its place")
+    func perSource() async throws {
+        let server = try await DiameterServerTests.server { $0.maximumConnectionsPerSource = 3 }
+        var held: [TestClient] = []
+        for _ in 0..<3 { held.append(try await TestClient.connect(to: server.localAddresses[0])) }
+        #expect(await waitFor { server.limiter.count(from: "127.0.0.1") == 3 })
+        let fourth = try await TestClient.connect(to: server.localAddresses[0])
+        #expect(await fourth.closedByPeer())
+        await held[0].close()
+        #expect(await waitFor { server.limiter.count(from: "127.0.0.1") == 2 })
+        let again = try await TestClient.connect(to: server.localAddresses[0])
+        try await again.send(DiameterServerTests.cer())
+        #expect(try await again.receive()?.first(.resultCode)?.unsigned32 == 2001)
+        for c in held + [again] { await c.close() }
+        await server.shutdown()
+    }
+
+    @Test("Past maximumConnections in all, a new connection is closed at accept")
+    func total() async throws {
+        let server = try await DiameterServerTests.server { $0.maximumConnections = 2 }
+        let a = try await TestClient.connect(to: server.localAddresses[0])
+        let b = try await TestClient.connect(to: server.localAddresses[0])
+        #expect(await waitFor { server.limiter.count() == 2 })
+        let c = try await TestClient.connect(to: server.localAddresses[0])
+        #expect(await c.closedByPeer())
+        await a.close()
+        await b.close()
+        await server.shutdown()
+    }
+
+    func waitFor(_ condition: () -> Bool) async -> Bool {
+        for _ in 0..<250 {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return condition()
+    }
+}

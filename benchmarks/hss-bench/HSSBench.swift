@@ -14,7 +14,7 @@ struct HSSBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hss-bench",
         abstract: "Diameter Cx load generator for the HSS (docs/benchmarks.md).",
-        subcommands: [Run.self, CeilingServer.self, Populate.self, Subscribers.self, ClusterLoad.self, ClusterCheck.self],
+        subcommands: [Run.self, CeilingServer.self, Populate.self, Subscribers.self, ClusterLoad.self, ClusterCheck.self, NetFuzz.self],
         defaultSubcommand: Run.self)
 }
 
