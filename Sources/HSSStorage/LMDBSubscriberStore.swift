@@ -23,6 +23,9 @@ public struct LMDBConfiguration: Sendable {
     /// SEQ values reserved per private identity at a time (TS 33.102 Annex C SQN): a MAR writes only when
     /// it crosses the reserved mark.
     public var sqnBlock: UInt64
+    /// The key-encryption keys of the provisioned records (K, OPc, HA1 at rest; docs/hardening.md); nil:
+    /// records are stored as they are.
+    public var keyRing: KeyRing?
     /// Called on the writer thread after each committed batch: writes in it, time of the transaction.
     public var commitObserver: (@Sendable (Int, Duration) -> Void)?
     /// A single node starts a new epoch at every open. A cluster node does not: its epoch changes only
@@ -59,6 +62,9 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
     public let configuration: LMDBConfiguration
     let environment: LMDBEnvironment
     let reads: ThreadReadTransactions
+    /// Seals provisioned records (keys at rest); replaced whole when the key ring is reloaded.
+    let sealing: ManagedAtomic<RecordSealer>
+    var sealer: RecordSealer { sealing.load(ordering: .acquiring) }
     var writer: GroupCommitWriter!
     let meta, provisioned, state, impi, impu, wildcard, log, replay, replayTime, imsi: MDB_dbi
     /// Wildcard patterns → subscription ids, in memory (few, rarely changed); swapped atomically.
@@ -91,6 +97,7 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
         impi = env.dbi("impi"); impu = env.dbi("impu"); wildcard = wildcardDB; log = logDB; replay = env.dbi("replay"); replayTime = env.dbi("replay-time")
         imsi = env.dbi("imsi")
         reads = ThreadReadTransactions(env)
+        sealing = ManagedAtomic(RecordSealer(configuration.keyRing))
 
         // Schema and epoch.
         var epoch: UInt64 = 0
@@ -204,8 +211,7 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
                     var r = BinaryReader(sb)
                     st = try SubscriptionState(binary: &r)
                 }
-                var r = BinaryReader(p)
-                return try IMSSubscription(provisioned: &r, state: st)
+                return try Self.subscription(sealer.open(p, id: id), state: st)
             }
         } catch let e as StorageError {
             throw e
@@ -277,7 +283,7 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
     /// is still that (`.some(nil)`: the subscription must not exist yet).
     @discardableResult
     public func commitSubscription(_ s: IMSSubscription, expected: SubscriptionState?? = nil) async throws -> UInt64 {
-        let r = Self.records(s)
+        let r = try records(s)
         let expectedBytes = expected.map { $0.map(Self.encoded) }
         let sequence = SequenceBox()
         try await writer.submit { [unowned self] t in
@@ -292,7 +298,7 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
     /// Puts a subscription's records and indexes, removing the index entries of the identities the stored
     /// record had and the new one has not (writer thread).
     func replaceWhole(_ t: Transaction, _ id: String, _ provisionedBytes: [UInt8], _ stateBytes: [UInt8]) throws {
-        let new = try Self.identities(provisionedBytes)
+        let new = try identities(provisionedBytes, id: id)
         if let old = try storedIdentities(t, id) {
             for x in old.impis.subtracting(new.impis) { try t.delete(impi, Array(x.utf8)) }
             for x in old.impus.subtracting(new.impus) { try t.delete(impu, Array(x.utf8)) }
@@ -306,18 +312,15 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
 
     typealias IdentitySets = (impis: Set<String>, impus: Set<String>, wildcards: Set<String>, imsis: Set<String>)
 
-    static func identities(_ provisionedBytes: [UInt8]) throws -> IdentitySets {
-        let s = try provisionedBytes.withUnsafeBytes { raw in
-            var r = BinaryReader(raw)
-            return try IMSSubscription(provisioned: &r, state: SubscriptionState())
-        }
+    func identities(_ provisionedBytes: [UInt8], id: String) throws -> IdentitySets {
+        let s = try Self.subscription(sealer.open(provisionedBytes, id: id), state: SubscriptionState())
         return (Set(s.privateIdentities.map(\.identity)), Set(s.publicIdentities.map(\.identity)),
                 Set(s.publicIdentities.filter { $0.wildcard != nil }.map(\.identity)), Set(s.eps.map { [$0.imsi] } ?? []))
     }
 
     func storedIdentities(_ t: Transaction, _ id: String) throws -> IdentitySets? {
         guard let old = try t.get(provisioned, Array(id.utf8)) else { return nil }
-        return try Self.identities(Array(old))
+        return try identities(Array(old), id: id)
     }
 
     /// Removes a subscription's records and index entries (writer thread).
@@ -336,7 +339,7 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
     /// API's bulk import). The caller makes sure none exists yet.
     @discardableResult
     public func commitNewSubscriptions(_ subscriptions: [IMSSubscription]) async throws -> UInt64 {
-        let encoded = subscriptions.map { ($0, Self.records($0)) }
+        let encoded = try subscriptions.map { ($0, try records($0)) }
         let sequence = SequenceBox()
         try await writer.submit { [unowned self] t in
             for (s, r) in encoded {
@@ -370,7 +373,7 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
         func flush() throws {
             guard !batch.isEmpty else { return }
             try environment.write { t in
-                for s in batch { try putWhole(t, s, Self.records(s)) }
+                for s in batch { try putWhole(t, s, records(s)) }
             }
             count += batch.count
             batch.removeAll(keepingCapacity: true)
@@ -413,13 +416,22 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
         if let list = try? Self.readWildcards(environment, wildcard) { wildcards.store(list, ordering: .releasing) }
     }
 
-    /// A subscription's two records: provisioned data and state (binary, BinaryCodec.swift).
-    static func records(_ s: IMSSubscription) -> (provisioned: [UInt8], state: [UInt8]) {
+    /// A subscription's two records: provisioned data (sealed when a key ring is configured) and state
+    /// (binary, BinaryCodec.swift).
+    func records(_ s: IMSSubscription) throws -> (provisioned: [UInt8], state: [UInt8]) {
         var pw = BinaryWriter(capacity: 1024)
         s.encodeProvisioned(into: &pw)
         var sw = BinaryWriter(capacity: 128)
         s.state.encode(into: &sw)
-        return (pw.bytes, sw.bytes)
+        return (try sealer.seal(pw.bytes, id: s.id), sw.bytes)
+    }
+
+    /// A subscription from its (opened) provisioned record and a state.
+    static func subscription(_ provisioned: [UInt8], state: SubscriptionState) throws -> IMSSubscription {
+        try provisioned.withUnsafeBytes { raw in
+            var r = BinaryReader(raw)
+            return try IMSSubscription(provisioned: &r, state: state)
+        }
     }
 
     /// Puts a whole subscription (records and every identity index) without touching identities it may
@@ -521,14 +533,13 @@ extension LMDBSubscriberStore {
             var owners: [String: String] = [:]  // identity → id, from the subscriptions
             try t.forEach(provisioned) { k, v in
                 let id = String(decoding: k, as: UTF8.self)
-                var r = BinaryReader(v)
                 do {
                     var st = SubscriptionState()
                     if let sb = try t.get(state, Array(k)) {
                         var sr = BinaryReader(sb)
                         st = try SubscriptionState(binary: &sr)
                     }
-                    let s = try IMSSubscription(provisioned: &r, state: st)
+                    let s = try Self.subscription(sealer.open(v, id: id), state: st)
                     if s.id != id { report.problems.append("subscription \(id): record names \(s.id)") }
                     report.subscriptions += 1
                     for p in s.privateIdentities {

@@ -9,7 +9,7 @@ public enum APIScope: String, Codable, Sendable, Comparable, CaseIterable {
     case read
     /// Also create, replace, delete and import subscriptions, and de-register users.
     case provision
-    /// Also replace the peer authorisation.
+    /// Also replace the peer authorisation and rotate the keys at rest.
     case admin
 
     public static func < (a: APIScope, b: APIScope) -> Bool {
@@ -19,7 +19,7 @@ public enum APIScope: String, Codable, Sendable, Comparable, CaseIterable {
     /// The scope a request needs: reads need `read`, changes `provision`, the peer list `admin`.
     static func required(method: HTTPRequest.Method, path: String) -> APIScope {
         if method == .get || method == .head { return .read }
-        if path.hasSuffix("/peers") { return .admin }
+        if path.hasSuffix("/peers") || path.contains("/keys/") { return .admin }
         return .provision
     }
 }

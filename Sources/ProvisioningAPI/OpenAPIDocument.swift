@@ -480,6 +480,24 @@ enum OpenAPIDocument {
         },
         "type": "object"
       },
+      "RekeyResult": {
+        "properties": {
+          "keyID": {
+            "description": "the current key's id",
+            "type": "integer"
+          },
+          "note": {
+            "type": "string"
+          },
+          "resealed": {
+            "type": "integer"
+          },
+          "subscriptions": {
+            "type": "integer"
+          }
+        },
+        "type": "object"
+      },
       "Subscription": {
         "description": "The subscriber file's subscription object (docs/data-model.md): secrets (aka.k, aka.opc or aka.op, digest.ha1 or digest.password) are accepted here and never returned.",
         "properties": {
@@ -687,6 +705,43 @@ enum OpenAPIDocument {
           }
         },
         "summary": "Import subscriptions as NDJSON (one subscriber-file subscription per line) or CSV (common fields); bad lines are reported by number and the rest imported, unless strict=true"
+      }
+    },
+    "/api/v1/keys/rekey": {
+      "post": {
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RekeyResult"
+                }
+              }
+            },
+            "description": "what was sealed anew"
+          },
+          "400": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "the key file cannot be read or lacks a key records are sealed under"
+          },
+          "404": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "no LMDB store (hss serve --in-memory)"
+          }
+        },
+        "summary": "Read the key file again and seal every subscription's keys (K, OPc, HA1) anew under its current key (admin scope; on a cluster's leader; a follower only reloads the file)"
       }
     },
     "/api/v1/openapi.json": {

@@ -21,6 +21,8 @@ public struct ProvisioningAPI: Sendable {
     /// Requests per second per token; nil: no limit.
     public let rateLimit: Int?
     public let audit: AuditLog
+    /// Reloads the key ring and seals the keys at rest anew (POST /api/v1/keys/rekey); nil: no store to do it.
+    public let rekey: (@Sendable () async throws -> RekeyResult)?
 
     /// Served at `/metrics` (Prometheus text format, no token) when set.
     public let metrics: HSSMetrics?
@@ -29,8 +31,9 @@ public struct ProvisioningAPI: Sendable {
     /// theirs.
     public init(
         admin: HSSAdmin, storage: any SubscriberStorage, tokens: Set<String>, scoped: [APIToken] = [], maximumBodySize: Int = 1 << 20,
-        metrics: HSSMetrics? = nil, rateLimit: Int? = nil, audit: AuditLog? = nil
+        metrics: HSSMetrics? = nil, rateLimit: Int? = nil, audit: AuditLog? = nil, rekey: (@Sendable () async throws -> RekeyResult)? = nil
     ) {
+        self.rekey = rekey
         self.metrics = metrics
         self.admin = admin
         self.storage = storage
@@ -150,6 +153,12 @@ public struct ProvisioningAPI: Sendable {
             let deliveries = try await admin.terminate(
                 id, reason: reason, reasonInfo: body.reasonInfo, privateIdentities: body.privateIdentities ?? [], publicIdentities: body.publicIdentities ?? [])
             return ActionResult(requests: deliveries.map(DeliveryView.init))
+        }
+        v1.post("keys/rekey") { _, _ -> RekeyResult in
+            // Keys at rest (docs/hardening.md): the key file is read again and every record sealed under
+            // another key is sealed anew under its current one (on a cluster's leader; a follower reloads).
+            guard let rekey else { throw APIError.notFound("a store with keys at rest (hss serve --data-dir)") }
+            do { return try await rekey() } catch let e as APIError { throw e } catch { throw APIError.invalid(["keyFile": "\(error)"]) }
         }
         v1.get("peers") { _, _ -> PeersView in
             guard let peers = admin.peers else { throw APIError.notFound("the Diameter server") }

@@ -167,3 +167,19 @@ public struct PeersView: ResponseEncodable, Decodable, Sendable {
         self.connected = connected
     }
 }
+
+/// What POST /api/v1/keys/rekey did.
+public struct RekeyResult: ResponseEncodable, Decodable, Sendable {
+    /// The current key's id (nil: no key ring).
+    public var keyID: Int?
+    public var resealed: Int
+    public var subscriptions: Int
+    public var note: String?
+
+    public init(keyID: Int?, resealed: Int, subscriptions: Int, note: String? = nil) {
+        self.keyID = keyID
+        self.resealed = resealed
+        self.subscriptions = subscriptions
+        self.note = note
+    }
+}

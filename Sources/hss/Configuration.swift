@@ -48,6 +48,8 @@ struct HSSConfiguration: Codable, Equatable {
         var sqnBlock: UInt64?
         var commitBatch: Int?
         var logRetentionRecords: Int?
+        /// The key-encryption keys of K, OPc and HA1 at rest (docs/hardening.md).
+        var keyFile: String?
     }
     struct API: Codable, Equatable {
         var listen: String?
@@ -93,7 +95,7 @@ struct HSSConfiguration: Codable, Equatable {
         "cluster": ["name", "node", "members", "ackLevel", "ackTimeoutMs", "leaderWaitMs", "etcd", "leaseTTL", "initialLeader", "tlsCertificate", "tlsKey", "tlsCA"],
         "diameter": ["originHost", "originRealm", "listen", "ioThreads", "peerAuthorization", "peers", "tls", "sctp", "maxConnections", "maxConnectionsPerSource"],
         "cx": ["homeNetworks", "maxAuthItems", "sqnInd", "shards"],
-        "storage": ["dataDir", "mapSizeMiB", "nosync", "sqnBlock", "commitBatch", "logRetentionRecords"],
+        "storage": ["dataDir", "mapSizeMiB", "nosync", "sqnBlock", "commitBatch", "logRetentionRecords", "keyFile"],
         "api": ["listen", "tokens", "tlsCertificate", "tlsKey", "accessTokens", "rateLimit", "auditLog"],
     ]
 

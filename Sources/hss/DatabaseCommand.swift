@@ -23,11 +23,25 @@ struct StorageOptions: ParsableArguments {
     @Option(help: "Change-log records kept (docs/storage.md); a cluster follower further behind gets a snapshot. Default 1000000.")
     var logRetention: Int?
 
+    @Option(help: "The key-encryption keys of K, OPc and HA1 at rest: lines 'ID HEX' (64 hex digits), the last one current; mode 0400. Also $HSS_KEK_FILE, or the keys themselves in $HSS_KEK (docs/hardening.md).")
+    var keyFile: String?
+
+    /// The key ring: --key-file, else the configuration file's `storage.keyFile`, else $HSS_KEK_FILE, else $HSS_KEK; nil: none.
+    func keyRing(configured: String? = nil) throws -> KeyRing? {
+        let env = ProcessInfo.processInfo.environment
+        do {
+            if let path = keyFile ?? configured ?? env["HSS_KEK_FILE"] { return try KeyRing.load(path: path) }
+            if let text = env["HSS_KEK"] { return try KeyRing.parse(text, source: "HSS_KEK") }
+        } catch { throw ValidationError(error.description) }
+        return nil
+    }
+
     func open(readOnly: Bool = false, observer: (@Sendable (Int, Duration) -> Void)? = nil) throws -> LMDBSubscriberStore {
         guard let dataDir else { throw ValidationError("--data-dir is required") }
         // A cluster node that installed a snapshot names its store in CURRENT (docs/replication.md).
         var c = LMDBConfiguration(path: LMDBSubscriberStore.storePath(dataDirectory: dataDir), mapSize: (mapSize ?? 4096) << 20, noSync: nosync, maxBatch: commitBatch ?? 1000, sqnBlock: sqnBlock ?? 1000)
         c.commitObserver = observer
+        c.keyRing = try keyRing()
         return try LMDBSubscriberStore(c, readOnly: readOnly)
     }
 }
@@ -36,7 +50,21 @@ struct StorageOptions: ParsableArguments {
 struct DatabaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db", abstract: "Import, back up, verify and inspect the LMDB store (docs/storage.md).",
-        subcommands: [Import.self, Backup.self, Verify.self, Stats.self, Digest.self])
+        subcommands: [Import.self, Backup.self, Verify.self, Stats.self, Digest.self, Rekey.self])
+
+    struct Rekey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Seal every subscription's keys anew under the key ring's current key (K, OPc, HA1 at rest; docs/hardening.md). On a stopped store; a running HSS rotates online: POST /api/v1/keys/rekey.")
+        @OptionGroup var storage: StorageOptions
+
+        func run() async throws {
+            guard try storage.keyRing() != nil else { throw ValidationError("rekey needs the key ring: --key-file, HSS_KEK_FILE or HSS_KEK") }
+            let store = try storage.open()
+            defer { store.close() }
+            let report = try await store.reseal()
+            print("key \(report.keyID.map(String.init) ?? "-"): \(report.resealed) of \(report.subscriptions) subscriptions sealed anew")
+        }
+    }
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Import (add or replace) the subscriptions of a JSON subscriber file.")

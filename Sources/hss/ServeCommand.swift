@@ -143,6 +143,9 @@ struct ServeCommand: AsyncParsableCommand {
         var sctp: HSSConfiguration.SCTP?
         var maxConnections: Int?
         var maxConnectionsPerSource: Int?
+        /// Where the key ring was read from (reloaded by POST /api/v1/keys/rekey), and the ring.
+        var keyFile: String?
+        var keyRing: KeyRing?
         var apiAccessTokens: [APIToken] = []
         var apiRateLimit: Int?
         var apiAuditLog: String?
@@ -183,6 +186,8 @@ struct ServeCommand: AsyncParsableCommand {
         do { s.authorization = try file.diameter?.authorization ?? .permissive } catch { throw ValidationError("\(error)") }
         s.tls = file.diameter?.tls
         s.sctp = file.diameter?.sctp
+        s.keyFile = storage.keyFile ?? file.storage?.keyFile ?? ProcessInfo.processInfo.environment["HSS_KEK_FILE"]
+        s.keyRing = try storage.keyRing(configured: file.storage?.keyFile)
         s.maxConnections = file.diameter?.maxConnections
         s.maxConnectionsPerSource = file.diameter?.maxConnectionsPerSource
         s.apiAccessTokens = file.api?.accessTokens ?? []
@@ -231,6 +236,7 @@ struct ServeCommand: AsyncParsableCommand {
             var c = LMDBConfiguration(
                 path: dataDir, mapSize: s.mapSizeMiB << 20, noSync: s.nosync, maxBatch: s.commitBatch, logRetentionRecords: s.logRetention, sqnBlock: s.sqnBlock)
             c.commitObserver = { metrics.committed(batch: $0, duration: $1) }
+            c.keyRing = s.keyRing
             let opened: LMDBSubscriberStore
             if let cc = s.cluster {
                 let members = (cc.members ?? []).compactMap(HSSConfiguration.member).map { ClusterConfiguration.Member(id: $0.0, address: $0.1) }
@@ -304,9 +310,10 @@ struct ServeCommand: AsyncParsableCommand {
         if let cluster { all.append(ClusterService(node: cluster, metrics: metrics, logger: logger)) }
         if let api = s.api, let (host, port) = Self.hostPort(api) {
             let audit = try s.apiAuditLog.map { try AuditLog(path: $0) } ?? AuditLog()
+            let rekey = lmdb.map { Self.rekeyAction(store: $0, cluster: cluster, keyFile: s.keyFile, logger: logger) }
             let provisioning = ProvisioningAPI(
                 admin: application.admin, storage: store, tokens: s.apiTokens, scoped: s.apiAccessTokens, metrics: metrics, rateLimit: s.apiRateLimit,
-                audit: audit)
+                audit: audit, rekey: rekey)
             let server: HTTPServerBuilder
             if let cert = s.apiTLSCertificate, let key = s.apiTLSKey {
                 let tls = TLSConfiguration.makeServerConfiguration(
@@ -322,6 +329,30 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: .init(services: all, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
         lmdb?.close()
+    }
+
+    /// POST /api/v1/keys/rekey: reads the key ring again and, unless this node follows a cluster's leader,
+    /// seals every record under another key anew (docs/hardening.md).
+    static func rekeyAction(store opened: LMDBSubscriberStore, cluster: ClusterNode?, keyFile: String?, logger: Logger) -> @Sendable () async throws -> RekeyResult {
+        {
+            let env = ProcessInfo.processInfo.environment
+            let ring: KeyRing
+            if let keyFile {
+                ring = try KeyRing.load(path: keyFile)
+            } else if let text = env["HSS_KEK"] {
+                ring = try KeyRing.parse(text, source: "HSS_KEK")
+            } else {
+                throw KeyRing.Invalid(description: "no key file (storage.keyFile, --key-file, HSS_KEK_FILE) or HSS_KEK")
+            }
+            let store = cluster?.store ?? opened
+            store.setKeyRing(ring)
+            var leads = true
+            if let cluster, case .leader = cluster.role {} else if cluster != nil { leads = false }
+            guard leads else { return RekeyResult(keyID: Int(ring.current), resealed: 0, subscriptions: 0, note: "follower: key ring reloaded; the leader seals anew") }
+            let report = try await store.reseal()
+            logger.notice("keys at rest sealed anew", metadata: ["key": "\(ring.current)", "resealed": "\(report.resealed)"])
+            return RekeyResult(keyID: report.keyID.map(Int.init), resealed: report.resealed, subscriptions: report.subscriptions)
+        }
     }
 
     /// The token in `dir/api-token`, created (random, 0600) when absent.

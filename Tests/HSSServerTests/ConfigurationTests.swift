@@ -167,6 +167,65 @@ struct ConfigurationTests {
         #expect(text.contains("peer authorisation enforcing") && !text.contains("PERMISSIVE"), "\(text.suffix(2000))")
     }
 
+    @Test("Keys at rest end to end: serve with storage.keyFile, rotate online (new key in the file, POST /api/v1/keys/rekey), then the old key can go: db verify opens everything with the new key alone",
+          .enabled(if: CrashTests.hssBinary != nil, "needs the hss binary"))
+    func keysAtRest() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hss-kek-\(UUID().uuidString)").path
+        let keyFile = dir + ".kek"
+        defer {
+            try? FileManager.default.removeItem(atPath: dir)
+            try? FileManager.default.removeItem(atPath: keyFile)
+        }
+        let key1 = "1 " + String(repeating: "ab", count: 32), key2 = "2 " + String(repeating: "cd", count: 32)
+        func writeKeys(_ text: String) throws {
+            try? FileManager.default.removeItem(atPath: keyFile)
+            FileManager.default.createFile(atPath: keyFile, contents: Data(text.utf8), attributes: [.posixPermissions: 0o400])
+        }
+        try writeKeys(key1 + "\n")
+        let diameter = Int.random(in: 55_000..<60_000), api = diameter + 1
+        let config = try Self.file("""
+            diameter:
+              listen: ["127.0.0.1:\(diameter)"]
+            storage:
+              dataDir: \(dir)
+              keyFile: \(keyFile)
+            api:
+              listen: 127.0.0.1:\(api)
+              tokens: [kek-token]
+            subscribers: \(CxOverTCPTests.demo)
+            logLevel: warning
+            """)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try #require(CrashTests.hssBinary))
+        p.arguments = ["serve", "--config", config]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        func post(_ path: String) async -> (Int, String)? {
+            var req = URLRequest(url: URL(string: "http://127.0.0.1:\(api)\(path)")!)
+            req.httpMethod = "POST"
+            req.setValue("Bearer kek-token", forHTTPHeaderField: "Authorization")
+            guard let (data, response) = try? await URLSession.shared.data(for: req) else { return nil }
+            return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+        }
+        var first: (Int, String)?
+        for _ in 0..<100 where first == nil {
+            first = await post("/api/v1/keys/rekey")
+            if first == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(first?.0 == 200 && first?.1.contains("\"resealed\":0") == true, "\(String(describing: first))")  // sealed at import already
+        try writeKeys(key1 + "\n" + key2 + "\n")
+        let rotated = await post("/api/v1/keys/rekey")
+        #expect(rotated?.0 == 200 && rotated?.1.contains("\"keyID\":2") == true && rotated?.1.contains("\"resealed\":3") == true, "\(String(describing: rotated))")
+        p.terminate()
+        p.waitUntilExit()
+        try writeKeys(key2 + "\n")
+        let verified = try Self.run(["db", "verify", "--data-dir", dir, "--key-file", keyFile])
+        #expect(verified.status == 0 && verified.output.contains("subscriptions 3,") && verified.output.contains("OK"), "\(verified.output)")
+        let withoutKey = try Self.run(["db", "verify", "--data-dir", dir], env: ["HSS_KEK_FILE": "/nonexistent"])
+        #expect(withoutKey.status != 0)
+    }
+
     @Test("The API over HTTPS (api.tlsCertificate/tlsKey): curl with the CA gets 200; plain HTTP is refused",
           .enabled(if: CrashTests.hssBinary != nil && Tshark.which("curl") != nil && Tshark.which("openssl") != nil, "needs hss, curl and openssl"))
     func apiTLS() async throws {

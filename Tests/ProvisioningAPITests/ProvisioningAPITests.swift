@@ -340,7 +340,7 @@ struct ProvisioningAPITests {
                 #expect(answer.status != 405, "\(method) \(path)")
             }
         }
-        #expect(operations == 11)
+        #expect(operations == 12)
         await Self.stop(r)
     }
 

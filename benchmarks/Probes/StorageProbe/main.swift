@@ -53,13 +53,33 @@ switch op {
 case "bulk":
     let n = Int(args[2])!
     let dir = args[3]
-    let store = try LMDBSubscriberStore(LMDBConfiguration(path: dir, mapSize: 16 << 30))
+    var bulkConfiguration = LMDBConfiguration(path: dir, mapSize: 16 << 30)
+    bulkConfiguration.keyRing = try ProcessInfo.processInfo.environment["HSS_KEK"].map { try KeyRing.parse($0, source: "HSS_KEK") }
+    let store = try LMDBSubscriberStore(bulkConfiguration)
     let start = clock.now
     let written = try store.bulkLoad((0..<n).lazy.map(subscription), transactionSize: 20_000)
     let elapsed = clock.now - start
     store.close()
     let size = (try FileManager.default.attributesOfItem(atPath: dir + "/data.mdb")[.size] as? Int) ?? 0
     print("bulk: \(written) subscriptions in \(String(format: "%.2f", seconds(elapsed))) s = \(Int(Double(written) / seconds(elapsed))) subscriptions/s; data.mdb \(size >> 20) MiB (\(size / max(written, 1)) B each); RSS \(rssMiB()) MiB")
+
+case "load":
+    // Cache misses: n loads of random subscriptions straight from the store (what a shard does on a miss),
+    // with the key ring in HSS_KEK when set (keys at rest; docs/hardening.md). `bulk` writes sealed records
+    // too when HSS_KEK is set.
+    let n = Int(args[2])!
+    let dir = args[3]
+    var c = LMDBConfiguration(path: dir, mapSize: 16 << 30)
+    c.keyRing = try ProcessInfo.processInfo.environment["HSS_KEK"].map { try KeyRing.parse($0, source: "HSS_KEK") }
+    let store = try LMDBSubscriberStore(c)
+    let ids = try store.subscriptionIDs(after: nil, limit: 100_000)
+    var rng = SystemRandomNumberGenerator()
+    var found = 0
+    let start = clock.now
+    for _ in 0..<n where try store.load(ids[Int.random(in: 0..<ids.count, using: &rng)]) != nil { found += 1 }
+    let elapsed = clock.now - start
+    print("load: \(found) loads, \(String(format: "%.0f", seconds(elapsed) / Double(n) * 1e9)) ns each (\(c.keyRing == nil ? "plain" : "sealed") records)")
+    store.close()
 
 case "open":
     let dir = args[2]
