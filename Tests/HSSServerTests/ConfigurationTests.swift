@@ -28,6 +28,17 @@ struct ConfigurationTests {
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    /// `hss serve --config FILE`, started, its output going to `stderr` (nowhere by default).
+    static func serve(_ config: String, stderr: FileHandle = FileHandle.nullDevice) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try #require(CrashTests.hssBinary))
+        p.arguments = ["serve", "--config", config]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = stderr
+        try p.run()
+        return p
+    }
+
     static func file(_ text: String) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("hss-\(UUID().uuidString).yaml").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -125,12 +136,7 @@ struct ConfigurationTests {
             """)
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("hss-peers-\(UUID().uuidString).log").path
         FileManager.default.createFile(atPath: log, contents: nil)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try #require(CrashTests.hssBinary))
-        p.arguments = ["serve", "--config", config]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle(forWritingAtPath: log)
-        try p.run()
+        let p = try Self.serve(config, stderr: try #require(FileHandle(forWritingAtPath: log)))
         defer {
             p.terminate()
             p.waitUntilExit()
@@ -195,12 +201,7 @@ struct ConfigurationTests {
             subscribers: \(CxOverTCPTests.demo)
             logLevel: warning
             """)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try #require(CrashTests.hssBinary))
-        p.arguments = ["serve", "--config", config]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try Self.serve(config)
         func post(_ path: String) async -> (Int, String)? {
             var req = URLRequest(url: URL(string: "http://127.0.0.1:\(api)\(path)")!)
             req.httpMethod = "POST"
@@ -246,12 +247,7 @@ struct ConfigurationTests {
               tlsKey: \(pki.path("api.key"))
             logLevel: warning
             """)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try #require(CrashTests.hssBinary))
-        p.arguments = ["serve", "--config", config]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try Self.serve(config)
         defer {
             p.terminate()
             p.waitUntilExit()
