@@ -50,7 +50,7 @@ struct FreeDiameterInteropTests {
         openssl.standardError = FileHandle.nullDevice
         try openssl.run()
         openssl.waitUntilExit()
-        let ownPort = Int.random(in: 40000...50000)
+        let ownPort = try FreePorts.consecutive(2)
         let conf = """
             Identity = "fd.localdomain";
             Realm = "localdomain";

@@ -78,7 +78,7 @@ struct ConfigurationTests {
           .enabled(if: CrashTests.hssBinary != nil, "needs the hss binary"))
     func serveWithConfig() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hss-conf-\(UUID().uuidString)").path
-        let diameter = Int.random(in: 40_000..<45_000), api = diameter + 1
+        let diameter = try FreePorts.consecutive(2), api = diameter + 1
         let config = try Self.file("""
             diameter:
               originHost: hss.conf.test
@@ -121,7 +121,7 @@ struct ConfigurationTests {
         defer { pki.remove() }
         for name in ["hss", "scscf", "other"] { try pki.issue(name, host: "\(name).localdomain") }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hss-peers-\(UUID().uuidString)").path
-        let diameter = Int.random(in: 50_000..<55_000), tlsPort = diameter + 1
+        let diameter = try FreePorts.consecutive(2), tlsPort = diameter + 1
         let config = try Self.file("""
             diameter:
               originHost: hss.localdomain
@@ -157,11 +157,16 @@ struct ConfigurationTests {
                 productName: "config test", vendorSpecificApplicationIDs: [.cx])).encode(hopByHopID: 1, endToEndID: 1)
         }
         var scscf: TestClient?
-        for _ in 0..<200 where scscf == nil {
-            scscf = try? await TestClient.connect(to: address, tls: tlsContext("scscf"), serverHostname: "hss.localdomain")
-            if scscf == nil { try await Task.sleep(for: .milliseconds(50)) }
+        var lastError: (any Error)?
+        for _ in 0..<600 where scscf == nil && p.isRunning {
+            do { scscf = try await TestClient.connect(to: address, tls: tlsContext("scscf"), serverHostname: "hss.localdomain") } catch {
+                lastError = error
+                try await Task.sleep(for: .milliseconds(50))
+            }
         }
-        let listed = try #require(scscf, "the TLS listener came up")
+        let listed = try #require(
+            scscf,
+            "the TLS listener came up (server running: \(p.isRunning), last error: \(String(describing: lastError)), log: \(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").suffix(2000)))")
         try await listed.send(cer("scscf.localdomain"))
         #expect(try await listed.receive()?.first(.resultCode)?.unsigned32 == 2001)
         let other = try await TestClient.connect(to: address, tls: tlsContext("other"), serverHostname: "hss.localdomain")
@@ -188,7 +193,7 @@ struct ConfigurationTests {
             FileManager.default.createFile(atPath: keyFile, contents: Data(text.utf8), attributes: [.posixPermissions: 0o400])
         }
         try writeKeys(key1 + "\n")
-        let diameter = Int.random(in: 55_000..<60_000), api = diameter + 1
+        let diameter = try FreePorts.consecutive(2), api = diameter + 1
         let config = try Self.file("""
             diameter:
               listen: ["127.0.0.1:\(diameter)"]
@@ -234,7 +239,7 @@ struct ConfigurationTests {
         defer { pki.remove() }
         try pki.issue("api", host: "localhost")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hss-tls-\(UUID().uuidString)").path
-        let diameter = Int.random(in: 45_000..<50_000), api = diameter + 1
+        let diameter = try FreePorts.consecutive(2), api = diameter + 1
         let config = try Self.file("""
             diameter:
               listen: ["127.0.0.1:\(diameter)"]

@@ -84,7 +84,7 @@ struct CrashTests {
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let file = work + "/subscribers.json"
         try Self.writeSubscribers(to: file)
-        let port = Int.random(in: 20_000..<40_000)
+        let port = try FreePorts.consecutive()
         let acknowledged = Box<Set<Int>>([])
         let sqns = Box<[Int: [UInt64]]>([:])
         var nextRegistrant = 0
