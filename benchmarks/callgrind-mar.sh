@@ -18,7 +18,7 @@ trap '[ -n "$V" ] && kill $V 2>/dev/null; rm -rf "$W"' EXIT
 gcc -O2 -shared -fPIC -o "$W/sigshim.so" benchmarks/tools/sigsuspend-shim.c
 cp "$HSS" "$W/hss" && strip --strip-debug "$W/hss"
 "$B/hss-bench" populate --data-dir "$W/db" --count 10000 >/dev/null
-LD_PRELOAD="$W/sigshim.so" valgrind --tool=callgrind --callgrind-out-file="$W/cg.out.%p" "$W/hss" serve --data-dir "$W/db" \
+LD_PRELOAD="$W/sigshim.so" valgrind --tool=callgrind --callgrind-out-file="$W/cg.out.%p" "$W/hss" serve --no-overload-control --data-dir "$W/db" \
   --origin-realm bench.test --listen "127.0.0.1:$PORT" --io-threads 1 --log-level warning >"$W/log" 2>&1 &
 V=$!
 for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.5; done

@@ -10,7 +10,7 @@ PORT=23868
 HSS=""
 trap '[ -n "$HSS" ] && kill $HSS 2>/dev/null; rm -rf "$W"' EXIT
 start_hss() { # data dir
-  "$B/hss" serve --data-dir "$1" --map-size 16384 --origin-realm bench.test --listen "127.0.0.1:$PORT" --log-level warning >"$W/hss.log" 2>&1 &
+  "$B/hss" serve --no-overload-control --data-dir "$1" --map-size 16384 --origin-realm bench.test --listen "127.0.0.1:$PORT" --log-level warning >"$W/hss.log" 2>&1 &
   HSS=$!
   sleep 1
 }

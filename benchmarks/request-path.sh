@@ -19,7 +19,7 @@ trap '[ -n "$HSS" ] && kill $HSS 2>/dev/null; rm -rf "$W"' EXIT
 gcc -O2 -shared -fPIC -o "$W/mutex-count.so" benchmarks/tools/mutex-count.c -ldl
 COUNT="$W/locks"
 start_hss() { # taskset-cpus io-threads
-  MUTEX_COUNT_FILE="$COUNT" LD_PRELOAD="$W/mutex-count.so" taskset -c "$1" "$B/hss" serve --data-dir "$W/10k" --map-size 16384 \
+  MUTEX_COUNT_FILE="$COUNT" LD_PRELOAD="$W/mutex-count.so" taskset -c "$1" "$B/hss" serve --no-overload-control --data-dir "$W/10k" --map-size 16384 \
     --origin-realm bench.test --listen "127.0.0.1:$PORT" --io-threads "$2" --log-level warning >"$W/hss.log" 2>&1 &
   HSS=$!
   for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0; sleep 0.1; done

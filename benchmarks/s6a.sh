@@ -13,7 +13,7 @@ PORT=23874
 HSS=""
 trap '[ -n "$HSS" ] && kill $HSS 2>/dev/null; rm -rf "$W"' EXIT
 start_hss() {
-  taskset -c 1 "$B/hss" serve --data-dir "$W/10k" --map-size 16384 --origin-realm bench.test --listen "127.0.0.1:$PORT" \
+  taskset -c 1 "$B/hss" serve --no-overload-control --data-dir "$W/10k" --map-size 16384 --origin-realm bench.test --listen "127.0.0.1:$PORT" \
     --io-threads 1 --log-level warning >"$W/hss.log" 2>&1 &
   HSS=$!
   for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0; sleep 0.1; done

@@ -10,7 +10,7 @@ W="$(mktemp -d /tmp/bench-smoke.XXXXXX)"
 PORT=13888
 trap 'kill $HSS 2>/dev/null || true; rm -rf "$W"' EXIT
 "$BIN/hss-bench" populate --data-dir "$W/db" --count 2000 --map-size 1024
-"$BIN/hss" serve --data-dir "$W/db" --map-size 1024 --origin-realm bench.test --listen "127.0.0.1:$PORT" --log-level warning >"$W/hss.log" 2>&1 &
+"$BIN/hss" serve --no-overload-control --data-dir "$W/db" --map-size 1024 --origin-realm bench.test --listen "127.0.0.1:$PORT" --log-level warning >"$W/hss.log" 2>&1 &
 HSS=$!
 sleep 1
 for s in mar uar sar lir mix air ulr attach; do

@@ -40,6 +40,9 @@ public struct DiameterServerConfiguration: Sendable {
     public var authorization: PeerAuthorization = .permissive
     /// Connections held at most, in all and per source address; more are closed at accept (logged at most
     /// once a second).
+    /// Overload control (RFC 7683 DOIC as a reporting node, RFC 8583 load) and the per-peer request rate
+    /// limit; nil: neither (answers carry no DOIC AVPs, nothing is throttled).
+    public var overload: OverloadGate?
     public var maximumConnections: Int = 10_000
     public var maximumConnectionsPerSource: Int = 256
     /// Peers this node connects to itself (e.g. a DRA), reconnecting after ``reconnectInterval``.

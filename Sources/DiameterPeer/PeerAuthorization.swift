@@ -34,11 +34,15 @@ public struct PeerAuthorization: Sendable, Hashable {
         public var certificateName: String?
         /// An agent (DRA, DEA) that forwards requests of other origins.
         public var relay: Bool
+        /// Requests per second it may send on one connection (beyond: 3004 DIAMETER_TOO_BUSY); nil: the
+        /// server's default.
+        public var maxRequestsPerSecond: Double?
 
         public init(
             originHost: String, originRealm: String? = nil, applications: Set<UInt32>, commands: Set<UInt32>? = nil, addresses: [String] = [],
-            certificateName: String? = nil, relay: Bool = false
+            certificateName: String? = nil, relay: Bool = false, maxRequestsPerSecond: Double? = nil
         ) {
+            self.maxRequestsPerSecond = maxRequestsPerSecond
             self.originHost = originHost
             self.originRealm = originRealm
             self.applications = applications
@@ -60,11 +64,14 @@ public struct PeerAuthorization: Sendable, Hashable {
         public var applications: Set<UInt32>?
         public var commands: Set<UInt32>?
         public var relay: Bool
+        /// Requests per second the peer may send (beyond: 3004); nil: the server's default.
+        public var maxRequestsPerSecond: Double?
 
-        public init(applications: Set<UInt32>?, commands: Set<UInt32>?, relay: Bool) {
+        public init(applications: Set<UInt32>?, commands: Set<UInt32>?, relay: Bool, maxRequestsPerSecond: Double? = nil) {
             self.applications = applications
             self.commands = commands
             self.relay = relay
+            self.maxRequestsPerSecond = maxRequestsPerSecond
         }
 
         public static let unrestricted = Permissions(applications: nil, commands: nil, relay: true)
@@ -107,7 +114,7 @@ public struct PeerAuthorization: Sendable, Hashable {
         if let name = rule.certificateName, !certificateMatches(name) {
             return .refused(reason: "peer \(originHost) did not present a certificate for \(name)")
         }
-        return .admitted(Permissions(applications: rule.applications, commands: rule.commands, relay: rule.relay))
+        return .admitted(Permissions(applications: rule.applications, commands: rule.commands, relay: rule.relay, maxRequestsPerSecond: rule.maxRequestsPerSecond))
     }
 }
 
@@ -121,11 +128,13 @@ public struct PeerRuleSpec: Codable, Hashable, Sendable {
     public var addresses: [String]?
     public var certificateName: String?
     public var relay: Bool?
+    public var maxRequestsPerSecond: Double?
 
     public init(
         originHost: String, originRealm: String? = nil, applications: [String], commands: [String]? = nil, addresses: [String]? = nil,
-        certificateName: String? = nil, relay: Bool? = nil
+        certificateName: String? = nil, relay: Bool? = nil, maxRequestsPerSecond: Double? = nil
     ) {
+        self.maxRequestsPerSecond = maxRequestsPerSecond
         self.originHost = originHost
         self.originRealm = originRealm
         self.applications = applications
@@ -172,9 +181,10 @@ public struct PeerRuleSpec: Codable, Hashable, Sendable {
         for a in addresses ?? [] where DiameterAddress(a) == nil {
             throw Invalid(field: "addresses", reason: "\(a): an IPv4 or IPv6 address")
         }
+        if let rate = maxRequestsPerSecond, !(rate > 0 && rate.isFinite) { throw Invalid(field: "maxRequestsPerSecond", reason: "a positive number") }
         return PeerAuthorization.Rule(
             originHost: originHost, originRealm: originRealm, applications: apps, commands: codes, addresses: addresses ?? [],
-            certificateName: certificateName, relay: relay ?? false)
+            certificateName: certificateName, relay: relay ?? false, maxRequestsPerSecond: maxRequestsPerSecond)
     }
 
     /// The spec of a rule (applications and commands by name where the dictionary has one).
@@ -191,5 +201,6 @@ public struct PeerRuleSpec: Codable, Hashable, Sendable {
         addresses = r.addresses.isEmpty ? nil : r.addresses
         certificateName = r.certificateName
         relay = r.relay ? true : nil
+        maxRequestsPerSecond = r.maxRequestsPerSecond
     }
 }

@@ -70,6 +70,8 @@ public actor PeerConnection: DiameterAnswerSink {
         /// Its duplicate-detection key (RFC 6733 §6.1.1), computed once on arrival.
         var key: DuplicateDetector.Key
         var received: ContinuousClock.Instant
+        /// It carried OC-Supported-Features (RFC 7683 §5.1.2): its answer carries the DOIC AVPs.
+        var doic = false
     }
 
     /// Requests whose answers were not ready at once, by the token their responder carries.
@@ -95,6 +97,20 @@ public actor PeerConnection: DiameterAnswerSink {
     var disconnectPromise: EventLoopPromise<Void>?
     /// A flush is scheduled for the end of this event-loop tick (answers written meanwhile share it).
     var flushScheduled = false
+    /// The overload state last copied from the gate (``OverloadGate``), by its generation.
+    var overloadGeneration = -1
+    var overloadStatus = OverloadStatus.normal
+    var overloadAVPs: [UInt8] = []
+    /// This peer's request rate (``RequestRateLimiter``), made when the first request comes.
+    var rateLimiter: RequestRateLimiter?
+    /// Draws which requests without OC-Supported-Features are throttled.
+    var throttleDraw = SplitMix64(seed: UInt64.random(in: .min ... .max))
+    /// Refusals for load since the last log line about them, and when that line was written.
+    var loadRefusals = 0
+    var loadRefusalsLogged: NIODeadline?
+    /// Requests let through and answered since the counts last went to the gate (at the end of a read burst).
+    var admittedUncounted = 0
+    var answeredUncounted = 0
 
     init(
         channel: any Channel, configuration: DiameterServerConfiguration, application: any DiameterRequestHandler,
@@ -203,6 +219,12 @@ public actor PeerConnection: DiameterAnswerSink {
 
     func readComplete() {
         inReadBurst = false
+        if let gate = configuration.overload, admittedUncounted + answeredUncounted > 0 {
+            gate.admittedRequests.add(admittedUncounted, ordering: .relaxed)
+            gate.answeredRequests.add(answeredUncounted, ordering: .relaxed)
+            admittedUncounted = 0
+            answeredUncounted = 0
+        }
         if needsFlush {
             needsFlush = false
             channel.flush()
@@ -262,8 +284,15 @@ public actor PeerConnection: DiameterAnswerSink {
                 writeAnswer(DuplicateDetector.replay(answer, hopByHopID: h.hopByHopID))
                 return
             }
+            var doic = false
+            if let gate = configuration.overload, let refusal = admitUnderLoad(message, gate: gate, doic: &doic, now: now) {
+                duplicates.abandon(key)
+                refuseForLoad(message, refusal)
+                return
+            }
             inFlight += 1
-            let pending = PendingRequest(commandCode: h.commandCode, key: key, received: .now)
+            var pending = PendingRequest(commandCode: h.commandCode, key: key, received: .now)
+            pending.doic = doic
             nextToken &+= 1
             let token = nextToken
             if let answer = application.handle(message, command: command, from: identity, responder: DiameterResponder(sink: self, token: token)) {
@@ -313,6 +342,66 @@ public actor PeerConnection: DiameterAnswerSink {
         return false
     }
 
+    // MARK: Overload (RFC 7683, RFC 8583) and the peer's request rate
+
+    /// Nil when the request may go on (`doic` tells whether it carried OC-Supported-Features), else the
+    /// refusal: 3004 over the peer's rate (RFC 7683 §5.2.3: a configured per-client limit), or the node's
+    /// own throttling of a request no reacting node abated (it carried no OC-Supported-Features) at the
+    /// reduction the node asks of the others.
+    private func admitUnderLoad(_ message: DiameterMessage, gate: OverloadGate, doic: inout Bool, now: NIODeadline) -> ResultCode? {
+        if let rate = permissions.maxRequestsPerSecond ?? gate.defaultPeerRate {
+            if rateLimiter?.rate != rate { rateLimiter = RequestRateLimiter(rate: rate, now: Int64(truncatingIfNeeded: now.uptimeNanoseconds)) }
+            if rateLimiter?.admit(now: Int64(truncatingIfNeeded: now.uptimeNanoseconds)) == false { return .tooBusy }
+        }
+        let generation = gate.generation.load(ordering: .acquiring)
+        if generation != overloadGeneration {
+            (overloadGeneration, overloadStatus, overloadAVPs) = gate.snapshot()
+        }
+        doic = message.first(.ocSupportedFeatures) != nil
+        let throttle = overloadStatus.throttlePercentage
+        if !doic && throttle > 0 && throttleDraw.next() % 100 < UInt64(throttle) {
+            return Self.overloadResultCode(message, local: configuration.local.originHost)
+        }
+        admittedUncounted += 1
+        return nil
+    }
+
+    /// RFC 7683 §8: DIAMETER_TOO_BUSY when another node could serve the request, DIAMETER_UNABLE_TO_COMPLY
+    /// when it names this node in Destination-Host (a retry would come back here).
+    static func overloadResultCode(_ message: DiameterMessage, local: String) -> ResultCode {
+        guard let destination = message.first(.destinationHost)?.string, sameIdentity(destination, local) else { return .tooBusy }
+        return .unableToComply
+    }
+
+    /// Answers a request refused for load (with the E-bit for 3004, RFC 6733 §7.1.3) and logs, at most
+    /// once a second, how many were refused.
+    private func refuseForLoad(_ message: DiameterMessage, _ code: ResultCode) {
+        let h = message.header
+        metrics.protocolError(code)
+        let reason = code == .tooBusy ? "too busy" : "overloaded"
+        var answer = ErrorAnswer(requestHeader: h, error: DiameterMessageError(code, offset: 0, reason: reason, header: h), sessionID: message.first(.sessionID)?.string)
+            .encode(originHost: configuration.local.originHost, originRealm: configuration.local.originRealm)
+        if message.first(.ocSupportedFeatures) != nil { Self.append(overloadAVPs, to: &answer) }
+        writeAnswer(answer)
+        loadRefusals += 1
+        let now = channel.eventLoop.now
+        if loadRefusalsLogged.map({ now - $0 >= .seconds(1) }) ?? true {
+            logger.warning(
+                "requests refused for load", metadata: ["peer": "\(identity.originHost)", "refused": "\(loadRefusals)", "throttle": "\(overloadStatus.throttlePercentage)%"])
+            loadRefusals = 0
+            loadRefusalsLogged = now
+        }
+    }
+
+    /// Appends encoded AVPs to an encoded message and fixes its Message Length (RFC 6733 §3).
+    static func append(_ avps: [UInt8], to message: inout ByteBuffer) {
+        guard !avps.isEmpty, message.readableBytes >= 20 else { return }
+        message.writeBytes(avps)
+        let length = UInt32(message.readableBytes)
+        message.setInteger(UInt8(truncatingIfNeeded: length >> 16), at: message.readerIndex + 1)
+        message.setInteger(UInt16(truncatingIfNeeded: length), at: message.readerIndex + 2)
+    }
+
     /// The peer against the policy in force: its source address and, over TLS, its certificate.
     private func admission(_ originHost: String, _ originRealm: String) -> PeerAuthorization.Admission {
         let policy = registry.authorization.policy
@@ -355,6 +444,9 @@ public actor PeerConnection: DiameterAnswerSink {
 
     func deliver(_ answer: ByteBuffer, for request: PendingRequest) {
         inFlight -= 1
+        var answer = answer
+        if request.doic { Self.append(overloadAVPs, to: &answer) }
+        if configuration.overload != nil { answeredUncounted += 1 }
         let key = request.key
         let now = channel.eventLoop.now
         if duplicatesRetired {

@@ -269,6 +269,9 @@ public final class ClusterNode: Sendable {
         logger.notice("following", metadata: ["leader": "\(leader)", "address": "\(address)", "epoch": "\(epoch)"])
     }
 
+    /// Writes committed here that wait for the ack level's acknowledgement (leader; an overload signal).
+    public var writesAwaitingAcknowledgement: Int { acknowledged.withLockedValue { $0 }.waiting }
+
     func stepDown(_ why: String) {
         let acked = acknowledged.withLockedValue { $0 }.value
         let was = state.withLockedValue { s -> ClusterRole in

@@ -21,6 +21,9 @@ final class Progress: Sendable {
 
     var value: UInt64 { state.withLockedValue { $0.value } }
 
+    /// Tasks waiting for the value to reach their target.
+    var waiting: Int { state.withLockedValue { $0.waiters.count } }
+
     /// Raises the value (never lowers it) and resumes the waiters it satisfies.
     func advance(to v: UInt64) {
         let ready: [CheckedContinuation<Bool, Never>] = state.withLockedValue { s in

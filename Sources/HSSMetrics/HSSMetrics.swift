@@ -103,6 +103,17 @@ public final class HSSMetrics: PeerMetrics, Sendable {
 
     /// Cluster gauges (docs/replication.md): this node's log position and epoch, its lag behind the
     /// leader (follower), and each follower's lag behind it (leader).
+    /// The overload controller's state (RFC 7683 reduction asked for, RFC 8583 load) and its signals'
+    /// occupancy (1 at the threshold).
+    public func setOverload(reduction: UInt32, load: UInt16, occupancy: [String: Double]) {
+        registry.makeGauge(descriptor: Self.d("hss_overload_reduction_percent", "The traffic reduction this node asks for (DOIC OC-Reduction-Percentage)")).set(to: Double(reduction))
+        registry.makeGauge(descriptor: Self.d("hss_load", "This node's load as reported (RFC 8583 Load-Value, 0-65535)")).set(to: Double(load))
+        for (signal, value) in occupancy {
+            registry.makeGauge(descriptor: Self.d("hss_overload_signal_occupancy", "A load signal against its overload threshold (1 at the threshold)"), labels: [("signal", signal)])
+                .set(to: value)
+        }
+    }
+
     public func setReplication(role: String, epoch: UInt64, last: UInt64, lag: UInt64, followers: [String: UInt64]) {
         for r in ["leader", "follower", "candidate"] {
             registry.makeGauge(descriptor: Self.d("hss_cluster_role", "1 for this node's current role"), labels: [("role", r)]).set(to: r == role ? 1 : 0)

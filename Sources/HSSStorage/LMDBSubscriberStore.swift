@@ -168,6 +168,9 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
         }
     }
 
+    /// Writes waiting for the writer thread's next batch (an overload signal).
+    public var queuedWrites: Int { writer?.queuedCount ?? 0 }
+
     /// Stops the writer (after what is queued) and closes the environment.
     public func close() {
         writer?.stop()

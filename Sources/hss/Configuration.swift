@@ -23,6 +23,28 @@ struct HSSConfiguration: Codable, Equatable {
         /// Connections held at most, in all (default 10,000) and per source address (default 256).
         var maxConnections: Int?
         var maxConnectionsPerSource: Int?
+        /// Requests per second a peer may send on one connection unless its rule says otherwise
+        /// (beyond: 3004); default none.
+        var maxRequestsPerSecond: Double?
+        /// Overload control (RFC 7683 DOIC, RFC 8583 load; docs/hardening.md).
+        var overload: Overload?
+    }
+    struct Overload: Codable, Equatable {
+        /// Default true.
+        var enabled: Bool?
+        /// Thresholds: the Diameter event loops' lag (ms, default 2), writes waiting for the LMDB writer
+        /// (1,000), writes waiting for followers' acknowledgements (2,000), requests waiting in shards
+        /// (2,000), and, only when set, CPU as a share of the usable CPUs.
+        var loopLagMs: Double?
+        var cpu: Double?
+        var writerQueue: Int?
+        var replication: Int?
+        var shards: Int?
+        /// Sample interval (default 250 ms) and OC-Validity-Duration (default 30 s).
+        var intervalMs: Int?
+        var validitySeconds: Int?
+        /// The most the node asks for (percent, default 95).
+        var maxReduction: Int?
     }
     struct TLS: Codable, Equatable {
         var certificate: String
@@ -93,7 +115,8 @@ struct HSSConfiguration: Codable, Equatable {
     static let keys: [String: Set<String>] = [
         "": ["diameter", "cx", "storage", "api", "subscribers", "logLevel", "cluster"],
         "cluster": ["name", "node", "members", "ackLevel", "ackTimeoutMs", "leaderWaitMs", "etcd", "leaseTTL", "initialLeader", "tlsCertificate", "tlsKey", "tlsCA"],
-        "diameter": ["originHost", "originRealm", "listen", "ioThreads", "peerAuthorization", "peers", "tls", "sctp", "maxConnections", "maxConnectionsPerSource"],
+        "diameter": ["originHost", "originRealm", "listen", "ioThreads", "peerAuthorization", "peers", "tls", "sctp", "maxConnections", "maxConnectionsPerSource",
+                     "maxRequestsPerSecond", "overload"],
         "cx": ["homeNetworks", "maxAuthItems", "sqnInd", "shards"],
         "storage": ["dataDir", "mapSizeMiB", "nosync", "sqnBlock", "commitBatch", "logRetentionRecords", "keyFile"],
         "api": ["listen", "tokens", "tlsCertificate", "tlsKey", "accessTokens", "rateLimit", "auditLog"],
@@ -123,6 +146,13 @@ struct HSSConfiguration: Codable, Equatable {
                 }
             }
         }
+        if let overload = (root["diameter"] as? [String: Any])?["overload"] {
+            guard let section = overload as? [String: Any] else { throw Invalid(description: "\(source): diameter.overload must be a mapping") }
+            let allowed: Set<String> = ["enabled", "loopLagMs", "cpu", "writerQueue", "replication", "shards", "intervalMs", "validitySeconds", "maxReduction"]
+            for k in section.keys where !allowed.contains(k) {
+                throw Invalid(description: "\(source): unknown key diameter.overload.\(k) (known: \(allowed.sorted().joined(separator: ", ")))")
+            }
+        }
         let c: HSSConfiguration
         do { c = try YAMLDecoder().decode(HSSConfiguration.self, from: text) } catch let DecodingError.typeMismatch(type, ctx) {
             throw Invalid(description: "\(source): \(ctx.codingPath.map(\.stringValue).joined(separator: ".")): expected \(type)")
@@ -145,6 +175,16 @@ struct HSSConfiguration: Codable, Equatable {
         }
         if let m = diameter?.maxConnections, m < 1 { throw fail("diameter.maxConnections", "must be at least 1") }
         if let m = diameter?.maxConnectionsPerSource, m < 1 { throw fail("diameter.maxConnectionsPerSource", "must be at least 1") }
+        if let r = diameter?.maxRequestsPerSecond, !(r > 0 && r.isFinite) { throw fail("diameter.maxRequestsPerSecond", "a positive number") }
+        if let o = diameter?.overload {
+            if let l = o.loopLagMs, !(l > 0 && l.isFinite) { throw fail("diameter.overload.loopLagMs", "a positive number of milliseconds") }
+            if let c = o.cpu, !(c > 0 && c <= 1) { throw fail("diameter.overload.cpu", "a share of the CPUs, above 0 and at most 1") }
+            for (key, v) in [("writerQueue", o.writerQueue), ("replication", o.replication), ("shards", o.shards), ("intervalMs", o.intervalMs)] {
+                if let v, v < 1 { throw fail("diameter.overload.\(key)", "must be at least 1") }
+            }
+            if let v = o.validitySeconds, !(1...86_400).contains(v) { throw fail("diameter.overload.validitySeconds", "1-86400 (RFC 7683 §7.5)") }
+            if let v = o.maxReduction, !(1...100).contains(v) { throw fail("diameter.overload.maxReduction", "1-100") }
+        }
         if let c = diameter?.sctp {
             if c.addresses.isEmpty { throw fail("diameter.sctp.addresses", "at least one address") }
             if let p = c.port, !(1...65535).contains(p) { throw fail("diameter.sctp.port", "1-65535") }

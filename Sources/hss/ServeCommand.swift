@@ -52,6 +52,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Serve --subscribers from memory (no LMDB; Cx state is lost on exit).")
     var inMemory = false
 
+    @Flag(help: "No overload control (DOIC reports, throttling under load; diameter.overload.enabled: false): for capacity benchmarks, which saturate the CPU on purpose.")
+    var noOverloadControl = false
+
     @OptionGroup var storage: StorageOptions
 
     @Option(help: "Our Diameter identity (Origin-Host). Default: $HSS_ORIGIN_HOST or hss.localdomain.")
@@ -143,6 +146,8 @@ struct ServeCommand: AsyncParsableCommand {
         var sctp: HSSConfiguration.SCTP?
         var maxConnections: Int?
         var maxConnectionsPerSource: Int?
+        var maxRequestsPerSecond: Double?
+        var overload: HSSConfiguration.Overload?
         /// Where the key ring was read from (reloaded by POST /api/v1/keys/rekey), and the ring.
         var keyFile: String?
         var keyRing: KeyRing?
@@ -190,6 +195,8 @@ struct ServeCommand: AsyncParsableCommand {
         s.keyRing = try storage.keyRing(configured: file.storage?.keyFile)
         s.maxConnections = file.diameter?.maxConnections
         s.maxConnectionsPerSource = file.diameter?.maxConnectionsPerSource
+        s.maxRequestsPerSecond = file.diameter?.maxRequestsPerSecond
+        s.overload = file.diameter?.overload
         s.apiAccessTokens = file.api?.accessTokens ?? []
         s.apiRateLimit = file.api?.rateLimit
         s.apiAuditLog = file.api?.auditLog
@@ -298,6 +305,10 @@ struct ServeCommand: AsyncParsableCommand {
         if let m = s.maxConnections { configuration.maximumConnections = m }
         if let m = s.maxConnectionsPerSource { configuration.maximumConnectionsPerSource = m }
         if let c = s.sctp { configuration.sctpListeners = [SCTPListener(addresses: c.addresses, port: c.port ?? 3868)] }
+        let overloadControl = !noOverloadControl && (s.overload?.enabled ?? true)
+        if overloadControl || s.maxRequestsPerSecond != nil {
+            configuration.overload = OverloadGate(originHost: s.originHost, defaultPeerRate: s.maxRequestsPerSecond)
+        }
         logger.info("HSS starting", metadata: ["shards": "\(s.shards)", "origin-host": "\(s.originHost)"])
         if s.authorization.isPermissive {
             logger.warning(
@@ -308,6 +319,18 @@ struct ServeCommand: AsyncParsableCommand {
         let service = HSSService(configuration: configuration, application: application, logger: logger, group: group, metrics: metrics)
         var all: [any Service] = [service]
         if let cluster { all.append(ClusterService(node: cluster, metrics: metrics, logger: logger)) }
+        if overloadControl, let gate = configuration.overload {
+            let o = s.overload
+            all.append(
+                OverloadService(
+                    gate: gate,
+                    thresholds: .init(
+                        loopLag: .microseconds(Int((o?.loopLagMs ?? 2) * 1000)), cpu: o?.cpu, writerQueue: o?.writerQueue ?? 1000, replication: o?.replication ?? 2000, shards: o?.shards ?? 2000,
+                        interval: .milliseconds(o?.intervalMs ?? 250)),
+                    configuration: .init(validity: UInt32(o?.validitySeconds ?? 30), maxReduction: UInt32(o?.maxReduction ?? 95)),
+                    loops: Array(group.makeIterator()), admin: application.admin, store: lmdb, cluster: cluster, metrics: metrics, logger: logger))
+            logger.info("overload control (DOIC reporting node)", metadata: ["event loop lag": "\(o?.loopLagMs ?? 2) ms", "peer rate": "\(s.maxRequestsPerSecond.map { "\($0)/s" } ?? "unlimited")"])
+        }
         if let api = s.api, let (host, port) = Self.hostPort(api) {
             let audit = try s.apiAuditLog.map { try AuditLog(path: $0) } ?? AuditLog()
             let rekey = lmdb.map { Self.rekeyAction(store: $0, cluster: cluster, keyFile: s.keyFile, logger: logger) }

@@ -32,7 +32,8 @@ struct CxOverTCPTests {
     /// `sctpPort`: listen on SCTP (127.0.0.1) instead of TCP, with the watchdog and CER timeout out of the
     /// way of qemu's slow emulation (scripts/sctp-qemu.sh).
     static func start(
-        shards: Int = 3, storage: (any SubscriberStorage)? = nil, sctpPort: Int? = nil, authorization: PeerAuthorization = .permissive
+        shards: Int = 3, storage: (any SubscriberStorage)? = nil, sctpPort: Int? = nil, authorization: PeerAuthorization = .permissive,
+        overload: OverloadGate? = nil
     ) async throws -> Running {
         let store = try storage ?? InMemorySubscriberStorage(SubscriberFile.load(path: demo).subscriptions)
         var logger = Logger(label: "test")
@@ -50,6 +51,7 @@ struct CxOverTCPTests {
             config.capabilitiesExchangeTimeout = .seconds(600)
         }
         config.authorization = authorization
+        config.overload = overload
         config.disconnectTimeout = .milliseconds(500)
         config.requestTimeout = .seconds(3)
         let server = try await DiameterServer(configuration: config, application: app, logger: logger)

@@ -94,6 +94,7 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Also measure the machine's ceiling: spawn `hss-bench ceiling-server` and run the same load against it.") var ceiling = false
     @Option(help: "Port for the ceiling server.") var ceilingPort = 3869
     @Flag(help: "JSON output.") var json = false
+    @Flag(help: "Act as a DOIC reacting node (RFC 7683): OC-Supported-Features in every request, and the HSS's overload reports applied with the loss algorithm (open loop: the reported share of new requests is not sent).") var doic = false
     @Flag(help: "Print a progress line every second (default: when stderr is a terminal).") var progress = false
     @Option(help: "TLS: CA file to verify the HSS (enables TLS).") var tlsCA: String?
     @Option(help: "TLS: client certificate chain (PEM).") var tlsCert: String?
@@ -119,6 +120,21 @@ struct Run: AsyncParsableCommand {
         var serverCPUMicrosPerRequest: Double?
         /// Server pthread_mutex_lock calls per answered request (`--mutex-count-file`).
         var serverLocksPerRequest: Double?
+        /// Open loop: requests issued, not sent (abated by the DOIC loss algorithm), refused with 3004.
+        var issued: Int = 0
+        var abated: Int = 0
+        var rejected: Int = 0
+        /// The server's resident set before and after the measurement (MiB, `--server-pid`).
+        var serverRSSMiB: [Double]?
+    }
+
+    /// VmRSS of a process in MiB (proc(5)).
+    static func rssMiB(_ pid: Int32) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kb = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return nil }
+        return kb / 1024
     }
 
     /// utime + stime of a process in clock ticks (proc(5): fields 14 and 15 of /proc/PID/stat).
@@ -192,6 +208,7 @@ struct Run: AsyncParsableCommand {
                 planner: RequestPlanner(kind: kind, vectors: vectors, origin: origin, subscribers: mine), window: window,
                 pacing: perConnectionRate.map { .openLoop(perConnection: $0) } ?? .closedLoop, originHost: origin, checkAnswers: check,
                 progress: counter, ready: ready)
+            handler.doic = doic
             let channel = try await ClientBootstrap(group: loop)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { ch in
@@ -213,6 +230,7 @@ struct Run: AsyncParsableCommand {
         for (h, ch) in handlers { try await ch.eventLoop.submit { h.result = ConnectionResult() }.get() }
         let observed = check ? serverPid : nil
         let ticksBefore = observed.flatMap(Self.cpuTicks)
+        let rssBefore = observed.flatMap(Self.rssMiB)
         var locksBefore: UInt64?
         if let observed, let mutexCountFile { locksBefore = await Self.lockCount(observed, file: mutexCountFile) }
         let clock = ContinuousClock()
@@ -235,6 +253,9 @@ struct Run: AsyncParsableCommand {
             }.get()
             merged.latency.add(r.latency)
             merged.completed += r.completed
+            merged.issued += r.issued
+            merged.abated += r.abated
+            merged.rejected += r.rejected
             for (k, v) in r.errors { merged.errors[k, default: 0] += v }
         }
         let seconds = Double((clock.now - start).components.seconds) + Double((clock.now - start).components.attoseconds) / 1e18
@@ -253,7 +274,9 @@ struct Run: AsyncParsableCommand {
         return Measurement(
             target: label, completed: merged.completed, seconds: seconds, throughput: Double(merged.completed) / seconds,
             latencyMicros: ["p50": us(50), "p90": us(90), "p99": us(99), "p99.9": us(99.9), "max": Double(merged.latency.max) / 1000],
-            errors: merged.errors, serverCPUMicrosPerRequest: cpuPerRequest, serverLocksPerRequest: locksPerRequest)
+            errors: merged.errors, serverCPUMicrosPerRequest: cpuPerRequest, serverLocksPerRequest: locksPerRequest,
+            issued: merged.issued, abated: merged.abated, rejected: merged.rejected,
+            serverRSSMiB: rssBefore.flatMap { b in observed.flatMap(Self.rssMiB).map { [b, $0] } })
     }
 
     func report(_ results: [Measurement], kind: ScenarioKind) {
@@ -283,6 +306,12 @@ struct Run: AsyncParsableCommand {
             print("  \(name)" + String(format: "%10.0f /s  (%d in %.1f s)  latency µs p50 %.0f  p90 %.0f  p99 %.0f  p99.9 %.0f  max %.0f",
                          m.throughput, m.completed, m.seconds, l["p50"]!, l["p90"]!, l["p99"]!, l["p99.9"]!, l["max"]!))
             if let cpu = m.serverCPUMicrosPerRequest { print(String(format: "           server CPU %.2f µs per answer (user + system)", cpu)) }
+            if m.issued > 0 {
+                print(String(format: "           offered %.0f /s: admitted %.1f%%, abated by DOIC %.1f%%, refused 3004 %.1f%%",
+                             Double(m.issued) / m.seconds, 100 * Double(m.completed) / Double(m.issued), 100 * Double(m.abated) / Double(m.issued),
+                             100 * Double(m.rejected) / Double(m.issued)))
+            }
+            if let rss = m.serverRSSMiB { print(String(format: "           server RSS %.1f → %.1f MiB", rss[0], rss[1])) }
             if let locks = m.serverLocksPerRequest { print(String(format: "           server pthread_mutex_lock %.2f per answer", locks)) }
             if !m.errors.isEmpty {
                 for (k, v) in m.errors.sorted(by: { $0.value > $1.value }) { print("           error \(k): \(v)") }

@@ -18,6 +18,11 @@ struct ConnectionResult {
     var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
     var completed = 0
     var errors: [String: Int] = [:]
+    /// Requests the generator issued (open loop), and of them: not sent because an overload report asked
+    /// for less (RFC 7683 loss algorithm, `--doic`), and answered 3004/5012 by the HSS's own throttling.
+    var issued = 0
+    var abated = 0
+    var rejected = 0
 }
 
 /// One load connection: CER, then requests per the pacing; every answer is decoded and checked. Runs on
@@ -45,6 +50,18 @@ final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
     var backlog: [NIODeadline] = []
     var ticker: RepeatedTask?
     let decoder = DiameterDecoder()
+    /// A DOIC reacting node (RFC 7683 §5.1.1, §5.2.2, §6.3): OC-Supported-Features in every request; the
+    /// host report's reduction applied by dropping that share of new requests at random until it expires.
+    var doic = false
+    var reduction: UInt32 = 0
+    var reportSequence: UInt64?
+    var reportExpires: NIODeadline?
+    var draw = SystemRandomNumberGenerator()
+    static let supportedFeatures: [UInt8] = {
+        var w = DiameterMessageWriter(header: DiameterHeader(flags: [], commandCode: 0, applicationID: 0, hopByHopID: 0, endToEndID: 0))
+        w.appendGroup(.ocSupportedFeatures) { OCSupportedFeatures(ocFeatureVector: 1).writeMembers(into: &$0) }
+        return Array(w.finish().readableBytesView.dropFirst(20))
+    }()
 
     init(planner: RequestPlanner, window: Int, pacing: Pacing, originHost: String, checkAnswers: Bool, progress: ManagedAtomic<Int>, ready: EventLoopPromise<Void>) {
         self.planner = planner
@@ -86,6 +103,11 @@ final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
                 while self.issued < due {
                     let intended = self.startedAt + .nanoseconds(Int64(Double(self.issued) / rate * 1e9))
                     self.issued += 1
+                    self.result.issued += 1
+                    if self.abates(now: intended) {
+                        self.result.abated += 1
+                        continue
+                    }
                     if self.pending.count < self.window { self.send(intended: intended, context: context) } else { self.backlog.append(intended) }
                 }
                 context.flush()
@@ -98,13 +120,40 @@ final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
         ticker?.cancel()
     }
 
+    /// RFC 7683 §6.3: the loss algorithm drops the reported share of new requests while the report holds.
+    func abates(now: NIODeadline) -> Bool {
+        guard doic, reduction > 0 else { return false }
+        if let expires = reportExpires, now >= expires {
+            reduction = 0
+            return false
+        }
+        return UInt32.random(in: 1...100, using: &draw) <= reduction
+    }
+
+    /// An answer's OC-OLR (RFC 7683 §5.2.1.3): taken when its sequence is new; validity 0 ends it.
+    func overloadReport(_ m: DiameterMessage, now: NIODeadline) {
+        guard let olr = m.first(.ocOLR), let sequence = olr.first(.ocSequenceNumber)?.unsigned64 else { return }
+        if let known = reportSequence, sequence <= known { return }
+        reportSequence = sequence
+        let validity = olr.first(.ocValidityDuration)?.unsigned32 ?? 30
+        reduction = validity == 0 ? 0 : min(100, olr.first(.ocReductionPercentage)?.unsigned32 ?? 0)
+        reportExpires = now + .seconds(Int64(validity > 86_400 ? 30 : validity))
+    }
+
     func send(intended: NIODeadline, context: ChannelHandlerContext) {
         let id = hopByHop
         hopByHop &+= 1
         if hopByHop == 0 { hopByHop = 1 }
         let request = planner.next(hopByHop: id)
         pending[id] = (intended, request.check, request.command)
-        context.write(wrapOutboundOut(request.bytes), promise: nil)
+        var bytes = request.bytes
+        if doic {
+            bytes.writeBytes(Self.supportedFeatures)
+            let length = UInt32(bytes.readableBytes)
+            bytes.setInteger(UInt8(truncatingIfNeeded: length >> 16), at: bytes.readerIndex + 1)
+            bytes.setInteger(UInt16(truncatingIfNeeded: length), at: bytes.readerIndex + 2)
+        }
+        context.write(wrapOutboundOut(bytes), promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -130,12 +179,19 @@ final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
             result.errors["unmatched answer", default: 0] += 1
             return
         }
+        if doic { overloadReport(message, now: now) }
         if running {
-            _ = result.latency.record(UInt64((now - entry.intended).nanoseconds))
-            result.completed += 1
-            progress.wrappingIncrement(ordering: .relaxed)
-            if checkAnswers, let problem = verify(message, against: entry.check, command: entry.command) {
-                result.errors[problem, default: 0] += 1
+            // Refused for load (the HSS throttled it: RFC 7683 §8): not admitted, not an error.
+            let code = message.first(.resultCode)?.unsigned32
+            if code == ResultCode.tooBusy.value {
+                result.rejected += 1
+            } else {
+                _ = result.latency.record(UInt64((now - entry.intended).nanoseconds))
+                result.completed += 1
+                progress.wrappingIncrement(ordering: .relaxed)
+                if checkAnswers, let problem = verify(message, against: entry.check, command: entry.command) {
+                    result.errors[problem, default: 0] += 1
+                }
             }
             switch pacing {
             case .closedLoop:

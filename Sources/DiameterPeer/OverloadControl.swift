@@ -1,0 +1,284 @@
+public import DiameterCore
+import NIOCore
+import Synchronization
+
+// Overload control as a DOIC reporting node (RFC 7683) with load reports (RFC 8583). Three parts:
+// - `OverloadController`: a value. Each sample of the node's queues and CPU goes in; the reduction to ask
+//   for, the overload report (OC-OLR) and the load come out. No clock, no I/O: tests drive it row by row.
+// - `OverloadGate`: what the controller decided, published for every connection (an atomic generation;
+//   the connection copies the state only when it changed, so a request takes no lock), plus the per-peer
+//   request rate limit's configuration.
+// - `RequestRateLimiter`: one connection's token bucket.
+// The connection (PeerConnection) applies them: DOIC AVPs on answers to requests that carried
+// OC-Supported-Features, local throttling of requests that did not, 3004 over a peer's rate.
+
+/// One measured quantity against the level where the node counts as overloaded.
+public struct OverloadSignal: Sendable, Hashable {
+    /// What it measures (logged when it causes a report): "cpu", "writer queue", "replication", "shards".
+    public var name: String
+    public var value: Double
+    /// The value at which the node asks for less traffic.
+    public var threshold: Double
+    /// False: it counts for the reported load only, never asks for a reduction (CPU: a busy node that
+    /// answers at once is loaded, not overloaded).
+    public var triggers: Bool
+
+    public init(_ name: String, value: Double, threshold: Double, triggers: Bool = true) {
+        self.name = name
+        self.value = value
+        self.threshold = threshold
+        self.triggers = triggers
+    }
+
+    /// 1 at the threshold.
+    public var occupancy: Double { threshold > 0 ? value / threshold : 0 }
+}
+
+/// The OC-OLR a reporting node sends (RFC 7683 §7.3): always a host report (§7.6 HOST_REPORT; an HSS is
+/// a host that realm-routed clients can go around, a realm report would stop the realm's other HSSes'
+/// traffic too), loss algorithm (§6).
+public struct OverloadReport: Sendable, Hashable {
+    /// RFC 7683 §7.4: grows with every change of the report, and over a restart (§5.2.1.4).
+    public var sequenceNumber: UInt64
+    /// RFC 7683 §7.7: 0-100.
+    public var reductionPercentage: UInt32
+    /// RFC 7683 §7.5 (seconds): 0 ends the overload condition (§5.2.3).
+    public var validityDuration: UInt32
+
+    public init(sequenceNumber: UInt64, reductionPercentage: UInt32, validityDuration: UInt32) {
+        self.sequenceNumber = sequenceNumber
+        self.reductionPercentage = reductionPercentage
+        self.validityDuration = validityDuration
+    }
+}
+
+/// What the connections apply until the next sample.
+public struct OverloadStatus: Sendable, Hashable {
+    /// The OC-OLR for answers to DOIC requests; nil: none (no overload condition, or its end was reported
+    /// for as long as a reacting node could hold it).
+    public var report: OverloadReport?
+    /// The share (percent) of requests without OC-Supported-Features that the node throttles itself
+    /// (RFC 7683 §5.2.3: nobody downstream abated them).
+    public var throttlePercentage: UInt32
+    /// RFC 8583 Load-Value (0-65535, linear: the most loaded signal, 65535 at its threshold and beyond).
+    public var load: UInt16
+
+    public init(report: OverloadReport? = nil, throttlePercentage: UInt32 = 0, load: UInt16 = 0) {
+        self.report = report
+        self.throttlePercentage = throttlePercentage
+        self.load = load
+    }
+
+    public static let normal = OverloadStatus()
+}
+
+/// The reporting node's overload control state (RFC 7683 §5.2.1.2: one OCS entry, host report, loss
+/// algorithm), as a value: `sample` takes the signals and returns what changed.
+///
+/// The reduction follows the signals by feedback: the share of traffic admitted is multiplied by
+/// 1/occupancy of the worst signal while it is over its threshold and not draining (at most halved per
+/// sample; a signal that fell by a tenth since the last sample is left to drain), held while it is between
+/// `relaxBelow` and the threshold, and raised again below that by at most `maxIncreasePerSample` per sample (§5.2.3: decrease the abatement in a controlled fashion). When no
+/// reduction is left the condition ends: a report with validity 0 (§5.2.3), sent for `validity` seconds,
+/// then none.
+public struct OverloadController: Sendable {
+    public struct Configuration: Sendable, Hashable {
+        /// OC-Validity-Duration of active reports (seconds; RFC 7683 §7.5: default 30, at most 86,400).
+        public var validity: UInt32
+        /// Occupancy under which the reduction is lowered.
+        public var relaxBelow: Double
+        /// The admitted share grows by at most this factor per sample.
+        public var maxIncreasePerSample: Double
+        /// The most the node asks for (percent); the rest lets reacting nodes keep probing (§6.3).
+        public var maxReduction: UInt32
+        /// The share of the learnt capacity the admitted traffic is steered to once no backlog is left.
+        public var targetUtilisation: Double
+        /// The learnt capacity grows by this share per quiet sample, so that a node that got faster is found.
+        public var probeStep: Double
+
+        public init(
+            validity: UInt32 = 30, relaxBelow: Double = 0.95, maxIncreasePerSample: Double = 1.15, maxReduction: UInt32 = 95, targetUtilisation: Double = 0.85,
+            probeStep: Double = 0.002
+        ) {
+            self.targetUtilisation = targetUtilisation
+            self.probeStep = probeStep
+            self.validity = validity
+            self.relaxBelow = relaxBelow
+            self.maxIncreasePerSample = maxIncreasePerSample
+            self.maxReduction = maxReduction
+        }
+    }
+
+    public enum Event: Sendable, Hashable {
+        /// An overload condition began (a new report), caused by the named signals.
+        case entered(reduction: UInt32, causes: [String])
+        /// The reduction changed during the condition.
+        case changed(reduction: UInt32)
+        /// The condition ended: the report with validity 0 goes out.
+        case ended
+    }
+
+    public let configuration: Configuration
+    /// The share of offered traffic to admit, 0-1.
+    public private(set) var admitted: Double = 1
+    public private(set) var status = OverloadStatus.normal
+    /// The sequence number of the last report sent, 0 before any.
+    var lastSequence: UInt64 = 0
+    /// The worst triggering occupancy of the last sample.
+    var lastWorst: Double = 0
+    /// Answers per second the node managed while saturated (learnt during the condition).
+    public private(set) var capacity: Double?
+    /// When the ended report stops being sent.
+    var endedUntil: Duration?
+
+    public init(configuration: Configuration = .init()) { self.configuration = configuration }
+
+    /// One sample. `now` is a monotonic time; `wallMilliseconds` (milliseconds since 1970) seeds the
+    /// sequence number of a new condition, so that it exceeds any sent before a restart (§5.2.1.4).
+    /// `admittedRate` and `answeredRate` (requests per second let through the gate and answered over the
+    /// sample; 0 when unknown) let the controller learn the node's capacity while a signal is over its
+    /// threshold, and steer the admitted traffic to `targetUtilisation` of it once the backlog is gone.
+    public mutating func sample(
+        _ signals: [OverloadSignal], admittedRate: Double = 0, answeredRate: Double = 0, now: Duration, wallMilliseconds: UInt64
+    ) -> [Event] {
+        let worst = signals.filter(\.triggers).map(\.occupancy).max() ?? 0
+        status.load = UInt16(min(1, max(0, signals.map(\.occupancy).max() ?? 0)) * 65535)
+        defer { lastWorst = worst }
+        if worst > 1 {
+            // Saturated: what it answers now is what it can do.
+            if answeredRate > 0 { capacity = capacity.map { 0.5 * $0 + 0.5 * answeredRate } ?? answeredRate }
+            // A signal that already fell by a tenth since the last sample is draining under the reduction
+            // in force: wait for it rather than overshoot (a backlog keeps a queue long after the cause went).
+            if lastWorst <= 1 || worst > 0.9 * lastWorst { admitted *= max(0.5, 1 / worst) }
+        } else if let known = capacity, admittedRate > 0, admitted < 1 {
+            // No backlog: what passes now is the offered traffic times the admitted share; aim at the target
+            // share of the capacity (up by at most maxIncreasePerSample, §5.2.3; down by at most a fifth).
+            let goal = admitted * configuration.targetUtilisation * known / admittedRate
+            admitted = min(admitted * configuration.maxIncreasePerSample, max(admitted * 0.8, goal))
+            // The capacity may have grown (a load that ended elsewhere on the node): probe upwards slowly.
+            if worst < configuration.relaxBelow { capacity = known * (1 + configuration.probeStep) }
+        } else if worst < configuration.relaxBelow {
+            // Nothing learnt yet (or no rates): relax by at most maxIncreasePerSample per sample.
+            admitted *= min(configuration.maxIncreasePerSample, worst > 0 ? configuration.relaxBelow / worst : .infinity)
+        }
+        let floor = 1 - Double(configuration.maxReduction) / 100
+        admitted = min(1, max(floor, admitted))
+        let reduction = UInt32((100 * (1 - admitted)).rounded())
+        var events: [Event] = []
+        let active = status.report.map { $0.validityDuration > 0 } ?? false
+        if reduction > 0 {
+            if !active {
+                lastSequence = max(lastSequence + 1, wallMilliseconds)
+                events.append(.entered(reduction: reduction, causes: signals.filter { $0.triggers && $0.occupancy > 1 }.map(\.name)))
+                status.report = OverloadReport(sequenceNumber: lastSequence, reductionPercentage: reduction, validityDuration: configuration.validity)
+            } else if reduction != status.report?.reductionPercentage {
+                lastSequence += 1
+                events.append(.changed(reduction: reduction))
+                status.report = OverloadReport(sequenceNumber: lastSequence, reductionPercentage: reduction, validityDuration: configuration.validity)
+            }
+            endedUntil = nil
+        } else if active {
+            // §5.2.3: the end is a new report with validity 0, kept while a reacting node may hold the last one.
+            lastSequence += 1
+            events.append(.ended)
+            status.report = OverloadReport(sequenceNumber: lastSequence, reductionPercentage: 0, validityDuration: 0)
+            endedUntil = now + .seconds(Int(configuration.validity))
+            capacity = nil
+        } else if let until = endedUntil, now >= until {
+            status.report = nil
+            endedUntil = nil
+        }
+        status.throttlePercentage = reduction
+        return events
+    }
+}
+
+/// The controller's decision, shared by every connection of a server, and the per-peer rate limit.
+/// Publishing takes a lock and bumps an atomic generation; a connection reads the generation per request
+/// (no lock) and copies the state only when it moved.
+public final class OverloadGate: Sendable {
+    /// Requests per second one peer may send when its rule names no limit; nil: unlimited.
+    public let defaultPeerRate: Double?
+    let originHost: String
+    let generation = Atomic<Int>(0)
+    /// Requests let through and answers sent, added by each connection at the end of its read bursts.
+    let admittedRequests = Atomic<Int>(0)
+    let answeredRequests = Atomic<Int>(0)
+
+    /// Requests let through and answered since the server started (counted at the end of read bursts).
+    public var counts: (admitted: Int, answered: Int) {
+        (admittedRequests.load(ordering: .relaxed), answeredRequests.load(ordering: .relaxed))
+    }
+    private let published: Mutex<Published>
+
+    /// The state and the AVPs that answers to DOIC requests carry, encoded once per change.
+    struct Published: Sendable {
+        var status: OverloadStatus
+        var avps: [UInt8]
+    }
+
+    public init(originHost: String, defaultPeerRate: Double? = nil) {
+        self.originHost = originHost
+        self.defaultPeerRate = defaultPeerRate
+        published = Mutex(Published(status: .normal, avps: Self.encode(.normal, originHost: originHost)))
+    }
+
+    public var status: OverloadStatus { published.withLock { $0.status } }
+
+    public func publish(_ status: OverloadStatus) {
+        let changed = published.withLock { p -> Bool in
+            guard p.status != status else { return false }
+            p = Published(status: status, avps: Self.encode(status, originHost: originHost))
+            return true
+        }
+        if changed { generation.add(1, ordering: .releasing) }
+    }
+
+    func snapshot() -> (generation: Int, status: OverloadStatus, avps: [UInt8]) {
+        let g = generation.load(ordering: .acquiring)
+        let p = published.withLock { $0 }
+        return (g, p.status, p.avps)
+    }
+
+    /// OC-Supported-Features selecting the loss algorithm (RFC 7683 §5.1.2, §7.2 OLR_DEFAULT_ALGO), the
+    /// OC-OLR when there is one, and the node's load as a host and as a peer (RFC 8583: Load-Type HOST 0,
+    /// PEER 1, SourceID the node), all without the M-bit.
+    static func encode(_ status: OverloadStatus, originHost: String) -> [UInt8] {
+        var w = DiameterMessageWriter(header: DiameterHeader(flags: [], commandCode: 0, applicationID: 0, hopByHopID: 0, endToEndID: 0))
+        w.appendGroup(.ocSupportedFeatures) { OCSupportedFeatures(ocFeatureVector: 1).writeMembers(into: &$0) }
+        if let r = status.report {
+            w.appendGroup(.ocOLR) {
+                OCOLR(ocSequenceNumber: r.sequenceNumber, ocReportType: .hostReport, ocReductionPercentage: r.reductionPercentage,
+                      ocValidityDuration: r.validityDuration).writeMembers(into: &$0)
+            }
+        }
+        for type in [LoadType.host, .peer] {
+            w.appendGroup(.load) { Load(loadType: type, loadValue: UInt64(status.load), sourceID: originHost).writeMembers(into: &$0) }
+        }
+        let bytes = w.finish()
+        return Array(bytes.readableBytesView.dropFirst(20))
+    }
+}
+
+/// A token bucket: `rate` requests per second, bursts up to one second's worth.
+public struct RequestRateLimiter: Sendable, Hashable {
+    public let rate: Double
+    var tokens: Double
+    var last: Int64
+
+    /// `now`: nanoseconds of a monotonic clock.
+    public init(rate: Double, now: Int64) {
+        self.rate = rate
+        tokens = max(1, rate)
+        last = now
+    }
+
+    /// Whether one more request fits now (and takes its token).
+    public mutating func admit(now: Int64) -> Bool {
+        tokens = min(max(1, rate), tokens + Double(now - last) / 1e9 * rate)
+        last = now
+        guard tokens >= 1 else { return false }
+        tokens -= 1
+        return true
+    }
+}

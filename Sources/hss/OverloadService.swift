@@ -1,0 +1,161 @@
+import DiameterPeer
+import Foundation
+import HSSCluster
+import HSSMetrics
+import HSSServer
+import HSSStorage
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Samples the node's load every interval, runs the overload controller (``OverloadController``: RFC 7683
+/// DOIC as a reporting node, RFC 8583 load) and publishes its decision to the Diameter connections
+/// (``OverloadGate``). The signals, each against its threshold (docs/hardening.md, "Overload"):
+/// - event loops: how long a task waits for each Diameter event loop (sampled every `interval / 10`,
+///   averaged): the time the loop spends on the requests it has read before it gets back to its queue,
+///   which grows with the backlog in the sockets once the loop cannot keep up;
+/// - cpu: the process's CPU time over the interval, as a share of the CPUs it may use (affinity and the
+///   cgroup quota); it counts for the reported load, and asks for a reduction only when configured;
+/// and the requests let through and answered per second, from which the controller learns the capacity.
+/// - writer queue: writes waiting for the LMDB writer's next batch;
+/// - replication: writes waiting for their acknowledgement by followers (a leader);
+/// - shards: requests waiting behind a subscription whose commit is pending.
+struct OverloadService: Service {
+    struct Thresholds: Sendable {
+        var loopLag: Duration
+        /// nil: the CPU counts for the load only.
+        var cpu: Double?
+        var writerQueue: Int
+        var replication: Int
+        var shards: Int
+        var interval: Duration
+    }
+
+    let gate: OverloadGate
+    let thresholds: Thresholds
+    let configuration: OverloadController.Configuration
+    let loops: [any EventLoop]
+    let admin: HSSAdmin
+    let store: LMDBSubscriberStore?
+    let cluster: ClusterNode?
+    let metrics: HSSMetrics
+    let logger: Logger
+
+    static func processCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
+    /// The CPUs the process may use: NIO's count (affinity, and the cgroup quota rounded up) bounded by the
+    /// cgroup quota itself (cgroup v2 `cpu.max`, v1 `cpu.cfs_quota_us` / `cpu.cfs_period_us`), which may
+    /// be a fraction. Read at every sample: a process can be moved into a capped group while it runs.
+    static func usableCPUs() -> Double {
+        var usable = Double(max(1, System.coreCount))
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") })
+        {
+            // "0-3,6": the CPUs this process may run on (taskset), which NIO's count does not always apply.
+            var allowed = 0
+            for range in line.dropFirst("Cpus_allowed_list:".count).trimmingCharacters(in: .whitespaces).split(separator: ",") {
+                let ends = range.split(separator: "-").compactMap { Int($0) }
+                allowed += ends.count == 2 ? ends[1] - ends[0] + 1 : ends.count
+            }
+            if allowed > 0 { usable = min(usable, Double(allowed)) }
+        }
+        guard let groups = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8) else { return usable }
+        func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
+        for line in groups.split(separator: "\n") {
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3 else { continue }
+            let controllers = fields[1].split(separator: ","), path = String(fields[2])
+            if fields[0] == "0" && fields[1].isEmpty {
+                // cgroup v2: "QUOTA PERIOD" or "max PERIOD".
+                let parts = read("/sys/fs/cgroup\(path)/cpu.max")?.split(separator: " ") ?? []
+                if parts.count == 2, let q = Double(parts[0]), let p = Double(parts[1]), q > 0, p > 0 { usable = min(usable, q / p) }
+            } else if controllers.contains("cpu") {
+                let dir = "/sys/fs/cgroup/\(controllers.joined(separator: ","))\(path)"
+                let alt = "/sys/fs/cgroup/cpu\(path)"
+                for d in [dir, alt] {
+                    if let q = read(d + "/cpu.cfs_quota_us").flatMap(Double.init), let p = read(d + "/cpu.cfs_period_us").flatMap(Double.init), q > 0, p > 0 {
+                        usable = min(usable, q / p)
+                        break
+                    }
+                }
+            }
+        }
+        return usable
+    }
+
+    static func milliseconds(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+
+    /// The longest any loop took to run a task submitted to it now.
+    static func worstLag(_ loops: [any EventLoop]) async -> Duration {
+        var worst = Duration.zero
+        for loop in loops {
+            let submitted = ContinuousClock.now
+            let ran = try? await loop.submit { ContinuousClock.now }.get()
+            worst = max(worst, (ran ?? submitted) - submitted)
+        }
+        return worst
+    }
+
+    func run() async throws {
+        var controller = OverloadController(configuration: configuration)
+        let clock = ContinuousClock()
+        let start = clock.now
+        var lastCPU = Self.processCPUSeconds()
+        var lastTime = clock.now
+        var (lastAdmitted, lastAnswered) = gate.counts
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            var lag = Duration.zero
+            for _ in 0..<10 {
+                try? await Task.sleep(for: thresholds.interval / 10)
+                lag += await Self.worstLag(loops)
+            }
+            lag /= 10
+            let now = clock.now
+            let cpu = Self.processCPUSeconds()
+            let wall = Double((now - lastTime).components.attoseconds) / 1e18 + Double((now - lastTime).components.seconds)
+            let utilisation = wall > 0 ? (cpu - lastCPU) / wall / Self.usableCPUs() : 0
+            (lastCPU, lastTime) = (cpu, now)
+            var signals = [
+                OverloadSignal("event loops", value: Self.milliseconds(lag), threshold: Self.milliseconds(thresholds.loopLag)),
+                OverloadSignal("cpu", value: utilisation, threshold: thresholds.cpu ?? 1, triggers: thresholds.cpu != nil),
+            ]
+            let waiting = await admin.shardDepths().reduce(0) { $0 + $1.waiting }
+            signals.append(OverloadSignal("shards", value: Double(waiting), threshold: Double(thresholds.shards)))
+            if let store = cluster?.store ?? store {
+                signals.append(OverloadSignal("writer queue", value: Double(store.queuedWrites), threshold: Double(thresholds.writerQueue)))
+            }
+            if let cluster {
+                signals.append(OverloadSignal("replication", value: Double(cluster.writesAwaitingAcknowledgement), threshold: Double(thresholds.replication)))
+            }
+            let wallMilliseconds = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
+            let (admitted, answered) = gate.counts
+            let rates = (admitted: Double(admitted - lastAdmitted) / wall, answered: Double(answered - lastAnswered) / wall)
+            (lastAdmitted, lastAnswered) = (admitted, answered)
+            let events = controller.sample(signals, admittedRate: rates.admitted, answeredRate: rates.answered, now: now - start, wallMilliseconds: wallMilliseconds)
+            for event in events {
+                let occupancy = signals.map { "\($0.name) \(String(format: "%.2f", $0.occupancy))" }.joined(separator: ", ")
+                    + String(format: "; admitted %.0f/s, answered %.0f/s, capacity %.0f/s", rates.admitted, rates.answered, controller.capacity ?? 0)
+                switch event {
+                case .entered(let reduction, let causes):
+                    logger.warning("overload: asking peers for less traffic (DOIC)", metadata: ["reduction": "\(reduction)%", "causes": "\(causes.joined(separator: ", "))", "signals": "\(occupancy)"])
+                case .changed(let reduction):
+                    logger.info("overload: reduction changed", metadata: ["reduction": "\(reduction)%", "signals": "\(occupancy)"])
+                case .ended:
+                    logger.notice("overload ended: validity 0 reported", metadata: ["signals": "\(occupancy)"])
+                }
+            }
+            gate.publish(controller.status)
+            metrics.setOverload(
+                reduction: controller.status.throttlePercentage, load: controller.status.load,
+                occupancy: Dictionary(signals.map { ($0.name, $0.occupancy) }, uniquingKeysWith: { a, _ in a }))
+        }
+    }
+}

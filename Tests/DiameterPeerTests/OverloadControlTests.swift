@@ -1,0 +1,175 @@
+import DiameterCore
+@testable import DiameterPeer
+import NIOCore
+import Synchronization
+import Testing
+
+/// Overload control as values (RFC 7683 DOIC as a reporting node, RFC 8583 load): the controller row by
+/// row, the AVPs answers carry, the per-peer token bucket.
+@Suite("Overload control (values)")
+struct OverloadControlTests {
+    static func cpu(_ value: Double) -> [OverloadSignal] { [OverloadSignal("cpu", value: value, threshold: 0.9)] }
+
+    @Test("Below the threshold: no report, no reduction, nothing to say; the load is reported on a 0-65535 scale")
+    func quiet() {
+        var c = OverloadController()
+        let r1 = c.sample(Self.cpu(0.45), now: .seconds(1), wallMilliseconds: 1_000)
+        #expect(r1.isEmpty)
+        #expect(c.status.report == nil && c.status.throttlePercentage == 0)
+        #expect(c.status.load == 32767)
+        _ = c.sample(Self.cpu(2), now: .seconds(2), wallMilliseconds: 2_000)
+        #expect(c.status.load == 65535, "capped at the threshold")
+    }
+
+    @Test("Over the threshold the reduction follows occupancy; in the band it holds; below it relaxes by at most 15% of the admitted share; the end is a report with validity 0, sent for the validity period")
+    func condition() {
+        var c = OverloadController()
+        // Occupancy 2 (CPU 1.8 against 0.9): admit half. A new condition: sequence from the wall clock (§5.2.1.4).
+        let r2 = c.sample(Self.cpu(1.8), now: .seconds(1), wallMilliseconds: 5_000)
+        #expect(r2 == [.entered(reduction: 50, causes: ["cpu"])])
+        #expect(c.status.report == OverloadReport(sequenceNumber: 5_000, reductionPercentage: 50, validityDuration: 30))
+        #expect(c.status.throttlePercentage == 50)
+        // Still 2: a quarter; the sequence grows with the change (§5.2.1.4).
+        let r3 = c.sample(Self.cpu(1.8), now: .seconds(2), wallMilliseconds: 6_000)
+        #expect(r3 == [.changed(reduction: 75)])
+        #expect(c.status.report?.sequenceNumber == 5_001)
+        // Occupancy 0.97: between relaxBelow (0.95) and 1: held, same report.
+        let r4 = c.sample(Self.cpu(0.873), now: .seconds(3), wallMilliseconds: 7_000)
+        #expect(r4.isEmpty)
+        #expect(c.status.report?.sequenceNumber == 5_001)
+        // Idle: the admitted share grows by 15% per sample (0.25 → 0.2875), not at once (§5.2.3).
+        let r5 = c.sample(Self.cpu(0), now: .seconds(4), wallMilliseconds: 8_000)
+        #expect(r5 == [.changed(reduction: 71)])
+        var events: [OverloadController.Event] = []
+        var t = 5
+        while c.status.throttlePercentage > 0 {
+            events += c.sample(Self.cpu(0), now: .seconds(t), wallMilliseconds: UInt64(t) * 1_000)
+            t += 1
+        }
+        #expect(events.last == .ended)
+        #expect(events.dropLast().allSatisfy { if case .changed = $0 { true } else { false } })
+        let ended = try! #require(c.status.report)
+        #expect(ended.validityDuration == 0 && ended.reductionPercentage == 0)
+        // The ended report stays for 30 s (the validity a reacting node may still hold), then none.
+        _ = c.sample(Self.cpu(0), now: .seconds(t + 27), wallMilliseconds: 0)
+        #expect(c.status.report == ended)
+        _ = c.sample(Self.cpu(0), now: .seconds(t + 29), wallMilliseconds: 0)
+        #expect(c.status.report == nil)
+        // A new condition gets a sequence above every one sent, even with a clock that went back.
+        _ = c.sample(Self.cpu(1.8), now: .seconds(t + 40), wallMilliseconds: 10)
+        #expect(c.status.report!.sequenceNumber > ended.sequenceNumber)
+    }
+
+    @Test("A signal over its threshold that is falling (by a tenth since the last sample) is left to drain; one that is not falling gets a deeper cut")
+    func draining() {
+        var c = OverloadController()
+        let lag = { (ms: Double) in [OverloadSignal("event loops", value: ms, threshold: 5)] }
+        let e1 = c.sample(lag(15), now: .seconds(1), wallMilliseconds: 1)
+        #expect(e1 == [.entered(reduction: 50, causes: ["event loops"])])
+        let e2 = c.sample(lag(10), now: .seconds(2), wallMilliseconds: 1)
+        #expect(e2.isEmpty && c.status.throttlePercentage == 50, "draining: held")
+        let e3 = c.sample(lag(10), now: .seconds(3), wallMilliseconds: 1)
+        #expect(e3 == [.changed(reduction: 75)], "not draining: halved again")
+        // CPU counts for the load only unless it triggers.
+        var d = OverloadController()
+        let e4 = d.sample([OverloadSignal("cpu", value: 1, threshold: 1, triggers: false)], now: .seconds(1), wallMilliseconds: 1)
+        #expect(e4.isEmpty && d.status.load == 65535 && d.status.report == nil)
+    }
+
+    @Test("With rates: the answers per second while saturated are the capacity; once drained, the admitted share is steered to 90% of it")
+    func capacity() {
+        var c = OverloadController(configuration: .init(targetUtilisation: 0.9, probeStep: 0.01))
+        let lag = { (ms: Double) in [OverloadSignal("event loops", value: ms, threshold: 2)] }
+        // 88,000/s offered to a node that answers 40,000/s: saturated.
+        let e1 = c.sample(lag(6), admittedRate: 40_000, answeredRate: 40_000, now: .seconds(1), wallMilliseconds: 1)
+        #expect(e1 == [.entered(reduction: 50, causes: ["event loops"])] && c.capacity == 40_000)
+        _ = c.sample(lag(4), admittedRate: 40_000, answeredRate: 40_000, now: .seconds(2), wallMilliseconds: 1)
+        #expect(c.status.throttlePercentage == 50, "draining: held")
+        // Drained: half of 88,000 passes, 44,000 > 36,000 wanted: the share goes to 0.5 × 36/44.
+        _ = c.sample(lag(0.1), admittedRate: 44_000, answeredRate: 44_000, now: .seconds(3), wallMilliseconds: 1)
+        #expect(c.status.throttlePercentage == 59)
+        // Steady: 36,000/s pass, about the target; the capacity is probed upwards by 1% per quiet sample.
+        _ = c.sample(lag(0.1), admittedRate: 88_000 * c.admitted, answeredRate: 36_000, now: .seconds(4), wallMilliseconds: 1)
+        #expect((58...59).contains(c.status.throttlePercentage))
+        // Demand falls under the capacity: the condition ends, raised by at most 15% per sample.
+        var t = 5
+        var last = c.admitted
+        while c.status.throttlePercentage > 0 && t < 100 {
+            _ = c.sample(lag(0.1), admittedRate: 20_000 * c.admitted, answeredRate: 20_000 * c.admitted, now: .seconds(t), wallMilliseconds: 1)
+            #expect(c.admitted <= last * 1.15 + 1e-9)
+            last = c.admitted
+            t += 1
+        }
+        #expect(c.status.report?.validityDuration == 0 && c.capacity == nil)
+    }
+
+    @Test("The worst signal decides; a queue far over its threshold at most halves the admitted share per sample; never more than maxReduction")
+    func worstAndBounds() {
+        var c = OverloadController(configuration: .init(maxReduction: 90))
+        let signals = [OverloadSignal("cpu", value: 0.2, threshold: 0.9), OverloadSignal("writer queue", value: 50_000, threshold: 1000)]
+        let r6 = c.sample(signals, now: .seconds(1), wallMilliseconds: 1)
+        #expect(r6 == [.entered(reduction: 50, causes: ["writer queue"])])
+        for i in 2...10 { _ = c.sample(signals, now: .seconds(i), wallMilliseconds: 1) }
+        #expect(c.status.throttlePercentage == 90)
+    }
+
+    @Test("Answer AVPs: OC-Supported-Features selecting loss, OC-OLR (host report) when there is one, Load as host and peer with SourceID; no M-bit")
+    func answerAVPs() throws {
+        let status = OverloadStatus(report: OverloadReport(sequenceNumber: 77, reductionPercentage: 40, validityDuration: 30), throttlePercentage: 40, load: 1234)
+        let bytes = OverloadGate.encode(status, originHost: "hss.example.net")
+        // In a message, to decode them with the dictionary.
+        var w = DiameterMessageWriter(header: DiameterHeader(flags: [], commandCode: 303, applicationID: ApplicationID.cx, hopByHopID: 1, endToEndID: 1))
+        w.append(.sessionID, "s")
+        var message = w.finish()
+        PeerConnection.append(bytes, to: &message)
+        let m = try DiameterDecoder().decode(message)
+        #expect(m.header.messageLength == UInt32(message.readableBytes))
+        let features = try #require(m.first(.ocSupportedFeatures))
+        #expect(features.first(.ocFeatureVector)?.unsigned64 == 1)
+        let olr = try #require(m.first(.ocOLR))
+        #expect(olr.first(.ocSequenceNumber)?.unsigned64 == 77)
+        #expect(olr.first(.ocReportType)?.unsigned32 == 0)
+        #expect(olr.first(.ocReductionPercentage)?.unsigned32 == 40)
+        #expect(olr.first(.ocValidityDuration)?.unsigned32 == 30)
+        let loads = m.all(.load)
+        #expect(loads.map { $0.first(.loadType)?.unsigned32 } == [0, 1])
+        #expect(loads.allSatisfy { $0.first(.loadValue)?.unsigned64 == 1234 && $0.first(.sourceID)?.string == "hss.example.net" })
+        #expect(m.avps.allSatisfy { !$0.flags.contains(.mandatory) || $0.code == 263 })
+        // No report: OC-Supported-Features and Load only.
+        let quiet = try DiameterDecoder().decode(
+            { var q = DiameterMessageWriter(header: m.header); q.append(.sessionID, "s"); var b = q.finish(); PeerConnection.append(OverloadGate.encode(.normal, originHost: "h"), to: &b); return b }())
+        #expect(quiet.first(.ocOLR) == nil && quiet.first(.ocSupportedFeatures) != nil && quiet.all(.load).count == 2)
+    }
+
+    @Test("Publishing moves the generation only when the state changes")
+    func gate() {
+        let g = OverloadGate(originHost: "hss")
+        let before = g.generation.load(ordering: .relaxed)
+        g.publish(.normal)
+        #expect(g.generation.load(ordering: .relaxed) == before)
+        g.publish(OverloadStatus(throttlePercentage: 10))
+        #expect(g.generation.load(ordering: .relaxed) == before + 1)
+        #expect(g.snapshot().status.throttlePercentage == 10)
+    }
+
+    @Test("Token bucket: a second's worth at once, then the rate")
+    func rateLimiter() {
+        var b = RequestRateLimiter(rate: 10, now: 0)
+        func admits(_ n: Int, at t: Int64) -> Bool {
+            var all = true
+            for _ in 0..<n { all = b.admit(now: t) && all }
+            return all
+        }
+        #expect(admits(10, at: 0))
+        let r7 = b.admit(now: 1_000_000)
+        #expect(!r7)
+        let r8 = b.admit(now: 101_000_000)
+        #expect(r8)
+        let r9 = b.admit(now: 102_000_000)
+        #expect(!r9)
+        // Idle for a minute: still only a second's worth.
+        #expect(admits(10, at: 61_000_000_000))
+        let r10 = b.admit(now: 61_000_000_000)
+        #expect(!r10)
+    }
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Overload control figures of docs/benchmarks.md ("Overload"): hss serve (release, durable LMDB, 10,000
+# subscribers) pinned to CPU 1 with one I/O thread, hss-bench on CPU 0, SAR (a durable write: the LMDB
+# writer and the event loop share the core). First without overload control: closed-loop capacity and the
+# open-loop latency at 70% of it (the normal bound), after a 10 s warm-up at 45% (every subscriber's first
+# registration is done by then). Then with it (the default): the same warm-up, and open
+# loop at 2x the capacity, once as a DOIC reacting node (--doic: OC-Supported-Features, the reported
+# reduction applied with the loss algorithm) and once without (the HSS throttles those itself, 3004).
+#   benchmarks/overload.sh [bin-dir]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B="${1:-$(swift build -c release --show-bin-path)}"
+W="$(mktemp -d /tmp/hss-overload.XXXXXX)"
+PORT=23884
+HSS=""
+trap '[ -n "$HSS" ] && kill $HSS 2>/dev/null; rm -rf "$W"' EXIT
+start_hss() {
+  taskset -c 1 "$B/hss" serve "$@" --data-dir "$W/10k" --map-size 16384 --origin-realm bench.test --listen "127.0.0.1:$PORT" \
+    --io-threads 1 --api off --log-level info >"$W/hss.log" 2>&1 &
+  HSS=$!
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0; sleep 0.1; done
+  echo "hss did not start"; cat "$W/hss.log"; exit 1
+}
+stop_hss() { kill "$HSS"; wait "$HSS" 2>/dev/null || true; HSS=""; }
+bench() { taskset -c 0 "$B/hss-bench" run --port "$PORT" --subscribers 10000 --connections 8 --scenario sar "$@"; }
+
+echo "== machine"; nproc; uname -r; date -u; git log -1 --format='%h %s' | cut -c1-100
+"$B/hss-bench" populate --data-dir "$W/10k" --count 10000 >/dev/null
+start_hss --no-overload-control
+echo "== capacity: closed loop, no overload control"
+bench --window 32 --duration 8 --warmup 2 --server-pid "$HSS" --json >"$W/capacity.json"
+CAP=$(python3 -c "import json,sys; print(int(json.load(open('$W/capacity.json'))['results'][0]['throughput']))")
+echo "capacity $CAP SAR/s"
+bench --window 512 --duration 10 --warmup 1 --rate $((CAP * 45 / 100)) >/dev/null || true
+echo "== normal bound: open loop at 70% of capacity, no overload control"
+bench --window 512 --duration 15 --warmup 3 --rate $((CAP * 7 / 10)) --server-pid "$HSS"
+stop_hss
+start_hss
+echo "== overload control on: warm-up at 45%"
+bench --window 512 --duration 10 --warmup 1 --rate $((CAP * 45 / 100)) --doic >/dev/null || true
+echo "== 2x capacity, DOIC reacting node"
+bench --window 512 --duration 20 --warmup 5 --rate $((CAP * 2)) --doic --server-pid "$HSS" || true
+sleep 2
+echo "== 2x capacity, no DOIC (the HSS throttles)"
+bench --window 512 --duration 20 --warmup 5 --rate $((CAP * 2)) --server-pid "$HSS" || true
+echo "== overload log lines: $(grep -c 'overload' "$W/hss.log") (first and last)"
+grep 'overload' "$W/hss.log" | sed -n '2p;$p' | cut -c1-220
+if grep -E ' (error|critical) ' "$W/hss.log"; then echo "overload.sh: the HSS logged errors"; exit 1; fi
