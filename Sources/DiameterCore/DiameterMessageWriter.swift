@@ -252,3 +252,24 @@ extension DiameterMessage {
         return w.finish()
     }
 }
+
+/// AVPs encoded on their own, to be added to messages already encoded (the DOIC AVPs a peer layer adds
+/// to an answer, the OC-Supported-Features a load generator adds to its requests).
+public enum EncodedAVPs {
+    /// The octets of the AVPs `body` appends (no message header).
+    public static func make(_ body: (inout DiameterMessageWriter) -> Void) -> [UInt8] {
+        var w = DiameterMessageWriter(header: DiameterHeader(flags: [], commandCode: 0, applicationID: 0, hopByHopID: 0, endToEndID: 0))
+        body(&w)
+        return Array(w.finish().readableBytesView.dropFirst(20))
+    }
+
+    /// Appends `avps` to the encoded message in `message` and sets its Message Length (RFC 6733 §3). The
+    /// caller keeps the message within 2^24 - 1 octets (its own messages, far below).
+    public static func append(_ avps: [UInt8], to message: inout ByteBuffer) {
+        guard !avps.isEmpty, message.readableBytes >= 20 else { return }
+        message.writeBytes(avps)
+        let length = UInt32(message.readableBytes)
+        message.setInteger(UInt8(truncatingIfNeeded: length >> 16), at: message.readerIndex + 1)
+        message.setInteger(UInt16(truncatingIfNeeded: length), at: message.readerIndex + 2)
+    }
+}

@@ -6,7 +6,8 @@ import Synchronization
 // - `OverloadController`: a value. Each sample of the node's queues and CPU goes in; the reduction to ask
 //   for, the overload report (OC-OLR) and the load come out. No clock, no I/O: tests drive it row by row.
 // - `OverloadGate`: what the controller decided, published for every connection (an atomic generation;
-//   the connection copies the state only when it changed, so a request takes no lock), plus the per-peer
+//   the connection copies the state, under the gate's lock, only when it changed: at most once per sample,
+//   not per request), plus the per-peer
 //   request rate limit's configuration.
 // - `RequestRateLimiter`: one connection's token bucket.
 // The connection (PeerConnection) applies them: DOIC AVPs on answers to requests that carried
@@ -195,7 +196,7 @@ public struct OverloadController: Sendable {
 
 /// The controller's decision, shared by every connection of a server, and the per-peer rate limit.
 /// Publishing takes a lock and bumps an atomic generation; a connection reads the generation per request
-/// (no lock) and copies the state only when it moved.
+/// (an atomic load) and copies the state, under the lock, only when it moved (at most once per sample).
 public final class OverloadGate: Sendable {
     /// Requests per second one peer may send when its rule names no limit; nil: unlimited.
     public let defaultPeerRate: Double?
@@ -223,8 +224,6 @@ public final class OverloadGate: Sendable {
         published = Mutex(Published(status: .normal, avps: Self.encode(.normal, originHost: originHost)))
     }
 
-    public var status: OverloadStatus { published.withLock { $0.status } }
-
     public func publish(_ status: OverloadStatus) {
         let changed = published.withLock { p -> Bool in
             guard p.status != status else { return false }
@@ -244,19 +243,18 @@ public final class OverloadGate: Sendable {
     /// OC-OLR when there is one, and the node's load as a host and as a peer (RFC 8583: Load-Type HOST 0,
     /// PEER 1, SourceID the node), all without the M-bit.
     static func encode(_ status: OverloadStatus, originHost: String) -> [UInt8] {
-        var w = DiameterMessageWriter(header: DiameterHeader(flags: [], commandCode: 0, applicationID: 0, hopByHopID: 0, endToEndID: 0))
-        w.appendGroup(.ocSupportedFeatures) { OCSupportedFeatures(ocFeatureVector: 1).writeMembers(into: &$0) }
-        if let r = status.report {
-            w.appendGroup(.ocOLR) {
-                OCOLR(ocSequenceNumber: r.sequenceNumber, ocReportType: .hostReport, ocReductionPercentage: r.reductionPercentage,
-                      ocValidityDuration: r.validityDuration).writeMembers(into: &$0)
+        EncodedAVPs.make { w in
+            w.appendGroup(.ocSupportedFeatures) { OCSupportedFeatures(ocFeatureVector: 1).writeMembers(into: &$0) }
+            if let r = status.report {
+                w.appendGroup(.ocOLR) {
+                    OCOLR(ocSequenceNumber: r.sequenceNumber, ocReportType: .hostReport, ocReductionPercentage: r.reductionPercentage,
+                          ocValidityDuration: r.validityDuration).writeMembers(into: &$0)
+                }
+            }
+            for type in [LoadType.host, .peer] {
+                w.appendGroup(.load) { Load(loadType: type, loadValue: UInt64(status.load), sourceID: originHost).writeMembers(into: &$0) }
             }
         }
-        for type in [LoadType.host, .peer] {
-            w.appendGroup(.load) { Load(loadType: type, loadValue: UInt64(status.load), sourceID: originHost).writeMembers(into: &$0) }
-        }
-        let bytes = w.finish()
-        return Array(bytes.readableBytesView.dropFirst(20))
     }
 }
 

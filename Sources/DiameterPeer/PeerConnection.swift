@@ -287,7 +287,7 @@ public actor PeerConnection: DiameterAnswerSink {
             var doic = false
             if let gate = configuration.overload, let refusal = admitUnderLoad(message, gate: gate, doic: &doic, now: now) {
                 duplicates.abandon(key)
-                refuseForLoad(message, refusal)
+                refuseForLoad(message, refusal, doic: doic)
                 return
             }
             inFlight += 1
@@ -349,15 +349,17 @@ public actor PeerConnection: DiameterAnswerSink {
     /// own throttling of a request no reacting node abated (it carried no OC-Supported-Features) at the
     /// reduction the node asks of the others.
     private func admitUnderLoad(_ message: DiameterMessage, gate: OverloadGate, doic: inout Bool, now: NIODeadline) -> ResultCode? {
-        if let rate = permissions.maxRequestsPerSecond ?? gate.defaultPeerRate {
-            if rateLimiter?.rate != rate { rateLimiter = RequestRateLimiter(rate: rate, now: Int64(truncatingIfNeeded: now.uptimeNanoseconds)) }
-            if rateLimiter?.admit(now: Int64(truncatingIfNeeded: now.uptimeNanoseconds)) == false { return .tooBusy }
-        }
+        // The published state, copied (under the gate's lock) only when its generation moved.
         let generation = gate.generation.load(ordering: .acquiring)
         if generation != overloadGeneration {
             (overloadGeneration, overloadStatus, overloadAVPs) = gate.snapshot()
         }
         doic = message.first(.ocSupportedFeatures) != nil
+        if let rate = permissions.maxRequestsPerSecond ?? gate.defaultPeerRate {
+            let t = Int64(truncatingIfNeeded: now.uptimeNanoseconds)
+            if rateLimiter?.rate != rate { rateLimiter = RequestRateLimiter(rate: rate, now: t) }
+            if rateLimiter?.admit(now: t) == false { return .tooBusy }
+        }
         let throttle = overloadStatus.throttlePercentage
         if !doic && throttle > 0 && throttleDraw.next() % 100 < UInt64(throttle) {
             return Self.overloadResultCode(message, local: configuration.local.originHost)
@@ -375,13 +377,13 @@ public actor PeerConnection: DiameterAnswerSink {
 
     /// Answers a request refused for load (with the E-bit for 3004, RFC 6733 §7.1.3) and logs, at most
     /// once a second, how many were refused.
-    private func refuseForLoad(_ message: DiameterMessage, _ code: ResultCode) {
+    private func refuseForLoad(_ message: DiameterMessage, _ code: ResultCode, doic: Bool) {
         let h = message.header
         metrics.protocolError(code)
         let reason = code == .tooBusy ? "too busy" : "overloaded"
         var answer = ErrorAnswer(requestHeader: h, error: DiameterMessageError(code, offset: 0, reason: reason, header: h), sessionID: message.first(.sessionID)?.string)
             .encode(originHost: configuration.local.originHost, originRealm: configuration.local.originRealm)
-        if message.first(.ocSupportedFeatures) != nil { Self.append(overloadAVPs, to: &answer) }
+        if doic { EncodedAVPs.append(overloadAVPs, to: &answer) }
         writeAnswer(answer)
         loadRefusals += 1
         let now = channel.eventLoop.now
@@ -391,15 +393,6 @@ public actor PeerConnection: DiameterAnswerSink {
             loadRefusals = 0
             loadRefusalsLogged = now
         }
-    }
-
-    /// Appends encoded AVPs to an encoded message and fixes its Message Length (RFC 6733 §3).
-    static func append(_ avps: [UInt8], to message: inout ByteBuffer) {
-        guard !avps.isEmpty, message.readableBytes >= 20 else { return }
-        message.writeBytes(avps)
-        let length = UInt32(message.readableBytes)
-        message.setInteger(UInt8(truncatingIfNeeded: length >> 16), at: message.readerIndex + 1)
-        message.setInteger(UInt16(truncatingIfNeeded: length), at: message.readerIndex + 2)
     }
 
     /// The peer against the policy in force: its source address and, over TLS, its certificate.
@@ -445,7 +438,7 @@ public actor PeerConnection: DiameterAnswerSink {
     func deliver(_ answer: ByteBuffer, for request: PendingRequest) {
         inFlight -= 1
         var answer = answer
-        if request.doic { Self.append(overloadAVPs, to: &answer) }
+        if request.doic { EncodedAVPs.append(overloadAVPs, to: &answer) }
         if configuration.overload != nil { answeredUncounted += 1 }
         let key = request.key
         let now = channel.eventLoop.now

@@ -16,7 +16,7 @@ import Glibc
 /// DOIC as a reporting node, RFC 8583 load) and publishes its decision to the Diameter connections
 /// (``OverloadGate``). The signals, each against its threshold (docs/hardening.md, "Overload"):
 /// - event loops: how long a task waits for each Diameter event loop (sampled every `interval / 10`,
-///   averaged): the time the loop spends on the requests it has read before it gets back to its queue,
+///   the worst loop per probe, averaged): the time the loop spends on the requests it has read before it gets back to its queue,
 ///   which grows with the backlog in the sockets once the loop cannot keep up;
 /// - cpu: the process's CPU time over the interval, as a share of the CPUs it may use (affinity and the
 ///   cgroup quota); it counts for the reported load, and asks for a reduction only when configured;
@@ -120,7 +120,7 @@ struct OverloadService: Service {
             lag /= 10
             let now = clock.now
             let cpu = Self.processCPUSeconds()
-            let wall = Double((now - lastTime).components.attoseconds) / 1e18 + Double((now - lastTime).components.seconds)
+            let wall = Self.milliseconds(now - lastTime) / 1000
             let utilisation = wall > 0 ? (cpu - lastCPU) / wall / Self.usableCPUs() : 0
             (lastCPU, lastTime) = (cpu, now)
             var signals = [
@@ -137,7 +137,7 @@ struct OverloadService: Service {
             }
             let wallMilliseconds = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
             let (admitted, answered) = gate.counts
-            let rates = (admitted: Double(admitted - lastAdmitted) / wall, answered: Double(answered - lastAnswered) / wall)
+            let rates: (admitted: Double, answered: Double) = wall > 0 ? (Double(admitted - lastAdmitted) / wall, Double(answered - lastAnswered) / wall) : (0, 0)
             (lastAdmitted, lastAnswered) = (admitted, answered)
             let events = controller.sample(signals, admittedRate: rates.admitted, answeredRate: rates.answered, now: now - start, wallMilliseconds: wallMilliseconds)
             for event in events {

@@ -121,7 +121,7 @@ struct OverloadControlTests {
         var w = DiameterMessageWriter(header: DiameterHeader(flags: [], commandCode: 303, applicationID: ApplicationID.cx, hopByHopID: 1, endToEndID: 1))
         w.append(.sessionID, "s")
         var message = w.finish()
-        PeerConnection.append(bytes, to: &message)
+        EncodedAVPs.append(bytes, to: &message)
         let m = try DiameterDecoder().decode(message)
         #expect(m.header.messageLength == UInt32(message.readableBytes))
         let features = try #require(m.first(.ocSupportedFeatures))
@@ -137,7 +137,7 @@ struct OverloadControlTests {
         #expect(m.avps.allSatisfy { !$0.flags.contains(.mandatory) || $0.code == 263 })
         // No report: OC-Supported-Features and Load only.
         let quiet = try DiameterDecoder().decode(
-            { var q = DiameterMessageWriter(header: m.header); q.append(.sessionID, "s"); var b = q.finish(); PeerConnection.append(OverloadGate.encode(.normal, originHost: "h"), to: &b); return b }())
+            { var q = DiameterMessageWriter(header: m.header); q.append(.sessionID, "s"); var b = q.finish(); EncodedAVPs.append(OverloadGate.encode(.normal, originHost: "h"), to: &b); return b }())
         #expect(quiet.first(.ocOLR) == nil && quiet.first(.ocSupportedFeatures) != nil && quiet.all(.load).count == 2)
     }
 

@@ -57,11 +57,9 @@ final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
     var reportSequence: UInt64?
     var reportExpires: NIODeadline?
     var draw = SystemRandomNumberGenerator()
-    static let supportedFeatures: [UInt8] = {
-        var w = DiameterMessageWriter(header: DiameterHeader(flags: [], commandCode: 0, applicationID: 0, hopByHopID: 0, endToEndID: 0))
+    static let supportedFeatures = EncodedAVPs.make { w in
         w.appendGroup(.ocSupportedFeatures) { OCSupportedFeatures(ocFeatureVector: 1).writeMembers(into: &$0) }
-        return Array(w.finish().readableBytesView.dropFirst(20))
-    }()
+    }
 
     init(planner: RequestPlanner, window: Int, pacing: Pacing, originHost: String, checkAnswers: Bool, progress: ManagedAtomic<Int>, ready: EventLoopPromise<Void>) {
         self.planner = planner
@@ -147,12 +145,7 @@ final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
         let request = planner.next(hopByHop: id)
         pending[id] = (intended, request.check, request.command)
         var bytes = request.bytes
-        if doic {
-            bytes.writeBytes(Self.supportedFeatures)
-            let length = UInt32(bytes.readableBytes)
-            bytes.setInteger(UInt8(truncatingIfNeeded: length >> 16), at: bytes.readerIndex + 1)
-            bytes.setInteger(UInt16(truncatingIfNeeded: length), at: bytes.readerIndex + 2)
-        }
+        if doic { EncodedAVPs.append(Self.supportedFeatures, to: &bytes) }
         context.write(wrapOutboundOut(bytes), promise: nil)
     }
 
