@@ -10,8 +10,12 @@ public enum ClusterMessage: Sendable, Equatable {
     case hello(Hello)
     /// Leader → follower: accepted; the leader's epoch (a follower that knows a newer one closes).
     case welcome(epoch: UInt64, leader: String)
-    /// Leader → follower: records in order (empty: a heartbeat), and the leader's last sequence.
-    case records([ChangeRecord], leaderLast: UInt64)
+    /// Leader → follower: records in order (empty: a heartbeat), the leader's last sequence, and the
+    /// sequence acknowledged at its ack level (durable on the leader too): the follower answers from its
+    /// store only up to there, since records shipped before the leader's commit may never be committed.
+    /// (A frame from a node without the field, which shipped only committed records, decodes with
+    /// `acknowledged` = `leaderLast`.)
+    case records([ChangeRecord], leaderLast: UInt64, acknowledged: UInt64)
     /// Follower → leader: last sequence received and last applied (durable: applied in a committed
     /// LMDB transaction).
     case ack(received: UInt64, durable: UInt64)
@@ -163,12 +167,13 @@ extension ClusterMessage {
         case .welcome(let epoch, let leader):
             w.varint(epoch)
             w.string(leader)
-        case .records(let records, let leaderLast):
+        case .records(let records, let leaderLast, let acknowledged):
             w.varint(leaderLast)
             w.array(records) { w, r in
                 w.varint(r.sequence)
                 w.data(r.encoded)
             }
+            w.varint(acknowledged)
         case .ack(let received, let durable):
             w.varint(received)
             w.varint(durable)
@@ -278,7 +283,8 @@ extension ClusterMessage {
                     }
                 }
                 if let failure { throw failure }
-                self = .records(records.compactMap { $0 }, leaderLast: leaderLast)
+                let acknowledged = r.isAtEnd ? leaderLast : try r.varint()
+                self = .records(records.compactMap { $0 }, leaderLast: leaderLast, acknowledged: acknowledged)
             case 4: self = .ack(received: try r.varint(), durable: try r.varint())
             case 5: self = .snapshotBegin(size: try r.varint())
             case 6: self = .snapshotChunk(try r.data())

@@ -89,8 +89,15 @@ public final class ClusterNode: Sendable {
     /// Leader: the sequence acknowledged at the ack level. Follower: the sequence applied.
     let acknowledged = NIOLockedValueBox(Progress())
     let applied: Progress
-    /// Leader: the last committed sequence (wakes the senders).
+    /// The last sequence committed (durable) in this node's store.
     let committed: Progress
+    /// Leader: counts events that give the senders something to send (records in the log, a commit, the
+    /// acknowledged position moving).
+    let shipSignal = Progress()
+    /// Follower: the position its leader last said was acknowledged at its ack level (and durable on the
+    /// leader). Records past it may be records the leader never committed (shipped while its fsync ran):
+    /// nothing is answered from them (docs/replication.md, "Pipelined shipping").
+    let leaderAcknowledged = Progress()
     let etcd: EtcdClient?
     let tls: ClusterTLSContexts?
 
@@ -113,7 +120,22 @@ public final class ClusterNode: Sendable {
         etcd = configuration.etcd.isEmpty ? nil : EtcdClient(endpoints: configuration.etcd, group: group)
         tls = try configuration.tls?.contexts()
         state.withLockedValue { $0.knownEpoch = opened.epoch }
-        opened.onCommit { [committed] seq in committed.advance(to: seq) }
+        watch(opened)
+    }
+
+    /// Follows a store's commits, its records logged before their commit, and a commit lost after its
+    /// records were shipped (this node can no longer lead the epoch: it steps down).
+    func watch(_ store: LMDBSubscriberStore) {
+        store.onCommit { [weak self] seq in
+            guard let self else { return }
+            self.committed.advance(to: seq)
+            if case .leader = self.role { self.updateAcknowledged() }
+            self.shipSignal.bump()
+        }
+        store.onLogged { [weak self] _ in self?.shipSignal.bump() }
+        store.onShippedAndLost { [weak self] seq in
+            self?.stepDown("a commit failed after its records up to \(seq) were shipped")
+        }
     }
 
     public var store: LMDBSubscriberStore { holder.load(ordering: .acquiring).store }
@@ -226,6 +248,8 @@ public final class ClusterNode: Sendable {
             acknowledged.withLockedValue { $0 }.sweep()
             applied.sweep()
             committed.sweep()
+            shipSignal.sweep()
+            leaderAcknowledged.sweep()
             expireForwards()
             // A leader whose lease may have lapsed stops at once (fencing: docs/replication.md).
             if etcd != nil, case .leader = role, ContinuousClock.now > state.withLockedValue({ $0.leaseDeadline }) {

@@ -36,6 +36,18 @@ final class Progress: Sendable {
         for c in ready { c.resume(returning: true) }
     }
 
+    /// Raises the value by one (a signal: waiters for `value + 1` wake).
+    func bump() {
+        let ready: [CheckedContinuation<Bool, Never>] = state.withLockedValue { s in
+            s.value += 1
+            let v = s.value
+            let done = s.waiters.filter { $0.value.target <= v }
+            for id in done.keys { s.waiters[id] = nil }
+            return done.values.map(\.continuation)
+        }
+        for c in ready { c.resume(returning: true) }
+    }
+
     /// Sets the value, also lower (a follower whose log was truncated or replaced).
     func reset(to v: UInt64) {
         state.withLockedValue { $0.value = v }

@@ -48,26 +48,36 @@ extension ClusterNode {
         }
         state.withLockedValue { $0.followers[hello.node] = hello.last }
         updateAcknowledged()
-        // The log was checked: tell the follower at once (it answers from its store from then on).
-        try await outbound.write(.records([], leaderLast: log.last))
+        // The log was checked: tell the follower at once (it answers from its store from then on, up to
+        // what is acknowledged).
+        try await outbound.write(.records([], leaderLast: log.last, acknowledged: acknowledgedPosition))
         logger.info("follower connected", metadata: ["node": "\(hello.node)", "from": "\(hello.last + 1)"])
 
         let (replies, replyWriter) = AsyncStream.makeStream(of: ClusterMessage.self)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            // Log records, from the follower's position on. When this node stops leading or the records
-            // are no longer retained, it says so and the follower closes the link.
+            // Log records, from the follower's position on, as soon as they are in the log: those of the
+            // batch being committed too, while the leader's own fsync runs (pipelined shipping); with
+            // them, or alone when it moves, the acknowledged position. When this node stops leading or
+            // the records are no longer retained, it says so and the follower closes the link.
             tasks.addTask {
                 var next = hello.last + 1
+                var sentAcknowledged: UInt64 = 0
                 do {
                     while !Task.isCancelled {
                         guard self.state.withLockedValue({ $0.generation }) == generation else { throw ClusterUnavailable("no longer the leader") }
-                        let records = try store.changes(from: next, limit: 512)
+                        let signal = self.shipSignal.value
+                        let records = try store.changes(from: next, limit: 512, uncommitted: true)
+                        let acknowledged = self.acknowledgedPosition
                         if let first = records.first, let last = records.last {
                             guard first.sequence == next else { throw ClusterUnavailable("record \(next) no longer retained") }
-                            try await outbound.write(.records(records, leaderLast: last.sequence))
+                            try await outbound.write(.records(records, leaderLast: last.sequence, acknowledged: acknowledged))
                             next = last.sequence + 1
-                        } else if !(await self.committed.wait(for: next, timeout: .milliseconds(500))) {
-                            try await outbound.write(.records([], leaderLast: store.logState.last))
+                            sentAcknowledged = acknowledged
+                        } else if acknowledged > sentAcknowledged {
+                            try await outbound.write(.records([], leaderLast: next - 1, acknowledged: acknowledged))
+                            sentAcknowledged = acknowledged
+                        } else if !(await self.shipSignal.wait(for: signal + 1, timeout: .milliseconds(500))) {
+                            try await outbound.write(.records([], leaderLast: next - 1, acknowledged: acknowledged))
                         }
                     }
                 } catch let e as ClusterUnavailable {
@@ -99,13 +109,25 @@ extension ClusterNode {
         }
     }
 
-    /// The sequence acknowledged at the ack level: the k-th highest durable follower position.
+    /// The sequence acknowledged at the ack level: durable here (the leader's own commit, which runs in
+    /// parallel with the followers' since records are shipped before it) and on the k-th highest durable
+    /// follower position.
     func updateAcknowledged() {
         let k = configuration.ackLevel.required(followers: configuration.members.count - 1)
         let positions = state.withLockedValue { $0.followers.values.sorted(by: >) }
-        guard k > 0, positions.count >= k else { return }
-        acknowledged.withLockedValue { $0 }.advance(to: positions[k - 1])
+        let durable = committed.value
+        let progress = acknowledged.withLockedValue { $0 }
+        let before = progress.value
+        if k == 0 {
+            progress.advance(to: durable)
+        } else if positions.count >= k {
+            progress.advance(to: min(positions[k - 1], durable))
+        }
+        if progress.value > before { shipSignal.bump() }
     }
+
+    /// What a leader tells its followers is acknowledged (they answer from their stores up to there).
+    var acknowledgedPosition: UInt64 { acknowledged.withLockedValue { $0 }.value }
 
     /// Waits until `sequence` is acknowledged at the ack level, and the leadership is still certain.
     func acknowledge(_ sequence: UInt64) async throws {
@@ -283,19 +305,22 @@ extension ClusterNode {
                                 $0.link = writer
                                 $0.links += 1
                             }
-                        case .records(let records, let leaderLast):
+                        case .records(let records, let leaderLast, let acknowledged):
                             // The leader checked this log against its own (truncate and repair come
-                            // before any record): what it holds now can be answered from.
+                            // before any record): what it holds now can be answered from, up to what
+                            // the leader says is acknowledged.
                             self.state.withLockedValue {
                                 $0.leaderLast = max($0.leaderLast, leaderLast)
                                 $0.safePoint = .max
                             }
+                            self.leaderAcknowledged.advance(to: acknowledged)
                             guard let last = records.last else { continue }
                             received.append(records)
                             writer.yield(.ack(received: last.sequence, durable: self.applied.value))
                         case .truncate(let after):
                             let ids = try await self.store.truncate(after: after)
                             self.applied.reset(to: after)
+                            self.leaderAcknowledged.reset(to: min(self.leaderAcknowledged.value, after))
                             self.logger.notice("truncated a diverged tail", metadata: ["after": "\(after)", "subscriptions": "\(ids.count)"])
                             await self.clearCaches()
                             throw ClusterUnavailable("reconnect after truncation")
@@ -355,7 +380,7 @@ extension ClusterNode {
         try Data((name + "\n").utf8).write(to: URL(fileURLWithPath: dataDirectory + "/CURRENT.tmp"))
         guard rename(dataDirectory + "/CURRENT.tmp", dataDirectory + "/CURRENT") == 0 else { throw ClusterUnavailable("cannot rename CURRENT") }
         let old = holder.exchange(StoreHolder(opened), ordering: .acquiringAndReleasing).store
-        opened.onCommit { [committed] seq in committed.advance(to: seq) }
+        watch(opened)
         applied.reset(to: opened.logState.last)
         committed.reset(to: opened.logState.last)
         state.withLockedValue { $0.knownEpoch = max($0.knownEpoch, opened.epoch) }
@@ -383,7 +408,7 @@ extension ClusterNode {
             guard configuration.ackLevel.required(followers: configuration.members.count - 1) > 0 else { return false }
             return position > acknowledged.withLockedValue { $0 }.value
         }
-        return position > safe
+        return position > safe || position > leaderAcknowledged.value
     }
 
     func confirm(_ position: UInt64) async throws {
@@ -401,8 +426,19 @@ extension ClusterNode {
                 if waited { throw StorageError.conflict("the log was checked while the answer waited") }
                 return
             case .follower, .candidate:
-                let (safe, stopped) = state.withLockedValue { ($0.safePoint, $0.stopped) }
+                let (safe, stopped, links) = state.withLockedValue { ($0.safePoint, $0.stopped, $0.links) }
                 if position <= safe {
+                    // Checked by the leader; the position must also be acknowledged (a record shipped
+                    // before the leader's commit may never be). Waiting for that changes nothing the
+                    // answer was based on, unless the link (and so possibly the log) changed meanwhile.
+                    if position > leaderAcknowledged.value {
+                        let left = deadline - ContinuousClock.now
+                        guard left > .zero, !stopped, await leaderAcknowledged.wait(for: position, timeout: left) else {
+                            throw ClusterUnavailable("record \(position) not acknowledged by the leader in time")
+                        }
+                        if state.withLockedValue({ $0.links }) != links { waited = true }
+                        continue
+                    }
                     if waited { throw StorageError.conflict("the log was checked while the answer waited") }
                     return
                 }
@@ -430,6 +466,8 @@ extension ClusterNode {
         }
         switch outcome {
         case .committed(let sequence):
+            // Acknowledged at the leader's ack level before it answered.
+            leaderAcknowledged.advance(to: sequence)
             _ = await applied.wait(for: sequence, timeout: configuration.ackTimeout)
             return sequence
         case .conflict(let leaderLast):

@@ -14,10 +14,13 @@ public import HSSCore
 public struct ChangeRecord: Hashable, Sendable {
     public enum Kind: UInt8, Sendable { case state = 1, subscription = 2, delete = 3, replay = 4, epoch = 5 }
     public var sequence: UInt64
-    public var epoch: UInt64
-    public var timeMillis: UInt64
-    public var kind: Kind
-    public var payload: [UInt8]
+    public let epoch: UInt64
+    public let timeMillis: UInt64
+    public let kind: Kind
+    public let payload: [UInt8]
+    /// The stored form (version, epoch, time, kind, CRC-32 of the payload, payload), made once: the
+    /// leader writes it to its log and ships it to every follower, a follower stores what it received.
+    public let encoded: [UInt8]
 
     public init(sequence: UInt64, epoch: UInt64, timeMillis: UInt64, kind: Kind, payload: [UInt8]) {
         self.sequence = sequence
@@ -25,11 +28,6 @@ public struct ChangeRecord: Hashable, Sendable {
         self.timeMillis = timeMillis
         self.kind = kind
         self.payload = payload
-    }
-
-    static let headerSize = 1 + 8 + 8 + 1 + 4
-
-    public var encoded: [UInt8] {
         var out: [UInt8] = [1]
         out.reserveCapacity(Self.headerSize + payload.count)
         for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: epoch >> UInt64(shift))) }
@@ -38,8 +36,10 @@ public struct ChangeRecord: Hashable, Sendable {
         let crc = CRC32.checksum(payload)
         for shift in stride(from: 24, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: crc >> UInt32(shift))) }
         out.append(contentsOf: payload)
-        return out
+        encoded = out
     }
+
+    static let headerSize = 1 + 8 + 8 + 1 + 4
 
     /// Decodes a stored record; a wrong version, kind or checksum is corruption.
     public init(sequence: UInt64, encoded b: UnsafeRawBufferPointer) throws(StorageError) {
@@ -53,6 +53,7 @@ public struct ChangeRecord: Hashable, Sendable {
         let crc = (18..<22).reduce(UInt32(0)) { $0 << 8 | UInt32(b[$1]) }
         payload = Array(b[Self.headerSize...])
         guard CRC32.checksum(payload) == crc else { throw .corrupt("log record \(sequence): checksum") }
+        encoded = Array(b)
     }
 
     /// The subscription id the record is about (for a replay record, its key).

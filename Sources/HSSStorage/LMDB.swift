@@ -23,6 +23,9 @@ public enum StorageError: Error, Sendable, CustomStringConvertible, Equatable {
     /// A replicated record does not follow the last one applied (docs/replication.md: a follower never
     /// skips a gap).
     case gap(expected: UInt64, got: UInt64)
+    /// A commit failed after its records had been shipped to followers: this store writes no more records
+    /// of that epoch (a leader steps down; docs/replication.md, "Pipelined shipping").
+    case fenced(epoch: UInt64)
 
     /// Errors that fail one write of a batch without aborting the others.
     var isRefusal: Bool {
@@ -41,6 +44,7 @@ public enum StorageError: Error, Sendable, CustomStringConvertible, Equatable {
         case .lmdb(let code, let op, let message): "\(op) failed: \(message) (\(code))"
         case .conflict(let what): "write conflict: \(what)"
         case .gap(let expected, let got): "replication gap: expected record \(expected), got \(got)"
+        case .fenced(let epoch): "no more writes in epoch \(epoch): a commit failed after its records were shipped"
         }
     }
 

@@ -32,6 +32,10 @@ public struct LMDBConfiguration: Sendable {
     /// when a leader is elected (``LMDBSubscriberStore/beginEpoch(_:)``) or a follower applies records of
     /// a newer epoch (docs/replication.md).
     public var epochPerOpen = true
+    /// Test hook: runs on the writer thread after a batch's records were published to the shipping path
+    /// and before its commit; an error aborts the commit (a leader that dies between shipping and its
+    /// own fsync: docs/replication.md, "Pipelined shipping").
+    public var beforeCommit: (@Sendable () -> StorageError?)?
 
     public init(
         path: String, mapSize: Int = 4 << 30, noSync: Bool = false, maxBatch: Int = 1000, maxQueue: Int = 100_000,
@@ -78,6 +82,15 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
     let committed: LogState
     /// Called on the writer thread after each commit with the last committed sequence.
     let commitListeners = Listeners()
+    /// Called on the writer thread when a batch's records are published (before its commit), and when a
+    /// commit fails after some of them were read.
+    let loggedListeners = Listeners(), lostListeners = Listeners()
+    /// Writer thread: the records of the batch being written; the epoch in which a commit failed after its
+    /// records were shipped (no more records of it are written).
+    var batchRecords: [ChangeRecord] = []
+    var fencedEpoch: UInt64?
+    /// The batch being committed, for the shipping path.
+    let unsynced = UnsyncedTail()
     let openedAt = Date()
 
     final class WildcardList: AtomicReference, @unchecked Sendable {
@@ -162,6 +175,12 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
                 afterBatch: { [unowned self] t in
                     try self.applyRetention(t)
                     try self.expireReplays(t)
+                    // Last before the commit: the batch's records go to the shipping path now.
+                    if let last = self.batchRecords.last {
+                        self.unsynced.publish(self.batchRecords)
+                        self.loggedListeners.call(last.sequence)
+                    }
+                    if let e = self.configuration.beforeCommit?() { throw e }
                 },
                 committed: { [unowned self] ok in self.batchEnded(ok) }, faultInjection: faultInjection,
                 observer: configuration.commitObserver)
@@ -460,15 +479,27 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
 
     /// Appends a record of the current epoch; returns its sequence.
     func appendLog(_ t: Transaction, _ kind: ChangeRecord.Kind, _ payload: [UInt8]) throws -> UInt64 {
+        if let f = fencedEpoch, f == currentEpoch { throw StorageError.fenced(epoch: f) }
         let record = ChangeRecord(
             sequence: nextSequence, epoch: currentEpoch, timeMillis: UInt64(Date().timeIntervalSince1970 * 1000), kind: kind, payload: payload)
         try t.put(log, nextSequence.bigEndianBytes, record.encoded, append: true)
         nextSequence += 1
+        batchRecords.append(record)
         return record.sequence
     }
 
     /// After each batch: publish what committed, or take back what the aborted batch counted.
     func batchEnded(_ ok: Bool) {
+        let shipped = unsynced.end()
+        let last = batchRecords.last?.sequence
+        batchRecords = []
+        if !ok, shipped, let last {
+            // Followers may hold records up to `last` that this store will never have; writing other
+            // records under the same sequences in this epoch would make two logs differ where their epochs
+            // agree. Nothing more is written in this epoch.
+            fencedEpoch = committed.current.epoch
+            lostListeners.call(last)
+        }
         if ok {
             committed.publish(.init(epoch: currentEpoch, first: firstSequence, next: nextSequence, history: history))
             commitListeners.call(nextSequence - 1)
@@ -496,14 +527,19 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
         }
     }
 
-    /// Log records from `sequence` on (at most `limit`), for replication and `hss db log`.
-    public func changes(from sequence: UInt64, limit: Int = 1000) throws -> [ChangeRecord] {
+    /// Log records from `sequence` on (at most `limit`), for replication and `hss db log`: the committed
+    /// ones, then those of the batch being committed (`uncommitted`: a leader ships them while its own
+    /// fsync runs; docs/replication.md, "Pipelined shipping").
+    public func changes(from sequence: UInt64, limit: Int = 1000, uncommitted: Bool = false) throws -> [ChangeRecord] {
         var out: [ChangeRecord] = []
         try environment.read { t in
             try t.forEach(log, from: sequence.bigEndianBytes) { k, v in
                 out.append(try ChangeRecord(sequence: UInt64(bigEndianBytes: k), encoded: v))
                 return out.count < limit
             }
+        }
+        if uncommitted, out.count < limit {
+            out += unsynced.records(from: out.last.map { $0.sequence + 1 } ?? sequence, limit: limit - out.count)
         }
         return out
     }

@@ -75,6 +75,37 @@ final class Listeners: @unchecked Sendable {
     func call(_ sequence: UInt64) { for f in lock.withLock({ list }) { f(sequence) } }
 }
 
+/// The records of the batch the writer is committing, readable before the commit ends (docs/replication.md,
+/// "Pipelined shipping"): a leader ships them while its own fsync runs. `shipped` notes that a reader took
+/// some: if that commit then fails, followers may hold records this store will never have, and the store
+/// refuses new records of this epoch (``StorageError/fenced``) until the next epoch begins.
+final class UnsyncedTail: @unchecked Sendable {
+    private let lock = NSLock()
+    private var records: [ChangeRecord] = []
+    private var shipped = false
+
+    func publish(_ r: [ChangeRecord]) { lock.withLock { records = r } }
+
+    /// Ends the batch; true if its records were published and read by someone.
+    func end() -> Bool {
+        lock.withLock {
+            defer { records = []; shipped = false }
+            return shipped && !records.isEmpty
+        }
+    }
+
+    /// The published records from `sequence` on (at most `limit`).
+    func records(from sequence: UInt64, limit: Int) -> [ChangeRecord] {
+        lock.withLock {
+            guard let first = records.first, sequence >= first.sequence else { return [] }
+            let start = Int(sequence - first.sequence)
+            guard start < records.count else { return [] }
+            shipped = true
+            return Array(records[start..<min(records.count, start + limit)])
+        }
+    }
+}
+
 /// The writer thread's answer to one write: the sequence of its last log record.
 final class SequenceBox: @unchecked Sendable {
     var value: UInt64 = 0
@@ -103,6 +134,12 @@ extension LMDBSubscriberStore {
 
     /// Calls `f` on the writer thread after every commit with the last committed sequence.
     public func onCommit(_ f: @escaping @Sendable (UInt64) -> Void) { commitListeners.add(f) }
+    /// Calls `f` on the writer thread when a batch's records are in the log, before its commit (their last
+    /// sequence): ``changes(from:limit:)`` returns them from then on.
+    public func onLogged(_ f: @escaping @Sendable (UInt64) -> Void) { loggedListeners.add(f) }
+    /// Calls `f` on the writer thread when a commit failed after its records had been read (shipped): the
+    /// store refuses records of this epoch from then on (a leader must step down).
+    public func onShippedAndLost(_ f: @escaping @Sendable (UInt64) -> Void) { lostListeners.add(f) }
 
     /// Starts epoch `epoch` (a node becoming leader): records written from now on carry it, and the
     /// history notes where it begins. Refuses an epoch not above the current one (fencing).
@@ -110,6 +147,7 @@ extension LMDBSubscriberStore {
         try await writer.submit { [unowned self] t in
             guard epoch > self.currentEpoch else { throw StorageError.conflict("epoch \(epoch) is not above \(self.currentEpoch)") }
             try self.setEpoch(t, epoch, from: self.nextSequence)
+            self.fencedEpoch = nil
             // Every epoch opens with a record: a follower that copied the store has a position in it.
             _ = try self.appendLog(t, .epoch, [])
         }

@@ -84,7 +84,7 @@ struct TestCluster {
     /// `count` nodes, n1 the initial leader, the demo subscribers loaded into n1's store.
     static func start(
         count: Int = 3, ackLevel: AckLevel = .one, ackTimeout: Duration = .seconds(2), leaderWait: Duration = .seconds(2), sqnBlock: UInt64 = 1000,
-        logRetention: Int = 1_000_000, tls: ClusterTLS? = nil
+        logRetention: Int = 1_000_000, tls: ClusterTLS? = nil, leaderBeforeCommit: (@Sendable () -> StorageError?)? = nil
     ) async throws -> TestCluster {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("hss-cluster-\(UUID().uuidString)").path
         var members: [ClusterConfiguration.Member] = []
@@ -97,6 +97,7 @@ struct TestCluster {
                     tls: tls))
             var s = LMDBConfiguration(path: "", sqnBlock: sqnBlock)
             s.logRetentionRecords = logRetention
+            if i == 1 { s.beforeCommit = leaderBeforeCommit }
             stores.append(s)
             dirs.append(base + "/n\(i)")
         }
@@ -284,6 +285,53 @@ struct ClusterNodeTests {
         await c.stopAll()
     }
 
+    @Test(
+        "Pipelined shipping: records reach the followers before the leader's commit; a follower answers nothing from them until they are acknowledged; the leader dying before its commit loses no acknowledged write, and the record becomes the next leader's"
+    )
+    func leaderDiesBeforeItsCommit() async throws {
+        let hold = CommitHold()
+        var c = try await TestCluster.start(ackTimeout: .milliseconds(500), leaderWait: .milliseconds(500), leaderBeforeCommit: { hold.pass() })
+        let sequence = c.nodes[0].node.store.logState.last + 1
+        hold.arm()
+        let sar = Task { [c] in try await c.nodes[0].resultCode(Self.sar(.registration)) }
+        // The SAR's record is on both followers, durable, while the leader's commit has not happened.
+        try await c.waitUntil("the record is on both followers") {
+            c.nodes[1].node.store.logState.last >= sequence && c.nodes[2].node.store.logState.last >= sequence
+        }
+        #expect(hold.isHolding)
+        #expect(try Self.registeredServer(c.nodes[0]) == nil, "not committed on the leader")
+        #expect(try Self.registeredServer(c.nodes[1]) == Self.scscf, "applied on the follower")
+        // Not acknowledged (the leader's own fsync is part of it): a follower does not answer from it.
+        #expect(c.nodes[1].node.needsConfirmation(sequence))
+        #expect(c.nodes[0].node.acknowledgedPosition < sequence)
+        await #expect(throws: ClusterUnavailable.self) { try await c.nodes[1].node.confirm(sequence) }
+        let lir = try await c.nodes[2].resultCode(LocationInfoRequest(envelope: Self.envelope(), publicIdentity: Self.impu))
+        #expect(lir != 2001, "an LIR on a follower is not answered from the unacknowledged registration")
+        // The leader's commit fails (as if it died): the SAR is not acknowledged, the leader steps down and
+        // writes nothing more in its epoch (followers hold a record under a sequence it would reuse).
+        hold.release()
+        #expect(try await sar.value != 2001)
+        try await c.waitUntil("the leader stepped down") { c.nodes[0].node.status().role != "leader" }
+        await c.nodes[0].crash()
+        // n2 leads the next epoch, n3 follows: the record both hold becomes acknowledged state once the new
+        // epoch's first record is acknowledged (Raft's rule: an entry of an earlier term is committed
+        // through one of the current term), and the registration is answered from it.
+        let epoch = c.nodes[1].node.store.epoch + 1
+        try await c.promote(1, epoch: epoch)
+        try await c.follow(2, leader: 1, epoch: epoch)
+        try await c.waitUntil("n3 follows n2") { c.nodes[1].node.status().followers.keys.contains("n3") && c.nodes[2].node.isServing }
+        try await c.waitUntil("the record is acknowledged on n2") { !c.nodes[1].node.needsConfirmation(sequence) }
+        let (lia, _) = try await c.nodes[2].ask(LocationInfoRequest(envelope: Self.envelope(), publicIdentity: Self.impu), LocationInfoAnswer.self)
+        #expect(lia.envelope.result == .success)
+        #expect(lia.serverName == Self.scscf)
+        // The old leader comes back without the record, follows n2 and takes it from n2's log.
+        try c.restart(0)
+        try await c.waitUntil("n1 follows n2") { c.nodes[1].node.status().followers.keys.contains("n1") }
+        try await c.converged()
+        #expect(try Self.registeredServer(c.nodes[0]) == Self.scscf)
+        await c.stopAll()
+    }
+
     @Test("A deposed leader holding an answer until a leader checks its log does not answer from the tail that check truncates")
     func heldAnswerAfterTruncation() async throws {
         var c = try await TestCluster.start(ackTimeout: .milliseconds(300), leaderWait: .seconds(15))
@@ -450,4 +498,35 @@ final class NIOLockedCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var value: UInt32 = 1000
     func next() -> UInt32 { lock.withLock { value += 1; return value } }
+}
+
+/// Holds a store's commit (after its records were published for shipping) until released, then fails it:
+/// a leader that dies between shipping and its own fsync.
+final class CommitHold: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var armed = false, holding = false, released = false
+
+    func arm() { condition.withLock { armed = true } }
+    var isHolding: Bool { condition.withLock { holding } }
+
+    func release() {
+        condition.withLock {
+            released = true
+            condition.broadcast()
+        }
+    }
+
+    /// The writer thread's hook: passes unless armed; armed, it holds the first batch until released (at
+    /// most 20 s) and fails it.
+    func pass() -> StorageError? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard armed else { return nil }
+        armed = false
+        holding = true
+        let deadline = Date().addingTimeInterval(20)
+        while !released && condition.wait(until: deadline) {}
+        holding = false
+        return .lmdb(code: 5, operation: "mdb_txn_commit", message: "test: the leader died before its commit")
+    }
 }

@@ -98,6 +98,51 @@ struct ReplicationStorageTests {
         #expect(try store.verify().problems.isEmpty)
     }
 
+    @Test(
+        "Pipelined shipping: a batch's records can be read before its commit; a commit that fails after they were read fences the epoch until the next one begins; unread, it does not"
+    )
+    func shippedBeforeCommit() async throws {
+        let hold = FaultSwitch()
+        let seen = SequenceList()
+        let store = try Self.open()
+        var c = store.configuration
+        store.close()
+        // The hook runs after the records were published and before the commit: it reads them as the
+        // leader's sender would, then fails the commit when asked to.
+        let reader = StoreBox()
+        c.beforeCommit = {
+            if let s = reader.store, hold.on {
+                seen.append(contentsOf: ((try? s.changes(from: s.logState.last + 1, uncommitted: true)) ?? []).map(\.sequence))
+                return .lmdb(code: 5, operation: "mdb_txn_commit", message: "EIO")
+            }
+            return nil
+        }
+        let leader = try LMDBSubscriberStore(c)
+        reader.store = leader
+        try await leader.beginEpoch(1)
+        try await leader.commitSubscription(LMDBStoreTests.subscription(1))
+        let lost = SequenceList()
+        leader.onShippedAndLost { lost.append(contentsOf: [$0]) }
+        hold.on = true
+        await #expect(throws: StorageError.self) { _ = try await leader.commitSubscription(LMDBStoreTests.subscription(2)) }
+        hold.on = false
+        #expect(seen.values == [3], "the record was readable before its commit")
+        #expect(lost.values == [3])
+        #expect(try leader.changes(from: 3, uncommitted: true).isEmpty, "gone with the failed commit")
+        await #expect(throws: StorageError.fenced(epoch: 1)) { _ = try await leader.commitSubscription(LMDBStoreTests.subscription(3)) }
+        try await leader.beginEpoch(2)
+        let seq = try await leader.commitSubscription(LMDBStoreTests.subscription(3))
+        #expect(seq == 4, "epoch 2 begins at 3 (its record), sub-3 at 4")
+        // A commit that fails before anyone read its records fences nothing (a single node never ships).
+        let plain = FaultSwitch()
+        let single = try Self.open(faults: { plain.on ? .lmdb(code: 5, operation: "test", message: "EIO") : nil })
+        try await single.beginEpoch(1)
+        plain.on = true
+        await #expect(throws: StorageError.self) { _ = try await single.commitSubscription(LMDBStoreTests.subscription(1)) }
+        plain.on = false
+        try await single.commitSubscription(LMDBStoreTests.subscription(1))
+    }
+
     @Test("Epochs only grow")
     func epochsGrow() async throws {
         let store = try Self.open()
@@ -182,4 +227,15 @@ struct ReplicationStorageTests {
 
 final class FaultSwitch: @unchecked Sendable {
     var on = false
+}
+
+final class StoreBox: @unchecked Sendable {
+    var store: LMDBSubscriberStore?
+}
+
+final class SequenceList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [UInt64] = []
+    func append(contentsOf v: [UInt64]) { lock.withLock { list += v } }
+    var values: [UInt64] { lock.withLock { list } }
 }
