@@ -14,7 +14,10 @@
 #   cluster/cluster.sh digests               hss db digest of every node
 #
 # Environment: CLUSTER_DIR (default /tmp/hss-cluster), BIN (directory of hss and hss-bench; default the
-# debug build), ETCD_PORT (23790), HSS_ARGS (extra hss serve arguments, e.g. --log-retention 2000).
+# debug build), ETCD_PORT (23790), HSS_ARGS (extra hss serve arguments, e.g. --log-retention 2000),
+# ETCD_TLS=1 (etcd serves https with --client-cert-auth; a CA, etcd's certificate and one client
+# certificate per node are made with openssl in $CLUSTER_DIR/pki; the nodes get --etcd https://...
+# --etcd-ca/--etcd-cert/--etcd-key).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR="${CLUSTER_DIR:-/tmp/hss-cluster}"
@@ -22,9 +25,32 @@ BIN="${BIN:-$(swift build --show-bin-path 2>/dev/null)}"
 ETCD_PORT="${ETCD_PORT:-23790}"
 MEMBERS=(--member n1=127.0.0.1:7101 --member n2=127.0.0.1:7102 --member n3=127.0.0.1:7103)
 mkdir -p "$DIR"
+PKI="$DIR/pki"
+SCHEME=http
+CURL_TLS=()
+if [ "${ETCD_TLS:-0}" = 1 ]; then
+  SCHEME=https
+  CURL_TLS=(--cacert "$PKI/ca.pem" --cert "$PKI/n1.pem" --key "$PKI/n1.key")
+fi
+
+# A throw-away CA, etcd's server certificate (naming 127.0.0.1) and a client certificate per node.
+make_pki() {
+  [ -f "$PKI/ca.pem" ] && return
+  mkdir -p "$PKI"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$PKI/ca.key" -out "$PKI/ca.pem" -days 2 -subj /CN=hss-test-etcd-ca 2>/dev/null
+  for name in etcd n1 n2 n3; do
+    openssl req -newkey rsa:2048 -nodes -keyout "$PKI/$name.key" -out "$PKI/$name.csr" -subj "/CN=$name.hss-test" 2>/dev/null
+    echo "subjectAltName=DNS:$name.hss-test,IP:127.0.0.1" >"$PKI/$name.ext"
+    openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial -out "$PKI/$name.pem" \
+      -days 2 -extfile "$PKI/$name.ext" 2>/dev/null
+  done
+  chmod 600 "$PKI"/*.key
+}
+etcd_up() { curl -s -m 1 "${CURL_TLS[@]}" -X POST "$SCHEME://127.0.0.1:$ETCD_PORT/v3/kv/range" -d '{"key":"AA=="}' >/dev/null 2>&1; }
 
 start_node() {
-  local n=$1
+  local n=$1 etcd_args=""
+  [ "$SCHEME" = https ] && etcd_args="--etcd https://127.0.0.1:$ETCD_PORT --etcd-ca $PKI/ca.pem --etcd-cert $PKI/n$n.pem --etcd-key $PKI/n$n.key"
   # shellcheck disable=SC2086
   # A small supervisor shell waits for the node and appends how it ended to its log (status 137 is
   # SIGKILL, 132/133 a Swift trap), so a node that dies under a fault test says so. The pid file holds the
@@ -32,7 +58,7 @@ start_node() {
   rm -f "$DIR/n$n.pid"
   nohup bash -c '"$@" & echo $! >"$0.pid"; wait $!; s=$?
     echo "cluster.sh: hss exited with status $s at $(date -u +%FT%T.%3NZ)" >>"$0.log"' \
-    "$DIR/n$n" "$BIN/hss" serve --config "cluster/node$n.yaml" --data-dir "$DIR/n$n" ${HSS_ARGS:-} \
+    "$DIR/n$n" "$BIN/hss" serve --config "cluster/node$n.yaml" --data-dir "$DIR/n$n" ${HSS_ARGS:-} $etcd_args \
     >>"$DIR/n$n.log" 2>&1 &
   for _ in $(seq 50); do [ -s "$DIR/n$n.pid" ] && break; sleep 0.02; done
 }
@@ -54,14 +80,19 @@ for line in sys.stdin:
 case "${1:-}" in
   start)
     count="${2:-20000}"
-    if ! curl -s -m 1 -X POST "http://127.0.0.1:$ETCD_PORT/v3/kv/range" -d '{"key":"AA=="}' >/dev/null 2>&1; then
-      nohup etcd --name hss-test --data-dir "$DIR/etcd" \
-        --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    ETCD_TLS_ARGS=()
+    if [ "$SCHEME" = https ]; then
+      make_pki
+      ETCD_TLS_ARGS=(--cert-file "$PKI/etcd.pem" --key-file "$PKI/etcd.key" --trusted-ca-file "$PKI/ca.pem" --client-cert-auth)
+    fi
+    if ! etcd_up; then
+      nohup etcd --name hss-test --data-dir "$DIR/etcd" "${ETCD_TLS_ARGS[@]}" \
+        --listen-client-urls "$SCHEME://127.0.0.1:$ETCD_PORT" --advertise-client-urls "$SCHEME://127.0.0.1:$ETCD_PORT" \
         --listen-peer-urls "http://127.0.0.1:$((ETCD_PORT + 10))" --initial-advertise-peer-urls "http://127.0.0.1:$((ETCD_PORT + 10))" \
         --initial-cluster "hss-test=http://127.0.0.1:$((ETCD_PORT + 10))" >"$DIR/etcd.log" 2>&1 &
       echo $! >"$DIR/etcd.pid"
       for _ in $(seq 100); do
-        curl -s -m 1 -X POST "http://127.0.0.1:$ETCD_PORT/v3/kv/range" -d '{"key":"AA=="}' >/dev/null 2>&1 && break
+        etcd_up && break
         sleep 0.1
       done
     fi

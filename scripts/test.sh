@@ -37,6 +37,10 @@ if [ "${CLUSTER:-1}" != "0" ]; then
   status=0
   cluster/fault-tests.sh --rounds 2 || status=$?
   if [ "$status" != 0 ] && [ "$status" != 77 ]; then echo "test.sh: cluster/fault-tests.sh failed"; exit 1; fi
+  # Leader kills with etcd over TLS (client certificates): elections and leases through https.
+  status=0
+  ETCD_TLS=1 ETCD_PORT=23890 FAULT_DIR=/tmp/hss-faults-tls cluster/fault-tests.sh --rounds 2 leader-kill || status=$?
+  if [ "$status" != 0 ] && [ "$status" != 77 ]; then echo "test.sh: cluster/fault-tests.sh with etcd over TLS failed"; exit 1; fi
 fi
 if [ "${INTEROP:-1}" != "0" ]; then
   # Exit status 77 means skipped (the script printed why); anything else non-zero fails the suite.

@@ -31,6 +31,32 @@ public struct ClusterTLS: Sendable {
     }
 }
 
+/// TLS to etcd (docs/replication.md, "etcd"): the CA that signed etcd's server certificates, and this
+/// node's client certificate and key when etcd asks for one (`--client-cert-auth`). etcd's certificate
+/// must name the endpoint as it is written (DNS name, or IP address for an address).
+public struct EtcdTLS: Sendable {
+    public var trustRootsPath: String
+    public var certificateChainPath: String?
+    public var privateKeyPath: String?
+    public init(trustRootsPath: String, certificateChainPath: String? = nil, privateKeyPath: String? = nil) {
+        self.trustRootsPath = trustRootsPath
+        self.certificateChainPath = certificateChainPath
+        self.privateKeyPath = privateKeyPath
+    }
+
+    public func context() throws -> NIOSSLContext {
+        var c = TLSConfiguration.makeClientConfiguration()
+        c.trustRoots = .file(trustRootsPath)
+        if let certificateChainPath, let privateKeyPath {
+            c.certificateChain = try NIOSSLCertificate.fromPEMFile(certificateChainPath).map { .certificate($0) }
+            c.privateKey = .privateKey(try NIOSSLPrivateKey(file: privateKeyPath, format: .pem))
+        }
+        c.certificateVerification = .fullVerification
+        c.minimumTLSVersion = .tlsv12
+        return try NIOSSLContext(configuration: c)
+    }
+}
+
 public struct ClusterTLSContexts: Sendable {
     public let server: NIOSSLContext
     public let client: NIOSSLContext
@@ -85,13 +111,17 @@ public struct ClusterConfiguration: Sendable {
     public var initialLeader: String?
     /// TLS on the cluster link; nil: plain TCP.
     public var tls: ClusterTLS?
+    /// TLS to etcd (used for `https://` endpoints).
+    public var etcdTLS: EtcdTLS?
 
     public init(
         name: String, node: String, members: [Member], ackLevel: AckLevel? = nil, ackTimeout: Duration = .seconds(2),
-        leaderWait: Duration = .seconds(2), etcd: [String] = [], leaseTTL: Int = 2, initialLeader: String? = nil, tls: ClusterTLS? = nil
+        leaderWait: Duration = .seconds(2), etcd: [String] = [], leaseTTL: Int = 2, initialLeader: String? = nil, tls: ClusterTLS? = nil,
+        etcdTLS: EtcdTLS? = nil
     ) {
         self.leaderWait = leaderWait
         self.tls = tls
+        self.etcdTLS = etcdTLS
         self.name = name
         self.node = node
         self.members = members

@@ -117,7 +117,7 @@ public final class ClusterNode: Sendable {
         let last = opened.logState.last
         applied = Progress(last)
         committed = Progress(last)
-        etcd = configuration.etcd.isEmpty ? nil : EtcdClient(endpoints: configuration.etcd, group: group)
+        etcd = configuration.etcd.isEmpty ? nil : EtcdClient(endpoints: configuration.etcd, group: group, tls: try configuration.etcdTLS?.context())
         tls = try configuration.tls?.contexts()
         state.withLockedValue { $0.knownEpoch = opened.epoch }
         watch(opened)

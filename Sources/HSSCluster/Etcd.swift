@@ -2,23 +2,35 @@ import Foundation
 public import NIOCore
 import NIOHTTP1
 public import NIOPosix
+public import NIOSSL
 
 /// The few calls of etcd's v3 HTTP/JSON gateway the leader election needs (etcd 3.4: `/v3/kv/range`,
 /// `/v3/kv/txn`, `/v3/lease/grant`, `/v3/lease/keepalive`, `/v3/lease/revoke`). Keys and values travel
-/// base64-encoded; numbers as JSON strings. One short HTTP/1.1 connection per call.
+/// base64-encoded; numbers as JSON strings. One short HTTP/1.1 connection per call; over TLS to an
+/// `https://` endpoint (etcd's certificate checked against the given CA and the endpoint's name or
+/// address; this node's client certificate presented when the context has one).
 public struct EtcdClient: Sendable {
-    public var endpoints: [(host: String, port: Int)]
+    public var endpoints: [(host: String, port: Int, secure: Bool)]
     let group: any EventLoopGroup
     let timeout: TimeAmount
+    let tls: NIOSSLContext?
 
-    public init(endpoints: [String], group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, timeout: TimeAmount = .milliseconds(800)) {
+    public init(
+        endpoints: [String], group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, timeout: TimeAmount = .milliseconds(800),
+        tls: NIOSSLContext? = nil
+    ) {
         self.endpoints = endpoints.compactMap { e in
             var s = Substring(e)
-            if let r = s.range(of: "://") { s = s[r.upperBound...] }
-            return ClusterConfiguration.hostPort(String(s)).map { (host: $0.0, port: $0.1) }
+            var secure = false
+            if let r = s.range(of: "://") {
+                secure = s[..<r.lowerBound].lowercased() == "https"
+                s = s[r.upperBound...]
+            }
+            return ClusterConfiguration.hostPort(String(s)).map { (host: $0.0, port: $0.1, secure: secure) }
         }
         self.group = group
         self.timeout = timeout
+        self.tls = tls
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -30,9 +42,14 @@ public struct EtcdClient: Sendable {
     func call(_ path: String, _ body: [String: Any]) async throws -> [String: Any] {
         let data = try JSONSerialization.data(withJSONObject: body)
         var lastError: any Error = Failure(reason: "no endpoint")
-        for (host, port) in endpoints {
+        for (host, port, secure) in endpoints {
             do {
-                let reply = try await Self.post(host: host, port: port, path: path, body: Array(data), group: group, timeout: timeout)
+                var tls: NIOSSLContext?
+                if secure {
+                    guard let t = self.tls else { throw Failure(reason: "https://\(host):\(port) needs the etcd TLS settings (cluster.etcdCA)") }
+                    tls = t
+                }
+                let reply = try await Self.post(host: host, port: port, path: path, body: Array(data), group: group, timeout: timeout, tls: tls)
                 guard let object = try JSONSerialization.jsonObject(with: Data(reply)) as? [String: Any] else { throw Failure(reason: "\(path): not a JSON object") }
                 if let error = object["error"] as? String { throw Failure(reason: "\(path): \(error)") }
                 return object
@@ -113,12 +130,18 @@ public struct EtcdClient: Sendable {
 
     // MARK: HTTP/1.1
 
-    static func post(host: String, port: Int, path: String, body: [UInt8], group: any EventLoopGroup, timeout: TimeAmount) async throws -> [UInt8] {
+    static func post(
+        host: String, port: Int, path: String, body: [UInt8], group: any EventLoopGroup, timeout: TimeAmount, tls: NIOSSLContext? = nil
+    ) async throws -> [UInt8] {
         let promise = group.next().makePromise(of: [UInt8].self)
+        // SNI and the name check use the host name; for an address, NIOSSL checks the certificate's IP
+        // addresses against the connected peer's.
+        let serverHostname = (try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: serverHostname)) }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise))
                 }

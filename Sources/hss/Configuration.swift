@@ -103,6 +103,11 @@ struct HSSConfiguration: Codable, Equatable {
         var tlsCertificate: String?
         var tlsKey: String?
         var tlsCA: String?
+        /// TLS to etcd (https:// endpoints): the CA of etcd's certificates, and this node's client
+        /// certificate and key when etcd asks for one.
+        var etcdCA: String?
+        var etcdCertificate: String?
+        var etcdKey: String?
     }
     var diameter: Diameter?
     var cx: Cx?
@@ -114,7 +119,7 @@ struct HSSConfiguration: Codable, Equatable {
 
     static let keys: [String: Set<String>] = [
         "": ["diameter", "cx", "storage", "api", "subscribers", "logLevel", "cluster"],
-        "cluster": ["name", "node", "members", "ackLevel", "ackTimeoutMs", "leaderWaitMs", "etcd", "leaseTTL", "initialLeader", "tlsCertificate", "tlsKey", "tlsCA"],
+        "cluster": ["name", "node", "members", "ackLevel", "ackTimeoutMs", "leaderWaitMs", "etcd", "leaseTTL", "initialLeader", "tlsCertificate", "tlsKey", "tlsCA", "etcdCA", "etcdCertificate", "etcdKey"],
         "diameter": ["originHost", "originRealm", "listen", "ioThreads", "peerAuthorization", "peers", "tls", "sctp", "maxConnections", "maxConnectionsPerSource",
                      "maxRequestsPerSecond", "overload"],
         "cx": ["homeNetworks", "maxAuthItems", "sqnInd", "shards"],
@@ -221,6 +226,13 @@ struct HSSConfiguration: Codable, Equatable {
             let tls = [c.tlsCertificate, c.tlsKey, c.tlsCA]
             if tls.contains(where: { $0 != nil }) && tls.contains(where: { $0 == nil }) { throw fail("cluster.tls", "tlsCertificate, tlsKey and tlsCA go together") }
             for f in tls.compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: f) { throw fail("cluster.tls", "\(f) is not readable") }
+            let secure = (c.etcd ?? []).filter { $0.lowercased().hasPrefix("https://") }
+            if !secure.isEmpty, c.etcdCA == nil { throw fail("cluster.etcdCA", "https:// etcd endpoints need the CA of etcd's certificates") }
+            if secure.count != (c.etcd ?? []).count, c.etcdCA != nil { throw fail("cluster.etcd", "with cluster.etcdCA every endpoint is https://") }
+            if (c.etcdCertificate == nil) != (c.etcdKey == nil) { throw fail("cluster.etcdCertificate", "needs cluster.etcdKey too (and the other way round)") }
+            for f in [c.etcdCA, c.etcdCertificate, c.etcdKey].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: f) {
+                throw fail("cluster.etcdCA", "\(f) is not readable")
+            }
         }
         if let level = logLevel, Logger_levels.firstIndex(of: level) == nil { throw fail("logLevel", "one of \(Logger_levels.joined(separator: ", "))") }
     }

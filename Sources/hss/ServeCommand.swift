@@ -111,6 +111,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Cluster: an etcd endpoint (http://host:port) for automatic failover; repeat for more.")
     var etcd: [String] = []
 
+    @Option(help: "Cluster: the CA of etcd's certificates, for https:// etcd endpoints (cluster.etcdCA).")
+    var etcdCA: String?
+
+    @Option(help: "Cluster: this node's client certificate (PEM) for etcd (cluster.etcdCertificate; with --etcd-key).")
+    var etcdCert: String?
+
+    @Option(help: "Cluster: the key of --etcd-cert (cluster.etcdKey).")
+    var etcdKey: String?
+
     @Option(help: "Cluster without etcd: the node that leads a new cluster.")
     var initialLeader: String?
 
@@ -207,6 +216,9 @@ struct ServeCommand: AsyncParsableCommand {
             c.name = clusterName ?? c.name
             c.ackLevel = ackLevel ?? c.ackLevel
             c.etcd = etcd.isEmpty ? c.etcd : etcd
+            c.etcdCA = etcdCA ?? c.etcdCA
+            c.etcdCertificate = etcdCert ?? c.etcdCertificate
+            c.etcdKey = etcdKey ?? c.etcdKey
             c.initialLeader = initialLeader ?? c.initialLeader
             s.cluster = c
             if s.dataDir == nil { throw ValidationError("a cluster node needs --data-dir") }
@@ -250,7 +262,8 @@ struct ServeCommand: AsyncParsableCommand {
                 let configuration = ClusterConfiguration(
                     name: cc.name ?? "hss", node: cc.node ?? "", members: members, ackLevel: cc.ackLevel.flatMap(AckLevel.init(rawValue:)),
                     ackTimeout: .milliseconds(cc.ackTimeoutMs ?? 2000), leaderWait: .milliseconds(cc.leaderWaitMs ?? 2000), etcd: cc.etcd ?? [], leaseTTL: cc.leaseTTL ?? 2, initialLeader: cc.initialLeader,
-                    tls: cc.tlsCertificate.map { ClusterTLS(certificateChainPath: $0, privateKeyPath: cc.tlsKey ?? "", trustRootsPath: cc.tlsCA ?? "") })
+                    tls: cc.tlsCertificate.map { ClusterTLS(certificateChainPath: $0, privateKeyPath: cc.tlsKey ?? "", trustRootsPath: cc.tlsCA ?? "") },
+                    etcdTLS: cc.etcdCA.map { EtcdTLS(trustRootsPath: $0, certificateChainPath: cc.etcdCertificate, privateKeyPath: cc.etcdKey) })
                 do { cluster = try ClusterNode(configuration: configuration, dataDirectory: dataDir, store: c, logger: logger) } catch {
                     throw ValidationError("storage: \(error)")
                 }

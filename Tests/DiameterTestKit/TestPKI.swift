@@ -19,11 +19,11 @@ public struct TestPKI: Sendable {
                      "-days", "1", "-subj", "/CN=\(name)"])
     }
 
-    /// Issues `<name>.pem` / `<name>.key` for `host`, signed by `ca`.
-    public func issue(_ name: String, host: String, ca: String = "ca") throws {
+    /// Issues `<name>.pem` / `<name>.key` for `host` (and the IP addresses given), signed by `ca`.
+    public func issue(_ name: String, host: String, ipAddresses: [String] = [], ca: String = "ca") throws {
         try openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", "/CN=\(host)"])
         let ext = path("\(name).ext")
-        try "subjectAltName=DNS:\(host)\n".write(toFile: ext, atomically: true, encoding: .utf8)
+        try "subjectAltName=\((["DNS:\(host)"] + ipAddresses.map { "IP:\($0)" }).joined(separator: ","))\n".write(toFile: ext, atomically: true, encoding: .utf8)
         try openssl(["x509", "-req", "-in", path("\(name).csr"), "-CA", path("\(ca).pem"), "-CAkey", path("\(ca).key"),
                      "-CAcreateserial", "-out", path("\(name).pem"), "-days", "1", "-extfile", ext])
     }

@@ -45,7 +45,8 @@ struct EtcdClientTests {
 
     @Test("Endpoints: scheme stripped, a port outside 0-65535 or a missing port refused")
     func endpoints() {
-        let etcd = EtcdClient(endpoints: ["http://127.0.0.1:2379", "10.0.0.9:2380", "http://[::1]:2379", "http://h:70000", "http://nohost"])
-        #expect(etcd.endpoints.map { "\($0.host):\($0.port)" } == ["127.0.0.1:2379", "10.0.0.9:2380", "::1:2379"])
+        let etcd = EtcdClient(endpoints: ["http://127.0.0.1:2379", "10.0.0.9:2380", "https://[::1]:2379", "http://h:70000", "http://nohost", "HTTPS://e1:2379"])
+        #expect(etcd.endpoints.map { "\($0.host):\($0.port)" } == ["127.0.0.1:2379", "10.0.0.9:2380", "::1:2379", "e1:2379"])
+        #expect(etcd.endpoints.map(\.secure) == [false, false, true, true])
     }
 }

@@ -80,6 +80,16 @@ struct ConfigurationTests {
         #expect(badPeer.status != 0 && badPeer.output.contains("diameter.peers[0].commands"))
         let noList = try Self.run(["config", "check", try Self.file("diameter:\n  peerAuthorization: enforcing\n")])
         #expect(noList.status != 0 && noList.output.contains("diameter.peers"))
+        let cluster = "cluster:\n  node: n1\n  members: [\"n1=127.0.0.1:7101\", \"n2=127.0.0.1:7102\"]\n"
+        let httpsNoCA = try Self.run(["config", "check", try Self.file(cluster + "  etcd: [\"https://127.0.0.1:2379\"]\n")])
+        #expect(httpsNoCA.status != 0 && httpsNoCA.output.contains("cluster.etcdCA"), "\(httpsNoCA.output)")
+        let ca = try Self.file("not read by config check beyond being readable")
+        let mixed = try Self.run(["config", "check", try Self.file(cluster + "  etcd: [\"https://a:2379\", \"http://b:2379\"]\n  etcdCA: \(ca)\n")])
+        #expect(mixed.status != 0 && mixed.output.contains("cluster.etcd: with cluster.etcdCA every endpoint is https://"), "\(mixed.output)")
+        let half = try Self.run(["config", "check", try Self.file(cluster + "  etcd: [\"https://a:2379\"]\n  etcdCA: \(ca)\n  etcdCertificate: \(ca)\n")])
+        #expect(half.status != 0 && half.output.contains("cluster.etcdCertificate"), "\(half.output)")
+        let tlsOK = try Self.run(["config", "check", try Self.file(cluster + "  etcd: [\"https://a:2379\"]\n  etcdCA: \(ca)\n  etcdCertificate: \(ca)\n  etcdKey: \(ca)\n")])
+        #expect(tlsOK.status == 0, "\(tlsOK.output)")
     }
 
     @Test("serve --config: Diameter and the API come up as configured; a flag overrides the file; SIGTERM exits 0",
