@@ -17,13 +17,17 @@
 # debug build), ETCD_PORT (23790), HSS_ARGS (extra hss serve arguments, e.g. --log-retention 2000),
 # ETCD_TLS=1 (etcd serves https with --client-cert-auth; a CA, etcd's certificate and one client
 # certificate per node are made with openssl in $CLUSTER_DIR/pki; the nodes get --etcd https://...
-# --etcd-ca/--etcd-cert/--etcd-key).
+# --etcd-ca/--etcd-cert/--etcd-key), NETNS=1 (each node in its own network namespace of cluster/netns.sh,
+# at 10.77.0.N with the same ports; etcd on the bridge at 10.77.0.254; `cluster/netns.sh up` first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR="${CLUSTER_DIR:-/tmp/hss-cluster}"
 BIN="${BIN:-$(swift build --show-bin-path 2>/dev/null)}"
 ETCD_PORT="${ETCD_PORT:-23790}"
-MEMBERS=(--member n1=127.0.0.1:7101 --member n2=127.0.0.1:7102 --member n3=127.0.0.1:7103)
+host_of() { if [ "${NETNS:-0}" = 1 ]; then echo "10.77.0.$1"; else echo 127.0.0.1; fi; }
+ETCD_HOST=127.0.0.1
+[ "${NETNS:-0}" = 1 ] && ETCD_HOST=10.77.0.254
+MEMBERS=(--member "n1=$(host_of 1):7101" --member "n2=$(host_of 2):7102" --member "n3=$(host_of 3):7103")
 mkdir -p "$DIR"
 PKI="$DIR/pki"
 SCHEME=http
@@ -40,17 +44,23 @@ make_pki() {
   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$PKI/ca.key" -out "$PKI/ca.pem" -days 2 -subj /CN=hss-test-etcd-ca 2>/dev/null
   for name in etcd n1 n2 n3; do
     openssl req -newkey rsa:2048 -nodes -keyout "$PKI/$name.key" -out "$PKI/$name.csr" -subj "/CN=$name.hss-test" 2>/dev/null
-    echo "subjectAltName=DNS:$name.hss-test,IP:127.0.0.1" >"$PKI/$name.ext"
+    echo "subjectAltName=DNS:$name.hss-test,IP:127.0.0.1,IP:10.77.0.254" >"$PKI/$name.ext"
     openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial -out "$PKI/$name.pem" \
       -days 2 -extfile "$PKI/$name.ext" 2>/dev/null
   done
   chmod 600 "$PKI"/*.key
 }
-etcd_up() { curl -s -m 1 "${CURL_TLS[@]}" -X POST "$SCHEME://127.0.0.1:$ETCD_PORT/v3/kv/range" -d '{"key":"AA=="}' >/dev/null 2>&1; }
+etcd_up() { curl -s -m 1 "${CURL_TLS[@]}" -X POST "$SCHEME://$ETCD_HOST:$ETCD_PORT/v3/kv/range" -d '{"key":"AA=="}' >/dev/null 2>&1; }
 
 start_node() {
-  local n=$1 etcd_args=""
-  [ "$SCHEME" = https ] && etcd_args="--etcd https://127.0.0.1:$ETCD_PORT --etcd-ca $PKI/ca.pem --etcd-cert $PKI/n$n.pem --etcd-key $PKI/n$n.key"
+  local n=$1 etcd_args="" place=""
+  [ "$SCHEME" = https ] && etcd_args="--etcd-ca $PKI/ca.pem --etcd-cert $PKI/n$n.pem --etcd-key $PKI/n$n.key"
+  if [ "$SCHEME" = https ] || [ "${NETNS:-0}" = 1 ]; then etcd_args="--etcd $SCHEME://$ETCD_HOST:$ETCD_PORT $etcd_args"; fi
+  if [ "${NETNS:-0}" = 1 ]; then
+    # The node in its namespace, listening on its own address (the file's 127.0.0.1 addresses overridden).
+    place="ip netns exec hss-n$n"
+    etcd_args="$etcd_args --listen $(host_of "$n"):387$n --api $(host_of "$n"):808$n ${MEMBERS[*]//--member/--cluster-member}"
+  fi
   # shellcheck disable=SC2086
   # A small supervisor shell waits for the node and appends how it ended to its log (status 137 is
   # SIGKILL, 132/133 a Swift trap), so a node that dies under a fault test says so. The pid file holds the
@@ -58,7 +68,7 @@ start_node() {
   rm -f "$DIR/n$n.pid"
   nohup bash -c '"$@" & echo $! >"$0.pid"; wait $!; s=$?
     echo "cluster.sh: hss exited with status $s at $(date -u +%FT%T.%3NZ)" >>"$0.log"' \
-    "$DIR/n$n" "$BIN/hss" serve --config "cluster/node$n.yaml" --data-dir "$DIR/n$n" ${HSS_ARGS:-} $etcd_args \
+    "$DIR/n$n" $place "$BIN/hss" serve --config "cluster/node$n.yaml" --data-dir "$DIR/n$n" ${HSS_ARGS:-} $etcd_args \
     >>"$DIR/n$n.log" 2>&1 &
   for _ in $(seq 50); do [ -s "$DIR/n$n.pid" ] && break; sleep 0.02; done
 }
@@ -87,7 +97,7 @@ case "${1:-}" in
     fi
     if ! etcd_up; then
       nohup etcd --name hss-test --data-dir "$DIR/etcd" "${ETCD_TLS_ARGS[@]}" \
-        --listen-client-urls "$SCHEME://127.0.0.1:$ETCD_PORT" --advertise-client-urls "$SCHEME://127.0.0.1:$ETCD_PORT" \
+        --listen-client-urls "$SCHEME://$ETCD_HOST:$ETCD_PORT" --advertise-client-urls "$SCHEME://$ETCD_HOST:$ETCD_PORT" \
         --listen-peer-urls "http://127.0.0.1:$((ETCD_PORT + 10))" --initial-advertise-peer-urls "http://127.0.0.1:$((ETCD_PORT + 10))" \
         --initial-cluster "hss-test=http://127.0.0.1:$((ETCD_PORT + 10))" >"$DIR/etcd.log" 2>&1 &
       echo $! >"$DIR/etcd.pid"

@@ -8,7 +8,12 @@
 # took the leader away.
 #
 #   cluster/fault-tests.sh [--rounds N] [scenario ...]
-#     scenarios: leader-kill follower-behind partition restart-all (default: all four)
+#     scenarios: leader-kill follower-behind partition restart-all (default: all four), and over a real
+#       network (each node in its own network namespace: cluster/netns.sh; root needed):
+#       net-leader (the leader cut off from both followers, still reaching etcd and the clients: it must
+#       step down and a follower lead), net-follower (a follower's link down), net-flap (the leader's link
+#       down and up every 2 s, 3 times), net-heal (the leader's link down until another leads, then healed
+#       while writes continue: the old leader rejoins and is truncated); `net` runs all four
 #     --rounds N  leader kills / partitions per scenario (default 3; CI runs 2)
 #
 # Environment: BIN (directory of hss and hss-bench; default the debug build), FAULT_DIR (default
@@ -25,11 +30,21 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(leader-kill follower-behind partition restart-all)
+if [ "${SCENARIOS[*]}" = net ]; then SCENARIOS=(net-leader net-follower net-flap net-heal); fi
 export BIN="${BIN:-$(swift build --show-bin-path)}"
 BASE="${FAULT_DIR:-/tmp/hss-faults}"
 SUBSCRIBERS="${SUBSCRIBERS:-20000}"
 if ! command -v etcd >/dev/null; then echo "fault-tests: etcd is not installed (apt-get install etcd-server)"; exit 77; fi
 C=cluster/cluster.sh
+
+NETNS=0
+case " ${SCENARIOS[*]} " in *" net-"*)
+  if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null; then echo "fault-tests: network scenarios need root and iproute2"; exit 77; fi
+  NETNS=1 ;;
+esac
+export NETNS
+N=cluster/netns.sh
+host_of() { if [ "$NETNS" = 1 ]; then echo "10.77.0.$1"; else echo 127.0.0.1; fi; }
 
 mark() { printf '%s\t%s\n' "$(date +%s%3N)" "$*" >>"$CLUSTER_DIR/faults.tsv"; echo "fault-tests: $*"; }
 follower_of() { for n in 1 2 3; do [ "$n" != "$1" ] && { echo "$n"; return; }; done; }
@@ -37,7 +52,7 @@ follower_of() { for n in 1 2 3; do [ "$n" != "$1" ] && { echo "$n"; return; }; d
 last_of() {
   local v=0
   for _ in 1 2 3 4 5; do
-    v=$("$BIN/hss" cluster status --member "n$1=127.0.0.1:710$1" --json | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline()).get("last", 0))')
+    v=$("$BIN/hss" cluster status --member "n$1=$(host_of "$1"):710$1" --json | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline()).get("last", 0))')
     [ "$v" != 0 ] && break
   done
   echo "$v"
@@ -57,7 +72,12 @@ report() {
   grep -h "hss exited" "$CLUSTER_DIR"/n*.log 2>/dev/null | sed 's/^/  /' || true
   $C stop >/dev/null 2>&1 || true
 }
-trap report EXIT
+cleanup() {
+  report
+  if [ "$NETNS" = 1 ]; then $N down; fi
+}
+trap cleanup EXIT
+if [ "$NETNS" = 1 ]; then $N down; $N up; fi
 
 run() {
   local name=$1
@@ -70,7 +90,7 @@ run() {
   echo "=== $name"
   $C start "$SUBSCRIBERS"
   $C wait-leader 30
-  "$BIN/hss-bench" cluster-load --nodes 127.0.0.1:3871,127.0.0.1:3872,127.0.0.1:3873 --duration 900 \
+  "$BIN/hss-bench" cluster-load --nodes "$(host_of 1):3871,$(host_of 2):3872,$(host_of 3):3873" --duration 900 \
     --stop-file "$CLUSTER_DIR/stop" --out "$CLUSTER_DIR/records" --registrants-from 1000 --population "$SUBSCRIBERS" \
     --aka-subscribers 200 >"$CLUSTER_DIR/load.log" 2>&1 &
   local load=$!
@@ -115,6 +135,54 @@ run() {
         sleep 3
         $C resume "$F"
         $C wait-leader 30
+        sleep 1
+      done
+      ;;
+    net-leader)
+      for r in $(seq "$ROUNDS"); do
+        L=$($C leader)
+        mark "round $r: leader n$L cut off from both followers (etcd and clients still reach it) for 6 s"
+        $N isolate "$L"
+        sleep 6
+        $N rejoin "$L"
+        $C wait-leader 30
+        sleep 1
+      done
+      ;;
+    net-follower)
+      for r in $(seq "$ROUNDS"); do
+        F=$(follower_of "$($C leader)")
+        mark "round $r: link of follower n$F down for 4 s"
+        $N cut "$F"
+        sleep 4
+        $N heal "$F"
+        $C wait-leader 30
+        sleep 1
+      done
+      ;;
+    net-flap)
+      for r in $(seq "$ROUNDS"); do
+        L=$($C leader)
+        mark "round $r: link of leader n$L flapping (1 s down, 1 s up, 3 times)"
+        for _ in 1 2 3; do $N cut "$L"; sleep 1; $N heal "$L"; sleep 1; done
+        $C wait-leader 30
+        sleep 1
+      done
+      ;;
+    net-heal)
+      for r in $(seq "$ROUNDS"); do
+        L=$($C leader)
+        mark "round $r: link of leader n$L down until another node leads"
+        $N cut "$L"
+        for _ in $(seq 150); do
+          l=$($C leader 2>/dev/null || true)
+          [ -n "$l" ] && [ "$l" != "$L" ] && break
+          sleep 0.1
+        done
+        mark "round $r: n$l leads; link of n$L up again while writes continue"
+        $N heal "$L"
+        $C wait-leader 30
+        $C converged 60
         sleep 1
       done
       ;;

@@ -37,6 +37,12 @@ if [ "${CLUSTER:-1}" != "0" ]; then
   status=0
   cluster/fault-tests.sh --rounds 2 || status=$?
   if [ "$status" != 0 ] && [ "$status" != 77 ]; then echo "test.sh: cluster/fault-tests.sh failed"; exit 1; fi
+  # Real network partitions (each node in its own network namespace; needs root, else skipped): the
+  # leader cut off from its followers only, a follower's link down, the leader's link flapping, a
+  # partition healed while writes continue.
+  status=0
+  cluster/fault-tests.sh --rounds 2 net || status=$?
+  if [ "$status" != 0 ] && [ "$status" != 77 ]; then echo "test.sh: cluster/fault-tests.sh net failed"; exit 1; fi
   # Leader kills with etcd over TLS (client certificates): elections and leases through https.
   status=0
   ETCD_TLS=1 ETCD_PORT=23890 FAULT_DIR=/tmp/hss-faults-tls cluster/fault-tests.sh --rounds 2 leader-kill || status=$?

@@ -65,6 +65,10 @@ public final class ClusterNode: Sendable {
         var knownEpoch: UInt64 = 0
         /// Leader: each connected follower's durable position.
         var followers: [String: UInt64] = [:]
+        /// Leader: when each follower was last heard from (any message on its link; a follower answers
+        /// heartbeats), and when this node began to lead.
+        var heard: [String: ContinuousClock.Instant] = [:]
+        var leaderSince: ContinuousClock.Instant = .now
         /// Follower: the leader's last sequence as last heard.
         var leaderLast: UInt64 = 0
         /// Follower: the link to the leader (its writer) and the forwarded writes waiting for results.
@@ -179,14 +183,36 @@ public final class ClusterNode: Sendable {
                 }
             }
         logger.info("cluster link listening", metadata: ["address": "\(me.address)", "node": "\(configuration.node)", "ack": "\(configuration.ackLevel)"])
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask {
-                try await server.executeThenClose { inbound in
-                    try await withThrowingDiscardingTaskGroup { conns in
-                        for try await conn in inbound { conns.addTask { await self.serve(conn) } }
-                    }
+        // The accept loop is not a child of this task: cancelling it would drop connections accepted but
+        // not yet handed out, and NIO traps when an accepted NIOAsyncChannel is dropped unserved
+        // ("Deinited NIOAsyncWriter without calling finish()": apple/swift-nio#2637, #3481; a node
+        // stopping while the others reconnected crashed so in a network fault test). It ends when the
+        // listener is closed, below, after every accepted connection was handed to `serve`.
+        let acceptor = Task {
+            try await server.executeThenClose { inbound in
+                try await withThrowingDiscardingTaskGroup { conns in
+                    for try await conn in inbound { conns.addTask { await self.serve(conn) } }
+                    conns.cancelAll()
                 }
             }
+        }
+        let listener = server.channel
+        func closeListener() async {
+            try? await listener.close()
+            _ = await acceptor.result
+        }
+        do {
+            try await roles()
+        } catch {
+            await closeListener()
+            throw error
+        }
+        await closeListener()
+    }
+
+    /// The node's loops (following, sweeping, the election or the static start) until it stops.
+    func roles() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await self.followLoop() }
             group.addTask { await self.sweepLoop() }
             if etcd != nil {
@@ -255,10 +281,30 @@ public final class ClusterNode: Sendable {
             if etcd != nil, case .leader = role, ContinuousClock.now > state.withLockedValue({ $0.leaseDeadline }) {
                 stepDown("leader lease expired")
             }
+            if etcd != nil, let why = lostQuorum(now: .now) { stepDown(why) }
         }
     }
 
     // MARK: Roles
+
+    /// Leader, with etcd: why it should step down when it has not heard a majority of the members for
+    /// the lease's TTL (Raft's check-quorum). A leader cut off from its followers but still reaching etcd
+    /// would otherwise keep the leader key, answer every write 5012 (not acknowledged) and keep the others
+    /// from electing one of them; stepping down gives the key back (the election loop deletes it) and,
+    /// hearing no majority, it cannot campaign again until the partition heals. nil: nothing to do.
+    func lostQuorum(now: ContinuousClock.Instant) -> String? {
+        let needed = configuration.members.count / 2  // followers heard, with this node a majority
+        let window = Duration.seconds(configuration.leaseTTL)
+        return state.withLockedValue { s -> String? in
+            guard case .leader = s.role, needed > 0 else { return nil }
+            // The last time a majority was heard: when the needed-th most recently heard follower was.
+            let times = s.heard.values.sorted(by: >)
+            let contact = max(times.count >= needed ? times[needed - 1] : s.leaderSince, s.leaderSince)
+            guard now - contact > window else { return nil }
+            let heard = times.filter { now - $0 <= window }.count
+            return "heard \(heard) of the \(needed) followers a majority needs in the last \(configuration.leaseTTL) s"
+        }
+    }
 
     func becomeLeader(_ epoch: UInt64) async throws {
         try await store.beginEpoch(epoch)
@@ -267,6 +313,8 @@ public final class ClusterNode: Sendable {
             s.safePoint = .max
             s.knownEpoch = max(s.knownEpoch, epoch)
             s.followers = [:]
+            s.heard = [:]
+            s.leaderSince = .now
             s.link?.finish()
             s.link = nil
             s.generation += 1

@@ -33,6 +33,7 @@ extension ClusterNode {
             return
         }
         let store = self.store
+        state.withLockedValue { $0.heard[hello.node] = .now }
         try await outbound.write(.welcome(epoch: epoch, leader: configuration.node))
         if !hello.repairIDs.isEmpty {
             try await outbound.write(.repair(try store.repairRecords(hello.repairIDs)))
@@ -44,9 +45,13 @@ extension ClusterNode {
             return try await outbound.write(.truncate(after: common))
         }
         if hello.last + 1 < log.first || (hello.last == 0 && (log.last > 0 || store.subscriptionCount > 0)) {
+            defer { state.withLockedValue { $0.heard[hello.node] = nil } }
             return try await sendSnapshot(to: hello.node, outbound)
         }
-        state.withLockedValue { $0.followers[hello.node] = hello.last }
+        state.withLockedValue {
+            $0.followers[hello.node] = hello.last
+            $0.heard[hello.node] = .now
+        }
         updateAcknowledged()
         // The log was checked: tell the follower at once (it answers from its store from then on, up to
         // what is acknowledged).
@@ -90,9 +95,13 @@ extension ClusterNode {
             defer {
                 replyWriter.finish()
                 tasks.cancelAll()
-                self.state.withLockedValue { $0.followers[hello.node] = nil }
+                self.state.withLockedValue {
+                    $0.followers[hello.node] = nil
+                    $0.heard[hello.node] = nil
+                }
             }
             while let message = try await inbound.next() {
+                self.state.withLockedValue { $0.heard[hello.node] = .now }
                 switch message {
                 case .ack(_, let durable):
                     self.state.withLockedValue { $0.followers[hello.node] = max($0.followers[hello.node] ?? 0, durable) }
@@ -222,6 +231,8 @@ extension ClusterNode {
         let dir = dataDirectory + "/snapshot-out-\(node)-\(UInt64(Date().timeIntervalSince1970 * 1000))"
         let store = self.store
         try await NIOThreadPool.singleton.runIfActive { try store.backup(to: dir) }
+        // A follower taking a snapshot sends nothing: it counts as heard while its chunks are taken.
+        state.withLockedValue { $0.heard[node] = .now }
         defer { try? FileManager.default.removeItem(atPath: dir) }
         guard let file = FileHandle(forReadingAtPath: dir + "/data.mdb") else { throw ClusterUnavailable("snapshot unreadable") }
         defer { try? file.close() }
@@ -230,6 +241,7 @@ extension ClusterNode {
         try await outbound.write(.snapshotBegin(size: UInt64(size)))
         while let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty {
             try await outbound.write(.snapshotChunk(Array(chunk)))
+            state.withLockedValue { $0.heard[node] = .now }
         }
         try await outbound.write(.snapshotEnd)
     }
@@ -275,7 +287,21 @@ extension ClusterNode {
                 .hello(.init(cluster: configuration.name, node: configuration.node, last: log.last, history: log.history, knownEpoch: known, repairIDs: store.pendingRepair())))
             let (out, writer) = AsyncStream.makeStream(of: ClusterMessage.self)
             let received = ReceivedRecords()
+            // When something last came from the leader, and whether records flow (a leader preparing a
+            // snapshot is silent until it sends it).
+            let lastHeard = NIOLockedValueBox((at: ContinuousClock.now, streaming: false))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
+                // A leader silent for three heartbeats (a partition that leaves the connection open): the
+                // link is closed, so that forwarded writes waiting on it go to the next leader.
+                tasks.addTask {
+                    while true {
+                        try await Task.sleep(for: .milliseconds(250))
+                        let heard = lastHeard.withLockedValue { $0 }
+                        if heard.streaming && ContinuousClock.now - heard.at > .milliseconds(1500) {
+                            throw ClusterUnavailable("nothing from the leader for 1.5 s")
+                        }
+                    }
+                }
                 tasks.addTask {
                     for await m in out { try await outbound.write(m) }
                     throw CancellationError()
@@ -295,7 +321,12 @@ extension ClusterNode {
                 }
                 tasks.addTask {
                     var snapshot: (dir: String, file: FileHandle)?
+                    var lastHeartbeatAnswer = ContinuousClock.now - .seconds(1)
                     for try await message in inbound {
+                        lastHeard.withLockedValue {
+                            $0.at = .now
+                            if case .records = message { $0.streaming = true }
+                        }
                         guard self.state.withLockedValue({ $0.generation }) == generation else { break }
                         switch message {
                         case .welcome(let epoch, _):
@@ -314,7 +345,15 @@ extension ClusterNode {
                                 $0.safePoint = .max
                             }
                             self.leaderAcknowledged.advance(to: acknowledged)
-                            guard let last = records.last else { continue }
+                            guard let last = records.last else {
+                                // A heartbeat: answered (at most 4 times a second) so the leader knows
+                                // this follower hears it (its check-quorum).
+                                if ContinuousClock.now - lastHeartbeatAnswer >= .milliseconds(250) {
+                                    lastHeartbeatAnswer = .now
+                                    writer.yield(.ack(received: self.applied.value, durable: self.applied.value))
+                                }
+                                continue
+                            }
                             received.append(records)
                             writer.yield(.ack(received: last.sequence, durable: self.applied.value))
                         case .truncate(let after):

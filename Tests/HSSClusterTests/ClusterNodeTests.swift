@@ -6,6 +6,7 @@ import HSSCore
 import HSSServer
 import HSSStorage
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Testing
@@ -329,6 +330,25 @@ struct ClusterNodeTests {
         try await c.waitUntil("n1 follows n2") { c.nodes[1].node.status().followers.keys.contains("n1") }
         try await c.converged()
         #expect(try Self.registeredServer(c.nodes[0]) == Self.scscf)
+        await c.stopAll()
+    }
+
+    @Test("Check-quorum: a leader that has heard no majority of the members for the lease's TTL has a reason to step down; one follower heard is enough of three")
+    func checkQuorum() async throws {
+        let c = try await TestCluster.start()
+        let leader = c.nodes[0].node
+        #expect(leader.lostQuorum(now: .now) == nil)
+        await c.nodes[2].stop()
+        try await c.waitUntil("n3's session ended") { leader.status().followers.count == 1 }
+        #expect(leader.lostQuorum(now: .now) == nil, "n2 is heard: with the leader a majority")
+        // With no writes, n2 is still heard: it answers the leader's heartbeats.
+        let since = ContinuousClock.now
+        try await c.waitUntil("n2 answers a heartbeat") { (leader.state.withLockedValue { $0.heard["n2"] } ?? since) > since + .milliseconds(300) }
+        await c.nodes[1].stop()
+        try await c.waitUntil("n2's session ended") { leader.status().followers.isEmpty }
+        #expect(leader.lostQuorum(now: .now) == nil, "not for the lease's TTL yet")
+        let why = leader.lostQuorum(now: .now + .seconds(3))
+        #expect(why?.contains("heard 0 of the 1") == true, "\(why ?? "nil")")
         await c.stopAll()
     }
 
