@@ -4,7 +4,8 @@
 #      cluster at ack one and at ack all: the replicated write rate as a share of the single node's;
 #   2. MAR with 1, 2 and 3 capped nodes serving (one hss-bench per serving node, summed).
 #   sudo benchmarks/cluster-scaling.sh [seconds per run, default 10] [CPU quota per node in %, default 25]
-#   (BIN=DIR: measure the hss and hss-bench in DIR instead of building them; ONLY=single|writes|mar: one part)
+#   (BIN=DIR: measure the hss and hss-bench in DIR instead of building them; ONLY=single|writes|mar: one part;
+#   SAR_CONNECTIONS, SAR_WINDOW: the SAR load, default 8 x 16; 1 x 1 measures one write's latency)
 # Needs root (cgroup v1 cpu controller: ../shared/notes/measuring.md) and etcd. The caps make adding a
 # node add CPU, which two shared cores otherwise hide; the generators and etcd are not capped.
 set -euo pipefail
@@ -62,7 +63,8 @@ fresh_cluster() {
 
 part() { [ -z "${ONLY:-}" ] || [ "$ONLY" = "$1" ]; }
 
-echo "== 1. SAR (durable writes), 8 connections x window 16, nodes capped at $((QUOTA / 100))% of a CPU"
+SC="${SAR_CONNECTIONS:-8}" SW="${SAR_WINDOW:-16}"
+echo "== 1. SAR (durable writes), $SC connections x window $SW, nodes capped at $((QUOTA / 100))% of a CPU"
 if part single; then
 rm -rf "$SINGLE"; mkdir -p "$SINGLE"
 "$BIN/hss-bench" populate --data-dir "$SINGLE/data" --count "$SUBS" --map-size 4096 >/dev/null
@@ -72,7 +74,7 @@ rm -rf "$SINGLE"; mkdir -p "$SINGLE"
 single_pid=$!
 for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/3880) 2>/dev/null && break; sleep 0.1; done
 cap single "$single_pid"
-echo "single node:"; run --port 3880 --scenario sar --connections 8 --window 16
+echo "single node:"; run --port 3880 --scenario sar --connections "$SC" --window "$SW"
 kill "$single_pid"; wait "$single_pid" 2>/dev/null || true; single_pid=
 uncap_all
 fi
@@ -80,7 +82,7 @@ if part writes; then
 for level in one all; do
   fresh_cluster "--ack-level $level"
   L=$($C leader)
-  echo "cluster, ack $level, to the leader n$L:"; run --port "$(port_of "$L")" --scenario sar --connections 8 --window 16
+  echo "cluster, ack $level, to the leader n$L:"; run --port "$(port_of "$L")" --scenario sar --connections "$SC" --window "$SW"
 done
 fi
 

@@ -90,6 +90,8 @@ run() {
   echo "=== $name"
   $C start "$SUBSCRIBERS"
   $C wait-leader 30
+  # Every follower has its snapshot installed and streams from the leader before the first fault.
+  $C converged 120
   "$BIN/hss-bench" cluster-load --nodes "$(host_of 1):3871,$(host_of 2):3872,$(host_of 3):3873" --duration 900 \
     --stop-file "$CLUSTER_DIR/stop" --out "$CLUSTER_DIR/records" --registrants-from 1000 --population "$SUBSCRIBERS" \
     --aka-subscribers 200 >"$CLUSTER_DIR/load.log" 2>&1 &
@@ -181,8 +183,8 @@ run() {
         done
         mark "round $r: n$l leads; link of n$L up again while writes continue"
         $N heal "$L"
+        # Every node follows the new leader again (n$L too: it was truncated back and streams).
         $C wait-leader 30
-        $C converged 60
         sleep 1
       done
       ;;

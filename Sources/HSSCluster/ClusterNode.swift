@@ -90,6 +90,22 @@ public final class ClusterNode: Sendable {
         var safePoint: UInt64 = 0
     }
     let state = NIOLockedValueBox(State())
+    /// Counts changes of the role, the link to the leader, the safe point and stopping: what `confirm`,
+    /// `nextLeader`, the follow loop and the stop wait for (signals, not polling).
+    let roleSignal = Progress()
+
+    /// Changes the role state and wakes whoever waits for such a change.
+    @discardableResult
+    func changeState<T>(_ f: (inout State) -> T) -> T {
+        let r = state.withLockedValue(f)
+        roleSignal.bump()
+        return r
+    }
+
+    /// Waits until the role state changes after `seen` (a `roleSignal` value), at most `timeout`.
+    func roleChange(after seen: UInt64, timeout: Duration) async {
+        _ = await roleSignal.wait(for: seen + 1, timeout: timeout)
+    }
     /// Leader: the sequence acknowledged at the ack level. Follower: the sequence applied.
     let acknowledged = NIOLockedValueBox(Progress())
     let applied: Progress
@@ -226,7 +242,11 @@ public final class ClusterNode: Sendable {
     }
 
     func gracefulCancellation() async throws {
-        while !Task.isCancelled && !state.withLockedValue({ $0.stopped }) { try? await Task.sleep(for: .milliseconds(100)) }
+        while !Task.isCancelled {
+            let seen = roleSignal.value
+            if state.withLockedValue({ $0.stopped }) { return }
+            await roleChange(after: seen, timeout: .seconds(1))
+        }
     }
 
     /// True once `shutdown()` or `halt()` was called: errors from `run()` after that are part of stopping.
@@ -234,7 +254,7 @@ public final class ClusterNode: Sendable {
 
     /// Steps down (etcd: gives the lease back so another node takes over at once) and stops.
     public func shutdown() async {
-        let lease = state.withLockedValue { s -> Int64 in
+        let lease = changeState { s -> Int64 in
             s.stopped = true
             return s.lease
         }
@@ -245,7 +265,7 @@ public final class ClusterNode: Sendable {
 
     /// Stops like a crash (tests): no step-down message, the etcd lease left to expire.
     public func halt() {
-        state.withLockedValue { s in
+        changeState { s in
             s.stopped = true
             s.role = .candidate
             s.safePoint = 0
@@ -276,6 +296,7 @@ public final class ClusterNode: Sendable {
             committed.sweep()
             shipSignal.sweep()
             leaderAcknowledged.sweep()
+            roleSignal.sweep()
             expireForwards()
             // A leader whose lease may have lapsed stops at once (fencing: docs/replication.md).
             if etcd != nil, case .leader = role, ContinuousClock.now > state.withLockedValue({ $0.leaseDeadline }) {
@@ -292,6 +313,11 @@ public final class ClusterNode: Sendable {
     /// would otherwise keep the leader key, answer every write 5012 (not acknowledged) and keep the others
     /// from electing one of them; stepping down gives the key back (the election loop deletes it) and,
     /// hearing no majority, it cannot campaign again until the partition heals. nil: nothing to do.
+    /// How long a follower that was sent a snapshot counts as heard while it installs it (300,000
+    /// subscribers took about 2 s here; a follower still installing after this may make a leader that
+    /// hears nobody else step down, and lead again once the follower is back).
+    static let snapshotInstallGrace = Duration.seconds(10)
+
     func lostQuorum(now: ContinuousClock.Instant) -> String? {
         let needed = configuration.members.count / 2  // followers heard, with this node a majority
         let window = Duration.seconds(configuration.leaseTTL)
@@ -301,14 +327,14 @@ public final class ClusterNode: Sendable {
             let times = s.heard.values.sorted(by: >)
             let contact = max(times.count >= needed ? times[needed - 1] : s.leaderSince, s.leaderSince)
             guard now - contact > window else { return nil }
-            let heard = times.filter { now - $0 <= window }.count
+            let heard = times.filter { now - $0 <= window }.count  // (a snapshot's grace is in the future)
             return "heard \(heard) of the \(needed) followers a majority needs in the last \(configuration.leaseTTL) s"
         }
     }
 
     func becomeLeader(_ epoch: UInt64) async throws {
         try await store.beginEpoch(epoch)
-        state.withLockedValue { s in
+        changeState { s in
             s.role = .leader(epoch: epoch)
             s.safePoint = .max
             s.knownEpoch = max(s.knownEpoch, epoch)
@@ -327,7 +353,7 @@ public final class ClusterNode: Sendable {
     }
 
     func becomeFollower(leader: String, address: String, epoch: UInt64) async {
-        let changed = state.withLockedValue { s -> Bool in
+        let changed = changeState { s -> Bool in
             if case .follower(let l, let a, let e) = s.role, l == leader, a == address, e == epoch { return false }
             s.role = .follower(leader: leader, address: address, epoch: epoch)
             s.knownEpoch = max(s.knownEpoch, epoch)
@@ -346,7 +372,7 @@ public final class ClusterNode: Sendable {
 
     func stepDown(_ why: String) {
         let acked = acknowledged.withLockedValue { $0 }.value
-        let was = state.withLockedValue { s -> ClusterRole in
+        let was = changeState { s -> ClusterRole in
             let r = s.role
             if case .leader = r {
                 s.role = .candidate
@@ -404,7 +430,7 @@ public final class ClusterNode: Sendable {
                         return
                     }
                 }
-                state.withLockedValue { s in
+                changeState { s in
                     s.role = .leader(epoch: store.epoch)
                     s.safePoint = .max
                     s.generation += 1

@@ -366,11 +366,12 @@ struct ClusterNodeTests {
         // The retransmission needs no write on n1: it waits for a leader to check n1's log.
         let retransmission = Task { [c] in try await c.nodes[0].ask(sar, ServerAssignmentAnswer.self).0 }
         try await Task.sleep(for: .milliseconds(200))
-        // n2 and n3 come back, n2 leads the epoch n1 was told about, n3 follows: n1's tail is truncated.
+        // n2 and n3 come back, n2 leads the epoch after the one n1 was told about (n2 may have heard of
+        // that one from n1 already, refusing n1 as its leader), n3 follows: n1's tail is truncated.
         try c.restart(1)
         try c.restart(2)
-        try await c.promote(1, epoch: epoch)
-        try await c.follow(2, leader: 1, epoch: epoch)
+        try await c.promote(1, epoch: epoch + 1)
+        try await c.follow(2, leader: 1, epoch: epoch + 1)
         let answer = try await retransmission.value
         // Whatever the answer, a 2001 must mean the registration is on the leader (it was computed again
         // from the truncated store, and written through n2).
