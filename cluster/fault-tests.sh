@@ -12,7 +12,7 @@
 #       network (each node in its own network namespace: cluster/netns.sh; root needed):
 #       net-leader (the leader cut off from both followers, still reaching etcd and the clients: it must
 #       step down and a follower lead), net-follower (a follower's link down), net-flap (the leader's link
-#       down and up every 2 s, 3 times), net-heal (the leader's link down until another leads, then healed
+#       down 1 s every 3 s, 3 times), net-heal (the leader's link down until another leads, then healed
 #       while writes continue: the old leader rejoins and is truncated); `net` runs all four
 #     --rounds N  leader kills / partitions per scenario (default 3; CI runs 2)
 #
@@ -165,8 +165,8 @@ run() {
     net-flap)
       for r in $(seq "$ROUNDS"); do
         L=$($C leader)
-        mark "round $r: link of leader n$L flapping (1 s down, 1 s up, 3 times)"
-        for _ in 1 2 3; do $N cut "$L"; sleep 1; $N heal "$L"; sleep 1; done
+        mark "round $r: link of leader n$L flapping (1 s down, 2 s up, 3 times)"
+        for _ in 1 2 3; do $N cut "$L"; sleep 1; $N heal "$L"; sleep 2; done
         $C wait-leader 30
         sleep 1
       done
