@@ -14,7 +14,7 @@ struct HSSBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hss-bench",
         abstract: "Diameter Cx load generator for the HSS (docs/benchmarks.md).",
-        subcommands: [Run.self, CeilingServer.self, Populate.self, Subscribers.self, ClusterLoad.self, ClusterCheck.self, NetFuzz.self],
+        subcommands: [Run.self, CeilingServer.self, Populate.self, Subscribers.self, ClusterLoad.self, ClusterCheck.self, NetFuzz.self, Storm.self],
         defaultSubcommand: Run.self)
 }
 
@@ -82,7 +82,7 @@ struct Run: AsyncParsableCommand {
 
     @Option(help: "HSS address.") var host = "127.0.0.1"
     @Option(help: "HSS port.") var port = 3868
-    @Option(help: "Scenario: \(ScenarioKind.allCases.map(\.rawValue).joined(separator: ", ")).") var scenario = "mar"
+    @Option(help: "Scenario: \(ScenarioKind.allCases.filter { $0 != .storm }.map(\.rawValue).joined(separator: ", ")).") var scenario = "mar"
     @Option(help: "Vectors per MAR (SIP-Number-Auth-Items).") var vectors: UInt32 = 1
     @Option(help: "Connections (each with its own Origin-Host).") var connections = 8
     @Option(help: "Requests in flight per connection.") var window = 32
@@ -103,7 +103,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "With --server-pid: the file where benchmarks/tools/mutex-count.so writes the server's pthread_mutex_lock count on SIGUSR2; report locks per answered request.") var mutexCountFile: String?
 
     func validate() throws {
-        guard ScenarioKind(rawValue: scenario) != nil else { throw ValidationError("unknown scenario \(scenario)") }
+        guard let kind = ScenarioKind(rawValue: scenario) else { throw ValidationError("unknown scenario \(scenario)") }
+        guard kind != .storm else { throw ValidationError("the storm is its own command: hss-bench storm") }
         guard subscribers > connections * window else {
             throw ValidationError("--subscribers must exceed connections × window (\(connections * window)) so a subscriber's steps never overlap")
         }

@@ -23,6 +23,10 @@ struct ConnectionResult {
     var issued = 0
     var abated = 0
     var rejected = 0
+    /// Latency per command code (`hss-bench storm`).
+    var byCommand: [UInt32: Histogram<UInt64>] = [:]
+    /// When the last answer arrived (storm: the drain time).
+    var lastAnswer: NIODeadline?
 }
 
 /// One load connection: CER, then requests per the pacing; every answer is decoded and checked. Runs on
@@ -40,7 +44,9 @@ final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
     let progress: ManagedAtomic<Int>
     let ready: EventLoopPromise<Void>
     var result = ConnectionResult()
-    var pending: [UInt32: (intended: NIODeadline, check: PlannedRequest.Check, command: UInt32)] = [:]
+    var pending: [UInt32: (intended: NIODeadline, check: PlannedRequest.Check, command: UInt32, slot: Int?)] = [:]
+    /// Record latency per command too (storm).
+    var perCommand = false
     var hopByHop: UInt32 = 1
     var running = false
     var context: ChannelHandlerContext?
@@ -142,8 +148,8 @@ final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
         let id = hopByHop
         hopByHop &+= 1
         if hopByHop == 0 { hopByHop = 1 }
-        let request = planner.next(hopByHop: id)
-        pending[id] = (intended, request.check, request.command)
+        guard let request = planner.next(hopByHop: id) else { return }
+        pending[id] = (intended, request.check, request.command, request.slot)
         var bytes = request.bytes
         if doic { EncodedAVPs.append(Self.supportedFeatures, to: &bytes) }
         context.write(wrapOutboundOut(bytes), promise: nil)
@@ -180,11 +186,20 @@ final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
                 result.rejected += 1
             } else {
                 _ = result.latency.record(UInt64((now - entry.intended).nanoseconds))
+                if perCommand {
+                    _ = result.byCommand[entry.command, default: Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)]
+                        .record(UInt64((now - entry.intended).nanoseconds))
+                    result.lastAnswer = now
+                }
                 result.completed += 1
                 progress.wrappingIncrement(ordering: .relaxed)
                 if checkAnswers, let problem = verify(message, against: entry.check, command: entry.command) {
                     result.errors[problem, default: 0] += 1
                 }
+            }
+            // Storm: the subscriber's next step (a 3004 is sent again; another error counts and moves on).
+            if let slot = entry.slot {
+                if code == ResultCode.tooBusy.value { planner.retry(slot: slot) } else { planner.answered(slot: slot) }
             }
             switch pacing {
             case .closedLoop:

@@ -24,6 +24,9 @@ enum ScenarioKind: String, CaseIterable, Sendable {
     /// An attach mix per subscriber: AIR → ULR (initial attach) → AIR → PUR, repeated (PUR and the next
     /// ULR are writes, the AIRs mostly not).
     case attach
+    /// A registration storm (`hss-bench storm`): each subscriber's first registration, UAR → MAR (which
+    /// assigns the S-CSCF, a write) → SAR(REGISTRATION) (a write), once; the run ends when all are done.
+    case storm
 }
 
 /// One request to send: its bytes and how to check the answer.
@@ -31,6 +34,8 @@ struct PlannedRequest {
     var bytes: ByteBuffer
     var command: UInt32
     var check: Check
+    /// Storm: the planner's slot of the subscriber.
+    var slot: Int?
 
     enum Check {
         case result([ResultCode])
@@ -70,9 +75,48 @@ struct RequestPlanner {
         CxEnvelope(sessionID: "\(origin);\(session)", originHost: origin, originRealm: Population.realm, destinationRealm: Population.realm)
     }
 
-    mutating func next(hopByHop: UInt32) -> PlannedRequest {
+    /// Storm: subscribers whose registration is done (their step is 3), and how many.
+    var finished = 0
+
+    /// The next request, or nil when a storm has registered every subscriber of this planner. A storm
+    /// sends a subscriber's next step only after the previous one was answered (`answered(slot:)`).
+    mutating func next(hopByHop: UInt32) -> PlannedRequest? {
+        if kind == .storm {
+            guard let slot = nextStormSlot() else { return nil }
+            return request(slot: slot, hopByHop: hopByHop)
+        }
         let slot = cursor
         cursor = (cursor + 1) % subscribers.count
+        return request(slot: slot, hopByHop: hopByHop)
+    }
+
+    /// Storm: slots in flight (a step sent, not answered).
+    var inFlight: Set<Int> = []
+
+    mutating func nextStormSlot() -> Int? {
+        guard finished < subscribers.count else { return nil }
+        for _ in 0..<subscribers.count {
+            let slot = cursor
+            cursor = (cursor + 1) % subscribers.count
+            if steps[slot] < 3 && !inFlight.contains(slot) {
+                inFlight.insert(slot)
+                return slot
+            }
+        }
+        return nil
+    }
+
+    /// Storm: `slot`'s step is to be sent again.
+    mutating func retry(slot: Int) { inFlight.remove(slot) }
+
+    /// Storm: the answer to `slot`'s step arrived; the subscriber moves on (after SAR: done).
+    mutating func answered(slot: Int) {
+        guard kind == .storm, inFlight.remove(slot) != nil else { return }
+        steps[slot] += 1
+        if steps[slot] == 3 { finished += 1 }
+    }
+
+    mutating func request(slot: Int, hopByHop: UInt32) -> PlannedRequest {
         let i = subscribers[slot]
         session &+= 1
         let env = envelope(session)
@@ -124,6 +168,15 @@ struct RequestPlanner {
             PlannedRequest(bytes: s6aEncode(PurgeUERequest(envelope: s6a(), userName: Population.imsi(i))), command: 321, check: .result([.success]))
         }
         switch kind {
+        case .storm:
+            var r: PlannedRequest
+            switch steps[slot] {
+            case 0: r = uar()
+            case 1: r = mar()
+            default: r = sar(.registration)
+            }
+            r.slot = slot
+            return r
         case .air: return air()
         case .ulr:
             let s = steps[slot]
