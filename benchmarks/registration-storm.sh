@@ -5,9 +5,12 @@
 # the time until the last SAA and the latency per step.
 #   benchmarks/registration-storm.sh [subscribers, default 100000] [connections per node, default 4] [window, default 32]
 # Release builds, durable LMDB, etcd, everything on this machine; overload control on, as deployed (a
-# 3004 is sent again by the generator and counted).
+# step answered 3004 is sent again 50 ms later, and counted), or off with OVERLOAD=off (the drain
+# capacity).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+EXTRA=""
+[ "${OVERLOAD:-on}" = off ] && EXTRA="--no-overload-control"
 N="${1:-100000}"
 CONN="${2:-4}"
 WIN="${3:-32}"
@@ -30,7 +33,7 @@ trap cleanup EXIT
 echo "== 3-node cluster, ack one, $N subscribers, $CONN connections x window $WIN per node"
 $C stop >/dev/null 2>&1 || true
 rm -rf "$CLUSTER_DIR"
-HSS_ARGS="--log-level warning" $C start "$N" >/dev/null
+HSS_ARGS="--log-level warning $EXTRA" $C start "$N" >/dev/null
 $C wait-leader 60 >/dev/null
 $C converged 120 >/dev/null
 "$BIN/hss-bench" storm --nodes 127.0.0.1:3871,127.0.0.1:3872,127.0.0.1:3873 --subscribers "$N" --connections "$CONN" --window "$WIN"
@@ -41,7 +44,7 @@ echo "== one node alone, same subscribers, $((CONN * 3)) connections x window $W
 mkdir -p "$SINGLE"
 "$BIN/hss-bench" populate --data-dir "$SINGLE/data" --count "$N" --map-size 4096 >/dev/null
 "$BIN/hss" serve --data-dir "$SINGLE/data" --listen 127.0.0.1:3880 --api 127.0.0.1:8090 --api-token t \
-  --origin-host hss0.bench.test --origin-realm bench.test --log-level warning >"$SINGLE/log" 2>&1 &
+  --origin-host hss0.bench.test --origin-realm bench.test --log-level warning $EXTRA >"$SINGLE/log" 2>&1 &
 single_pid=$!
 for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/3880) 2>/dev/null && break; sleep 0.1; done
 "$BIN/hss-bench" storm --nodes 127.0.0.1:3880 --subscribers "$N" --connections $((CONN * 3)) --window "$WIN"

@@ -47,6 +47,8 @@ final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
     var pending: [UInt32: (intended: NIODeadline, check: PlannedRequest.Check, command: UInt32, slot: Int?)] = [:]
     /// Record latency per command too (storm).
     var perCommand = false
+    /// Storm: how long a window place waits before sending a step answered 3004 again.
+    var busyBackoff: TimeAmount = .milliseconds(50)
     var hopByHop: UInt32 = 1
     var running = false
     var context: ChannelHandlerContext?
@@ -197,9 +199,21 @@ final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
                     result.errors[problem, default: 0] += 1
                 }
             }
-            // Storm: the subscriber's next step (a 3004 is sent again; another error counts and moves on).
+            // Storm: the subscriber's next step. A 3004 is sent again after `busyBackoff` (as an S-CSCF
+            // retries later; sending at once only spins), and that window place waits as long; another
+            // error counts and moves on.
             if let slot = entry.slot {
-                if code == ResultCode.tooBusy.value { planner.retry(slot: slot) } else { planner.answered(slot: slot) }
+                if code == ResultCode.tooBusy.value {
+                    let loop = context.eventLoop
+                    loop.assumeIsolated().scheduleTask(in: busyBackoff) { [self] in
+                        planner.retry(slot: slot)
+                        guard running, let context = self.context else { return }
+                        send(intended: .now(), context: context)
+                        context.flush()
+                    }
+                    return
+                }
+                planner.answered(slot: slot)
             }
             switch pacing {
             case .closedLoop:

@@ -19,6 +19,7 @@ struct Storm: AsyncParsableCommand {
     @Option(help: "Registrations in flight per connection.") var window = 32
     @Option(help: "Event loop threads for the generator.") var threads = 1
     @Option(help: "Give up after this many seconds.") var timeout = 600.0
+    @Option(help: "Milliseconds before a step answered 3004 DIAMETER_TOO_BUSY is sent again (that window place waits).") var busyBackoff = 50
 
     func run() async throws {
         let addresses = nodes.split(separator: ",").compactMap { a -> (String, Int)? in
@@ -41,6 +42,7 @@ struct Storm: AsyncParsableCommand {
                 planner: RequestPlanner(kind: .storm, vectors: 1, origin: origin, subscribers: mine), window: window, pacing: .closedLoop,
                 originHost: origin, checkAnswers: true, progress: counter, ready: ready)
             handler.perCommand = true
+            handler.busyBackoff = .milliseconds(Int64(busyBackoff))
             let channel = try await ClientBootstrap(group: loop)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { ch in
@@ -89,7 +91,7 @@ struct Storm: AsyncParsableCommand {
         let seconds = Double((lastAnswer - started).nanoseconds) / 1e9
         if isatty(2) == 1 { FileHandle.standardError.write(Data("\r".utf8)) }
         print("storm: \(finished) of \(subscribers) subscribers registered (UAR, MAR, SAR) through \(addresses.count) node(s), \(total) connections × window \(window)")
-        print(String(format: "  drained in %.1f s: %.0f registrations/s, %.0f requests/s; 3004 answers sent again: %d", seconds, Double(finished) / seconds, Double(merged.completed) / seconds, merged.rejected))
+        print(String(format: "  drained in %.1f s: %.0f registrations/s, %.0f requests/s; answered 3004 (sent again after %d ms): %d", seconds, Double(finished) / seconds, Double(merged.completed) / seconds, busyBackoff, merged.rejected))
         for (code, name) in [(UInt32(300), "UAR"), (303, "MAR"), (301, "SAR")] {
             guard let h = merged.byCommand[code] else { continue }
             func ms(_ p: Double) -> Double { Double(h.valueAtPercentile(p)) / 1e6 }
