@@ -19,14 +19,18 @@ final class StoreHolder: AtomicReference, Sendable {
 public enum ClusterRole: Sendable, Equatable, CustomStringConvertible {
     case leader(epoch: UInt64)
     case follower(leader: String, address: String, epoch: UInt64)
-    /// No leader known, or this node stepped down (its lease lapsed, a newer epoch was seen).
+    /// No leader known (after a start, or stopped).
     case candidate
+    /// This node led `epoch` and was deposed (its lease lapsed, no quorum heard, a newer epoch seen): it
+    /// answers from its store only up to what was acknowledged until a leader has checked its log.
+    case fenced(epoch: UInt64)
 
     public var description: String {
         switch self {
         case .leader: "leader"
         case .follower: "follower"
         case .candidate: "candidate"
+        case .fenced: "fenced"
         }
     }
 }
@@ -61,8 +65,17 @@ public final class ClusterNode: Sendable {
     let group: any EventLoopGroup
 
     struct State {
-        var role: ClusterRole = .candidate
-        var knownEpoch: UInt64 = 0
+        /// The role, the highest epoch heard of, the safe point, the generation and stopping
+        /// (`RoleMachine`: changed by events only, through `ClusterNode.apply`).
+        var machine = RoleMachine()
+        var role: ClusterRole { machine.role }
+        var knownEpoch: UInt64 {
+            get { machine.knownEpoch }
+            set { machine.knownEpoch = newValue }
+        }
+        var stopped: Bool { machine.stopped }
+        var generation: Int { machine.generation }
+        var safePoint: UInt64 { machine.safePoint }
         /// Leader: each connected follower's durable position.
         var followers: [String: UInt64] = [:]
         /// Leader: when each follower was last heard from (any message on its link; a follower answers
@@ -81,13 +94,6 @@ public final class ClusterNode: Sendable {
         var lease: Int64 = 0
         var leaseDeadline: ContinuousClock.Instant = .now
         var directory: SubscriberDirectory?
-        var stopped = false
-        var generation = 0
-        /// A follower or candidate answers from its store only up to here: after being leader (or after a
-        /// start) its log may end in records nobody acknowledged, which the next leader truncates. Raised to
-        /// the maximum once the leader has checked this log (the first records of a follower session) or
-        /// this node leads.
-        var safePoint: UInt64 = 0
     }
     let state = NIOLockedValueBox(State())
     /// Counts changes of the role, the link to the leader, the safe point and stopping: what `confirm`,
@@ -170,7 +176,7 @@ public final class ClusterNode: Sendable {
             switch s.role {
             case .leader: true
             case .follower: s.link != nil && s.safePoint == .max
-            case .candidate: false
+            case .candidate, .fenced: false
             }
         }
     }
@@ -254,10 +260,8 @@ public final class ClusterNode: Sendable {
 
     /// Steps down (etcd: gives the lease back so another node takes over at once) and stops.
     public func shutdown() async {
-        let lease = changeState { s -> Int64 in
-            s.stopped = true
-            return s.lease
-        }
+        apply(.stopping)
+        let lease = state.withLockedValue { $0.lease }
         if let etcd, lease != 0 { try? await etcd.revoke(lease) }
         stepDown("shutting down")
         store.close()
@@ -265,15 +269,45 @@ public final class ClusterNode: Sendable {
 
     /// Stops like a crash (tests): no step-down message, the etcd lease left to expire.
     public func halt() {
-        changeState { s in
-            s.stopped = true
-            s.role = .candidate
-            s.safePoint = 0
-            s.generation += 1
-            s.link?.finish()
-        }
-        acknowledged.withLockedValue { $0 }.failAll()
+        apply(.halted)
         store.close()
+    }
+
+    /// Feeds the role machine an event and performs its actions (the shell: links, waits, caches,
+    /// logs); returns whether the caches are to be dropped, which the caller does (async).
+    @discardableResult
+    func apply(_ event: RoleMachine.Event) -> Bool {
+        let actions = changeState { s -> [RoleMachine.Action] in
+            let actions = s.machine.handle(event)
+            for action in actions {
+                switch action {
+                case .closeLink:
+                    s.link?.finish()
+                    if case .leader = s.machine.role { s.link = nil }
+                case .startLeading:
+                    s.followers = [:]
+                    s.heard = [:]
+                    s.leaderSince = .now
+                default: break
+                }
+            }
+            return actions
+        }
+        var clear = false
+        for action in actions {
+            switch action {
+            case .startLeading: acknowledged.withLockedValue { $0 = Progress(0) }
+            case .failAcknowledgementWaits: acknowledged.withLockedValue { $0 }.failAll()
+            case .clearCaches: clear = true
+            case .log(let level, let message, let metadata):
+                var m = Logger.Metadata()
+                for (k, v) in metadata { m[k] = "\(v)" }
+                if case .elected = event { m["last"] = "\(store.logState.last)" }
+                logger.log(level: level, "\(message)", metadata: m)
+            case .closeLink: break
+            }
+        }
+        return clear
     }
 
     /// The link's pipeline: TLS client side when given, then framing.
@@ -332,39 +366,14 @@ public final class ClusterNode: Sendable {
         }
     }
 
+    /// Leads `epoch`: its epoch record first (fencing: refused unless above every epoch the store has).
     func becomeLeader(_ epoch: UInt64) async throws {
         try await store.beginEpoch(epoch)
-        changeState { s in
-            s.role = .leader(epoch: epoch)
-            s.safePoint = .max
-            s.knownEpoch = max(s.knownEpoch, epoch)
-            s.followers = [:]
-            s.heard = [:]
-            s.leaderSince = .now
-            s.link?.finish()
-            s.link = nil
-            s.generation += 1
-        }
-        // Nothing counts as acknowledged until a follower says so: this log may end in records of an
-        // earlier epoch that only this node holds.
-        acknowledged.withLockedValue { $0 = Progress(0) }
-        await clearCaches()
-        logger.notice("became leader", metadata: ["epoch": "\(epoch)", "last": "\(store.logState.last)"])
+        if apply(.elected(epoch: epoch)) { await clearCaches() }
     }
 
     func becomeFollower(leader: String, address: String, epoch: UInt64) async {
-        let changed = changeState { s -> Bool in
-            if case .follower(let l, let a, let e) = s.role, l == leader, a == address, e == epoch { return false }
-            s.role = .follower(leader: leader, address: address, epoch: epoch)
-            s.knownEpoch = max(s.knownEpoch, epoch)
-            s.link?.finish()
-            s.generation += 1
-            return true
-        }
-        guard changed else { return }
-        acknowledged.withLockedValue { $0 }.failAll()
-        await clearCaches()
-        logger.notice("following", metadata: ["leader": "\(leader)", "address": "\(address)", "epoch": "\(epoch)"])
+        if apply(.leaderSeen(leader: leader, address: address, epoch: epoch)) { await clearCaches() }
     }
 
     /// Writes committed here that wait for the ack level's acknowledgement (leader; an overload signal).
@@ -372,20 +381,7 @@ public final class ClusterNode: Sendable {
 
     func stepDown(_ why: String) {
         let acked = acknowledged.withLockedValue { $0 }.value
-        let was = changeState { s -> ClusterRole in
-            let r = s.role
-            if case .leader = r {
-                s.role = .candidate
-                s.generation += 1
-                // What nobody acknowledged may be truncated by the next leader: not answered from.
-                s.safePoint = acked
-            }
-            return r
-        }
-        guard case .leader = was else { return }
-        acknowledged.withLockedValue { $0 }.failAll()
-        logger.warning("stepped down", metadata: ["reason": "\(why)"])
-        Task { await clearCaches() }
+        if apply(.deposed(reason: why, acknowledged: acked)) { Task { await clearCaches() } }
     }
 
     func clearCaches() async {
@@ -430,12 +426,7 @@ public final class ClusterNode: Sendable {
                         return
                     }
                 }
-                changeState { s in
-                    s.role = .leader(epoch: store.epoch)
-                    s.safePoint = .max
-                    s.generation += 1
-                }
-                logger.notice("leading again", metadata: ["epoch": "\(store.epoch)"])
+                apply(.resumed(epoch: store.epoch))
             } else {
                 await becomeFollower(leader: saved.leader, address: saved.address, epoch: saved.epoch)
             }
@@ -615,7 +606,7 @@ public final class ClusterNode: Sendable {
             switch s.role {
             case .leader: leader = configuration.node
             case .follower(let l, _, _): leader = l
-            case .candidate: leader = nil
+            case .candidate, .fenced: leader = nil
             }
             let isLeader = if case .leader = s.role { true } else { false }
             var status = NodeStatus(

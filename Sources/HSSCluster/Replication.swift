@@ -347,10 +347,9 @@ extension ClusterNode {
                             // the leader says is acknowledged.
                             let checked = self.state.withLockedValue { s -> Bool in
                                 s.leaderLast = max(s.leaderLast, leaderLast)
-                                defer { s.safePoint = .max }
                                 return s.safePoint != .max
                             }
-                            if checked { self.roleSignal.bump() }
+                            if checked { self.apply(.logChecked) }
                             self.leaderAcknowledged.advance(to: acknowledged)
                             guard let last = records.last else {
                                 // A heartbeat: answered (at most 4 times a second) so the leader knows
@@ -471,7 +470,7 @@ extension ClusterNode {
                 try await acknowledge(position)
                 if waited { throw StorageError.conflict("the log was checked while the answer waited") }
                 return
-            case .follower, .candidate:
+            case .follower, .candidate, .fenced:
                 let seen = roleSignal.value
                 let (safe, stopped, links) = state.withLockedValue { ($0.safePoint, $0.stopped, $0.links) }
                 if position <= safe {
@@ -560,7 +559,7 @@ extension ClusterNode {
                     try await acknowledge(sequence)
                 case .follower:
                     _ = try await forward(forwarded())
-                case .candidate:
+                case .candidate, .fenced:
                     throw ClusterUnavailable("no leader", leaderLost: true)
                 }
                 return
@@ -580,7 +579,7 @@ extension ClusterNode {
                 switch s.role {
                 case .leader: return s.generation != seen.generation
                 case .follower: return s.link != nil && s.links != seen.links
-                case .candidate: return false
+                case .candidate, .fenced: return false
                 }
             }
             guard let ready else { return false }

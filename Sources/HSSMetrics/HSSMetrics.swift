@@ -115,7 +115,7 @@ public final class HSSMetrics: PeerMetrics, Sendable {
     }
 
     public func setReplication(role: String, epoch: UInt64, last: UInt64, lag: UInt64, followers: [String: UInt64]) {
-        for r in ["leader", "follower", "candidate"] {
+        for r in ["leader", "follower", "candidate", "fenced"] {
             registry.makeGauge(descriptor: Self.d("hss_cluster_role", "1 for this node's current role"), labels: [("role", r)]).set(to: r == role ? 1 : 0)
         }
         registry.makeGauge(descriptor: Self.d("hss_cluster_epoch", "The epoch this node is in")).set(to: Double(epoch))
