@@ -119,13 +119,16 @@ public struct EtcdClient: Sendable {
         return (r["succeeded"] as? Bool) ?? false
     }
 
-    /// Deletes `key` if it still has `modRevision` (a leader stepping down removes its own key only).
-    public func deleteIf(_ key: String, modRevision: Int64) async throws {
+    /// Deletes `key` if it still has `modRevision` (a leader stepping down removes its own key only);
+    /// true if it did.
+    @discardableResult
+    public func deleteIf(_ key: String, modRevision: Int64) async throws -> Bool {
         let body: [String: Any] = [
             "compare": [["key": Self.b64(key), "target": "MOD", "result": "EQUAL", "mod_revision": "\(modRevision)"]],
             "success": [["request_delete_range": ["key": Self.b64(key)]]],
         ]
-        _ = try await call("/v3/kv/txn", body)
+        let r = try await call("/v3/kv/txn", body)
+        return (r["succeeded"] as? Bool) ?? false
     }
 
     // MARK: HTTP/1.1

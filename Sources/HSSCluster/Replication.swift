@@ -259,7 +259,7 @@ extension ClusterNode {
     func followLoop() async {
         while !Task.isCancelled && !state.withLockedValue({ $0.stopped }) {
             let seen = roleSignal.value
-            guard case .follower(let leader, let address, _) = role else {
+            guard case .follower(let leader, let address, let epoch) = role else {
                 await roleChange(after: seen, timeout: .seconds(1))
                 continue
             }
@@ -267,6 +267,7 @@ extension ClusterNode {
                 try await followOnce(leader: leader, address: address)
             } catch {
                 logger.debug("leader link closed", metadata: ["leader": "\(leader)", "error": "\(error)"])
+                if Self.isRefused(error) { await releaseDeadLeader(leader, epoch: epoch) }
             }
             let waiting = changeState { s -> [CheckedContinuation<ForwardOutcome, Never>] in
                 s.link = nil
@@ -275,6 +276,33 @@ extension ClusterNode {
             }
             for c in waiting { c.resume(returning: .failed(Self.linkClosed, transient: true)) }
             try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    /// Whether a connect failed because nothing listens there (ECONNREFUSED: the host answered).
+    static func isRefused(_ error: any Error) -> Bool {
+        if let e = error as? IOError { return e.errnoCode == ECONNREFUSED }
+        if let e = error as? NIOConnectionError {
+            return !e.connectionErrors.isEmpty && e.connectionErrors.allSatisfy { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }
+        }
+        return false
+    }
+
+    /// The leader's cluster port refuses connections: its host answers and no process listens, so the
+    /// leader is dead (a crash, kill -9), not cut off; its followers need not wait for its lease to lapse
+    /// (up to `leaseTTL`) before electing the next one. The key is deleted only while it still names that
+    /// leader in that epoch (compare on its revision). Fencing is unchanged: were the old leader alive
+    /// after all, it could get no write acknowledged once its followers are in the next epoch, and it
+    /// steps down when it sees its key gone. A partition (no answer at all) still waits for the lease.
+    func releaseDeadLeader(_ leader: String, epoch: UInt64) async {
+        guard let etcd, let kv = try? await etcd.get(leaderKey),
+            let v = try? JSONDecoder().decode(LeaderValue.self, from: Data(kv.value.utf8)), v.node == leader, v.epoch == epoch
+        else { return }
+        do {
+            guard try await etcd.deleteIf(leaderKey, modRevision: kv.modRevision) else { return }
+            logger.notice("the leader's cluster port refuses connections: its leader key released", metadata: ["leader": "\(leader)", "epoch": "\(epoch)"])
+        } catch {
+            logger.debug("etcd", metadata: ["error": "\(error)"])
         }
     }
 
@@ -294,17 +322,29 @@ extension ClusterNode {
             let received = ReceivedRecords()
             // When something last came from the leader, and whether records flow (a leader preparing a
             // snapshot is silent until it sends it).
-            let lastHeard = NIOLockedValueBox((at: ContinuousClock.now, streaming: false))
+            let lastHeard = NIOLockedValueBox((at: ContinuousClock.now, streaming: false, any: false))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
-                // A leader silent for three heartbeats (a partition that leaves the connection open): the
-                // link is closed, so that forwarded writes waiting on it go to the next leader.
+                // A leader silent for three heartbeats (a partition that leaves the connection open), or
+                // that never answered the hello (a stopped process whose kernel still accepts
+                // connections): the link is closed, so that forwarded writes waiting on it go to the next
+                // leader. (Between its welcome and a snapshot a leader may be silent while it copies.)
                 tasks.addTask {
                     while true {
                         try await Task.sleep(for: .milliseconds(250))
                         let heard = lastHeard.withLockedValue { $0 }
-                        if heard.streaming && ContinuousClock.now - heard.at > .milliseconds(1500) {
+                        if (heard.streaming || !heard.any) && ContinuousClock.now - heard.at > .milliseconds(1500) {
                             throw ClusterUnavailable("nothing from the leader for 1.5 s")
                         }
+                    }
+                }
+                // The role changed (another leader, stepping down, stopping): this session ends at once,
+                // also while it waits for an answer that may never come.
+                tasks.addTask {
+                    while true {
+                        let seen = self.roleSignal.value
+                        if self.state.withLockedValue({ $0.generation }) != generation { throw ClusterUnavailable("the role changed") }
+                        await self.roleChange(after: seen, timeout: .seconds(1))
+                        try Task.checkCancellation()
                     }
                 }
                 tasks.addTask {
@@ -330,6 +370,7 @@ extension ClusterNode {
                     for try await message in inbound {
                         lastHeard.withLockedValue {
                             $0.at = .now
+                            $0.any = true
                             if case .records = message { $0.streaming = true }
                         }
                         guard self.state.withLockedValue({ $0.generation }) == generation else { break }

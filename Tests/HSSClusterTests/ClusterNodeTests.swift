@@ -333,6 +333,17 @@ struct ClusterNodeTests {
         await c.stopAll()
     }
 
+    @Test("A connect refused (nothing listens: the process is dead) is told apart from other failures; only then is a leader's key released early")
+    func refusedMeansDead() async throws {
+        let port = try await TestCluster.freePort()
+        let error = await #expect(throws: (any Error).self) {
+            _ = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
+        }
+        #expect(error.map(ClusterNode.isRefused) == true)
+        #expect(!ClusterNode.isRefused(ClusterUnavailable("nothing from the leader for 1.5 s")))
+        #expect(!ClusterNode.isRefused(IOError(errnoCode: ETIMEDOUT, reason: "connect")))
+    }
+
     @Test("Check-quorum: a leader that has heard no majority of the members for the lease's TTL has a reason to step down; one follower heard is enough of three")
     func checkQuorum() async throws {
         let c = try await TestCluster.start()
