@@ -1,9 +1,11 @@
+import Atomics
 import Foundation
 import NIOConcurrencyHelpers
 
 /// A position that only grows (a log sequence), with tasks waiting for it to reach a target. Waits end
 /// with `true` when it is reached, `false` at their deadline (a sweeper checks deadlines every 50 ms)
-/// or when the waiter is failed (a role change).
+/// or when the waiter is failed (a role change). Reading the value takes no lock (an atomic copy kept
+/// under the lock): the request path asks it for answers that write nothing.
 final class Progress: Sendable {
     private struct Waiter {
         var target: UInt64
@@ -16,30 +18,31 @@ final class Progress: Sendable {
         var nextID: UInt64 = 0
     }
     private let state: NIOLockedValueBox<State>
+    private let current: ManagedAtomic<UInt64>
 
-    init(_ value: UInt64 = 0) { state = NIOLockedValueBox(State(value: value)) }
+    init(_ value: UInt64 = 0) {
+        state = NIOLockedValueBox(State(value: value))
+        current = ManagedAtomic(value)
+    }
 
-    var value: UInt64 { state.withLockedValue { $0.value } }
+    var value: UInt64 { current.load(ordering: .acquiring) }
 
     /// Tasks waiting for the value to reach their target.
     var waiting: Int { state.withLockedValue { $0.waiters.count } }
 
     /// Raises the value (never lowers it) and resumes the waiters it satisfies.
-    func advance(to v: UInt64) {
-        let ready: [CheckedContinuation<Bool, Never>] = state.withLockedValue { s in
-            guard v > s.value else { return [] }
-            s.value = v
-            let done = s.waiters.filter { $0.value.target <= v }
-            for id in done.keys { s.waiters[id] = nil }
-            return done.values.map(\.continuation)
-        }
-        for c in ready { c.resume(returning: true) }
-    }
+    func advance(to v: UInt64) { move { $0 = max($0, v) } }
 
     /// Raises the value by one (a signal: waiters for `value + 1` wake).
-    func bump() {
+    func bump() { move { $0 += 1 } }
+
+    /// Changes the value under the lock, then resumes the waiters the new value satisfies.
+    private func move(_ change: (inout UInt64) -> Void) {
         let ready: [CheckedContinuation<Bool, Never>] = state.withLockedValue { s in
-            s.value += 1
+            let before = s.value
+            change(&s.value)
+            current.store(s.value, ordering: .releasing)
+            guard s.value > before else { return [] }
             let v = s.value
             let done = s.waiters.filter { $0.value.target <= v }
             for id in done.keys { s.waiters[id] = nil }
@@ -50,8 +53,10 @@ final class Progress: Sendable {
 
     /// Sets the value, also lower (a follower whose log was truncated or replaced).
     func reset(to v: UInt64) {
-        state.withLockedValue { $0.value = v }
-        advance(to: v)
+        state.withLockedValue {
+            $0.value = v
+            current.store(v, ordering: .releasing)
+        }
     }
 
     /// Waits until the value reaches `target` (true), or the deadline passes, the waiter is failed or the

@@ -238,11 +238,10 @@ struct FaultWorker {
         _ address: String, _ inFlight: inout [UInt32: (bytes: ByteBuffer, request: FaultRequest)], moved: Bool,
         _ shouldStop: @Sendable () -> Bool, _ make: (UInt32, UInt32, String) -> (ByteBuffer, FaultRequest)
     ) async throws {
-        let parts = address.split(separator: ":")
-        guard parts.count == 2, let port = Int(parts[1]) else { return }
+        guard let (host, port) = Address.hostPort(address) else { return }
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.milliseconds(300))
-            .connect(host: String(parts[0]), port: port) { ch in
+            .connect(host: host, port: port) { ch in
                 ch.eventLoop.makeCompletedFuture {
                     try ch.pipeline.syncOperations.addHandler(ByteToMessageHandler(DiameterFrameHandler()))
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: ch)

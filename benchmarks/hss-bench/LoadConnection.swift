@@ -15,7 +15,10 @@ enum Pacing: Sendable {
 
 /// Per-connection results, read after the run.
 struct ConnectionResult {
-    var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    /// A latency histogram in nanoseconds, up to 60 s.
+    static func histogram() -> Histogram<UInt64> { Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three) }
+
+    var latency = histogram()
     var completed = 0
     var errors: [String: Int] = [:]
     /// Requests the generator issued (open loop), and of them: not sent because an overload report asked
@@ -189,8 +192,7 @@ final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
             } else {
                 _ = result.latency.record(UInt64((now - entry.intended).nanoseconds))
                 if perCommand {
-                    _ = result.byCommand[entry.command, default: Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)]
-                        .record(UInt64((now - entry.intended).nanoseconds))
+                    _ = result.byCommand[entry.command, default: ConnectionResult.histogram()].record(UInt64((now - entry.intended).nanoseconds))
                     result.lastAnswer = now
                 }
                 result.completed += 1
@@ -267,5 +269,16 @@ final class CeilingHandler: ChannelInboundHandler {
             context.flush()
             unflushed = 0
         }
+    }
+}
+
+/// A node's address as the generator's options write it.
+enum Address {
+    /// "host:port" → (host, port); nil when it is not that (an IPv6 address goes in brackets elsewhere;
+    /// the generator's nodes are IPv4 or names).
+    static func hostPort(_ text: String) -> (String, Int)? {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else { return nil }
+        return (String(parts[0]), port)
     }
 }

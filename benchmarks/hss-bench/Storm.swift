@@ -22,11 +22,7 @@ struct Storm: AsyncParsableCommand {
     @Option(help: "Milliseconds before a step answered 3004 DIAMETER_TOO_BUSY is sent again (that window place waits).") var busyBackoff = 50
 
     func run() async throws {
-        let addresses = nodes.split(separator: ",").compactMap { a -> (String, Int)? in
-            let p = a.split(separator: ":")
-            guard p.count == 2, let port = Int(p[1]) else { return nil }
-            return (String(p[0]), port)
-        }
+        let addresses = nodes.split(separator: ",").compactMap { Address.hostPort(String($0)) }
         guard !addresses.isEmpty else { throw ValidationError("--nodes: host:port,...") }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let total = addresses.count * connections
@@ -82,7 +78,7 @@ struct Storm: AsyncParsableCommand {
             merged.rejected += r.rejected
             for (k, v) in r.errors { merged.errors[k, default: 0] += v }
             for (k, v) in r.byCommand {
-                merged.byCommand[k, default: Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)].add(v)
+                merged.byCommand[k, default: ConnectionResult.histogram()].add(v)
             }
             if let a = r.lastAnswer, a > lastAnswer { lastAnswer = a }
         }
