@@ -16,6 +16,9 @@ public struct HSSContext: Sendable {
     /// SAR TIMEOUT_/USER_DEREGISTRATION_STORE_SERVER_NAME: whether this HSS keeps the S-CSCF name
     /// (TS 29.228 §6.1.2.1 "the HSS decides"); false answers DIAMETER_SUCCESS_SERVER_NAME_NOT_STORED.
     public var keepServerNameOnDeregistration: Bool
+    /// Seconds since 1970, for Sh subscription expiry (TS 29.328 §6.1.4); injected so that tests control
+    /// time. The default (0) treats every subscription as live.
+    public var wallClock: @Sendable () -> UInt64 = { 0 }
 
     public init(
         originHost: String, originRealm: String, homeNetworks: Set<String> = [], defaultCapabilities: CapabilitySet = CapabilitySet(),
@@ -72,6 +75,7 @@ public enum HSSInitiatedRequest: Hashable, Sendable {
     case cancelLocation(CancelLocation)
     case insertSubscriberData(InsertSubscriberData)
     case deleteSubscriberData(DeleteSubscriberData)
+    case pushNotification(PushNotification)
 
     public var destinationHost: String {
         switch self {
@@ -80,6 +84,7 @@ public enum HSSInitiatedRequest: Hashable, Sendable {
         case .cancelLocation(let c): c.target.destinationHost
         case .insertSubscriberData(let i): i.target.destinationHost
         case .deleteSubscriberData(let d): d.target.destinationHost
+        case .pushNotification(let p): p.destinationHost
         }
     }
 }

@@ -82,21 +82,26 @@ public struct HSSAdmin: Sendable {
     /// Sends each request and applies its outcome.
     func send(_ requests: [HSSInitiatedRequest]) async -> [Delivery] {
         var out: [Delivery] = []
-        for request in requests {
+        // A de-registration's PNRs join the queue.
+        var queue = requests[...]
+        while let request = queue.popFirst() {
             switch request {
             case .registrationTermination(let rtr):
                 let message = rtr.message(context: sender.context, sessionID: sender.nextSessionID())
                 let result = await sender.send(message, to: rtr.destinationHost, answer: RegistrationTerminationAnswer.self)
                 var emergency: [IdentityWithEmergencyRegistration] = []
                 if case .success(let a) = result { emergency = a.identitiesWithEmergencyRegistration }
-                try? await directory.shard(for: rtr.subscriptionID).registrationTerminated(rtr, emergency: emergency)
+                let pnrs = (try? await directory.shard(for: rtr.subscriptionID).registrationTerminated(rtr, emergency: emergency)) ?? []
                 out.append(delivery("RTR", rtr.destinationHost, rtr.userName, result.map(\.envelope.result)))
+                queue += pnrs
             case .pushProfile(let ppr):
                 out.append(await deliver("PPR", ppr.message(context: sender.context, sessionID: sender.nextSessionID()), ppr.destinationHost, ppr.userName, PushProfileAnswer.self))
             case .cancelLocation(let clr):
                 out.append(await deliver("CLR", clr.message(context: sender.context, sessionID: sender.nextSessionID()), clr.target.destinationHost, clr.target.imsi, CancelLocationAnswer.self))
             case .insertSubscriberData(let idr):
                 out.append(await deliver("IDR", idr.message(context: sender.context, sessionID: sender.nextSessionID()), idr.target.destinationHost, idr.target.imsi, InsertSubscriberDataAnswer.self))
+            case .pushNotification(let pnr):
+                out.append(await deliver("PNR", pnr.message(context: sender.context, sessionID: sender.nextSessionID()), pnr.destinationHost, pnr.identity, PushNotificationAnswer.self))
             case .deleteSubscriberData(let dsr):
                 out.append(await deliver("DSR", dsr.message(context: sender.context, sessionID: sender.nextSessionID()), dsr.target.destinationHost, dsr.target.imsi, DeleteSubscriberDataAnswer.self))
             }

@@ -3,6 +3,7 @@ public import DiameterPeer
 public import HSSCore
 public import Logging
 public import NIOCore
+import Atomics
 import HSSStorage
 import NIOConcurrencyHelpers
 
@@ -14,11 +15,15 @@ public final class HSSApplication: DiameterRequestHandler {
     let logger: Logger
     let sender: HSSRequestSender
 
-    public init(directory: SubscriberDirectory, context: HSSContext, logger: Logger) {
+    /// The Sh permissions in force (replaced through the API; read without a lock).
+    public let shPolicy: ShPolicyStore
+
+    public init(directory: SubscriberDirectory, context: HSSContext, logger: Logger, shPolicy: ShPolicy = ShPolicy()) {
         self.directory = directory
         self.context = context
         self.logger = logger
         self.sender = HSSRequestSender(context: context, logger: logger)
+        self.shPolicy = ShPolicyStore(shPolicy)
     }
 
     /// Connects the application to the server that sends its RTR/PPR (the server is built after the
@@ -67,6 +72,7 @@ public final class HSSApplication: DiameterRequestHandler {
     func handleNew(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity, responder: DiameterResponder) -> ByteBuffer? {
         let header = request.header
         if command.applicationID == ApplicationID.s6a { return handleS6a(request, command: command, from: peer, responder: responder) }
+        if command.applicationID == ApplicationID.sh { return handleSh(request, command: command, from: peer, responder: responder) }
         do {
             // TS 29.229 §7.2: Supported-Features first; a required feature list we share nothing with
             // ends the request here.
@@ -173,6 +179,43 @@ public final class HSSApplication: DiameterRequestHandler {
         }
     }
 
+    /// An Sh request (TS 29.328 §6.1), routed by the public identity (or the tel: URI of the MSISDN) its
+    /// User-Identity names. Permissions are those of the connection's peer (TS 29.328 §6.2).
+    func handleSh(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity, responder: DiameterResponder) -> ByteBuffer? {
+        do {
+            let storage = directory.storage
+            let call = Call(application: self, request: request, command: command, features: [], responder: responder)
+            let access = ShAccess(policy: shPolicy.current, peer: peer.originHost, now: context.wallClock())
+            func route(_ u: UserIdentity, _ wildcarded: String?) -> String? {
+                if let w = wildcarded { return storage.subscriptionID(forPublic: w) }
+                if let p = u.publicIdentity { return storage.subscriptionID(forPublic: p) }
+                return u.msisdn.flatMap(ShProcedures.msisdnDigits).flatMap { storage.subscriptionID(forPublic: "tel:+\($0)") }
+            }
+            // An unknown user goes to the first shard: the procedure answers 5001 (TS 29.328 §6.1.1).
+            func submit<P: ShardProcedure>(_ id: String?, _ procedure: P) -> ByteBuffer? {
+                call.submit(id ?? "", procedure, shard: id == nil ? directory.shards[0] : nil)
+            }
+            switch command.code {
+            case CommandDefinition.userData.code:
+                let r = try UserDataRequest(decoding: request)
+                return submit(route(r.userIdentity, r.wildcardedPublicIdentity ?? r.wildcardedIMPU), BoundProcedure.userData(r, access: access, context: context, storage: storage))
+            case CommandDefinition.profileUpdate.code:
+                let r = try ProfileUpdateRequest(decoding: request)
+                return submit(route(r.userIdentity, r.wildcardedPublicIdentity ?? r.wildcardedIMPU), BoundProcedure.profileUpdate(r, access: access, context: context, storage: storage))
+            case CommandDefinition.subscribeNotifications.code:
+                let r = try SubscribeNotificationsRequest(decoding: request)
+                return submit(
+                    route(r.userIdentity, r.wildcardedPublicIdentity ?? r.wildcardedIMPU),
+                    BoundProcedure.subscribeNotifications(r, access: access, context: context, storage: storage))
+            default:
+                // PNR is HSS → AS.
+                return notServed(request, command)
+            }
+        } catch {
+            return errorAnswer(error, request)
+        }
+    }
+
     /// One request on its way to a shard.
     struct Call: Sendable {
         let application: HSSApplication
@@ -271,13 +314,24 @@ public final class HSSApplication: DiameterRequestHandler {
     func encode<A: EnvelopedMessage>(_ outcome: ProcedureOutcome<A>, _ header: DiameterHeader, _ features: [SupportedFeatures]) -> ByteBuffer {
         var answer = outcome.answer
         answer.envelope.supportedFeatures = features
-        if !outcome.requests.isEmpty {
-            let admin = self.admin
-            let requests = outcome.requests
-            Task { await admin.send(requests) }
-        }
+        if !outcome.requests.isEmpty { sender.enqueue(outcome.requests, admin) }
         return answer.encode(hopByHopID: header.hopByHopID, endToEndID: header.endToEndID)
     }
+}
+
+/// The Sh policy in force: an immutable value behind an atomic reference (read per Sh request without a
+/// lock), replaced whole.
+public final class ShPolicyStore: Sendable {
+    final class Box: AtomicReference, Sendable {
+        let policy: ShPolicy
+        init(_ p: ShPolicy) { policy = p }
+    }
+    let box: ManagedAtomic<Box>
+
+    init(_ p: ShPolicy) { box = ManagedAtomic(Box(p)) }
+
+    public var current: ShPolicy { box.load(ordering: .acquiring).policy }
+    public func replace(_ p: ShPolicy) { box.store(Box(p), ordering: .releasing) }
 }
 
 /// Sends HSS-initiated requests (RTR, PPR) through the Diameter server to the stored S-CSCF.
@@ -296,6 +350,35 @@ final class HSSRequestSender: Sendable {
     }
 
     func attach(_ s: DiameterServer) { server.withLockedValue { $0 = s } }
+
+    /// Requests waiting per destination host, and whether a task is sending them.
+    let queues = NIOLockedValueBox<[String: (pending: [HSSInitiatedRequest], sending: Bool)]>([:])
+
+    /// Sends `requests` in the order procedures produced them, one at a time per destination: an AS
+    /// gets the PNR of a MAR (authentication pending) before that of the SAR that followed it, whatever
+    /// the scheduling of tasks.
+    func enqueue(_ requests: [HSSInitiatedRequest], _ admin: HSSAdmin) {
+        for (host, list) in Dictionary(grouping: requests, by: \.destinationHost) {
+            let start = queues.withLockedValue { q -> Bool in
+                q[host, default: ([], false)].pending += list
+                guard !q[host]!.sending else { return false }
+                q[host]!.sending = true
+                return true
+            }
+            guard start else { continue }
+            Task {
+                while true {
+                    let next = queues.withLockedValue { q -> [HSSInitiatedRequest] in
+                        let batch = q[host]?.pending ?? []
+                        if batch.isEmpty { q[host] = nil } else { q[host]!.pending = [] }
+                        return batch
+                    }
+                    if next.isEmpty { return }
+                    _ = await admin.send(next)
+                }
+            }
+        }
+    }
 
     func nextSessionID() -> String {
         let n = counter.withLockedValue { c -> UInt64 in

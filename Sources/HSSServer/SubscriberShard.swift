@@ -437,7 +437,7 @@ public actor SubscriberShard {
     }
 
     static func sameExceptSQN(_ a: SubscriptionState, _ b: SubscriptionState) -> Bool {
-        a.scscf == b.scscf && a.registrations == b.registrations && a.restoration == b.restoration && a.mme == b.mme
+        a.scscf == b.scscf && a.registrations == b.registrations && a.restoration == b.restoration && a.mme == b.mme && a.sh == b.sh
     }
 
     public func subscription(_ id: String) throws -> IMSSubscription? { try entry(id)?.subscription }
@@ -491,7 +491,9 @@ public actor SubscriberShard {
             }
             cache[new.id] = Entry(subscription: next, reserved: old?.reserved ?? next.state.sqn, persisted: persisted.state)
             guard let old else { return [] }
-            return CxProcedures.pushProfile(old: old.subscription, new: next).map(HSSInitiatedRequest.pushProfile) + (s6a.map { [$0] } ?? [])
+            // iFCs, PSIs, identities changed through the API go to the ASs subscribed to them (TS 29.328 §6.1.5).
+            let pnrs = ShNotifications.due(old: old.subscription, new: next, now: 0).requests.map(HSSInitiatedRequest.pushNotification)
+            return CxProcedures.pushProfile(old: old.subscription, new: next).map(HSSInitiatedRequest.pushProfile) + (s6a.map { [$0] } ?? []) + pnrs
         }
     }
 
@@ -509,19 +511,24 @@ public actor SubscriberShard {
             s, reason: reason, reasonInfo: reasonInfo, privateIdentities: privateIdentities, publicIdentities: publicIdentities)
     }
 
-    func registrationTerminated(_ rtr: RegistrationTermination, emergency: [IdentityWithEmergencyRegistration]) async throws {
+    /// Applies a de-registration; returns the PNRs it calls for (IMS user state, TS 29.328 §6.1.5).
+    func registrationTerminated(_ rtr: RegistrationTermination, emergency: [IdentityWithEmergencyRegistration]) async throws -> [HSSInitiatedRequest] {
         let id = rtr.subscriptionID
         await acquire(id)
         defer { release(id) }
         var attempt = 0
         while let current = try entry(id) {
             do {
-                return try await commit(id, current, CxProcedures.applyRegistrationTermination(rtr, to: current.subscription, emergency: emergency))
+                let applied = CxProcedures.applyRegistrationTermination(rtr, to: current.subscription, emergency: emergency)
+                let (pnrs, next) = ShNotifications.due(old: current.subscription, new: applied, now: context.wallClock())
+                try await commit(id, current, next)
+                return pnrs.map(HSSInitiatedRequest.pushNotification)
             } catch StorageError.conflict where attempt < Self.conflictRetries {
                 attempt += 1
                 forget(id)
             }
         }
+        return []
     }
 }
 
@@ -572,7 +579,10 @@ extension BoundProcedure where Request == ServerAssignmentRequest, Answer == Ser
     /// SAR (TS 29.228 §6.1.2).
     public static func serverAssignment(_ r: Request, context: HSSContext, storage: any SubscriberStorage) -> Self {
         Self(request: r, context: context, storage: storage) { r, s, c, st, _, _ in
-            CxProcedures.serverAssignment(r, subscription: s, context: c, isKnownIdentity: st.contains)
+            var outcome = CxProcedures.serverAssignment(r, subscription: s, context: c, isKnownIdentity: st.contains)
+            // TS 29.328 §6.1.5: IMS user state and S-CSCF name changes go to the ASs subscribed to them.
+            ShNotifications.attach(&outcome, old: s, now: c.wallClock())
+            return outcome
         }
     }
 }
@@ -588,7 +598,11 @@ extension BoundProcedure where Request == MultimediaAuthRequest, Answer == Multi
     /// MAR (TS 29.228 §6.3.1).
     public static func multimediaAuth(_ r: Request, context: HSSContext, storage: any SubscriberStorage) -> Self {
         Self(request: r, context: context, storage: storage) { r, s, c, st, milenage, random in
-            CxProcedures.multimediaAuth(r, subscription: s, context: c, isKnownIdentity: st.contains, milenage: &milenage, random: &random)
+            var outcome = CxProcedures.multimediaAuth(r, subscription: s, context: c, isKnownIdentity: st.contains, milenage: &milenage, random: &random)
+            // An S-CSCF assigned by the MAR (authentication pending) is a change of S-CSCF name and IMS user
+            // state (TS 29.328 §7.6.3): one emptiness check when no AS subscribed.
+            ShNotifications.attach(&outcome, old: s, now: c.wallClock())
+            return outcome
         }
     }
 }
@@ -620,5 +634,38 @@ extension BoundProcedure where Request == NotifyRequest, Answer == NotifyAnswer 
     /// NOR (TS 29.272 §5.2.5.1).
     public static func notify(_ r: Request, context: HSSContext, storage: any SubscriberStorage) -> Self {
         Self(request: r, context: context, storage: storage) { r, s, c, _, _, _ in S6aProcedures.notify(r, subscription: s, context: c) }
+    }
+}
+
+/// An Sh request with what the procedure needs to know about it beyond the message (TS 29.328 §6.2).
+public struct ShCall<Request: Sendable>: Sendable {
+    public var request: Request
+    public var access: ShAccess
+}
+
+extension BoundProcedure where Request == ShCall<UserDataRequest>, Answer == UserDataAnswer {
+    /// UDR (TS 29.328 §6.1.1).
+    public static func userData(_ r: UserDataRequest, access: ShAccess, context: HSSContext, storage: any SubscriberStorage) -> Self {
+        Self(request: ShCall(request: r, access: access), context: context, storage: storage) { r, s, c, _, _, _ in
+            ShProcedures.userData(r.request, subscription: s, context: c, access: r.access)
+        }
+    }
+}
+
+extension BoundProcedure where Request == ShCall<ProfileUpdateRequest>, Answer == ProfileUpdateAnswer {
+    /// PUR (TS 29.328 §6.1.3).
+    public static func profileUpdate(_ r: ProfileUpdateRequest, access: ShAccess, context: HSSContext, storage: any SubscriberStorage) -> Self {
+        Self(request: ShCall(request: r, access: access), context: context, storage: storage) { r, s, c, _, _, _ in
+            ShProcedures.profileUpdate(r.request, subscription: s, context: c, access: r.access)
+        }
+    }
+}
+
+extension BoundProcedure where Request == ShCall<SubscribeNotificationsRequest>, Answer == SubscribeNotificationsAnswer {
+    /// SNR (TS 29.328 §6.1.4).
+    public static func subscribeNotifications(_ r: SubscribeNotificationsRequest, access: ShAccess, context: HSSContext, storage: any SubscriberStorage) -> Self {
+        Self(request: ShCall(request: r, access: access), context: context, storage: storage) { r, s, c, _, _, _ in
+            ShProcedures.subscribeNotifications(r.request, subscription: s, context: c, access: r.access)
+        }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DiameterPeer
+import HSSCore
 import ProvisioningAPI
 import Foundation
 import Yams
@@ -63,6 +64,12 @@ struct HSSConfiguration: Codable, Equatable {
         var sqnInd: UInt64?
         var shards: Int?
     }
+    /// Sh (TS 29.328 §6.2): which AS may read, update and subscribe to what, and the limits.
+    struct Sh: Codable, Equatable {
+        var maxRepositoryDataBytes: Int?
+        var maxSubscriptionSeconds: UInt64?
+        var applicationServers: [ShApplicationServerSpec]?
+    }
     struct Storage: Codable, Equatable {
         var dataDir: String?
         var mapSizeMiB: Int?
@@ -111,6 +118,7 @@ struct HSSConfiguration: Codable, Equatable {
     }
     var diameter: Diameter?
     var cx: Cx?
+    var sh: Sh?
     var cluster: Cluster?
     var storage: Storage?
     var api: API?
@@ -118,7 +126,8 @@ struct HSSConfiguration: Codable, Equatable {
     var logLevel: String?
 
     static let keys: [String: Set<String>] = [
-        "": ["diameter", "cx", "storage", "api", "subscribers", "logLevel", "cluster"],
+        "": ["diameter", "cx", "sh", "storage", "api", "subscribers", "logLevel", "cluster"],
+        "sh": ["maxRepositoryDataBytes", "maxSubscriptionSeconds", "applicationServers"],
         "cluster": ["name", "node", "members", "ackLevel", "ackTimeoutMs", "leaderWaitMs", "etcd", "leaseTTL", "initialLeader", "tlsCertificate", "tlsKey", "tlsCA", "etcdCA", "etcdCertificate", "etcdKey"],
         "diameter": ["originHost", "originRealm", "listen", "ioThreads", "peerAuthorization", "peers", "tls", "sctp", "maxConnections", "maxConnectionsPerSource",
                      "maxRequestsPerSecond", "overload"],
@@ -200,6 +209,9 @@ struct HSSConfiguration: Codable, Equatable {
         if let n = cx?.maxAuthItems, n < 1 { throw fail("cx.maxAuthItems", "must be at least 1") }
         if let i = cx?.sqnInd, i > 31 { throw fail("cx.sqnInd", "must be 0-31") }
         if let s = cx?.shards, s < 1 { throw fail("cx.shards", "must be at least 1") }
+        if let m = sh?.maxRepositoryDataBytes, m < 1 { throw fail("sh.maxRepositoryDataBytes", "must be at least 1") }
+        if let m = sh?.maxSubscriptionSeconds, m < 1 { throw fail("sh.maxSubscriptionSeconds", "must be at least 1") }
+        _ = try shPolicy(source: source)
         if let m = storage?.mapSizeMiB, m < 1 { throw fail("storage.mapSizeMiB", "must be at least 1") }
         if let b = storage?.sqnBlock, b < 1 { throw fail("storage.sqnBlock", "must be at least 1") }
         if let b = storage?.commitBatch, b < 1 { throw fail("storage.commitBatch", "must be at least 1") }
@@ -264,6 +276,19 @@ struct ConfigCommand: ParsableCommand {
             print(try YAMLEncoder().encode(c), terminator: "")
             print("# \(file): OK")
         }
+    }
+}
+
+extension HSSConfiguration {
+    /// The Sh policy this file asks for (none: no AS may use Sh).
+    func shPolicy(source: String = "configuration") throws -> ShPolicy {
+        var servers: [ShApplicationServer] = []
+        for (i, spec) in (sh?.applicationServers ?? []).enumerated() {
+            do { servers.append(try spec.resolved()) } catch { throw Invalid(description: "\(source): sh.applicationServers[\(i)].\(error.field): \(error.reason)") }
+        }
+        return ShPolicy(
+            applicationServers: servers, maxRepositoryDataBytes: sh?.maxRepositoryDataBytes ?? ShPolicy.defaultMaxRepositoryDataBytes,
+            maxSubscriptionSeconds: sh?.maxSubscriptionSeconds)
     }
 }
 

@@ -150,6 +150,7 @@ struct ServeCommand: AsyncParsableCommand {
         var cluster: HSSConfiguration.Cluster?
         /// The file's `diameter.peerAuthorization` and `diameter.peers` (docs/hardening.md).
         var authorization: PeerAuthorization = .permissive
+        var shPolicy = ShPolicy()
         /// The file's `diameter.tls` and `diameter.sctp` listeners.
         var tls: HSSConfiguration.TLS?
         var sctp: HSSConfiguration.SCTP?
@@ -198,6 +199,7 @@ struct ServeCommand: AsyncParsableCommand {
             logLevel: logLevel ?? env["HSS_LOG_LEVEL"] ?? file.logLevel ?? "info", cluster: file.cluster)
         if s.api == "off" { s.api = nil }
         do { s.authorization = try file.diameter?.authorization ?? .permissive } catch { throw ValidationError("\(error)") }
+        do { s.shPolicy = try file.shPolicy() } catch { throw ValidationError("\(error)") }
         s.tls = file.diameter?.tls
         s.sctp = file.diameter?.sctp
         s.keyFile = storage.keyFile ?? file.storage?.keyFile ?? ProcessInfo.processInfo.environment["HSS_KEK_FILE"]
@@ -244,9 +246,10 @@ struct ServeCommand: AsyncParsableCommand {
             return h
         }
         let logger = Logger(label: "hss")
-        let context = HSSContext(
+        var context = HSSContext(
             originHost: s.originHost, originRealm: s.originRealm, homeNetworks: Set(s.homeNetworks), maximumAuthItems: s.maxAuthItems,
             sequenceNumbers: SequenceNumberScheme(ind: s.sqnInd))
+        context.wallClock = { UInt64(max(0, Date().timeIntervalSince1970)) }
         let metrics = HSSMetrics()
         let store: any SubscriberStorage
         var lmdb: LMDBSubscriberStore?
@@ -301,13 +304,13 @@ struct ServeCommand: AsyncParsableCommand {
         // loop is answered in place (docs/architecture.md, "The request path").
         let directory = try SubscriberDirectory(shardCount: s.shards, context: context, storage: store, eventLoops: group)
         cluster?.attach(directory)
-        let application = HSSApplication(directory: directory, context: context, logger: logger)
+        let application = HSSApplication(directory: directory, context: context, logger: logger, shPolicy: s.shPolicy)
         let addresses = s.listen.compactMap(Self.hostPort)
         let local = LocalPeer(
             originHost: s.originHost, originRealm: s.originRealm,
             hostIPAddresses: addresses.compactMap { DiameterAddress($0.0) }.ifEmpty([DiameterAddress("127.0.0.1")!]),
             vendorID: VendorID.tgpp, originStateID: UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970)),
-            applications: [.cx, .s6a])
+            applications: [.cx, .s6a, .sh])
         var configuration = DiameterServerConfiguration(local: local, listenAddresses: addresses.map { (host: $0.0, port: $0.1) })
         configuration.authorization = s.authorization
         if let t = s.tls {

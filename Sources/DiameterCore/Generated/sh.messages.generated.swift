@@ -215,7 +215,7 @@ public struct ShEnvelope: Hashable, Sendable {
 }
 
 /// UDR (TS 29.329 §6.1.1).
-public struct UserDataRequest: DiameterTypedMessage {
+public struct UserDataRequest: ShMessage {
     public static var command: CommandDefinition { .userData }
     public static var isRequest: Bool { true }
     public static var commandCode: UInt32 { 306 }
@@ -498,7 +498,7 @@ public struct UserDataRequest: DiameterTypedMessage {
 }
 
 /// UDA (§6.1.2).
-public struct UserDataAnswer: DiameterTypedMessage {
+public struct UserDataAnswer: ShMessage {
     public static var command: CommandDefinition { .userData }
     public static var isRequest: Bool { false }
     public static var commandCode: UInt32 { 306 }
@@ -676,7 +676,7 @@ public struct UserDataAnswer: DiameterTypedMessage {
 }
 
 /// PUR (TS 29.329 §6.1.3).
-public struct ProfileUpdateRequest: DiameterTypedMessage {
+public struct ProfileUpdateRequest: ShMessage {
     public static var command: CommandDefinition { .profileUpdate }
     public static var isRequest: Bool { true }
     public static var commandCode: UInt32 { 307 }
@@ -859,7 +859,7 @@ public struct ProfileUpdateRequest: DiameterTypedMessage {
 }
 
 /// PUA (§6.1.4).
-public struct ProfileUpdateAnswer: DiameterTypedMessage {
+public struct ProfileUpdateAnswer: ShMessage {
     public static var command: CommandDefinition { .profileUpdate }
     public static var isRequest: Bool { false }
     public static var commandCode: UInt32 { 307 }
@@ -1049,7 +1049,7 @@ public struct ProfileUpdateAnswer: DiameterTypedMessage {
 }
 
 /// SNR (TS 29.329 §6.1.5).
-public struct SubscribeNotificationsRequest: DiameterTypedMessage {
+public struct SubscribeNotificationsRequest: ShMessage {
     public static var command: CommandDefinition { .subscribeNotifications }
     public static var isRequest: Bool { true }
     public static var commandCode: UInt32 { 308 }
@@ -1287,7 +1287,7 @@ public struct SubscribeNotificationsRequest: DiameterTypedMessage {
 }
 
 /// SNA (§6.1.6).
-public struct SubscribeNotificationsAnswer: DiameterTypedMessage {
+public struct SubscribeNotificationsAnswer: ShMessage {
     public static var command: CommandDefinition { .subscribeNotifications }
     public static var isRequest: Bool { false }
     public static var commandCode: UInt32 { 308 }
@@ -1473,7 +1473,7 @@ public struct SubscribeNotificationsAnswer: DiameterTypedMessage {
 }
 
 /// PNR (TS 29.329 §6.1.7).
-public struct PushNotificationRequest: DiameterTypedMessage {
+public struct PushNotificationRequest: ShMessage {
     public static var command: CommandDefinition { .pushNotification }
     public static var isRequest: Bool { true }
     public static var commandCode: UInt32 { 309 }
@@ -1640,7 +1640,7 @@ public struct PushNotificationRequest: DiameterTypedMessage {
 }
 
 /// PNA (§6.1.8).
-public struct PushNotificationAnswer: DiameterTypedMessage {
+public struct PushNotificationAnswer: ShMessage {
     public static var command: CommandDefinition { .pushNotification }
     public static var isRequest: Bool { false }
     public static var commandCode: UInt32 { 309 }

@@ -106,7 +106,7 @@ public enum CxProcedures {
         // Step 5: the wildcard the identity matched.
         let wildcard = impu.identity != r.publicIdentity ? impu.identity : nil
         if impu.type.isPSI {
-            guard impu.psiActivated else { return answer(.errorUserUnknown) }
+            guard s.isActive(psi: impu) else { return answer(.errorUserUnknown) }
             // PSI direct routing (LIA-Flags bit 0) when an AS hosts the PSI and the request is terminating.
             if let asName = impu.psiApplicationServer, r.originatingRequest == nil {
                 return answer(.success, name: asName, wildcard: wildcard, flags: 1)

@@ -43,7 +43,7 @@ extension CxProcedures {
         if identities.isEmpty, let impi = r.userName { identities = s.publicIdentities(of: impi) }
         // Check 5: PSIs.
         for p in identities where p.type.isPSI {
-            if !p.psiActivated { return answer(.errorUserUnknown) }
+            if !s.isActive(psi: p) { return answer(.errorUserUnknown) }
             if sat == .registration || sat == .reRegistration { return answer(.errorInAssignmentType) }
         }
         // The private identity of the answer: the request's, or one associated with the identity

@@ -401,11 +401,11 @@ extension BinaryReader {
 }
 
 extension SubscriptionState {
-    /// The Cx and S6a state: format version 1, or 2 (version 1 followed by the serving MME) when an MME
-    /// is registered. `sqn` is written as given (storage writes the reserved high-water marks, not the
-    /// live values).
+    /// The Cx, S6a and Sh state: format version 1, or 2 (version 1 followed by the serving MME) when an
+    /// MME is registered, or 3 (version 1, the MME if any, then the Sh state) when there is Sh state.
+    /// `sqn` is written as given (storage writes the reserved high-water marks, not the live values).
     public func encode(into w: inout BinaryWriter) {
-        w.u8(mme == nil ? 1 : 2)
+        w.u8(!sh.isEmpty ? 3 : mme == nil ? 1 : 2)
         w.optional(scscf) { w, a in
             w.string(a.serverName)
             w.string(a.originHost)
@@ -435,13 +435,18 @@ extension SubscriptionState {
             w.optional(e.value.registrationTimeOut) { $0.varint(UInt64($1)) }
             w.optional(e.value.sipAuthenticationScheme) { $0.string($1) }
         }
-        if let mme { mme.encode(into: &w) }
+        if sh.isEmpty {
+            if let mme { mme.encode(into: &w) }
+        } else {
+            w.optional(mme) { $1.encode(into: &$0) }
+            sh.encode(into: &w)
+        }
     }
 
     public init(binary r: inout BinaryReader) throws(BinaryReader.Malformed) {
         let at = r.offset
         let version = try r.u8()
-        guard version == 1 || version == 2 else { throw BinaryReader.Malformed(offset: at) }
+        guard (1...3).contains(version) else { throw BinaryReader.Malformed(offset: at) }
         let scscf = try r.optional { r throws(BinaryReader.Malformed) in
             SCSCFAssignment(
                 serverName: try r.string(), originHost: try r.string(), originRealm: try r.string(),
@@ -467,7 +472,9 @@ extension SubscriptionState {
             let scheme = try r.optional { r throws(BinaryReader.Malformed) in try r.string() }
             return (key, StoredRestoration(userName: userName, flows: flows, registrationTimeOut: timeout, sipAuthenticationScheme: scheme))
         }) { restoration[k] = v }
-        let mme = version == 2 ? try MMERegistration(binary: &r) : nil
-        self.init(scscf: scscf, registrations: registrations, sqn: sqn, restoration: restoration, mme: mme)
+        let mme = version == 2 ? try MMERegistration(binary: &r)
+            : version == 3 ? try r.optional { r throws(BinaryReader.Malformed) in try MMERegistration(binary: &r) } : nil
+        let sh = version == 3 ? try ShState(binary: &r) : ShState()
+        self.init(scscf: scscf, registrations: registrations, sqn: sqn, restoration: restoration, mme: mme, sh: sh)
     }
 }

@@ -105,19 +105,22 @@ public struct SubscriptionState: Codable, Hashable, Sendable {
     public var restoration: [String: StoredRestoration]
     /// The MME serving the EPS subscription (TS 29.272 §5.2.1.1.3), once a ULR was accepted.
     public var mme: MMERegistration?
+    /// What Sh keeps (TS 29.328): transparent data, PSI activation, DSAI, AS subscriptions.
+    public var sh: ShState
 
     public init(
         scscf: SCSCFAssignment? = nil, registrations: [String: IdentityRegistration] = [:], sqn: [String: UInt64] = [:],
-        restoration: [String: StoredRestoration] = [:], mme: MMERegistration? = nil
+        restoration: [String: StoredRestoration] = [:], mme: MMERegistration? = nil, sh: ShState = ShState()
     ) {
         self.scscf = scscf
         self.registrations = registrations
         self.sqn = sqn
         self.restoration = restoration
         self.mme = mme
+        self.sh = sh
     }
 
-    enum CodingKeys: String, CodingKey { case scscf, registrations, sqn, restoration, mme }
+    enum CodingKeys: String, CodingKey { case scscf, registrations, sqn, restoration, mme, sh }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -126,6 +129,7 @@ public struct SubscriptionState: Codable, Hashable, Sendable {
         sqn = try c.decodeIfPresent([String: UInt64].self, forKey: .sqn) ?? [:]
         restoration = try c.decodeIfPresent([String: StoredRestoration].self, forKey: .restoration) ?? [:]
         mme = try c.decodeIfPresent(MMERegistration.self, forKey: .mme)
+        sh = try c.decodeIfPresent(ShState.self, forKey: .sh) ?? ShState()
     }
 }
 
