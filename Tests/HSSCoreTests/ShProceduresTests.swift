@@ -62,29 +62,9 @@ struct ShProceduresTests {
 
     // MARK: Schema
 
-    static let xsd = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/schemas/ShDataType.xsd").standardized.path
-
-    /// xmllint's verdict on `xml` against our Sh-Data schema; nil without xmllint.
-    static func validate(_ xml: [UInt8]) throws -> (ok: Bool, output: String)? {
-        guard let lint = Tshark.which("xmllint") else { return nil }
-        let doc = FileManager.default.temporaryDirectory.appendingPathComponent("shdata-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).xml")
-        try Data(xml).write(to: doc)
-        defer { try? FileManager.default.removeItem(at: doc) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: lint)
-        p.arguments = ["--noout", "--schema", xsd, doc.path]
-        let pipe = Pipe()
-        p.standardError = pipe
-        p.standardOutput = pipe
-        try p.run()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return (p.terminationStatus == 0, out)
-    }
-
     static func expectValid(_ xml: [UInt8]?, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let xml = try #require(xml, sourceLocation: sourceLocation)
-        guard let v = try validate(xml) else {
+        guard let v = try ShDataSchema.validate(xml) else {
             print("skipped: xmllint not installed (scripts/setup-debian.sh --test installs libxml2-utils)")
             return
         }
@@ -94,7 +74,7 @@ struct ShProceduresTests {
     @Test("xmllint rejects Sh-IMS-Data elements out of order (the schema check can fail)")
     func schemaCanFail() throws {
         let bad = Array("<Sh-Data><Sh-IMS-Data><IMSUserState>1</IMSUserState><SCSCFName>sip:s</SCSCFName></Sh-IMS-Data></Sh-Data>".utf8)
-        guard let v = try Self.validate(bad) else { return }
+        guard let v = try ShDataSchema.validate(bad) else { return }
         #expect(!v.ok)
     }
 

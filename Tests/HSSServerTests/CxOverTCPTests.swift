@@ -33,17 +33,17 @@ struct CxOverTCPTests {
     /// way of qemu's slow emulation (scripts/sctp-qemu.sh).
     static func start(
         shards: Int = 3, storage: (any SubscriberStorage)? = nil, sctpPort: Int? = nil, authorization: PeerAuthorization = .permissive,
-        overload: OverloadGate? = nil
+        overload: OverloadGate? = nil, shPolicy: ShPolicy = ShPolicy()
     ) async throws -> Running {
         let store = try storage ?? InMemorySubscriberStorage(SubscriberFile.load(path: demo).subscriptions)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let directory = try SubscriberDirectory(shardCount: shards, context: context, storage: store)
-        let app = HSSApplication(directory: directory, context: Self.context, logger: logger)
+        let app = HSSApplication(directory: directory, context: Self.context, logger: logger, shPolicy: shPolicy)
         var config = DiameterServerConfiguration(
             local: LocalPeer(
                 originHost: hss, originRealm: realm, hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415, originStateID: 1,
-                applications: [.cx, .s6a]),
+                applications: [.cx, .s6a, .sh]),
             listenAddresses: sctpPort == nil ? [("127.0.0.1", 0)] : [])
         if let sctpPort {
             config.sctpListeners = [SCTPListener(addresses: ["127.0.0.1"], port: sctpPort)]
