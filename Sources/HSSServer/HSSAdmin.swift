@@ -106,6 +106,7 @@ public struct HSSAdmin: Sendable {
                 out.append(await deliver("DSR", dsr.message(context: sender.context, sessionID: sender.nextSessionID()), dsr.target.destinationHost, dsr.target.imsi, DeleteSubscriberDataAnswer.self))
             }
         }
+        if let observe = sender.observer.withLockedValue({ $0 }) { out.forEach(observe) }
         for d in out where d.result != .success {
             sender.logger.warning(
                 "HSS-initiated request not accepted",

@@ -32,6 +32,10 @@ public final class HSSApplication: DiameterRequestHandler {
 
     public var admin: HSSAdmin { HSSAdmin(directory: directory, sender: sender) }
 
+    /// Calls `f` with the fate of every HSS-initiated request this node sends (RTR, PPR, CLR, IDR, DSR,
+    /// PNR), whether it was triggered by a procedure or by the API.
+    public func observeDeliveries(_ f: @escaping @Sendable (HSSAdmin.Delivery) -> Void) { sender.observer.withLockedValue { $0 = f } }
+
     /// The answer, awaited: a retransmission (T flag) whose answer was kept gets it again; anything else
     /// goes through ``handle(_:command:from:responder:)``.
     public func answer(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity) async -> ByteBuffer {
@@ -350,6 +354,9 @@ final class HSSRequestSender: Sendable {
     }
 
     func attach(_ s: DiameterServer) { server.withLockedValue { $0 = s } }
+
+    /// Told of every HSS-initiated request's fate (metrics, tests).
+    let observer = NIOLockedValueBox<(@Sendable (HSSAdmin.Delivery) -> Void)?>(nil)
 
     /// Requests waiting per destination host, and whether a task is sending them.
     let queues = NIOLockedValueBox<[String: (pending: [HSSInitiatedRequest], sending: Bool)]>([:])

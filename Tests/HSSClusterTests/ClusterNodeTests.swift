@@ -30,7 +30,10 @@ final class TestNode: @unchecked Sendable {
         let context = HSSContext(originHost: "hss.localdomain", originRealm: "localdomain", sequenceNumbers: SequenceNumberScheme(ind: UInt64(index)))
         let directory = try SubscriberDirectory(shardCount: 2, context: context, storage: node.storage)
         node.attach(directory)
-        application = HSSApplication(directory: directory, context: context, logger: logger)
+        let sh = ShPolicy(applicationServers: [
+            ShApplicationServer(originHost: "tas.localdomain", read: Set(DataReference.served.map { $0.0.code }), subscribe: DataReference.notifiable)
+        ])
+        application = HSSApplication(directory: directory, context: context, logger: logger, shPolicy: sh)
         let n = node
         task = Task { try await n.run() }
     }
@@ -44,6 +47,15 @@ final class TestNode: @unchecked Sendable {
         let command = try #require(DiameterDictionary.standard.command(code: message.commandCode, applicationID: message.header.applicationID))
         let answer = await application.answer(message, command: command, from: PeerIdentity(originHost: "scscf1.localdomain", originRealm: "localdomain"))
         return (try A(decoding: try DiameterDecoder().decode(answer)), answer)
+    }
+
+    /// Asks this node's Sh application directly, as AS tas.localdomain.
+    func askSh<A: ShMessage>(_ request: some ShMessage, _: A.Type) async throws -> A {
+        let id = ClusterNodeTests.next()
+        let message = try DiameterDecoder().decode(request.encode(hopByHopID: id, endToEndID: id))
+        let command = try #require(DiameterDictionary.standard.command(code: message.commandCode, applicationID: message.header.applicationID))
+        let answer = await application.answer(message, command: command, from: PeerIdentity(originHost: "tas.localdomain", originRealm: "localdomain"))
+        return try A(decoding: try DiameterDecoder().decode(answer))
     }
 
     /// The Result-Code of the answer (also of an error answer, which has no Cx grammar).
@@ -215,6 +227,26 @@ struct ClusterNodeTests {
         #expect(lia.serverName == Self.scscf)
         #expect(c.nodes[1].node.status().role == "follower")
         #expect(c.nodes[0].node.status().followers.keys.sorted() == ["n2", "n3"])
+        await c.stopAll()
+    }
+
+    @Test("Sh in a cluster: an SNR on a follower is replicated to every node; the node that executes a change (here the follower a SAR reached) sends the PNR")
+    func shNotificationNode() async throws {
+        let c = try await TestCluster.start()
+        let seen = c.nodes.map { _ in NIOLockedValueBox<[HSSAdmin.Delivery]>([]) }
+        for (i, n) in c.nodes.enumerated() { n.application.observeDeliveries { d in seen[i].withLockedValue { $0.append(d) } } }
+        let snr = SubscribeNotificationsRequest(
+            envelope: ShEnvelope(sessionID: "tas.localdomain;\(Self.next())", originHost: "tas.localdomain", originRealm: "localdomain", destinationRealm: "localdomain"),
+            userIdentity: UserIdentity(publicIdentity: Self.impu), subsReqType: .subscribe, dataReferences: [.imsUserState])
+        #expect(try await c.nodes[1].askSh(snr, SubscribeNotificationsAnswer.self).envelope.result == .success)
+        try await c.converged()
+        for n in c.nodes { #expect(try n.node.store.load("alice")?.state.sh.subscriptions.map(\.applicationServer) == ["tas.localdomain"]) }
+        let (saa, _) = try await c.nodes[2].ask(Self.sar(.registration), ServerAssignmentAnswer.self)
+        #expect(saa.envelope.result == .success)
+        try await c.waitUntil("node 3 sends the PNR") { seen[2].withLockedValue { $0.count } == 1 }
+        let pnr = try #require(seen[2].withLockedValue { $0.first })
+        #expect(pnr.command == "PNR" && pnr.destinationHost == "tas.localdomain" && pnr.userName == Self.impu)
+        #expect(seen[0].withLockedValue { $0.isEmpty } && seen[1].withLockedValue { $0.isEmpty })
         await c.stopAll()
     }
 
