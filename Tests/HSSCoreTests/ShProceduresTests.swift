@@ -2,6 +2,7 @@ import DiameterCore
 import DiameterTestKit
 import Foundation
 import HSSCore
+import NIOCore
 import Testing
 
 /// The Sh procedures (TS 29.328 §6.1, TS 29.329 §6) as pure functions, one test per rule; every Sh-Data
@@ -306,5 +307,24 @@ struct ShProceduresTests {
             let alphabet = Array("<>/!?-[]&;#x=\"' abc".utf8)
             _ = XMLReader.parse((0..<n).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
         }
+    }
+
+    @Test("tshark flags nothing in the answers and PNRs the procedures build (skipped without tshark)", .enabled(if: Tshark.isAvailable, "tshark/text2pcap not installed"))
+    func wireCheck() throws {
+        var s = Self.stored()
+        let sna = Self.run(Self.snr([.repositoryData, .imsUserState], si: [Self.mmtel], expiry: UInt32(Self.now + 2_208_988_800 + 60), send: true), s)
+        s = sna.updated!
+        let pua = Self.run(Self.pur(Self.repository(seq: 1, data: "<z/>"), from: Self.tas2), s, Self.access(Self.tas2))
+        guard case .pushNotification(let p) = pua.requests.first else { Issue.record("no PNR"); return }
+        let messages: [[UInt8]] = [
+            Array(buffer: Self.run(Self.udr([.repositoryData, .imsUserState, .initialFilterCriteria], si: [Self.mmtel]), s).answer.encode(hopByHopID: 1, endToEndID: 1)),
+            Array(buffer: Self.run(Self.udr([DataReference(rawValue: 99)]), s).answer.encode(hopByHopID: 2, endToEndID: 2)),
+            Array(buffer: sna.answer.encode(hopByHopID: 3, endToEndID: 3)),
+            Array(buffer: pua.answer.encode(hopByHopID: 4, endToEndID: 4)),
+            Array(buffer: p.message(context: Fx.context, sessionID: "hss;1;1").encode(hopByHopID: 5, endToEndID: 5)),
+        ]
+        let report = try Tshark.dissect(messages)
+        #expect(report.diameterPDUs == messages.count)
+        #expect(report.problems.isEmpty, "\(report.problems)")
     }
 }
