@@ -9,6 +9,8 @@ import NIOConcurrencyHelpers
 public struct HSSAdmin: Sendable {
     let directory: SubscriberDirectory
     let sender: HSSRequestSender
+    /// The Sh permissions in force (GET/PUT /api/v1/sh/policy).
+    public let shPolicy: ShPolicyStore
 
     /// What happened to one HSS-initiated request.
     public struct Delivery: Sendable, Hashable {

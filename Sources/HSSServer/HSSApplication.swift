@@ -30,7 +30,7 @@ public final class HSSApplication: DiameterRequestHandler {
     /// application it serves).
     public func attach(_ server: DiameterServer) { sender.attach(server) }
 
-    public var admin: HSSAdmin { HSSAdmin(directory: directory, sender: sender) }
+    public var admin: HSSAdmin { HSSAdmin(directory: directory, sender: sender, shPolicy: shPolicy) }
 
     /// Calls `f` with the fate of every HSS-initiated request this node sends (RTR, PPR, CLR, IDR, DSR,
     /// PNR), whether it was triggered by a procedure or by the API.

@@ -16,10 +16,11 @@ public enum APIScope: String, Codable, Sendable, Comparable, CaseIterable {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
 
-    /// The scope a request needs: reads need `read`, changes `provision`, the peer list `admin`.
+    /// The scope a request needs: reads need `read`, changes `provision`, the peer list, the keys and the
+    /// Sh permissions `admin`.
     static func required(method: HTTPRequest.Method, path: String) -> APIScope {
         if method == .get || method == .head { return .read }
-        if path.hasSuffix("/peers") || path.contains("/keys/") { return .admin }
+        if path.hasSuffix("/peers") || path.contains("/keys/") || path.hasSuffix("/sh/policy") { return .admin }
         return .provision
     }
 }

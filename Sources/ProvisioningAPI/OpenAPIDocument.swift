@@ -498,6 +498,214 @@ enum OpenAPIDocument {
         },
         "type": "object"
       },
+      "ShApplicationServer": {
+        "properties": {
+          "dsaiTags": {
+            "description": "DSAI tags it may read and set",
+            "items": {
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "originHost": {
+            "description": "the AS's Diameter identity (the connection's peer)",
+            "type": "string"
+          },
+          "read": {
+            "description": "data references it may read (UDR; SNR with Send-Data-Indication)",
+            "items": {
+              "enum": [
+                "RepositoryData",
+                "IMSPublicIdentity",
+                "IMSUserState",
+                "S-CSCFName",
+                "InitialFilterCriteria",
+                "LocationInformation",
+                "UserState",
+                "ChargingInformation",
+                "MSISDN",
+                "PSIActivation",
+                "DSAI",
+                "ServiceLevelTraceInfo",
+                "IMSI",
+                "all"
+              ],
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "serviceIndications": {
+            "description": "service indications it may use; absent: any",
+            "items": {
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "subscribe": {
+            "description": "data references it may subscribe to (SNR)",
+            "items": {
+              "enum": [
+                "RepositoryData",
+                "IMSPublicIdentity",
+                "IMSUserState",
+                "S-CSCFName",
+                "InitialFilterCriteria",
+                "LocationInformation",
+                "UserState",
+                "ChargingInformation",
+                "MSISDN",
+                "PSIActivation",
+                "DSAI",
+                "ServiceLevelTraceInfo",
+                "IMSI",
+                "all"
+              ],
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "update": {
+            "description": "RepositoryData, PSIActivation, DSAI (PUR)",
+            "items": {
+              "enum": [
+                "RepositoryData",
+                "IMSPublicIdentity",
+                "IMSUserState",
+                "S-CSCFName",
+                "InitialFilterCriteria",
+                "LocationInformation",
+                "UserState",
+                "ChargingInformation",
+                "MSISDN",
+                "PSIActivation",
+                "DSAI",
+                "ServiceLevelTraceInfo",
+                "IMSI",
+                "all"
+              ],
+              "type": "string"
+            },
+            "type": "array"
+          }
+        },
+        "required": [
+          "originHost"
+        ],
+        "type": "object"
+      },
+      "ShPolicy": {
+        "properties": {
+          "applicationServers": {
+            "items": {
+              "$ref": "#/components/schemas/ShApplicationServer"
+            },
+            "type": "array"
+          },
+          "maxRepositoryDataBytes": {
+            "description": "largest ServiceData (5008 TOO_MUCH_DATA above)",
+            "minimum": 1,
+            "type": "integer"
+          },
+          "maxSubscriptionSeconds": {
+            "description": "longest subscription granted",
+            "minimum": 1,
+            "type": "integer"
+          }
+        },
+        "required": [
+          "applicationServers"
+        ],
+        "type": "object"
+      },
+      "ShState": {
+        "properties": {
+          "dsai": {
+            "items": {
+              "properties": {
+                "active": {
+                  "type": "boolean"
+                },
+                "identity": {
+                  "type": "string"
+                },
+                "tag": {
+                  "type": "string"
+                }
+              },
+              "type": "object"
+            },
+            "type": "array"
+          },
+          "psiActivation": {
+            "additionalProperties": {
+              "type": "boolean"
+            },
+            "description": "PSI activation set over Sh, by PSI",
+            "type": "object"
+          },
+          "repositoryData": {
+            "items": {
+              "properties": {
+                "identity": {
+                  "type": "string"
+                },
+                "sequenceNumber": {
+                  "type": "integer"
+                },
+                "serviceData": {
+                  "type": "string"
+                },
+                "serviceIndication": {
+                  "type": "string"
+                }
+              },
+              "type": "object"
+            },
+            "type": "array"
+          },
+          "subscriptions": {
+            "items": {
+              "properties": {
+                "applicationServer": {
+                  "type": "string"
+                },
+                "dataReference": {
+                  "type": "string"
+                },
+                "dsaiTags": {
+                  "items": {
+                    "type": "string"
+                  },
+                  "type": "array"
+                },
+                "expires": {
+                  "description": "absent: no end",
+                  "format": "date-time",
+                  "type": "string"
+                },
+                "identity": {
+                  "type": "string"
+                },
+                "oneTime": {
+                  "type": "boolean"
+                },
+                "serverName": {
+                  "type": "string"
+                },
+                "serviceIndications": {
+                  "items": {
+                    "type": "string"
+                  },
+                  "type": "array"
+                }
+              },
+              "type": "object"
+            },
+            "type": "array"
+          }
+        },
+        "type": "object"
+      },
       "Subscription": {
         "description": "The subscriber file's subscription object (docs/data-model.md): secrets (aka.k, aka.opc or aka.op, digest.ha1 or digest.password) are accepted here and never returned.",
         "properties": {
@@ -806,6 +1014,58 @@ enum OpenAPIDocument {
         "summary": "Replace the peer authorisation; connected peers are checked at their next request (a peer no longer listed is disconnected)"
       }
     },
+    "/api/v1/sh/policy": {
+      "get": {
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ShPolicy"
+                }
+              }
+            },
+            "description": "permissions and limits"
+          }
+        },
+        "summary": "The Sh permissions in force on this node (TS 29.328 \u00a76.2)"
+      },
+      "put": {
+        "requestBody": {
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ShPolicy"
+              }
+            }
+          },
+          "required": true
+        },
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ShPolicy"
+                }
+              }
+            },
+            "description": "the policy now in force"
+          },
+          "400": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "an unknown data reference, or one TS 29.328 table 7.6.1 does not let an AS update or subscribe to (the field is named)"
+          }
+        },
+        "summary": "Replace this node's Sh permissions (each cluster node has its own, from its configuration file)"
+      }
+    },
     "/api/v1/subscriptions": {
       "get": {
         "parameters": [
@@ -1038,6 +1298,36 @@ enum OpenAPIDocument {
           }
         },
         "summary": "Registration state: S-CSCF and state per public identity (read-only)"
+      },
+      "parameters": [
+        {
+          "in": "path",
+          "name": "id",
+          "required": true,
+          "schema": {
+            "type": "string"
+          }
+        }
+      ]
+    },
+    "/api/v1/subscriptions/{id}/sh": {
+      "get": {
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ShState"
+                }
+              }
+            },
+            "description": "Sh state"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "summary": "What Sh keeps for the subscription: repository data, PSI activation, DSAI, the ASs' subscriptions (read-only)"
       },
       "parameters": [
         {

@@ -160,6 +160,27 @@ public struct ProvisioningAPI: Sendable {
             guard let rekey else { throw APIError.notFound("a store with keys at rest (hss serve --data-dir)") }
             do { return try await rekey() } catch let e as APIError { throw e } catch { throw APIError.invalid(["keyFile": "\(error)"]) }
         }
+        v1.get("subscriptions/:id/sh") { _, context -> ShView in
+            let id = try context.parameters.require("id")
+            guard let s = await admin.subscription(id) else { throw APIError.notFound("subscription \(id)") }
+            return ShView(s.state.sh)
+        }
+        v1.get("sh/policy") { _, _ -> ShPolicyView in ShPolicyView(admin.shPolicy.current) }
+        v1.put("sh/policy") { request, context -> ShPolicyView in
+            // Replaced whole, on this node (each node of a cluster has its own, from its configuration file).
+            let body = try await request.decode(as: ShPolicyView.self, context: context)
+            var servers: [ShApplicationServer] = []
+            for (i, spec) in body.applicationServers.enumerated() {
+                do { servers.append(try spec.resolved()) } catch let error as ShApplicationServerSpec.Invalid { throw APIError.invalid(["applicationServers[\(i)].\(error.field)": error.reason]) }
+            }
+            if let m = body.maxRepositoryDataBytes, m < 1 { throw APIError.invalid(["maxRepositoryDataBytes": "must be at least 1"]) }
+            if let m = body.maxSubscriptionSeconds, m < 1 { throw APIError.invalid(["maxSubscriptionSeconds": "must be at least 1"]) }
+            let policy = ShPolicy(
+                applicationServers: servers, maxRepositoryDataBytes: body.maxRepositoryDataBytes ?? ShPolicy.defaultMaxRepositoryDataBytes,
+                maxSubscriptionSeconds: body.maxSubscriptionSeconds)
+            admin.shPolicy.replace(policy)
+            return ShPolicyView(policy)
+        }
         v1.get("peers") { _, _ -> PeersView in
             guard let peers = admin.peers else { throw APIError.notFound("the Diameter server") }
             return PeersView(peers.authorization, connected: peers.connected)

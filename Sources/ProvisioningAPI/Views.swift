@@ -2,6 +2,7 @@ public import Hummingbird
 public import HSSCore
 import HSSServer
 import DiameterCore
+import Foundation
 public import DiameterPeer
 
 /// A subscription as the API returns it: everything but secrets (K, OPc, HA1 are write-only).
@@ -181,5 +182,65 @@ public struct RekeyResult: ResponseEncodable, Decodable, Sendable {
         self.resealed = resealed
         self.subscriptions = subscriptions
         self.note = note
+    }
+}
+
+/// The Sh permissions and limits (TS 29.328 §6.2; docs/sh.md): GET and PUT /api/v1/sh/policy.
+public struct ShPolicyView: ResponseEncodable, Decodable, Sendable {
+    public var maxRepositoryDataBytes: Int?
+    public var maxSubscriptionSeconds: UInt64?
+    public var applicationServers: [ShApplicationServerSpec]
+
+    init(_ p: ShPolicy) {
+        maxRepositoryDataBytes = p.maxRepositoryDataBytes
+        maxSubscriptionSeconds = p.maxSubscriptionSeconds
+        applicationServers = p.applicationServers.map(ShApplicationServerSpec.init)
+    }
+}
+
+/// What Sh keeps for a subscription (GET /api/v1/subscriptions/{id}/sh): repository data per identity and
+/// service indication, PSI activation set over Sh, DSAI values, and the ASs' subscriptions.
+public struct ShView: ResponseEncodable, Decodable, Sendable {
+    public struct Repository: Codable, Sendable {
+        public var identity: String
+        public var serviceIndication: String
+        public var sequenceNumber: UInt32
+        /// The ServiceData as the AS wrote it (UTF-8 text).
+        public var serviceData: String
+    }
+    public struct DSAI: Codable, Sendable {
+        public var identity: String
+        public var tag: String
+        public var active: Bool
+    }
+    public struct Subscription: Codable, Sendable {
+        public var applicationServer: String
+        public var identity: String
+        public var dataReference: String
+        public var serviceIndications: [String]?
+        public var dsaiTags: [String]?
+        public var serverName: String?
+        /// ISO 8601; absent: no end.
+        public var expires: String?
+        public var oneTime: Bool
+    }
+    public var repositoryData: [Repository]
+    public var psiActivation: [String: Bool]
+    public var dsai: [DSAI]
+    public var subscriptions: [Subscription]
+
+    init(_ sh: ShState) {
+        func text(_ b: [UInt8]) -> String { String(decoding: b, as: UTF8.self) }
+        repositoryData = sh.repository.map { Repository(identity: $0.identity, serviceIndication: text($0.serviceIndication), sequenceNumber: $0.sequenceNumber, serviceData: text($0.serviceData)) }
+        psiActivation = sh.psiActivation
+        dsai = sh.dsai.map { DSAI(identity: $0.identity, tag: text($0.tag), active: $0.active) }
+        let iso = ISO8601DateFormatter()
+        subscriptions = sh.subscriptions.map { s in
+            let ref = DataReference(rawValue: Int32(bitPattern: s.dataReference))
+            return Subscription(
+                applicationServer: s.applicationServer, identity: s.identity, dataReference: ref.name ?? String(s.dataReference),
+                serviceIndications: s.serviceIndications.isEmpty ? nil : s.serviceIndications.map(text), dsaiTags: s.dsaiTags.isEmpty ? nil : s.dsaiTags.map(text),
+                serverName: s.serverName, expires: s.expires.map { iso.string(from: Date(timeIntervalSince1970: TimeInterval($0))) }, oneTime: s.oneTime)
+        }
     }
 }

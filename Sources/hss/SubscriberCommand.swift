@@ -68,13 +68,19 @@ struct SubscriberCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a subscription (without secrets) and, with --registration, its Cx and S6a state (S-CSCF, serving MME).")
+        static let configuration = CommandConfiguration(
+            abstract: "Show a subscription (without secrets); with --registration its Cx and S6a state (S-CSCF, serving MME); with --sh what Sh keeps (repository data, AS subscriptions).")
         @OptionGroup var api: APIOptions
         @Argument(help: "Subscription id.") var id: String
         @Flag(help: "Show the registration state instead.") var registration = false
+        @Flag(help: "Show the Sh state instead: repository data, PSI activation, DSAI, the ASs' subscriptions.") var sh = false
+
+        func validate() throws {
+            if registration && sh { throw ValidationError("--registration or --sh, not both") }
+        }
 
         func run() async throws {
-            printJSON(try await api.call("GET", "/api/v1/subscriptions/\(id)\(registration ? "/registration" : "")"))
+            printJSON(try await api.call("GET", "/api/v1/subscriptions/\(id)\(registration ? "/registration" : sh ? "/sh" : "")"))
         }
     }
 

@@ -282,6 +282,30 @@ struct ProvisioningAPITests {
         await Self.stop(r)
     }
 
+    @Test("Sh: GET and PUT the permissions (a data reference an AS may not update is a 400 naming the field); GET a subscription's Sh state")
+    func shPolicyAndState() async throws {
+        let r = try await Self.start()
+        let url = r.base.appendingPathComponent("api/v1/sh/policy")
+        let before = try Self.json(try await Self.request("GET", url).body)
+        #expect((before["applicationServers"] as? [Any])?.isEmpty == true)
+        let bad = try await Self.request("PUT", url, body: #"{"applicationServers":[{"originHost":"tas","update":["IMSUserState"]}]}"#)
+        #expect(bad.status == 400 && bad.body.contains("applicationServers[0].update"))
+        let unknown = try await Self.request("PUT", url, body: #"{"applicationServers":[{"originHost":"tas","read":["Everything"]}]}"#)
+        #expect(unknown.status == 400 && unknown.body.contains("applicationServers[0].read"))
+        let put = try await Self.request(
+            "PUT", url, body: #"{"maxRepositoryDataBytes":1024,"applicationServers":[{"originHost":"tas.localdomain","read":["all"],"update":["RepositoryData"],"subscribe":["IMSUserState"]}]}"#)
+        #expect(put.status == 200)
+        let after = try Self.json(try await Self.request("GET", url).body)
+        let servers = try #require(after["applicationServers"] as? [[String: Any]])
+        #expect(after["maxRepositoryDataBytes"] as? Int == 1024 && servers.first?["update"] as? [String] == ["RepositoryData"])
+        #expect((servers.first?["read"] as? [String])?.count == DataReference.served.count)
+        let state = try await Self.request("GET", r.base.appendingPathComponent("api/v1/subscriptions/alice/sh"))
+        #expect(state.status == 200)
+        #expect((try Self.json(state.body)["subscriptions"] as? [Any])?.isEmpty == true)
+        #expect(try await Self.request("GET", r.base.appendingPathComponent("api/v1/subscriptions/nobody/sh")).status == 404)
+        await Self.stop(r)
+    }
+
     @Test("Token scopes: read may only read, provision may change subscriptions but not the peer list; every change is in the audit log without secrets")
     func scopesAndAudit() async throws {
         let auditPath = FileManager.default.temporaryDirectory.appendingPathComponent("hss-audit-\(UUID().uuidString).log").path
@@ -340,7 +364,7 @@ struct ProvisioningAPITests {
                 #expect(answer.status != 405, "\(method) \(path)")
             }
         }
-        #expect(operations == 12)
+        #expect(operations == 15)
         await Self.stop(r)
     }
 
