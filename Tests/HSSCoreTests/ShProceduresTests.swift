@@ -150,6 +150,16 @@ struct ShProceduresTests {
         #expect(ShProcedures.msisdnDigits([0x5A]) == nil)
     }
 
+    @Test("An AS entry names one host, or every host of a domain with *.domain; the exact entry wins")
+    func domainEntries() {
+        let p = ShPolicy(applicationServers: [
+            ShApplicationServer(originHost: "*.bench.test", read: [1]), ShApplicationServer(originHost: "tas.bench.test", read: [2]),
+        ])
+        #expect(p.server("bench0.hss.bench.test")?.read == [1])
+        #expect(p.server("TAS.bench.test")?.read == [2])
+        #expect(p.server("bench.test") == nil && p.server("evil-bench.test") == nil && p.server("x.bench.test.evil") == nil)
+    }
+
     // MARK: PUR
 
     @Test("PUR of RepositoryData: create with 0, update with +1, out of sync 5105, wrap after 65535, delete")

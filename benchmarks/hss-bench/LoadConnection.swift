@@ -86,7 +86,7 @@ final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
         self.context = context
         let cer = CapabilitiesExchangeRequest(capabilities: PeerCapabilities(
             originHost: originHost, originRealm: Population.realm, hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415,
-            productName: "hss-bench", originStateID: 1, supportedVendorIDs: [10415], vendorSpecificApplicationIDs: [.cx, .s6a]))
+            productName: "hss-bench", originStateID: 1, supportedVendorIDs: [10415], vendorSpecificApplicationIDs: [.cx, .s6a, .sh]))
         context.writeAndFlush(wrapOutboundOut(cer.encode(hopByHopID: 0, endToEndID: 0)), promise: nil)
     }
 

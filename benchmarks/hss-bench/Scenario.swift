@@ -24,6 +24,12 @@ enum ScenarioKind: String, CaseIterable, Sendable {
     /// An attach mix per subscriber: AIR → ULR (initial attach) → AIR → PUR, repeated (PUR and the next
     /// ULR are writes, the AIRs mostly not).
     case attach
+    /// Sh UDR as a TAS asks on a call: IMSUserState, S-CSCFName and the iFCs of its AS (reads only).
+    case udr
+    /// Sh as a TAS keeps its data (GET-heavy): per subscriber, PUR creating MMTEL-style repository data,
+    /// UDRs, SNR, UDRs, PUR updating it, UDRs, SNR unsubscribing, PUR deleting it: 12 UDR, 3 PUR, 2 SNR
+    /// in 17 requests. The service indication is new per planner, so runs never see each other's data.
+    case shMix = "sh-mix"
     /// A registration storm (`hss-bench storm`): each subscriber's first registration, UAR → MAR (which
     /// assigns the S-CSCF, a write) → SAR(REGISTRATION) (a write), once; the run ends when all are done.
     case storm
@@ -60,6 +66,9 @@ struct RequestPlanner {
     /// RFC 6733 §3: End-to-End ids unique per origin over time (high 12 bits from the clock, the rest
     /// random + counter), so consecutive runs never look like duplicates (§6.2 duplicate detection).
     let endToEndBase = UInt32(truncatingIfNeeded: UInt64(Date().timeIntervalSince1970)) << 20 | UInt32.random(in: 0..<(1 << 20))
+
+    /// sh-mix: this planner's service indication.
+    let serviceIndication = Array("bench-\(UInt32.random(in: 0...UInt32.max))".utf8)
 
     init(kind: ScenarioKind, vectors: UInt32, origin: String, subscribers: [Int]) {
         self.kind = kind
@@ -167,7 +176,45 @@ struct RequestPlanner {
         func pur() -> PlannedRequest {
             PlannedRequest(bytes: s6aEncode(PurgeUERequest(envelope: s6a(), userName: Population.imsi(i))), command: 321, check: .result([.success]))
         }
+        func sh() -> ShEnvelope {
+            ShEnvelope(sessionID: "\(origin);\(session)", originHost: origin, originRealm: Population.realm, destinationRealm: Population.realm)
+        }
+        func shEncode(_ m: some ShMessage) -> ByteBuffer { m.encode(hopByHopID: hopByHop, endToEndID: endToEnd, allocator: allocator) }
+        let user = UserIdentity(publicIdentity: impu)
+        func udr(_ refs: [DataReference]) -> PlannedRequest {
+            PlannedRequest(
+                bytes: shEncode(UserDataRequest(
+                    envelope: sh(), userIdentity: user, serverName: "sip:mmtel.bench.test",
+                    serviceIndications: refs.contains(.repositoryData) ? [serviceIndication] : [], dataReferences: refs)),
+                command: 306, check: .result([.success]))
+        }
+        func pur(seq: Int, data: String?) -> PlannedRequest {
+            let si = String(decoding: serviceIndication, as: UTF8.self)
+            let xml = "<Sh-Data><RepositoryData><ServiceIndication>\(si)</ServiceIndication><SequenceNumber>\(seq)</SequenceNumber>"
+                + (data.map { "<ServiceData>\($0)</ServiceData>" } ?? "") + "</RepositoryData></Sh-Data>"
+            return PlannedRequest(
+                bytes: shEncode(ProfileUpdateRequest(envelope: sh(), userIdentity: user, dataReference: .repositoryData, shUserData: Array(xml.utf8))),
+                command: 307, check: .result([.success]))
+        }
+        func snr(_ type: SubsReqType) -> PlannedRequest {
+            PlannedRequest(
+                bytes: shEncode(SubscribeNotificationsRequest(
+                    envelope: sh(), userIdentity: user, serviceIndications: [serviceIndication], subsReqType: type, dataReferences: [.repositoryData])),
+                command: 308, check: .result([.success]))
+        }
         switch kind {
+        case .udr: return udr([.imsUserState, .scscfName, .initialFilterCriteria])
+        case .shMix:
+            let s = steps[slot]
+            steps[slot] = (s + 1) % 17
+            switch s {
+            case 0: return pur(seq: 0, data: "<cdiv active=\"true\"><target>tel:+19990000001</target></cdiv>")
+            case 5: return snr(.subscribe)
+            case 10: return pur(seq: 1, data: "<cdiv active=\"false\"/>")
+            case 15: return snr(.unsubscribe)
+            case 16: return pur(seq: 2, data: nil)
+            default: return udr([.repositoryData, .imsUserState])
+            }
         case .storm:
             var r: PlannedRequest
             switch steps[slot] {

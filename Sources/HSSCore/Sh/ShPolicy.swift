@@ -34,6 +34,7 @@ extension DataReference {
 
 /// One AS's permissions (keyed by its Diameter identity).
 public struct ShApplicationServer: Codable, Hashable, Sendable {
+    /// The AS's Diameter identity, or `*.domain` for every host of a domain.
     public var originHost: String
     /// Data-Reference values it may read (UDR, and SNR's Send-Data-Indication), update (PUR), subscribe to (SNR).
     public var read: Set<UInt32>
@@ -77,9 +78,12 @@ public struct ShPolicy: Codable, Hashable, Sendable {
         self.maxSubscriptionSeconds = maxSubscriptionSeconds
     }
 
-    /// The permissions of the AS with this Diameter identity; nil: none (every Sh request refused).
+    /// The permissions of the AS with this Diameter identity: the entry naming it, else the first
+    /// `*.domain` entry whose domain it is in; nil: none (every Sh request refused).
     public func server(_ host: String) -> ShApplicationServer? {
-        applicationServers.first { $0.originHost.lowercased() == host.lowercased() }
+        let h = host.lowercased()
+        return applicationServers.first { $0.originHost.lowercased() == h }
+            ?? applicationServers.first { $0.originHost.hasPrefix("*.") && h.hasSuffix($0.originHost.dropFirst(1).lowercased()) }
     }
 }
 
