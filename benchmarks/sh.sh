@@ -12,16 +12,8 @@ W="$(mktemp -d /tmp/hss-sh.XXXXXX)"
 PORT=23876
 HSS=""
 trap '[ -n "$HSS" ] && kill $HSS 2>/dev/null; rm -rf "$W"' EXIT
-cat >"$W/sh.yaml" <<'YAML'
-sh:
-  applicationServers:
-    - originHost: "*.bench.test"
-      read: [all]
-      update: [RepositoryData]
-      subscribe: [RepositoryData, IMSUserState]
-YAML
 start_hss() {
-  taskset -c 1 "$B/hss" serve --config "$W/sh.yaml" --no-overload-control --data-dir "$W/10k" --map-size 16384 --origin-realm bench.test \
+  taskset -c 1 "$B/hss" serve --config docs/examples/hss-bench-sh.yaml --no-overload-control --data-dir "$W/10k" --map-size 16384 --origin-realm bench.test \
     --listen "127.0.0.1:$PORT" --io-threads 1 --log-level warning >"$W/hss.log" 2>&1 &
   HSS=$!
   for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0; sleep 0.1; done
