@@ -90,6 +90,13 @@ struct ConfigurationTests {
         #expect(half.status != 0 && half.output.contains("cluster.etcdCertificate"), "\(half.output)")
         let tlsOK = try Self.run(["config", "check", try Self.file(cluster + "  etcd: [\"https://a:2379\"]\n  etcdCA: \(ca)\n  etcdCertificate: \(ca)\n  etcdKey: \(ca)\n")])
         #expect(tlsOK.status == 0, "\(tlsOK.output)")
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/examples/hss-sh.yaml").standardized.path
+        let sh = try Self.run(["config", "check", example])
+        #expect(sh.status == 0, "\(sh.output)")
+        let shUpdate = try Self.run(["config", "check", try Self.file("sh:\n  applicationServers: [{ originHost: tas, update: [IMSUserState] }]\n")])
+        #expect(shUpdate.status != 0 && shUpdate.output.contains("sh.applicationServers[0].update: IMSUserState cannot be updated"), "\(shUpdate.output)")
+        let shName = try Self.run(["config", "check", try Self.file("sh:\n  applicationServers: [{ originHost: tas, read: [Everything] }]\n  limit: 3\n")])
+        #expect(shName.status != 0 && shName.output.contains("unknown key sh.limit"), "\(shName.output)")
     }
 
     @Test("serve --config: Diameter and the API come up as configured; a flag overrides the file; SIGTERM exits 0",
