@@ -255,6 +255,10 @@ struct ShProceduresTests {
         #expect(pnrs.count == 2 && pnrs.allSatisfy { $0.destinationHost == Self.tas && $0.identity == Self.alice })
         #expect(pnrs.contains { String(decoding: $0.userData, as: UTF8.self).contains("<IMSUserState>1</IMSUserState>") })
         for p in pnrs { try Self.expectValid(p.userData) }
+        // Only the SQN moved (a MAR within its block): nothing to tell.
+        var sqnOnly = s
+        sqnOnly.state.sqn["alice@ims.example.net"] = 99
+        #expect(ShNotifications.due(old: s, new: sqnOnly, now: Self.now).requests.isEmpty)
         // A SAR through the procedure: the outcome carries the PNRs.
         var sar = Fx.run(Fx.sar("alice@ims.example.net", [Self.alice], .registration), s)
         ShNotifications.attach(&sar, old: s, now: Self.now)

@@ -299,7 +299,11 @@ public enum ShNotifications {
         var next = new
         var requests: [PushNotification] = []
         var fired: [ShSubscription] = []
-        for sub in old.state.sh.subscriptions where (now == 0 || sub.isLive(at: now)) && sub.applicationServer != except {
+        // Nothing but the SQN changed (a MAR within its reserved block): no document can differ.
+        var same = old
+        same.state.sqn = new.state.sqn
+        let unchanged = same == new
+        for sub in old.state.sh.subscriptions where !unchanged && (now == 0 || sub.isLive(at: now)) && sub.applicationServer != except {
             guard new.state.sh.subscriptions.contains(sub) else { continue }
             var documents: [[UInt8]] = []
             if sub.dataReference == DataReference.repositoryData.code {

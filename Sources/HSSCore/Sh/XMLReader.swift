@@ -49,19 +49,20 @@ public enum XMLReader {
             self.maxDepth = maxDepth
         }
 
-        func starts(_ s: String) -> Bool {
-            let u = Array(s.utf8)
-            return i + u.count <= bytes.count && bytes[i..<(i + u.count)].elementsEqual(u)
+        func starts(_ s: StaticString) -> Bool {
+            let n = s.utf8CodeUnitCount
+            guard i + n <= bytes.count else { return false }
+            return s.withUTF8Buffer { u in bytes[i..<(i + n)].elementsEqual(u) }
         }
 
         mutating func skipSpace() { while i < bytes.count, isSpace(bytes[i]) { i += 1 } }
 
         /// Moves past the next `end` (e.g. `-->`); false when there is none.
-        mutating func skip(past end: String) -> Bool {
-            let u = Array(end.utf8)
-            while i + u.count <= bytes.count {
-                if bytes[i..<(i + u.count)].elementsEqual(u) {
-                    i += u.count
+        mutating func skip(past end: StaticString) -> Bool {
+            let n = end.utf8CodeUnitCount
+            while i + n <= bytes.count {
+                if starts(end) {
+                    i += n
                     return true
                 }
                 i += 1
@@ -145,7 +146,11 @@ public enum XMLReader {
             var text: [UInt8] = []
             while true {
                 guard i < bytes.count else { return nil }
-                if starts("</") {
+                if bytes[i] != UInt8(ascii: "<") && bytes[i] != UInt8(ascii: "&") {
+                    // Character data (the common byte): no markup test.
+                    text.append(bytes[i])
+                    i += 1
+                } else if starts("</") {
                     let contentEnd = i
                     i += 2
                     guard name() == qname else { return nil }
