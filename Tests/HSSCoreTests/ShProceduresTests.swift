@@ -314,12 +314,19 @@ struct ShProceduresTests {
                     String(repeating: "<a>", count: 40) + String(repeating: "</a>", count: 40)] {
             #expect(XMLReader.parse(Array(bad.utf8)) == nil, "\(bad)")
         }
-        // Arbitrary bytes never trap.
+        // Arbitrary bytes never trap, in the reader or in a PUR carrying them (mutations of a valid document).
         var rng = SeededRandom(seed: 3)
+        let alphabet = Array("<>/!?-[]&;#x=\"' abc".utf8)
         for _ in 0..<2000 {
             let n = Int(rng.next() % 64)
-            let alphabet = Array("<>/!?-[]&;#x=\"' abc".utf8)
             _ = XMLReader.parse((0..<n).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
+        }
+        let valid = Self.repository(seq: 0)
+        for _ in 0..<2000 {
+            var doc = valid
+            for _ in 0..<(1 + rng.next() % 4) { doc[Int(rng.next() % UInt64(doc.count))] = alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+            let o = Self.run(Self.pur(doc))
+            #expect(o.resultCode != nil)
         }
     }
 

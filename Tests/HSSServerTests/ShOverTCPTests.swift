@@ -123,6 +123,28 @@ struct ShOverTCPTests {
         await r.server.shutdown()
     }
 
+    @Test("A change through the API reaches the AS subscribed to it: a new iFC for its Server-Name, a PSI activated")
+    func apiChangeNotifies() async throws {
+        let r = try await CxOverTCPTests.start(shPolicy: Self.policy)
+        let tas = try await Self.peer(r, Self.tas)
+        let snr = SubscribeNotificationsRequest(
+            envelope: Self.envelope(Self.tas), userIdentity: UserIdentity(publicIdentity: CxOverTCPTests.impu), serverName: "sip:new-as.localdomain",
+            subsReqType: .subscribe, dataReferences: [.initialFilterCriteria])
+        #expect(try await Self.ask(tas, snr, SubscribeNotificationsAnswer.self).envelope.result == .success)
+        var alice = try #require(await r.application.admin.subscription("alice"))
+        alice.serviceProfiles[0].initialFilterCriteria.append(InitialFilterCriteria(
+            priority: 9, applicationServer: ApplicationServer(serverName: "sip:new-as.localdomain", defaultHandling: .sessionContinued)))
+        let changed = alice
+        async let put = r.application.admin.put(changed)
+        let pnr = try await Self.nextPNR(tas)
+        #expect(String(decoding: pnr.shUserData, as: UTF8.self).contains("<Priority>9</Priority>"))
+        #expect(try await put.map(\.command) == ["PNR"])
+        #expect(try await put.map(\.result) == [.success])
+        if let v = try ShDataSchema.validate(pnr.shUserData) { #expect(v.ok, "\(v.output)") }
+        await tas.close()
+        await r.server.shutdown()
+    }
+
     @Test("Bad Sh input gets its answer and the connection lives on: malformed XML stores nothing, PNR from an AS is not served")
     func badInput() async throws {
         let r = try await CxOverTCPTests.start(shPolicy: Self.policy)
