@@ -13,7 +13,11 @@ public struct LocalPeer: Sendable, Hashable {
     public var originStateID: UInt32
     public var supportedVendorIDs: [UInt32]
     /// The applications we serve, advertised as Vendor-Specific-Application-Id.
-    public var applications: [VendorSpecificApplicationID]
+    public var applications: [VendorSpecificApplicationID] {
+        didSet { applicationIDs = Self.ids(applications) }
+    }
+    /// The application ids we serve: kept, not computed per request (the router checks every request's).
+    public private(set) var applicationIDs: Set<UInt32>
     /// When set, only these Origin-Hosts may connect (compared case-insensitively); others get 3010.
     public var allowedPeers: Set<String>?
 
@@ -32,11 +36,11 @@ public struct LocalPeer: Sendable, Hashable {
         self.originStateID = originStateID
         self.supportedVendorIDs = supportedVendorIDs
         self.applications = applications
+        self.applicationIDs = Self.ids(applications)
         self.allowedPeers = allowedPeers
     }
 
-    /// The application ids we serve.
-    public var applicationIDs: Set<UInt32> {
+    static func ids(_ applications: [VendorSpecificApplicationID]) -> Set<UInt32> {
         Set(applications.compactMap { $0.authApplicationID ?? $0.acctApplicationID })
     }
 

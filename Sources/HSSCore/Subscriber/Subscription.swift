@@ -105,8 +105,15 @@ public struct SubscriptionState: Codable, Hashable, Sendable {
     public var restoration: [String: StoredRestoration]
     /// The MME serving the EPS subscription (TS 29.272 §5.2.1.1.3), once a ULR was accepted.
     public var mme: MMERegistration?
-    /// What Sh keeps (TS 29.328): transparent data, PSI activation, DSAI, AS subscriptions.
-    public var sh: ShState
+    /// What Sh keeps (TS 29.328): transparent data, PSI activation, DSAI, AS subscriptions. Held behind
+    /// one reference (nil when empty): the state is copied several times per request, and inline Sh
+    /// collections made every copy and every zeroed procedure outcome larger on the MAR path
+    /// (docs/benchmarks.md, "Sh").
+    public var sh: ShState {
+        get { shBox?.value ?? ShState() }
+        set { shBox = newValue.isEmpty ? nil : ShBox(newValue) }
+    }
+    var shBox: ShBox?
 
     public init(
         scscf: SCSCFAssignment? = nil, registrations: [String: IdentityRegistration] = [:], sqn: [String: UInt64] = [:],
@@ -122,6 +129,16 @@ public struct SubscriptionState: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey { case scscf, registrations, sqn, restoration, mme, sh }
 
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(scscf, forKey: .scscf)
+        try c.encode(registrations, forKey: .registrations)
+        try c.encode(sqn, forKey: .sqn)
+        try c.encode(restoration, forKey: .restoration)
+        try c.encodeIfPresent(mme, forKey: .mme)
+        if let shBox { try c.encode(shBox.value, forKey: .sh) }
+    }
+
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         scscf = try c.decodeIfPresent(SCSCFAssignment.self, forKey: .scscf)
@@ -131,6 +148,14 @@ public struct SubscriptionState: Codable, Hashable, Sendable {
         mme = try c.decodeIfPresent(MMERegistration.self, forKey: .mme)
         sh = try c.decodeIfPresent(ShState.self, forKey: .sh) ?? ShState()
     }
+}
+
+/// An immutable Sh state behind a reference (``SubscriptionState/sh``): equal by value.
+final class ShBox: Hashable, Sendable {
+    let value: ShState
+    init(_ value: ShState) { self.value = value }
+    static func == (a: ShBox, b: ShBox) -> Bool { a === b || a.value == b.value }
+    func hash(into h: inout Hasher) { h.combine(value) }
 }
 
 /// The stored S-CSCF (TS 29.228 §6.1.2.1, §8.1): its SIP name (Server-Name) and the Diameter identity
