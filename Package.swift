@@ -124,6 +124,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            // The console's sources: embedded by scripts/console.py as ConsoleAssets.swift.
+            exclude: ["Console"],
             swiftSettings: strictSettings),
 
         // MARK: Executable

@@ -647,6 +647,21 @@ public final class ClusterNode: Sendable {
         }
     }
 
+    /// Every member's status as it answers now (this node's own without asking), nil for a member that
+    /// does not answer: what the console's cluster page shows.
+    public func memberStatuses() async -> [(id: String, address: String, status: NodeStatus?)] {
+        let (group, tls, me) = (self.group, self.tls?.client, configuration.node)
+        let own = status()
+        return await withTaskGroup(of: (Int, NodeStatus?).self) { tasks in
+            for (i, m) in configuration.members.enumerated() where m.id != me {
+                tasks.addTask { (i, await Self.status(of: m.address, group: group, tls: tls)) }
+            }
+            var found: [Int: NodeStatus?] = [:]
+            for await (i, s) in tasks { found[i] = s }
+            return configuration.members.enumerated().map { i, m in (m.id, m.address, m.id == me ? own : found[i] ?? nil) }
+        }
+    }
+
     public static func status(of address: String, group: any EventLoopGroup, tls: NIOSSLContext? = nil, timeout: Duration = .milliseconds(700)) async -> NodeStatus? {
         if case .status(let s) = await exchange(.statusRequest, with: address, group: group, tls: tls, timeout: timeout) { return s }
         return nil

@@ -57,6 +57,13 @@ public struct HSSAdmin: Sendable {
         return await send(try await directory.shard(for: subscription.id).replace(subscription))
     }
 
+    /// PPR now with the current profile and charging data to the S-CSCF of each registered private
+    /// identity (TS 29.228 §6.2.2); nothing when none is registered.
+    public func pushProfile(_ id: String) async -> [Delivery] {
+        guard let s = await subscription(id) else { return [] }
+        return await send(CxProcedures.pushProfile(s).map(HSSInitiatedRequest.pushProfile))
+    }
+
     /// Removes a subscription: RTR PERMANENT_TERMINATION to its S-CSCF (TS 29.228 §6.1.3) and CLR
     /// SUBSCRIPTION_WITHDRAWAL to its MME (TS 29.272 §5.2.1.2.1) first.
     @discardableResult

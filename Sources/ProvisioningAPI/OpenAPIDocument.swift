@@ -133,12 +133,71 @@ enum OpenAPIDocument {
         },
         "type": "object"
       },
+      "Cluster": {
+        "properties": {
+          "members": {
+            "description": "absent: no cluster configured",
+            "items": {
+              "properties": {
+                "address": {
+                  "type": "string"
+                },
+                "epoch": {
+                  "type": "integer"
+                },
+                "lag": {
+                  "description": "records behind the leader",
+                  "type": "integer"
+                },
+                "last": {
+                  "description": "last log sequence",
+                  "type": "integer"
+                },
+                "leader": {
+                  "type": "string"
+                },
+                "node": {
+                  "type": "string"
+                },
+                "reachable": {
+                  "type": "boolean"
+                },
+                "role": {
+                  "enum": [
+                    "leader",
+                    "follower",
+                    "candidate",
+                    "fenced"
+                  ],
+                  "type": "string"
+                }
+              },
+              "required": [
+                "node",
+                "address",
+                "reachable"
+              ],
+              "type": "object"
+            },
+            "type": "array"
+          },
+          "node": {
+            "description": "this node's id; absent on a single node",
+            "type": "string"
+          }
+        },
+        "type": "object"
+      },
       "Delivery": {
         "properties": {
           "command": {
             "enum": [
               "RTR",
-              "PPR"
+              "PPR",
+              "CLR",
+              "IDR",
+              "DSR",
+              "PNR"
             ],
             "type": "string"
           },
@@ -821,6 +880,23 @@ enum OpenAPIDocument {
   },
   "openapi": "3.0.3",
   "paths": {
+    "/api/v1/cluster": {
+      "get": {
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Cluster"
+                }
+              }
+            },
+            "description": "members, or none on a single node"
+          }
+        },
+        "summary": "Every cluster member's role, epoch, log position and lag as it answers now (the console's cluster page)"
+      }
+    },
     "/api/v1/export": {
       "get": {
         "parameters": [
@@ -1188,6 +1264,16 @@ enum OpenAPIDocument {
         }
       ],
       "put": {
+        "parameters": [
+          {
+            "description": "true: a private identity sent without aka or digest keeps the stored one (secrets are write-only)",
+            "in": "query",
+            "name": "keepSecrets",
+            "schema": {
+              "type": "boolean"
+            }
+          }
+        ],
         "requestBody": {
           "content": {
             "application/json": {
@@ -1272,6 +1358,36 @@ enum OpenAPIDocument {
           }
         },
         "summary": "Network-initiated de-registration (RTR, TS 29.228 \u00a76.1.3) with the reason chosen"
+      }
+    },
+    "/api/v1/subscriptions/{id}/push-profile": {
+      "parameters": [
+        {
+          "in": "path",
+          "name": "id",
+          "required": true,
+          "schema": {
+            "type": "string"
+          }
+        }
+      ],
+      "post": {
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ActionResult"
+                }
+              }
+            },
+            "description": "the PPRs and their outcome (none when nobody is registered)"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "summary": "PPR now: the current profile and charging data to the S-CSCF of each registered private identity"
       }
     },
     "/api/v1/subscriptions/{id}/registration": {

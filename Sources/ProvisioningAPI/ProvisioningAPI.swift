@@ -26,14 +26,18 @@ public struct ProvisioningAPI: Sendable {
 
     /// Served at `/metrics` (Prometheus text format, no token) when set.
     public let metrics: HSSMetrics?
+    /// The cluster's members as they answer now (GET /api/v1/cluster); nil on a single node.
+    public let cluster: (@Sendable () async -> ClusterView)?
 
     /// `tokens`: plain tokens have the admin scope (the `api.tokens` of earlier releases); `scoped` name
     /// theirs.
     public init(
         admin: HSSAdmin, storage: any SubscriberStorage, tokens: Set<String>, scoped: [APIToken] = [], maximumBodySize: Int = 1 << 20,
-        metrics: HSSMetrics? = nil, rateLimit: Int? = nil, audit: AuditLog? = nil, rekey: (@Sendable () async throws -> RekeyResult)? = nil
+        metrics: HSSMetrics? = nil, rateLimit: Int? = nil, audit: AuditLog? = nil, rekey: (@Sendable () async throws -> RekeyResult)? = nil,
+        cluster: (@Sendable () async -> ClusterView)? = nil
     ) {
         self.rekey = rekey
+        self.cluster = cluster
         self.metrics = metrics
         self.admin = admin
         self.storage = storage
@@ -50,6 +54,11 @@ public struct ProvisioningAPI: Sendable {
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.get("health") { _, _ in "ok\n" }
+        // The operator console (docs/console.md): static, embedded, no token to fetch it (its API calls
+        // carry one); the policy forbids anything not from this origin.
+        router.get("console") { _, _ in Self.asset(ConsoleAssets.index, "text/html; charset=utf-8") }
+        router.get("console/console.js") { _, _ in Self.asset(ConsoleAssets.js, "text/javascript; charset=utf-8") }
+        router.get("console/console.css") { _, _ in Self.asset(ConsoleAssets.css, "text/css; charset=utf-8") }
         router.get("ready") { _, _ in "ready\n" }
         if let metrics {
             router.get("metrics") { _, _ -> Response in
@@ -91,7 +100,10 @@ public struct ProvisioningAPI: Sendable {
         }
         v1.put("subscriptions/:id") { request, context -> PutResult in
             let id = try context.parameters.require("id")
-            let s = try await decodeSubscription(request, context: context)
+            // keepSecrets=true: a private identity sent without AKA or Digest data keeps the stored one (the
+            // console's editor never sees secrets).
+            let keep = request.uri.queryParameters.get("keepSecrets") == "true" ? await admin.subscription(id) : nil
+            let s = try await decodeSubscription(request, context: context, keeping: keep)
             guard s.id == id else { throw APIError.invalid(["id": "the body's id \(s.id) differs from the path's \(id)"]) }
             try checkConflicts(s)
             let existed = await admin.subscription(id) != nil
@@ -165,6 +177,15 @@ public struct ProvisioningAPI: Sendable {
             guard let s = await admin.subscription(id) else { throw APIError.notFound("subscription \(id)") }
             return ShView(s.state.sh)
         }
+        v1.get("cluster") { _, _ -> ClusterView in
+            guard let cluster else { return ClusterView(node: nil, members: nil) }
+            return await cluster()
+        }
+        v1.post("subscriptions/:id/push-profile") { _, context -> ActionResult in
+            let id = try context.parameters.require("id")
+            guard await admin.subscription(id) != nil else { throw APIError.notFound("subscription \(id)") }
+            return ActionResult(requests: await admin.pushProfile(id).map(DeliveryView.init))
+        }
         v1.get("sh/policy") { _, _ -> ShPolicyView in ShPolicyView(admin.shPolicy.current) }
         v1.put("sh/policy") { request, context -> ShPolicyView in
             // Replaced whole, on this node (each node of a cluster has its own, from its configuration file).
@@ -204,6 +225,17 @@ public struct ProvisioningAPI: Sendable {
             return PeersView(peers.authorization, connected: peers.connected)
         }
         return router
+    }
+
+    /// A console asset: never cached stale, nothing from another origin (Content-Security-Policy).
+    static func asset(_ text: String, _ type: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [
+                .contentType: type, .cacheControl: "no-cache", .init("X-Content-Type-Options")!: "nosniff",
+                .contentSecurityPolicy: "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// Largest import body (bytes): 256 MiB, about 250,000 subscriptions per request.
@@ -306,12 +338,19 @@ public struct ProvisioningAPI: Sendable {
         return "\(fieldName(field)): \(reason)"
     }
 
-    func decodeSubscription(_ request: Request, context: BasicRequestContext) async throws -> IMSSubscription {
+    func decodeSubscription(_ request: Request, context: BasicRequestContext, keeping stored: IMSSubscription? = nil) async throws -> IMSSubscription {
         let body = try await request.body.collect(upTo: maximumBodySize)
         let file: SubscriberFile
         do {
             // The subscriber file's rules apply: wrap the one subscription.
-            let one = try JSONDecoder().decode(IMSSubscription.self, from: Data(body.readableBytesView))
+            var one = try JSONDecoder().decode(IMSSubscription.self, from: Data(body.readableBytesView))
+            if let stored {
+                for (i, p) in one.privateIdentities.enumerated() {
+                    guard let old = stored.privateIdentity(p.identity) else { continue }
+                    if p.aka == nil { one.privateIdentities[i].aka = old.aka }
+                    if p.digest == nil { one.privateIdentities[i].digest = old.digest }
+                }
+            }
             file = SubscriberFile(subscriptions: [one])
             try file.check()
         } catch let e as SubscriberFile.InvalidFile {

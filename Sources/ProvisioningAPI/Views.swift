@@ -244,3 +244,39 @@ public struct ShView: ResponseEncodable, Decodable, Sendable {
         }
     }
 }
+
+/// The cluster as the console shows it (GET /api/v1/cluster): every member's role, epoch, log position
+/// and lag; a single node says so.
+public struct ClusterView: ResponseEncodable, Decodable, Sendable {
+    public struct Member: Codable, Sendable {
+        public var node: String
+        public var address: String
+        public var reachable: Bool
+        public var role: String?
+        public var epoch: UInt64?
+        public var last: UInt64?
+        /// Records behind the leader's last (0 for the leader).
+        public var lag: UInt64?
+        public var leader: String?
+
+        public init(node: String, address: String, reachable: Bool, role: String? = nil, epoch: UInt64? = nil, last: UInt64? = nil, lag: UInt64? = nil, leader: String? = nil) {
+            self.node = node
+            self.address = address
+            self.reachable = reachable
+            self.role = role
+            self.epoch = epoch
+            self.last = last
+            self.lag = lag
+            self.leader = leader
+        }
+    }
+    /// This node's id (nil on a single node).
+    public var node: String?
+    /// nil: no cluster configured.
+    public var members: [Member]?
+
+    public init(node: String?, members: [Member]?) {
+        self.node = node
+        self.members = members
+    }
+}

@@ -352,7 +352,7 @@ struct ServeCommand: AsyncParsableCommand {
             let rekey = lmdb.map { Self.rekeyAction(store: $0, cluster: cluster, keyFile: s.keyFile, logger: logger) }
             let provisioning = ProvisioningAPI(
                 admin: application.admin, storage: store, tokens: s.apiTokens, scoped: s.apiAccessTokens, metrics: metrics, rateLimit: s.apiRateLimit,
-                audit: audit, rekey: rekey)
+                audit: audit, rekey: rekey, cluster: cluster.map(Self.clusterView))
             let server: HTTPServerBuilder
             if let cert = s.apiTLSCertificate, let key = s.apiTLSKey {
                 let tls = TLSConfiguration.makeServerConfiguration(
@@ -406,6 +406,21 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("cannot write the generated API token to \(path)")
         }
         return token
+    }
+
+    /// GET /api/v1/cluster: every member as it answers now; lag against the highest leader position seen.
+    static func clusterView(_ node: ClusterNode) -> @Sendable () async -> ClusterView {
+        { [node] in
+            let rows = await node.memberStatuses()
+            let leaderLast = rows.compactMap(\.status).filter { $0.role == "leader" }.map(\.last).max()
+            return ClusterView(node: node.status().node, members: rows.map { id, address, s in
+                guard let s else { return ClusterView.Member(node: id, address: address, reachable: false) }
+                let top = leaderLast ?? s.leaderLast
+                return ClusterView.Member(
+                    node: id, address: address, reachable: true, role: s.role, epoch: s.epoch, last: s.last,
+                    lag: s.role == "leader" ? 0 : top > s.last ? top - s.last : 0, leader: s.leader)
+            })
+        }
     }
 
     static func loadFile(_ path: String) throws -> SubscriberFile {

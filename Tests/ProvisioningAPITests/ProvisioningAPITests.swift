@@ -192,6 +192,55 @@ struct ProvisioningAPITests {
         await Self.stop(r)
     }
 
+    @Test("The console: its page, script and style served without a token, as embedded from Sources/ProvisioningAPI/Console (scripts/console.py), nothing from another origin allowed")
+    func console() async throws {
+        let r = try await Self.start()
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources/ProvisioningAPI/Console").standardized
+        for (path, file, type) in [("console", "index.html", "text/html"), ("console/", "index.html", "text/html"),
+                                   ("console/console.js", "console.js", "text/javascript"), ("console/console.css", "console.css", "text/css")] {
+            var req = URLRequest(url: URL(string: r.base.absoluteString + "/" + path)!)
+            req.httpMethod = "GET"
+            let (data, response) = try await URLSession.shared.data(for: req)
+            let http = try #require(response as? HTTPURLResponse)
+            #expect(http.statusCode == 200, "\(path)")
+            #expect(http.value(forHTTPHeaderField: "Content-Type")?.hasPrefix(type) == true, "\(path)")
+            #expect(http.value(forHTTPHeaderField: "Content-Security-Policy")?.contains("default-src 'self'") == true)
+            let onDisk = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
+            #expect(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines) == onDisk.trimmingCharacters(in: .newlines), "run scripts/console.py: \(file)")
+        }
+        // No external resource: every src/href of the page is on this origin.
+        let page = try String(contentsOf: dir.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(!page.contains("http://") && !page.contains("https://"))
+        let cluster = try Self.json(try await Self.request("GET", r.base.appendingPathComponent("api/v1/cluster")).body)
+        #expect(cluster["members"] == nil)
+        await Self.stop(r)
+    }
+
+    @Test("Push profile on demand: PPR with the current profile to the S-CSCF; nobody registered, nothing sent; PUT keepSecrets keeps K/OPc")
+    func pushProfileOnDemand() async throws {
+        let r = try await Self.start()
+        let none = try Self.json(try await Self.request("POST", r.base.appendingPathComponent("api/v1/subscriptions/alice/push-profile"), body: "{}").body)
+        #expect((none["requests"] as? [Any])?.isEmpty == true)
+        let scscf = try await Self.registeredSCSCF(r)
+        async let call = Self.request("POST", r.base.appendingPathComponent("api/v1/subscriptions/alice/push-profile"), body: "{}")
+        let ppr = try PushProfileRequest(decoding: try await Self.answer(scscf))
+        #expect(ppr.userName == "alice@localdomain" && ppr.userData != nil)
+        let result = try await call
+        #expect(try Self.json(result.body)["requests"].flatMap { $0 as? [[String: Any]] }?.first?["resultCode"] as? Int == 2001)
+        // The console's editor sends no secrets: with keepSecrets the stored K/OPc stay (a MAR still works).
+        var view = try Self.json(try await Self.request("GET", r.base.appendingPathComponent("api/v1/subscriptions/alice")).body)
+        var privates = try #require(view["privateIdentities"] as? [[String: Any]])
+        for i in privates.indices { privates[i]["aka"] = nil; privates[i]["digest"] = nil }
+        view["privateIdentities"] = privates
+        let body = String(decoding: try JSONSerialization.data(withJSONObject: view), as: UTF8.self)
+        #expect(try await Self.request("PUT", r.base.appendingPathComponent("api/v1/subscriptions/alice"), body: body).status == 400)
+        let kept = try await Self.request("PUT", URL(string: r.base.absoluteString + "/api/v1/subscriptions/alice?keepSecrets=true")!, body: body)
+        #expect(kept.status == 200, "\(kept.body)")
+        #expect(kept.body.contains("secretsProvisioned"))
+        await scscf.close()
+        await Self.stop(r)
+    }
+
     @Test("A profile change of a registered user through PUT reaches the S-CSCF as a PPR; the outcome is in the response")
     func pushProfile() async throws {
         let r = try await Self.start()
@@ -364,7 +413,7 @@ struct ProvisioningAPITests {
                 #expect(answer.status != 405, "\(method) \(path)")
             }
         }
-        #expect(operations == 15)
+        #expect(operations == 17)
         await Self.stop(r)
     }
 

@@ -57,6 +57,16 @@ extension CxProcedures {
     /// PPR after a change of profile, charging data or Digest data (procedures.md §6): one per private
     /// identity that holds a registration, with the complete User-Data of its identities. Nothing when the
     /// subscription has no S-CSCF or nothing is registered/unregistered (auth-pending is not enough).
+    /// The PPR an operator asks for (the console's "push profile"): each registered private identity's
+    /// current profile and charging data, changed or not (TS 29.228 §6.2.2). No Digest data.
+    public static func pushProfile(_ s: IMSSubscription) -> [PushProfile] {
+        var before = s
+        before.publicIdentities = []
+        before.serviceProfiles = []
+        before.chargingInformation = nil
+        return pushProfile(old: before, new: s)
+    }
+
     public static func pushProfile(old: IMSSubscription, new: IMSSubscription) -> [PushProfile] {
         guard let scscf = new.state.scscf, !scscf.authenticationPending, new.hasActiveRegistration else { return [] }
         var out: [PushProfile] = []
