@@ -55,7 +55,7 @@ etcd_up() { curl -s -m 1 "${CURL_TLS[@]}" -X POST "$SCHEME://$ETCD_HOST:$ETCD_PO
 start_node() {
   local n=$1 etcd_args="" place=""
   [ "$SCHEME" = https ] && etcd_args="--etcd-ca $PKI/ca.pem --etcd-cert $PKI/n$n.pem --etcd-key $PKI/n$n.key"
-  if [ "$SCHEME" = https ] || [ "${NETNS:-0}" = 1 ]; then etcd_args="--etcd $SCHEME://$ETCD_HOST:$ETCD_PORT $etcd_args"; fi
+  etcd_args="--etcd $SCHEME://$ETCD_HOST:$ETCD_PORT $etcd_args"  # always: ETCD_PORT may differ from the files' 23790
   if [ "${NETNS:-0}" = 1 ]; then
     # The node in its namespace, listening on its own address (the file's 127.0.0.1 addresses overridden).
     place="ip netns exec hss-n$n"

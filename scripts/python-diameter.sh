@@ -10,24 +10,19 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 HSS_BIN="${1:-$(swift build --show-bin-path)/hss}"
 PORT=13878
-VENV=.build-python
 [ -x "$HSS_BIN" ] || { echo "python-diameter: SKIPPED: no hss binary at $HSS_BIN"; exit 77; }
-if [ ! -x "$VENV/bin/python" ]; then
-    python3 -m venv "$VENV" || { echo "python-diameter: SKIPPED: python3 -m venv failed (python3-venv missing?)"; exit 77; }
-fi
-"$VENV/bin/python" -c 'import diameter' 2>/dev/null || "$VENV/bin/pip" install -q python-diameter==0.9.0 \
-    || { echo "python-diameter: SKIPPED: pip could not install python-diameter (PyPI unreachable?)"; exit 77; }
+. scripts/python-venv.sh python-diameter
 LOG="$(mktemp /tmp/python-diameter-hss.XXXXXX.log)"
 "$HSS_BIN" serve --config docs/examples/hss-sh.yaml --in-memory --subscribers docs/examples/subscribers.json --listen "127.0.0.1:$PORT" --shards 2 >"$LOG" 2>&1 &
 HSS=$!
 # Wait until the HSS listens (at most 10 s).
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
-timeout 120 "$VENV/bin/python" Tests/Interop/python-diameter/cx_client.py "$PORT" 2>&1 | grep -v 'socket not yet ready'
+timeout 120 "$PY" Tests/Interop/python-diameter/cx_client.py "$PORT" 2>&1 | grep -v 'socket not yet ready'
 STATUS=${PIPESTATUS[0]}
-timeout 120 "$VENV/bin/python" Tests/Interop/python-diameter/s6a_mme.py "$PORT" 2>&1 | grep -v 'socket not yet ready'
+timeout 120 "$PY" Tests/Interop/python-diameter/s6a_mme.py "$PORT" 2>&1 | grep -v 'socket not yet ready'
 S6A=${PIPESTATUS[0]}
 [ "$STATUS" = 0 ] && STATUS=$S6A
-timeout 120 "$VENV/bin/python" Tests/Interop/python-diameter/sh_tas.py "$PORT" 2>&1 | grep -v 'socket not yet ready'
+timeout 120 "$PY" Tests/Interop/python-diameter/sh_tas.py "$PORT" 2>&1 | grep -v 'socket not yet ready'
 SH=${PIPESTATUS[0]}
 [ "$STATUS" = 0 ] && STATUS=$SH
 kill -TERM "$HSS" 2>/dev/null; wait "$HSS" 2>/dev/null

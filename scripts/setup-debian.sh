@@ -3,7 +3,8 @@
 #   scripts/setup-debian.sh            build/run packages
 #   scripts/setup-debian.sh --test     plus the tools and peers the test suite drives (tshark, xmllint,
 #                                      freeDiameter, Kamailio IMS, sipp, python3-venv for python-diameter,
-#                                      etcd and curl for the cluster fault tests)
+#                                      etcd and curl for the cluster fault tests, chromium for the
+#                                      console's browser test)
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -11,7 +12,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 packages=(pkg-config libssl-dev liblmdb-dev libsctp-dev)
 if [ "${1:-}" = "--test" ]; then
   packages+=(tshark libxml2-utils python3 python3-venv freediameterd freediameter-extensions openssl
-             kamailio kamailio-ims-modules kamailio-presence-modules sip-tester etcd-server curl)
+             kamailio kamailio-ims-modules kamailio-presence-modules sip-tester etcd-server curl chromium)
 fi
 
 missing=()

@@ -2,10 +2,11 @@
 # Runs the whole test suite: installs what it needs, builds, smoke-fuzzes the decoder, runs the SCTP
 # tests in a Debian kernel under qemu, swift test, the load generator's smoke run, then the interop tests
 # with real Cx clients
-# (Kamailio IMS I-CSCF/S-CSCF driven by sipp; python-diameter).
+# (Kamailio IMS I-CSCF/S-CSCF driven by sipp; python-diameter over Cx, S6a and Sh) and the console in
+# headless Chromium (scripts/console-chromium.sh; screenshots in .build-console/screenshots).
 #   FUZZ_SECONDS=0 scripts/test.sh   skips the fuzz smoke run (default 30 s)
 #   SCTP_QEMU=0 scripts/test.sh      skips the SCTP tests under qemu (they skip on the host kernel anyway)
-#   INTEROP=0 scripts/test.sh        skips the Kamailio and python-diameter interop tests
+#   INTEROP=0 scripts/test.sh        skips the Kamailio, python-diameter and console (Chromium) tests
 #   CLUSTER=0 scripts/test.sh        skips the cluster fault tests (3 nodes + etcd; cluster/fault-tests.sh)
 #   NETFUZZ_SECONDS=0 scripts/test.sh skips the network-level fuzzer (default 60 s)
 set -euo pipefail
@@ -50,7 +51,7 @@ if [ "${CLUSTER:-1}" != "0" ]; then
 fi
 if [ "${INTEROP:-1}" != "0" ]; then
   # Exit status 77 means skipped (the script printed why); anything else non-zero fails the suite.
-  for t in scripts/kamailio-ims.sh scripts/python-diameter.sh; do
+  for t in scripts/kamailio-ims.sh scripts/python-diameter.sh scripts/console-chromium.sh; do
     status=0
     "$t" || status=$?
     if [ "$status" != 0 ] && [ "$status" != 77 ]; then echo "test.sh: $t failed"; exit 1; fi

@@ -398,13 +398,18 @@ final class HSSRequestSender: Sendable {
     /// Sends one request and decodes its answer; `nil` result with a reason on failure.
     func send<Request: EnvelopedMessage, Answer: EnvelopedMessage>(_ request: Request, to host: String, answer: Answer.Type) async -> Result<Answer, SendFailure> {
         guard let server = server.withLockedValue({ $0 }) else { return .failure(SendFailure(reason: "no Diameter server attached")) }
+        let reply: DiameterMessage
         do {
-            let reply = try await server.send(to: host) { hbh, e2e in request.encode(hopByHopID: hbh, endToEndID: e2e) }
-            return .success(try Answer(decoding: reply))
-        } catch let e as DiameterMessageError {
-            return .failure(SendFailure(reason: "answer does not decode: \(e.reason)"))
+            reply = try await server.send(to: host) { hbh, e2e in request.encode(hopByHopID: hbh, endToEndID: e2e) }
         } catch {
             return .failure(SendFailure(reason: "\(error)"))
+        }
+        do {
+            return .success(try Answer(decoding: reply))
+        } catch {
+            // An error answer (E bit) lacks the command's grammar: its Result-Code still says what happened.
+            if let rc = reply.first(.resultCode)?.unsigned32 { return .failure(SendFailure(reason: "answered \(ResultCode(rc)) (\(error.reason))")) }
+            return .failure(SendFailure(reason: "answer does not decode: \(error.reason)"))
         }
     }
 }

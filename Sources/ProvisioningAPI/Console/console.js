@@ -26,7 +26,7 @@ function h(tag, attrs, ...children) {
 function say(text) { statusLine.textContent = text; }
 
 function show(title, ...content) {
-  view.replaceChildren(h("h2", {}, title), ...content);
+  view.replaceChildren(h("h2", {}, title), ...content.flat(Infinity).filter(c => c !== undefined && c !== null && c !== false));
   document.title = title + " · HSS console";
   view.focus();
 }
