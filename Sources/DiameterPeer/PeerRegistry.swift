@@ -150,6 +150,12 @@ public final class PeerRegistry: Sendable {
         }
     }
 
+    /// Every peer with a connection, by Origin-Host: open or waiting for its CEA (our connection to it),
+    /// and who opened the connection.
+    public var peerStates: [(originHost: String, open: Bool, initiatedByUs: Bool)] {
+        peers.withLockedValue { p in p.map { ($0.key, $0.value.isOpen, $0.value.isInitiator) }.sorted { $0.originHost < $1.originHost } }
+    }
+
     /// The Origin-Hosts of the open peers.
     public var openPeers: [String] { peers.withLockedValue { $0.filter(\.value.isOpen).keys.sorted() } }
 

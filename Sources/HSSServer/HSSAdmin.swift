@@ -36,6 +36,12 @@ public struct HSSAdmin: Sendable {
         return (registry.authorization.policy, registry.openPeers.sorted())
     }
 
+    /// Every peer with a connection: open, or waiting for its CEA; and whether we opened it (configured
+    /// outbound peers) or it connected to us.
+    public var peerStates: [(originHost: String, open: Bool, initiatedByUs: Bool)] {
+        sender.server.withLockedValue({ $0 })?.registry.peerStates ?? []
+    }
+
     /// Replaces the peer authorisation; connected peers are checked against it at their next request.
     /// False before the Diameter server is attached.
     public func setPeerAuthorization(_ policy: PeerAuthorization) -> Bool {

@@ -435,7 +435,9 @@ async function clusterPage() {
     } catch (e) { box.replaceChildren(h("p", { class: "error" }, String(e.message))); }
     try {
       const p = await api("GET", "/api/v1/peers");
-      peers.replaceChildren(h("p", {}, "Authorisation: " + p.mode), (p.connected || []).length ? table(["peer", "state"], p.connected.map(x => [x, "open"])) : h("p", {}, "No peer connected."));
+      const conns = p.connections || [];
+      peers.replaceChildren(h("p", {}, "Authorisation: " + p.mode + (p.peers ? " (" + p.peers.length + " peers listed)" : "")),
+        conns.length ? table(["peer", "state", "direction"], conns.map(x => [x.originHost, x.state, x.direction])) : h("p", {}, "No peer connected."));
     } catch (e) { peers.replaceChildren(h("p", { class: "error" }, String(e.message))); }
     try {
       const text = await (await fetch("/metrics")).text();

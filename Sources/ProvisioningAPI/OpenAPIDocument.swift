@@ -425,6 +425,32 @@ enum OpenAPIDocument {
             },
             "type": "array"
           },
+          "connections": {
+            "description": "read only: every peer with a connection",
+            "items": {
+              "properties": {
+                "direction": {
+                  "enum": [
+                    "inbound",
+                    "outbound"
+                  ],
+                  "type": "string"
+                },
+                "originHost": {
+                  "type": "string"
+                },
+                "state": {
+                  "enum": [
+                    "open",
+                    "waiting-for-cea"
+                  ],
+                  "type": "string"
+                }
+              },
+              "type": "object"
+            },
+            "type": "array"
+          },
           "mode": {
             "enum": [
               "enforcing",

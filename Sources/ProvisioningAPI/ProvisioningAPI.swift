@@ -204,7 +204,7 @@ public struct ProvisioningAPI: Sendable {
         }
         v1.get("peers") { _, _ -> PeersView in
             guard let peers = admin.peers else { throw APIError.notFound("the Diameter server") }
-            return PeersView(peers.authorization, connected: peers.connected)
+            return PeersView(peers.authorization, connected: peers.connected, states: admin.peerStates)
         }
         v1.put("peers") { request, context -> PeersView in
             // The peer authorisation (docs/hardening.md): replaced whole; connected peers are checked
@@ -222,7 +222,7 @@ public struct ProvisioningAPI: Sendable {
             default: throw APIError.invalid(["mode": "enforcing or permissive"])
             }
             guard admin.setPeerAuthorization(policy), let peers = admin.peers else { throw APIError.notFound("the Diameter server") }
-            return PeersView(peers.authorization, connected: peers.connected)
+            return PeersView(peers.authorization, connected: peers.connected, states: admin.peerStates)
         }
         return router
     }

@@ -157,15 +157,25 @@ public struct ImportResult: ResponseEncodable, Decodable, Sendable {
 /// The peer authorisation (docs/hardening.md): `enforcing` with its peer list, or `permissive`; and the
 /// peers connected now.
 public struct PeersView: ResponseEncodable, Decodable, Sendable {
+    public struct Connection: Codable, Sendable {
+        public var originHost: String
+        /// `open`, or `waiting-for-cea` (our connection, capabilities exchange not done).
+        public var state: String
+        /// `inbound` (the peer connected to us) or `outbound` (a configured peer we connect to).
+        public var direction: String
+    }
     public var mode: String
     public var peers: [PeerRuleSpec]?
     /// Read only (ignored in a PUT).
     public var connected: [String]?
+    /// Read only: every peer with a connection and its state.
+    public var connections: [Connection]?
 
-    init(_ policy: PeerAuthorization, connected: [String]) {
+    init(_ policy: PeerAuthorization, connected: [String], states: [(originHost: String, open: Bool, initiatedByUs: Bool)] = []) {
         mode = policy.isPermissive ? "permissive" : "enforcing"
         peers = policy.rules?.map(PeerRuleSpec.init)
         self.connected = connected
+        connections = states.map { Connection(originHost: $0.originHost, state: $0.open ? "open" : "waiting-for-cea", direction: $0.initiatedByUs ? "outbound" : "inbound") }
     }
 }
 

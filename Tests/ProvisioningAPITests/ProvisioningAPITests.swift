@@ -314,6 +314,8 @@ struct ProvisioningAPITests {
         let scscf = try await TestClient.connectPeer(to: r.server.localAddresses[0], originHost: "scscf.localdomain", originRealm: "localdomain")
         let before = try Self.json(try await Self.request("GET", url).body)
         #expect(before["mode"] as? String == "permissive" && (before["connected"] as? [String]) == ["scscf.localdomain"])
+        let connections = try #require(before["connections"] as? [[String: String]])
+        #expect(connections == [["originHost": "scscf.localdomain", "state": "open", "direction": "inbound"]])
         let body = #"{"mode":"enforcing","peers":[{"originHost":"scscf.localdomain","applications":["cx"]},{"originHost":"mme.localdomain","applications":["s6a"],"commands":["AIR","ULR"]}]}"#
         let put = try await Self.request("PUT", url, body: body)
         #expect(put.status == 200)
