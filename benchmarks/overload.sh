@@ -7,6 +7,9 @@
 # loop at 2x the capacity, once as a DOIC reacting node (--doic: OC-Supported-Features, the reported
 # reduction applied with the loss algorithm) and once without (the HSS throttles those itself, 3004).
 #   benchmarks/overload.sh [bin-dir]
+# SCENARIO=mar runs MAR instead of SAR (the in-memory path, no fsync). HSS_CPU=0.5 caps the server at that
+# share of its core (cgroup v1 cpu controller, 2 ms period, at least 0.5: root needed), so that one generator core can
+# offer twice the capacity of a fast scenario.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B="${1:-$(swift build -c release --show-bin-path)}"
@@ -21,21 +24,33 @@ start_hss() {
   for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0; sleep 0.1; done
   echo "hss did not start"; cat "$W/hss.log"; exit 1
 }
+SCENARIO="${SCENARIO:-sar}"
+CG=/sys/fs/cgroup/cpu/hss-overload
+if [ -n "${HSS_CPU:-}" ]; then
+  mkdir -p "$CG"
+  echo 2000 >"$CG/cpu.cfs_period_us"
+  echo "$(awk -v c="$HSS_CPU" 'BEGIN { printf "%d", 2000 * c }')" >"$CG/cpu.cfs_quota_us"
+  trap '[ -n "$HSS" ] && kill $HSS 2>/dev/null; rm -rf "$W"; rmdir "$CG" 2>/dev/null || true' EXIT
+  _start_hss() { start_hss "$@"; echo "$HSS" >"$CG/cgroup.procs"; for t in /proc/$HSS/task/*; do echo "${t##*/}" >"$CG/tasks" 2>/dev/null || true; done; }
+else
+  _start_hss() { start_hss "$@"; }
+fi
 stop_hss() { kill "$HSS"; wait "$HSS" 2>/dev/null || true; HSS=""; }
-bench() { taskset -c 0 "$B/hss-bench" run --port "$PORT" --subscribers 10000 --connections 8 --scenario sar "$@"; }
+bench() { taskset -c 0 "$B/hss-bench" run --port "$PORT" --subscribers 10000 --connections 8 --scenario "$SCENARIO" "$@"; }
 
 echo "== machine"; nproc; uname -r; date -u; git log -1 --format='%h %s' | cut -c1-100
 "$B/hss-bench" populate --data-dir "$W/10k" --count 10000 >/dev/null
-start_hss --no-overload-control
+_start_hss --no-overload-control
+echo "== scenario $SCENARIO${HSS_CPU:+, server capped at $HSS_CPU CPU}"
 echo "== capacity: closed loop, no overload control"
 bench --window 32 --duration 8 --warmup 2 --server-pid "$HSS" --json >"$W/capacity.json"
 CAP=$(python3 -c "import json,sys; print(int(json.load(open('$W/capacity.json'))['results'][0]['throughput']))")
-echo "capacity $CAP SAR/s"
+echo "capacity $CAP $SCENARIO/s"
 bench --window 512 --duration 10 --warmup 1 --rate $((CAP * 45 / 100)) >/dev/null || true
 echo "== normal bound: open loop at 70% of capacity, no overload control"
 bench --window 512 --duration 15 --warmup 3 --rate $((CAP * 7 / 10)) --server-pid "$HSS"
 stop_hss
-start_hss
+_start_hss
 echo "== overload control on: warm-up at 45%"
 bench --window 512 --duration 10 --warmup 1 --rate $((CAP * 45 / 100)) --doic >/dev/null || true
 echo "== 2x capacity, DOIC reacting node"
