@@ -251,7 +251,8 @@ public enum ShProcedures {
             // Expiry-Time (NTP seconds): as asked, cut to the operator's longest; absent means none unless the
             // operator sets one. The SNA says what was granted.
             var expires: UInt64? = r.expiryTime.map { UInt64($0) >= ntpOffset ? UInt64($0) - ntpOffset : 0 }
-            if let max = access.policy.maxSubscriptionSeconds { expires = min(expires ?? .max, access.now + max) }
+            // (`now` 0: no clock was given; nothing is cut rather than everything expired.)
+            if let max = access.policy.maxSubscriptionSeconds, access.now > 0 { expires = min(expires ?? .max, access.now + max) }
             next.state.sh.subscriptions.removeAll { have in wanted.contains { $0.sameTarget(have) } || !have.isLive(at: access.now) }
             for var w in wanted {
                 w.expires = expires
