@@ -30,7 +30,8 @@ if [ -n "${HSS_CPU:-}" ]; then
   mkdir -p "$CG"
   echo 2000 >"$CG/cpu.cfs_period_us"
   echo "$(awk -v c="$HSS_CPU" 'BEGIN { printf "%d", 2000 * c }')" >"$CG/cpu.cfs_quota_us"
-  trap '[ -n "$HSS" ] && kill $HSS 2>/dev/null; rm -rf "$W"; rmdir "$CG" 2>/dev/null || true' EXIT
+  # The cgroup can go only once the server has exited.
+  trap '[ -n "$HSS" ] && { kill $HSS 2>/dev/null; wait $HSS 2>/dev/null; }; rm -rf "$W"; rmdir "$CG" 2>/dev/null || true' EXIT
   _start_hss() { start_hss "$@"; echo "$HSS" >"$CG/cgroup.procs"; for t in /proc/$HSS/task/*; do echo "${t##*/}" >"$CG/tasks" 2>/dev/null || true; done; }
 else
   _start_hss() { start_hss "$@"; }
