@@ -243,6 +243,11 @@ struct ShProceduresTests {
         let gone = Self.run(Self.snr([.imsUserState], .unsubscribe), o.updated!)
         #expect(gone.resultCode == .success && gone.updated?.state.sh.subscriptions.count == 1)
         #expect(Self.run(Self.snr([.imsUserState], .unsubscribe), gone.updated!).resultCode == .errorNoSubscriptionToData)
+        // An operator limit far beyond the clock's range neither traps nor wraps: the latest Time there is.
+        var unbounded = Self.policy
+        unbounded.maxSubscriptionSeconds = .max
+        let far = Self.run(Self.snr([.imsUserState]), Fx.alice, ShAccess(policy: unbounded, peer: Self.tas, now: Self.now))
+        #expect(far.resultCode == .success && far.answer.expiryTime == UInt32.max)
     }
 
     @Test("PNR: a SAR's state change reaches the subscribed AS; a PUR reaches the others, not its sender; deletion ends the subscription; one-time and expired subscriptions go")
@@ -326,7 +331,8 @@ struct ShProceduresTests {
             var doc = valid
             for _ in 0..<(1 + rng.next() % 4) { doc[Int(rng.next() % UInt64(doc.count))] = alphabet[Int(rng.next() % UInt64(alphabet.count))] }
             let o = Self.run(Self.pur(doc))
-            #expect(o.resultCode != nil)
+            // Stored only when accepted; refused, nothing changes.
+            #expect((o.resultCode == .success) == (o.updated != nil), "\(String(decoding: doc, as: UTF8.self))")
         }
     }
 

@@ -171,26 +171,25 @@ public enum ShDataDocument {
         return .success(x.bytes)
     }
 
-    static func repository(_ item: RepositoryItem, into x: inout XMLWriter) {
+    static func repository(_ item: RepositoryItem, withData: Bool = true, into x: inout XMLWriter) {
         x.open("RepositoryData")
         x.element("ServiceIndication", String(decoding: item.serviceIndication, as: UTF8.self))
         x.element("SequenceNumber", String(item.sequenceNumber))
-        x.open("ServiceData")
-        x.bytes += item.serviceData
-        x.close("ServiceData")
+        if withData {
+            x.open("ServiceData")
+            x.bytes += item.serviceData
+            x.close("ServiceData")
+        }
         x.close("RepositoryData")
     }
 
-    /// A deleted repository data item as a PNR reports it (TS 29.328 §6.1.5: ServiceIndication and
-    /// SequenceNumber, no ServiceData).
-    public static func removedRepository(_ serviceIndication: [UInt8], sequenceNumber: UInt32) -> [UInt8] {
+    /// One repository data item as a PNR reports it; a deleted one without ServiceData (TS 29.328 §6.1.5:
+    /// its ServiceIndication and SequenceNumber only).
+    public static func repositoryDocument(_ item: RepositoryItem, withData: Bool = true) -> [UInt8] {
         var x = XMLWriter()
         x.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
         x.open("Sh-Data")
-        x.open("RepositoryData")
-        x.element("ServiceIndication", String(decoding: serviceIndication, as: UTF8.self))
-        x.element("SequenceNumber", String(sequenceNumber))
-        x.close("RepositoryData")
+        repository(item, withData: withData, into: &x)
         x.close("Sh-Data")
         return x.bytes
     }

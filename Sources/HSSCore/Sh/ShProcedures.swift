@@ -135,11 +135,12 @@ public enum ShProcedures {
         let userDataAVP = [AVP(.shUserData, .data(r.shUserData))]
         guard let doc = XMLReader.parse(r.shUserData), doc.name == "Sh-Data" else { return answer(.invalidAVPValue, failed: userDataAVP) }
         var next = s
+        // Service indications whose repository data the update deletes (§6.1.3: their subscriptions end).
+        var removed: [[UInt8]] = []
         switch d {
         case .repositoryData:
             let items = doc.all("RepositoryData")
             guard !items.isEmpty else { return answer(.invalidAVPValue, failed: userDataAVP) }
-            var removed: [[UInt8]] = []
             for item in items {
                 guard let siText = item.value("ServiceIndication"), !siText.isEmpty, let seqText = item.value("SequenceNumber"),
                     let seq = UInt32(seqText), seq <= 65535
@@ -151,7 +152,7 @@ public enum ShProcedures {
                 if let index {
                     // §6.1.3: the AS sends the stored sequence number plus one; after 65535 comes 1 (0 only creates).
                     let stored = next.state.sh.repository[index].sequenceNumber
-                    guard seq == (stored == 65535 ? 1 : stored + 1) else { return answer(.errorTransparentDataOutOfSync) }
+                    guard seq == (stored >= 65535 ? 1 : stored + 1) else { return answer(.errorTransparentDataOutOfSync) }
                 } else {
                     guard seq == 0 else { return answer(.errorTransparentDataOutOfSync) }
                     // Nothing stored under it: nothing to delete.
@@ -166,16 +167,6 @@ public enum ShProcedures {
                     removed.append(si)
                 }
             }
-            var outcome = ProcedureOutcome(ProfileUpdateAnswer(envelope: envelope(r.envelope, context, .success)), updated: next)
-            ShNotifications.attach(&outcome, old: s, now: access.now, except: access.peer)
-            // §6.1.3: deleting the data ends the subscriptions to it.
-            if !removed.isEmpty, var u = outcome.updated {
-                u.state.sh.subscriptions.removeAll { sub in
-                    sub.identity == identity && sub.dataReference == DataReference.repositoryData.code && sub.serviceIndications.contains { removed.contains($0) }
-                }
-                outcome.updated = u
-            }
-            return outcome
         case .psiActivation:
             // TS 29.328 §7.6.10: only a distinct PSI has an activation state.
             guard next.publicIdentity(matching: identity)?.type == .distinctPSI else { return answer(.errorOperationNotAllowed) }
@@ -197,6 +188,13 @@ public enum ShProcedures {
         }
         var outcome = ProcedureOutcome(ProfileUpdateAnswer(envelope: envelope(r.envelope, context, .success)), updated: next)
         ShNotifications.attach(&outcome, old: s, now: access.now, except: access.peer)
+        // §6.1.3: deleting the data ends the subscriptions to it (after their PNR said so).
+        if !removed.isEmpty, var u = outcome.updated {
+            u.state.sh.subscriptions.removeAll { sub in
+                sub.identity == identity && sub.dataReference == DataReference.repositoryData.code && sub.serviceIndications.contains { removed.contains($0) }
+            }
+            outcome.updated = u
+        }
         return outcome
     }
 
@@ -251,14 +249,22 @@ public enum ShProcedures {
             // Expiry-Time (NTP seconds): as asked, cut to the operator's longest; absent means none unless the
             // operator sets one. The SNA says what was granted.
             var expires: UInt64? = r.expiryTime.map { UInt64($0) >= ntpOffset ? UInt64($0) - ntpOffset : 0 }
-            // (`now` 0: no clock was given; nothing is cut rather than everything expired.)
-            if let max = access.policy.maxSubscriptionSeconds, access.now > 0 { expires = min(expires ?? .max, access.now + max) }
+            // (`now` 0: no clock was given; nothing is cut rather than everything expired.) Saturating: the
+            // limit is the operator's and may be huge.
+            if let max = access.policy.maxSubscriptionSeconds, access.now > 0 {
+                let (end, overflow) = access.now.addingReportingOverflow(max)
+                expires = min(expires ?? .max, overflow ? .max : end)
+            }
             next.state.sh.subscriptions.removeAll { have in wanted.contains { $0.sameTarget(have) } || !have.isLive(at: access.now) }
             for var w in wanted {
                 w.expires = expires
                 next.state.sh.subscriptions.append(w)
             }
-            expiry = expires.map { UInt32(truncatingIfNeeded: $0 + ntpOffset) }
+            // Expiry-Time is Time (NTP seconds, 32 bits): a later end says the latest it can.
+            expiry = expires.map { end in
+                let (t, overflow) = end.addingReportingOverflow(ntpOffset)
+                return UInt32(clamping: overflow ? .max : t)
+            }
         }
         var data: [UInt8]?
         if wantsData {
@@ -312,14 +318,9 @@ public enum ShNotifications {
                     let before = old.state.sh.repositoryItem(sub.identity, si), after = new.state.sh.repositoryItem(sub.identity, si)
                     guard before != after else { continue }
                     if let after {
-                        var x = XMLWriter()
-                        x.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
-                        x.open("Sh-Data")
-                        ShDataDocument.repository(after, into: &x)
-                        x.close("Sh-Data")
-                        documents.append(x.bytes)
+                        documents.append(ShDataDocument.repositoryDocument(after))
                     } else if let before {
-                        documents.append(ShDataDocument.removedRepository(si, sequenceNumber: before.sequenceNumber))
+                        documents.append(ShDataDocument.repositoryDocument(before, withData: false))
                     }
                 }
             } else {
