@@ -24,18 +24,7 @@ struct UserDataTests {
 
     static func validate(_ xml: [UInt8]) throws -> (ok: Bool, output: String)? {
         guard let xsd = try schema() else { return nil }
-        let doc = FileManager.default.temporaryDirectory.appendingPathComponent("userdata-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).xml")
-        try Data(xml).write(to: doc)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Tshark.which("xmllint")!)
-        p.arguments = ["--noout", "--schema", xsd.path, doc.path]
-        let pipe = Pipe()
-        p.standardError = pipe
-        p.standardOutput = pipe
-        try p.run()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return (p.terminationStatus == 0, out)
+        return try XMLLint.validate(xml, schema: xsd.path)
     }
 
     /// A profile that exercises every element we emit: barring, display name, PSI types, media profile,

@@ -71,11 +71,12 @@ struct CxOverTCPTests {
     }
 
     /// Sends a request and returns the typed answer.
-    static func ask<A: CxMessage>(_ c: TestClient, _ request: some CxMessage, _: A.Type) async throws -> A {
+    /// Sends `request` (Cx, S6a or Sh) and decodes the answer it gets back.
+    static func ask<A: EnvelopedMessage>(_ c: TestClient, _ request: some EnvelopedMessage, _: A.Type) async throws -> A {
         let id = next()
         try await c.send(request.encode(hopByHopID: id, endToEndID: id))
         let m = try #require(try await c.receive())
-        #expect(m.header.hopByHopID == id)
+        #expect(m.header.hopByHopID == id && !m.isRequest)
         return try A(decoding: m)
     }
 

@@ -30,7 +30,7 @@ struct PeerAuthorizationOverTCPTests {
         }
 
         let mme = try await TestClient.connectPeer(to: address, originHost: S6aOverTCPTests.mme1, originRealm: CxOverTCPTests.realm, applications: [.cx, .s6a])
-        let aia = try await S6aOverTCPTests.ask(mme, S6aOverTCPTests.air(), AuthenticationInformationAnswer.self)
+        let aia = try await CxOverTCPTests.ask(mme, S6aOverTCPTests.air(), AuthenticationInformationAnswer.self)
         #expect(aia.envelope.result == .success)
         // ULR is not in its rule: 3001, E-bit, and the connection stays.
         try await mme.send(S6aOverTCPTests.ulr(S6aOverTCPTests.mme1).encode(hopByHopID: 41, endToEndID: 41))
@@ -46,7 +46,7 @@ struct PeerAuthorizationOverTCPTests {
         try await mme.send(spoofed.encode(hopByHopID: 43, endToEndID: 43))
         let refused = try #require(try await mme.receive())
         #expect(Self.resultCode(refused) == 5003 && refused.first(.authenticationInfo) == nil)
-        #expect(try await S6aOverTCPTests.ask(mme, S6aOverTCPTests.air(), AuthenticationInformationAnswer.self).envelope.result == .success)
+        #expect(try await CxOverTCPTests.ask(mme, S6aOverTCPTests.air(), AuthenticationInformationAnswer.self).envelope.result == .success)
 
         // The S-CSCF uses Cx.
         let scscf = try await CxOverTCPTests.client(r, CxOverTCPTests.scscf1)
@@ -55,7 +55,7 @@ struct PeerAuthorizationOverTCPTests {
         let dra = try await TestClient.connectPeer(to: address, originHost: "dra.localdomain", originRealm: CxOverTCPTests.realm, applications: [.cx, .s6a])
         var relayed = S6aOverTCPTests.air()
         relayed.envelope.originHost = "mme7.localdomain"
-        #expect(try await S6aOverTCPTests.ask(dra, relayed, AuthenticationInformationAnswer.self).envelope.result == .success)
+        #expect(try await CxOverTCPTests.ask(dra, relayed, AuthenticationInformationAnswer.self).envelope.result == .success)
         await dra.close()
         await scscf.close()
         await mme.close()
@@ -67,7 +67,7 @@ struct PeerAuthorizationOverTCPTests {
         let r = try await CxOverTCPTests.start(authorization: Self.policy)
         let address = r.server.localAddresses[0]
         let mme = try await TestClient.connectPeer(to: address, originHost: S6aOverTCPTests.mme1, originRealm: CxOverTCPTests.realm, applications: [.s6a])
-        #expect(try await S6aOverTCPTests.ask(mme, S6aOverTCPTests.air(), AuthenticationInformationAnswer.self).envelope.result == .success)
+        #expect(try await CxOverTCPTests.ask(mme, S6aOverTCPTests.air(), AuthenticationInformationAnswer.self).envelope.result == .success)
         var next = Self.policy
         next.rules?.removeAll { $0.originHost == S6aOverTCPTests.mme1 }
         next.rules?.append(.init(originHost: "mme2.localdomain", applications: [ApplicationID.s6a]))
@@ -75,7 +75,7 @@ struct PeerAuthorizationOverTCPTests {
         try await mme.send(S6aOverTCPTests.air().encode(hopByHopID: 51, endToEndID: 51))
         #expect(try await mme.receive() == nil, "the connection is closed without an answer")
         let mme2 = try await TestClient.connectPeer(to: address, originHost: "mme2.localdomain", originRealm: CxOverTCPTests.realm, applications: [.s6a])
-        #expect(try await S6aOverTCPTests.ask(mme2, S6aOverTCPTests.air("mme2.localdomain"), AuthenticationInformationAnswer.self).envelope.result == .success)
+        #expect(try await CxOverTCPTests.ask(mme2, S6aOverTCPTests.air("mme2.localdomain"), AuthenticationInformationAnswer.self).envelope.result == .success)
         await mme2.close()
         await mme.close()
         await r.server.shutdown()

@@ -24,14 +24,6 @@ struct S6aOverTCPTests {
         S6aEnvelope(sessionID: "\(host);\(CxOverTCPTests.next())", originHost: host, originRealm: CxOverTCPTests.realm, destinationRealm: CxOverTCPTests.realm)
     }
 
-    static func ask<A: EnvelopedMessage>(_ c: TestClient, _ request: some EnvelopedMessage, _: A.Type) async throws -> A {
-        let id = CxOverTCPTests.next()
-        try await c.send(request.encode(hopByHopID: id, endToEndID: id))
-        let m = try #require(try await c.receive())
-        #expect(m.header.hopByHopID == id && !m.isRequest)
-        return try A(decoding: m)
-    }
-
     static func air(_ host: String = mme1, n: UInt32 = 1, plmn: [UInt8] = home.octets, imsi: String = imsi) -> AuthenticationInformationRequest {
         AuthenticationInformationRequest(
             envelope: envelope(host), userName: imsi, requestedEUTRANAuthenticationInfo: RequestedEUTRANAuthenticationInfo(numberOfRequestedVectors: n),
@@ -98,17 +90,17 @@ struct S6aOverTCPTests {
             defer { store.close() }
             let r = try await CxOverTCPTests.start(storage: store)
             let m1 = try await Self.mme(r, Self.mme1)
-            let aia = try await Self.ask(m1, Self.air(n: 3), AuthenticationInformationAnswer.self)
+            let aia = try await CxOverTCPTests.ask(m1, Self.air(n: 3), AuthenticationInformationAnswer.self)
             #expect(aia.envelope.result == .success)
             #expect(aia.authenticationInfo?.eutranVectors.count == 3)
-            let ula = try await Self.ask(m1, Self.ulr(Self.mme1), UpdateLocationAnswer.self)
+            let ula = try await CxOverTCPTests.ask(m1, Self.ulr(Self.mme1), UpdateLocationAnswer.self)
             #expect(ula.envelope.result == .success && ula.ulaFlags == 0)
             #expect(ula.subscriptionData?.apnConfigurationProfile?.apnConfigurations.map(\.serviceSelection) == ["internet", "ims"])
             #expect(ula.envelope.vendorSpecificApplicationID == .s6a)
 
             // The UE moves to MME 2: the HSS answers it and cancels the location at MME 1.
             let m2 = try await Self.mme(r, Self.mme2)
-            let ula2 = try await Self.ask(m2, Self.ulr(Self.mme2), UpdateLocationAnswer.self)
+            let ula2 = try await CxOverTCPTests.ask(m2, Self.ulr(Self.mme2), UpdateLocationAnswer.self)
             #expect(ula2.envelope.result == .success)
             let clr = try CancelLocationRequest(decoding: try await Self.answerNext(m1))
             #expect(clr.cancellationType == .mmeUpdateProcedure && clr.userName == Self.imsi && clr.envelope.destinationHost == Self.mme1)
@@ -167,7 +159,7 @@ struct S6aOverTCPTests {
             let maa = try await CxOverTCPTests.ask(s1, DurabilityTests.akaMAR(), MultimediaAuthAnswer.self)
             let auth = try #require(maa.sipAuthDataItems.first?.sipAuthenticate)
             sqns.append(try Self.sqn(autn: Array(auth[16...]), rand: Array(auth[..<16])))
-            let aia = try await Self.ask(m1, Self.air(n: UInt32(round + 1)), AuthenticationInformationAnswer.self)
+            let aia = try await CxOverTCPTests.ask(m1, Self.air(n: UInt32(round + 1)), AuthenticationInformationAnswer.self)
             for v in try #require(aia.authenticationInfo?.eutranVectors) { sqns.append(try Self.sqn(autn: v.autn, rand: v.rand)) }
         }
         #expect(sqns.count == 9)
@@ -181,10 +173,10 @@ struct S6aOverTCPTests {
     func badInput() async throws {
         let r = try await CxOverTCPTests.start()
         let m1 = try await Self.mme(r, Self.mme1)
-        let bad = try await Self.ask(m1, Self.air(plmn: [0x00, 0xFA, 0x10]), AuthenticationInformationAnswer.self)
+        let bad = try await CxOverTCPTests.ask(m1, Self.air(plmn: [0x00, 0xFA, 0x10]), AuthenticationInformationAnswer.self)
         #expect(bad.envelope.result == .invalidAVPValue)
         #expect(bad.envelope.failedAVP.first?.code == AVPDefinition.visitedPLMNID.code)
-        #expect(try await Self.ask(m1, Self.air(imsi: "001010000000999"), AuthenticationInformationAnswer.self).envelope.result == .errorUserUnknown)
+        #expect(try await CxOverTCPTests.ask(m1, Self.air(imsi: "001010000000999"), AuthenticationInformationAnswer.self).envelope.result == .errorUserUnknown)
 
         // Visited-PLMN-Id left out: the grammar check answers 5005 naming it.
         try await m1.send(ByteBuffer(bytes: Self.removingTopLevel(AVPDefinition.visitedPLMNID.code, from: Self.air().encode(hopByHopID: 9, endToEndID: 9))))
@@ -199,7 +191,7 @@ struct S6aOverTCPTests {
         let refused = try #require(try await m1.receive())
         #expect(refused.first(.resultCode)?.unsigned32 == 3001 && refused.header.flags.contains(.error))
         // Still serving.
-        #expect(try await Self.ask(m1, Self.air(), AuthenticationInformationAnswer.self).envelope.result == .success)
+        #expect(try await CxOverTCPTests.ask(m1, Self.air(), AuthenticationInformationAnswer.self).envelope.result == .success)
         await m1.close()
         await r.server.shutdown()
     }
@@ -218,9 +210,9 @@ struct S6aOverSCTPTests {
         let fd = try SCTPSocket.connect(to: [try SocketAddress(ipAddress: "127.0.0.1", port: port)])
         let mme = try await TestClient.adopt(connectedSocket: fd)
         try await mme.exchangeCapabilities(originHost: S6aOverTCPTests.mme1, originRealm: CxOverTCPTests.realm, applications: [.s6a])
-        let aia = try await S6aOverTCPTests.ask(mme, S6aOverTCPTests.air(n: 2), AuthenticationInformationAnswer.self)
+        let aia = try await CxOverTCPTests.ask(mme, S6aOverTCPTests.air(n: 2), AuthenticationInformationAnswer.self)
         #expect(aia.envelope.result == .success && aia.authenticationInfo?.eutranVectors.count == 2)
-        let ula = try await S6aOverTCPTests.ask(mme, S6aOverTCPTests.ulr(S6aOverTCPTests.mme1), UpdateLocationAnswer.self)
+        let ula = try await CxOverTCPTests.ask(mme, S6aOverTCPTests.ulr(S6aOverTCPTests.mme1), UpdateLocationAnswer.self)
         #expect(ula.envelope.result == .success && ula.subscriptionData?.apnConfigurationProfile != nil)
         await mme.close()
         await r.server.shutdown()

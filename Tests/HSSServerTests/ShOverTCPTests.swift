@@ -30,14 +30,6 @@ struct ShOverTCPTests {
         ShEnvelope(sessionID: "\(host);\(CxOverTCPTests.next())", originHost: host, originRealm: CxOverTCPTests.realm, destinationRealm: CxOverTCPTests.realm)
     }
 
-    static func ask<A: EnvelopedMessage>(_ c: TestClient, _ request: some EnvelopedMessage, _: A.Type) async throws -> A {
-        let id = CxOverTCPTests.next()
-        try await c.send(request.encode(hopByHopID: id, endToEndID: id))
-        let m = try #require(try await c.receive())
-        #expect(m.header.hopByHopID == id && !m.isRequest)
-        return try A(decoding: m)
-    }
-
     static func repository(seq: Int, data: String) -> [UInt8] {
         Array("<Sh-Data><RepositoryData><ServiceIndication>MMTEL-Services</ServiceIndication><SequenceNumber>\(seq)</SequenceNumber><ServiceData>\(data)</ServiceData></RepositoryData></Sh-Data>".utf8)
     }
@@ -70,31 +62,31 @@ struct ShOverTCPTests {
             let tas = try await Self.peer(r, Self.tas)
             let tas2 = try await Self.peer(r, Self.tas2)
 
-            let uda = try await Self.ask(
+            let uda = try await CxOverTCPTests.ask(
                 tas, UserDataRequest(envelope: Self.envelope(Self.tas), userIdentity: UserIdentity(publicIdentity: CxOverTCPTests.impu), dataReferences: [.imsUserState]),
                 UserDataAnswer.self)
             #expect(uda.envelope.result == .success && uda.envelope.vendorSpecificApplicationID == .sh)
             #expect(String(decoding: uda.shUserData ?? [], as: UTF8.self).contains("<IMSUserState>0</IMSUserState>"))
             if let v = try ShDataSchema.validate(uda.shUserData ?? []) { #expect(v.ok, "\(v.output)") }
 
-            #expect(try await Self.ask(tas, Self.pur(Self.tas, seq: 0, data: "<cdiv/>"), ProfileUpdateAnswer.self).envelope.result == .success)
-            #expect(try await Self.ask(tas, Self.pur(Self.tas, seq: 0, data: "<cdiv/>"), ProfileUpdateAnswer.self).envelope.result == .errorTransparentDataOutOfSync)
+            #expect(try await CxOverTCPTests.ask(tas, Self.pur(Self.tas, seq: 0, data: "<cdiv/>"), ProfileUpdateAnswer.self).envelope.result == .success)
+            #expect(try await CxOverTCPTests.ask(tas, Self.pur(Self.tas, seq: 0, data: "<cdiv/>"), ProfileUpdateAnswer.self).envelope.result == .errorTransparentDataOutOfSync)
             let big = String(repeating: "x", count: ShPolicy.defaultMaxRepositoryDataBytes + 1)
-            #expect(try await Self.ask(tas, Self.pur(Self.tas, seq: 1, data: big), ProfileUpdateAnswer.self).envelope.result == .errorTooMuchData)
+            #expect(try await CxOverTCPTests.ask(tas, Self.pur(Self.tas, seq: 1, data: big), ProfileUpdateAnswer.self).envelope.result == .errorTooMuchData)
             // tas2 may not subscribe; unknown users are refused.
             let snr2 = SubscribeNotificationsRequest(
                 envelope: Self.envelope(Self.tas2), userIdentity: UserIdentity(publicIdentity: CxOverTCPTests.impu), subsReqType: .subscribe, dataReferences: [.imsUserState])
-            #expect(try await Self.ask(tas2, snr2, SubscribeNotificationsAnswer.self).envelope.result == .errorUserDataCannotBeNotified)
+            #expect(try await CxOverTCPTests.ask(tas2, snr2, SubscribeNotificationsAnswer.self).envelope.result == .errorUserDataCannotBeNotified)
             let unknown = UserDataRequest(envelope: Self.envelope(Self.tas), userIdentity: UserIdentity(publicIdentity: "sip:nobody@localdomain"), dataReferences: [.imsUserState])
-            #expect(try await Self.ask(tas, unknown, UserDataAnswer.self).envelope.result == .errorUserUnknown)
+            #expect(try await CxOverTCPTests.ask(tas, unknown, UserDataAnswer.self).envelope.result == .errorUserUnknown)
 
             let snr = SubscribeNotificationsRequest(
                 envelope: Self.envelope(Self.tas), userIdentity: UserIdentity(publicIdentity: CxOverTCPTests.impu), serviceIndications: [Self.mmtel],
                 subsReqType: .subscribe, dataReferences: [.repositoryData, .imsUserState])
-            #expect(try await Self.ask(tas, snr, SubscribeNotificationsAnswer.self).envelope.result == .success)
+            #expect(try await CxOverTCPTests.ask(tas, snr, SubscribeNotificationsAnswer.self).envelope.result == .success)
 
             // Another AS updates the data: the TAS hears of it, tas2 (the writer, not subscribed) does not.
-            #expect(try await Self.ask(tas2, Self.pur(Self.tas2, seq: 1, data: "<cfu/>"), ProfileUpdateAnswer.self).envelope.result == .success)
+            #expect(try await CxOverTCPTests.ask(tas2, Self.pur(Self.tas2, seq: 1, data: "<cfu/>"), ProfileUpdateAnswer.self).envelope.result == .success)
             let p1 = try await Self.nextPNR(tas)
             #expect(p1.userIdentity.publicIdentity == CxOverTCPTests.impu && p1.envelope.destinationHost == Self.tas)
             #expect(String(decoding: p1.shUserData, as: UTF8.self).contains("<SequenceNumber>1</SequenceNumber><ServiceData><cfu/></ServiceData>"))
@@ -117,20 +109,20 @@ struct ShOverTCPTests {
         #expect(String(decoding: registered.shUserData, as: UTF8.self).contains("<IMSUserState>1</IMSUserState>"))
         let read = UserDataRequest(
             envelope: Self.envelope(Self.tas), userIdentity: UserIdentity(publicIdentity: CxOverTCPTests.impu), serviceIndications: [Self.mmtel], dataReferences: [.repositoryData])
-        #expect(String(decoding: try await Self.ask(tas, read, UserDataAnswer.self).shUserData ?? [], as: UTF8.self).contains("<ServiceData><cfu/></ServiceData>"))
+        #expect(String(decoding: try await CxOverTCPTests.ask(tas, read, UserDataAnswer.self).shUserData ?? [], as: UTF8.self).contains("<ServiceData><cfu/></ServiceData>"))
         await tas.close()
         await scscf.close()
         await r.server.shutdown()
     }
 
-    @Test("A change through the API reaches the AS subscribed to it: a new iFC for its Server-Name, a PSI activated")
+    @Test("A change through the API reaches the AS subscribed to it: a new iFC for its Server-Name")
     func apiChangeNotifies() async throws {
         let r = try await CxOverTCPTests.start(shPolicy: Self.policy)
         let tas = try await Self.peer(r, Self.tas)
         let snr = SubscribeNotificationsRequest(
             envelope: Self.envelope(Self.tas), userIdentity: UserIdentity(publicIdentity: CxOverTCPTests.impu), serverName: "sip:new-as.localdomain",
             subsReqType: .subscribe, dataReferences: [.initialFilterCriteria])
-        #expect(try await Self.ask(tas, snr, SubscribeNotificationsAnswer.self).envelope.result == .success)
+        #expect(try await CxOverTCPTests.ask(tas, snr, SubscribeNotificationsAnswer.self).envelope.result == .success)
         var alice = try #require(await r.application.admin.subscription("alice"))
         alice.serviceProfiles[0].initialFilterCriteria.append(InitialFilterCriteria(
             priority: 9, applicationServer: ApplicationServer(serverName: "sip:new-as.localdomain", defaultHandling: .sessionContinued)))
@@ -152,7 +144,7 @@ struct ShOverTCPTests {
         let bad = ProfileUpdateRequest(
             envelope: Self.envelope(Self.tas), userIdentity: UserIdentity(publicIdentity: CxOverTCPTests.impu), dataReference: .repositoryData,
             shUserData: Array("<Sh-Data><RepositoryData>".utf8))
-        let pua = try await Self.ask(tas, bad, ProfileUpdateAnswer.self)
+        let pua = try await CxOverTCPTests.ask(tas, bad, ProfileUpdateAnswer.self)
         #expect(pua.envelope.result == .invalidAVPValue)
         #expect(await r.application.admin.subscription("alice")?.state.sh.repository.isEmpty == true)
         var env = Self.envelope(Self.tas)
@@ -162,7 +154,7 @@ struct ShOverTCPTests {
         try await tas.send(pnr.encode(hopByHopID: id, endToEndID: id))
         let answer = try #require(try await tas.receive())
         #expect(answer.first(.resultCode)?.unsigned32 == 3001)
-        #expect(try await Self.ask(tas, Self.pur(Self.tas, seq: 0, data: "<ok/>"), ProfileUpdateAnswer.self).envelope.result == .success)
+        #expect(try await CxOverTCPTests.ask(tas, Self.pur(Self.tas, seq: 0, data: "<ok/>"), ProfileUpdateAnswer.self).envelope.result == .success)
         await tas.close()
         await r.server.shutdown()
     }
