@@ -11,8 +11,6 @@ from diameter.message import constants as c
 from diameter.message.avp.grouped import VendorSpecificApplicationId, RequestedEutranAuthenticationInfo
 from diameter.message.commands import (
     AuthenticationInformationRequest, UpdateLocationRequest, PurgeUeRequest, NotifyRequest)
-from diameter.node import Node
-from diameter.node.application import SimpleThreadingApplication
 
 import checks
 from checks import check, result, value
@@ -44,21 +42,12 @@ def envelope(msg, me):
 
 
 def start_mme(name, handler=None):
-    node = Node(name, REALM, vendor_ids=[TGPP])
-    node.idle_timeout = 30
-    hss = node.add_peer(f"aaa://hss.localdomain:{HSS_PORT};transport=tcp", REALM, ip_addresses=["127.0.0.1"], is_persistent=True)
-    app = SimpleThreadingApplication(S6A, is_auth_application=True, request_handler=handler)
-    node.add_application(app, [hss])
-    node.start()
-    app.wait_for_ready(timeout=15)
-    return node, app
+    return checks.start_node(name, S6A, HSS_PORT, handler)
 
 
 def on_request(app, request):
     """MME 1 answers the HSS's CLR 2001 and records it."""
-    answer = app.generate_answer(request, result_code=c.E_RESULT_CODE_DIAMETER_SUCCESS)
-    answer.vendor_specific_application_id = VendorSpecificApplicationId(vendor_id=TGPP, auth_application_id=S6A)
-    answer.auth_session_state = c.E_AUTH_SESSION_STATE_NO_STATE_MAINTAINED
+    answer = checks.success_answer(app, request, S6A)
     cancelled.append(request)
     cancel_seen.set()
     return answer

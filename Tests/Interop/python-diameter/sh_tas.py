@@ -17,8 +17,6 @@ from diameter.message.avp import Avp
 from diameter.message.avp.grouped import VendorSpecificApplicationId, UserIdentity
 from diameter.message.commands import (
     UserDataRequest, ProfileUpdateRequest, SubscribeNotificationsRequest, ServerAssignmentRequest)
-from diameter.node import Node
-from diameter.node.application import SimpleThreadingApplication
 
 import checks
 import cx_client
@@ -52,24 +50,14 @@ def envelope(msg, me):
 
 
 def start(name, app_id, handler=None):
-    node = Node(name, REALM, vendor_ids=[TGPP])
-    node.idle_timeout = 30
-    # Its PNR class requires User-Data 606 (Cx) where TS 29.329 §6.1.7 has 702: a correct PNR would be refused
-    # as missing an AVP, so received requests are not checked against its dictionary.
-    node.validate_received_request_avps = False
-    hss = node.add_peer(f"aaa://hss.localdomain:{HSS_PORT};transport=tcp", REALM, ip_addresses=["127.0.0.1"], is_persistent=True)
-    app = SimpleThreadingApplication(app_id, is_auth_application=True, request_handler=handler)
-    node.add_application(app, [hss])
-    node.start()
-    app.wait_for_ready(timeout=15)
-    return node, app
+    # python-diameter's PNR class requires User-Data 606 (Cx) where TS 29.329 §6.1.7 has 702: a correct PNR
+    # would be refused as missing an AVP, so received requests are not checked against its dictionary.
+    return checks.start_node(name, app_id, HSS_PORT, handler, validate=False)
 
 
 def on_pnr(app, request):
     """TAS 1 answers each PNR 2001 and keeps its Sh-Data."""
-    answer = app.generate_answer(request, result_code=c.E_RESULT_CODE_DIAMETER_SUCCESS)
-    answer.vendor_specific_application_id = VendorSpecificApplicationId(vendor_id=TGPP, auth_application_id=SH)
-    answer.auth_session_state = c.E_AUTH_SESSION_STATE_NO_STATE_MAINTAINED
+    answer = checks.success_answer(app, request, SH)
     data = request.find_avps((SH_USER_DATA, TGPP))
     with notice:
         notified.append((request.header.command_code, value(data[0]).decode() if data else ""))
