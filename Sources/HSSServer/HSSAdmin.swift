@@ -5,7 +5,7 @@ import Logging
 import NIOConcurrencyHelpers
 
 /// The internal admin interface (the provisioning API calls it; tests drive it directly): read and
-/// replace subscriptions, and trigger the HSS-initiated Cx and S6a procedures.
+/// replace subscriptions, and trigger the HSS-initiated Cx, S6a and Sh procedures.
 public struct HSSAdmin: Sendable {
     let directory: SubscriberDirectory
     let sender: HSSRequestSender

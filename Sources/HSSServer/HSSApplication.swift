@@ -7,8 +7,9 @@ import Atomics
 import HSSStorage
 import NIOConcurrencyHelpers
 
-/// The HSS behind the peer layer (Cx and S6a): decodes each request into its typed message, routes it to
-/// the shard of its subscription, encodes the answer, and sends what the procedure asks for (RTR, CLR).
+/// The HSS behind the peer layer (Cx, S6a and Sh): decodes each request into its typed message, routes it
+/// to the shard of its subscription, encodes the answer, and sends what the procedure asks for (RTR, CLR,
+/// PNR).
 public final class HSSApplication: DiameterRequestHandler {
     public let directory: SubscriberDirectory
     public let context: HSSContext
