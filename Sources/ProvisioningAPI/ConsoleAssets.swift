@@ -378,7 +378,7 @@ function importPage() {
 
 // MARK: cluster and health
 
-const history = []; // {t, rates: {command: perSecond}}
+const rateHistory = []; // {t, rates: {command: perSecond}} since the page opened
 let lastSample = null;
 let timer = null;
 
@@ -405,7 +405,7 @@ function ms(seconds) { return seconds === null ? "—" : seconds === Infinity ? 
 
 function plot() {
   const W = 640, H = 160, now = Date.now(), span = 5 * 60 * 1000;
-  const pts = history.filter(p => now - p.t <= span);
+  const pts = rateHistory.filter(p => now - p.t <= span);
   const max = Math.max(1, ...pts.map(p => Object.values(p.rates).reduce((a, b) => a + b, 0)));
   const ns = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(ns, "svg");
@@ -445,8 +445,8 @@ async function clusterPage() {
       const perSecond = {};
       if (lastSample) for (const [k, v] of Object.entries(m.counts)) perSecond[k] = Math.max(0, (v - (lastSample.counts[k] || 0)) / ((t - lastSample.t) / 1000));
       lastSample = { t, counts: m.counts };
-      history.push({ t, rates: perSecond });
-      while (history.length > 200) history.shift();
+      rateHistory.push({ t, rates: perSecond });
+      while (rateHistory.length > 200) rateHistory.shift();
       const commands = Object.keys(m.counts).sort();
       rates.replaceChildren(commands.length === 0 ? h("p", {}, "No request yet.")
         : table(["command", "requests", "per second", "p50", "p99"], commands.map(k => [k, m.counts[k], perSecond[k] === undefined ? "…" : perSecond[k].toFixed(1),

@@ -303,6 +303,8 @@ public enum ShNotifications {
     /// to `except` (the AS whose PUR made the change). Expired subscriptions and one-time ones that fired
     /// are dropped from the returned subscription.
     public static func due(old: IMSSubscription, new: IMSSubscription, now: UInt64, except: String? = nil) -> (requests: [PushNotification], updated: IMSSubscription) {
+        // No AS subscribed: nothing to tell and nothing to prune (no comparison of the two either).
+        guard !old.state.sh.subscriptions.isEmpty else { return ([], new) }
         var next = new
         var requests: [PushNotification] = []
         var fired: [ShSubscription] = []
