@@ -79,7 +79,9 @@ public struct OverloadStatus: Sendable, Hashable {
 /// The reduction follows the signals by feedback: the share of traffic admitted is multiplied by
 /// 1/occupancy of the worst signal while it is over its threshold and not draining (at most halved per
 /// sample; a signal that fell by a tenth since the last sample is left to drain), held while it is between
-/// `relaxBelow` and the threshold, and raised again below that by at most `maxIncreasePerSample` per sample (§5.2.3: decrease the abatement in a controlled fashion). When no
+/// `relaxBelow` and the threshold, and raised again below that by at most `maxIncreasePerSample` per sample (§5.2.3: decrease the abatement in a controlled fashion).
+/// With rates, the capacity (work per second, refusals charged at `refusalCost`) is learnt while saturated,
+/// and the share steered to `targetUtilisation` of it once drained. When no
 /// reduction is left the condition ends: a report with validity 0 (§5.2.3), sent for `validity` seconds,
 /// then none.
 public struct OverloadController: Sendable {
@@ -96,13 +98,20 @@ public struct OverloadController: Sendable {
         public var targetUtilisation: Double
         /// The learnt capacity grows by this share per quiet sample, so that a node that got faster is found.
         public var probeStep: Double
+        /// What refusing a request (the node's own throttling, 3004) costs, as a share of what admitting one
+        /// costs. Capacity is counted in admitted-request equivalents, refusals charged at this share: a node
+        /// that throttles peers without DOIC spends part of its capacity on refusing them, and a capacity
+        /// learnt from its answers alone would shrink with every refusal it adds (a spiral down to the
+        /// floor, measured before this was charged: docs/benchmarks.md "Overload").
+        public var refusalCost: Double
 
         public init(
             validity: UInt32 = 30, relaxBelow: Double = 0.95, maxIncreasePerSample: Double = 1.15, maxReduction: UInt32 = 95, targetUtilisation: Double = 0.85,
-            probeStep: Double = 0.002
+            probeStep: Double = 0.002, refusalCost: Double = 0.25
         ) {
             self.targetUtilisation = targetUtilisation
             self.probeStep = probeStep
+            self.refusalCost = refusalCost
             self.validity = validity
             self.relaxBelow = relaxBelow
             self.maxIncreasePerSample = maxIncreasePerSample
@@ -136,26 +145,43 @@ public struct OverloadController: Sendable {
 
     /// One sample. `now` is a monotonic time; `wallMilliseconds` (milliseconds since 1970) seeds the
     /// sequence number of a new condition, so that it exceeds any sent before a restart (§5.2.1.4).
-    /// `admittedRate` and `answeredRate` (requests per second let through the gate and answered over the
-    /// sample; 0 when unknown) let the controller learn the node's capacity while a signal is over its
-    /// threshold, and steer the admitted traffic to `targetUtilisation` of it once the backlog is gone.
+    /// `admittedRate`, `answeredRate` and `refusedRate` (requests per second let through the gate, answered,
+    /// and refused by the node's own throttling over the sample; 0 when unknown) let the controller learn
+    /// the node's capacity while a signal is over its threshold, and steer the admitted traffic to
+    /// `targetUtilisation` of it once the backlog is gone.
     public mutating func sample(
-        _ signals: [OverloadSignal], admittedRate: Double = 0, answeredRate: Double = 0, now: Duration, wallMilliseconds: UInt64
+        _ signals: [OverloadSignal], admittedRate: Double = 0, answeredRate: Double = 0, refusedRate: Double = 0, now: Duration,
+        wallMilliseconds: UInt64
     ) -> [Event] {
         let worst = signals.filter(\.triggers).map(\.occupancy).max() ?? 0
         status.load = UInt16(min(1, max(0, signals.map(\.occupancy).max() ?? 0)) * 65535)
         defer { lastWorst = worst }
+        let k = configuration.refusalCost
+        // The admitted share at which the node's work is `utilisation` of the capacity. With admitted share
+        // s, the traffic reaching the gate is admittedRate / s, of which refusedRate / (1 − s) came without
+        // OC-Supported-Features (DOIC peers abated their share before sending); at share s' the work is
+        // s' × total + k × (1 − s') × unabated.
+        func share(_ utilisation: Double, of known: Double) -> Double {
+            let total = admittedRate / admitted
+            let unabated = refusedRate > 0 && admitted < 1 ? refusedRate / (1 - admitted) : 0
+            let available = utilisation * known - k * unabated
+            return available > 0 ? available / max(total - k * unabated, 1) : 0
+        }
         if worst > 1 {
-            // Saturated: what it answers now is what it can do.
-            if answeredRate > 0 { capacity = capacity.map { 0.5 * $0 + 0.5 * answeredRate } ?? answeredRate }
+            // Saturated: what it does now is what it can do (its refusals charged at their cost).
+            if answeredRate > 0 {
+                let work = answeredRate + k * refusedRate
+                capacity = capacity.map { 0.5 * $0 + 0.5 * work } ?? work
+            }
             // A signal that already fell by a tenth since the last sample is draining under the reduction
             // in force: wait for it rather than overshoot (a backlog keeps a queue long after the cause went).
+            // (The traffic offered is not known here: while saturated the node reads only what it serves,
+            // the rest waits in the sockets; so the cut follows the signal, not the model below.)
             if lastWorst <= 1 || worst > 0.9 * lastWorst { admitted *= max(0.5, 1 / worst) }
         } else if let known = capacity, admittedRate > 0, admitted < 1 {
-            // No backlog: what passes now is the offered traffic times the admitted share; aim at the target
-            // share of the capacity (up by at most maxIncreasePerSample, §5.2.3; down by at most a fifth).
-            let goal = admitted * configuration.targetUtilisation * known / admittedRate
-            admitted = min(admitted * configuration.maxIncreasePerSample, max(admitted * 0.8, goal))
+            // No backlog: aim at the target share of the capacity (up by at most maxIncreasePerSample,
+            // §5.2.3; down by at most a fifth).
+            admitted = min(admitted * configuration.maxIncreasePerSample, max(admitted * 0.8, share(configuration.targetUtilisation, of: known)))
             // The capacity may have grown (a load that ended elsewhere on the node): probe upwards slowly.
             if worst < configuration.relaxBelow { capacity = known * (1 + configuration.probeStep) }
         } else if worst < configuration.relaxBelow {
@@ -205,10 +231,13 @@ public final class OverloadGate: Sendable {
     /// Requests let through and answers sent, added by each connection at the end of its read bursts.
     let admittedRequests = Atomic<Int>(0)
     let answeredRequests = Atomic<Int>(0)
+    /// Requests the node throttled itself (no OC-Supported-Features): what its refusals cost.
+    let refusedRequests = Atomic<Int>(0)
 
-    /// Requests let through and answered since the server started (counted at the end of read bursts).
-    public var counts: (admitted: Int, answered: Int) {
-        (admittedRequests.load(ordering: .relaxed), answeredRequests.load(ordering: .relaxed))
+    /// Requests let through, answered, and refused by throttling since the server started (counted at the
+    /// end of read bursts).
+    public var counts: (admitted: Int, answered: Int, refused: Int) {
+        (admittedRequests.load(ordering: .relaxed), answeredRequests.load(ordering: .relaxed), refusedRequests.load(ordering: .relaxed))
     }
     private let published: Mutex<Published>
 

@@ -51,9 +51,12 @@ public struct RequestRouter: Sendable {
 }
 
 /// DiameterIdentity equality: ASCII case-insensitive (DNS names), without allocating.
-func sameIdentity(_ a: String, _ b: String) -> Bool {
-    var i = a.utf8.makeIterator()
-    var j = b.utf8.makeIterator()
+func sameIdentity(_ a: String, _ b: String) -> Bool { sameIdentity(a.utf8, b.utf8) }
+
+/// The same, for octets as they came on the wire.
+func sameIdentity(_ a: some Sequence<UInt8>, _ b: some Sequence<UInt8>) -> Bool {
+    var i = a.makeIterator()
+    var j = b.makeIterator()
     while true {
         switch (i.next(), j.next()) {
         case (nil, nil): return true

@@ -20,7 +20,7 @@ import Glibc
 ///   which grows with the backlog in the sockets once the loop cannot keep up;
 /// - cpu: the process's CPU time over the interval, as a share of the CPUs it may use (affinity and the
 ///   cgroup quota); it counts for the reported load, and asks for a reduction only when configured;
-/// and the requests let through and answered per second, from which the controller learns the capacity.
+/// and the requests let through, answered and throttled per second, from which the controller learns the capacity.
 /// - writer queue: writes waiting for the LMDB writer's next batch;
 /// - replication: writes waiting for their acknowledgement by followers (a leader);
 /// - shards: requests waiting behind a subscription whose commit is pending.
@@ -110,7 +110,7 @@ struct OverloadService: Service {
         let start = clock.now
         var lastCPU = Self.processCPUSeconds()
         var lastTime = clock.now
-        var (lastAdmitted, lastAnswered) = gate.counts
+        var last = gate.counts
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             var lag = Duration.zero
             for _ in 0..<10 {
@@ -136,13 +136,15 @@ struct OverloadService: Service {
                 signals.append(OverloadSignal("replication", value: Double(cluster.writesAwaitingAcknowledgement), threshold: Double(thresholds.replication)))
             }
             let wallMilliseconds = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
-            let (admitted, answered) = gate.counts
-            let rates: (admitted: Double, answered: Double) = wall > 0 ? (Double(admitted - lastAdmitted) / wall, Double(answered - lastAnswered) / wall) : (0, 0)
-            (lastAdmitted, lastAnswered) = (admitted, answered)
-            let events = controller.sample(signals, admittedRate: rates.admitted, answeredRate: rates.answered, now: now - start, wallMilliseconds: wallMilliseconds)
+            let counts = gate.counts
+            func rate(_ n: Int, _ before: Int) -> Double { wall > 0 ? Double(n - before) / wall : 0 }
+            let rates = (admitted: rate(counts.admitted, last.admitted), answered: rate(counts.answered, last.answered), refused: rate(counts.refused, last.refused))
+            last = counts
+            let events = controller.sample(
+                signals, admittedRate: rates.admitted, answeredRate: rates.answered, refusedRate: rates.refused, now: now - start, wallMilliseconds: wallMilliseconds)
             for event in events {
                 let occupancy = signals.map { "\($0.name) \(String(format: "%.2f", $0.occupancy))" }.joined(separator: ", ")
-                    + String(format: "; admitted %.0f/s, answered %.0f/s, capacity %.0f/s", rates.admitted, rates.answered, controller.capacity ?? 0)
+                    + String(format: "; admitted %.0f/s, answered %.0f/s, throttled %.0f/s, capacity %.0f/s", rates.admitted, rates.answered, rates.refused, controller.capacity ?? 0)
                 switch event {
                 case .entered(let reduction, let causes):
                     logger.warning("overload: asking peers for less traffic (DOIC)", metadata: ["reduction": "\(reduction)%", "causes": "\(causes.joined(separator: ", "))", "signals": "\(occupancy)"])

@@ -1,4 +1,5 @@
 import DiameterCore
+import DiameterTestKit
 @testable import DiameterPeer
 import NIOCore
 import Synchronization
@@ -101,6 +102,83 @@ struct OverloadControlTests {
             t += 1
         }
         #expect(c.status.report?.validityDuration == 0 && c.capacity == nil)
+    }
+
+    @Test("Refusals are charged to the capacity: a node throttling peers without DOIC learns the same capacity whatever it refuses, and admits what the target leaves after its refusals")
+    func refusalsCharged() {
+        // A node that serves 30,000 requests/s, or refuses 120,000/s (a refusal costs a quarter), offered
+        // 60,000/s by peers without DOIC. Simulated: saturated whenever the work asked exceeds the capacity.
+        let capacity = 30_000.0, offered = 60_000.0, k = 0.25
+        let lag = { (ms: Double) in [OverloadSignal("event loops", value: ms, threshold: 2)] }
+        /// 60 samples of the simulated node under `c`; the admitted share after each.
+        func run(_ c: inout OverloadController, check: (Int, OverloadController) -> Void = { _, _ in }) -> [Double] {
+            var shares: [Double] = []
+            for t in 1...60 {
+                let share = c.admitted
+                let admitted = share * offered, refused = (1 - share) * offered
+                let work = admitted + k * refused
+                // Over capacity, the node answers what is left after its refusals; the queue grows.
+                let answered = work > capacity ? max(0, capacity - k * refused) : admitted
+                _ = c.sample(
+                    lag(work > capacity ? 4 * work / capacity : 0.2), admittedRate: admitted, answeredRate: answered, refusedRate: refused,
+                    now: .seconds(t), wallMilliseconds: 1)
+                check(t, c)
+                shares.append(c.admitted)
+            }
+            return shares
+        }
+        var c = OverloadController(configuration: .init(targetUtilisation: 0.95, refusalCost: k))
+        let shares = run(&c) { t, c in
+            if let learnt = c.capacity { #expect(learnt > 0.8 * capacity, "sample \(t): capacity \(learnt) shrank with the refusals") }
+        }
+        // At the target: a × 60,000 + 0.25 × (1 − a) × 60,000 = 0.95 × 30,000 → a = 0.3, 18,000/s admitted
+        // (60% of the capacity; the rest goes to refusing). The share probes up to it and is cut when the
+        // probe saturates the node (this simulation's lag jumps at once, so the cut is a halving).
+        let last = shares.suffix(30)
+        #expect((0.28...0.36).contains(last.max() ?? 0) && last.reduce(0, +) / 30 > 0.22, "\(shares) capacity \(c.capacity ?? 0)")
+        // Without the charge (cost 0) the same node spirals towards the floor.
+        var naive = OverloadController(configuration: .init(targetUtilisation: 0.95, refusalCost: 0))
+        _ = run(&naive)
+        #expect((naive.capacity ?? 0) < 0.8 * capacity, "the spiral this charge prevents: \(naive.capacity ?? 0)")
+    }
+
+    @Test("The AVP-header scan that refuses before decoding: a plain MAR qualifies (its Session-Id found); a spoofed Origin-Host, another realm, Proxy-Info or OC-Supported-Features do not; 5,000 mutated frames never trap")
+    func scanBeforeDecoding() throws {
+        let local = DiameterServerTests.local()
+        let peer = SampleMessages.scscfHost
+        func scan(_ b: ByteBuffer, relay: Bool = false) -> (sessionID: String, destinationIsLocal: Bool)? {
+            PeerConnection.scanPlainRequest(b, peer: peer, relay: relay, local: local)
+        }
+        // The sample came through a DRA (Proxy-Info); a request straight from the S-CSCF has none.
+        var base = SampleMessages.mar
+        base.envelope.proxyInfo = []
+        var mar = base
+        let plain = try #require(scan(mar.encode(hopByHopID: 1, endToEndID: 1)))
+        #expect(plain.sessionID == mar.envelope.sessionID && plain.destinationIsLocal == (mar.envelope.destinationHost != nil))
+        mar.envelope.destinationHost = SampleMessages.hssHost.uppercased()
+        #expect(scan(mar.encode(hopByHopID: 1, endToEndID: 1))?.destinationIsLocal == true, "DiameterIdentity compares case-insensitively")
+        var spoof = base
+        spoof.envelope.originHost = "other.example"
+        #expect(scan(spoof.encode(hopByHopID: 1, endToEndID: 1)) == nil)
+        #expect(scan(spoof.encode(hopByHopID: 1, endToEndID: 1), relay: true) != nil, "a relay forwards others' requests")
+        var foreign = base
+        foreign.envelope.destinationRealm = "elsewhere.example"
+        #expect(scan(foreign.encode(hopByHopID: 1, endToEndID: 1)) == nil)
+        var proxied = base
+        proxied.envelope.proxyInfo = [ProxyInfo(proxyHost: "dra.example", proxyState: [1])]
+        #expect(scan(proxied.encode(hopByHopID: 1, endToEndID: 1)) == nil)
+        var doic = base
+        doic.envelope.ocSupportedFeatures = OCSupportedFeatures(ocFeatureVector: 1)
+        #expect(scan(doic.encode(hopByHopID: 1, endToEndID: 1)) == nil)
+        // Mutations: flipped bytes, AVP lengths anywhere, truncations; the scan answers or declines, never traps.
+        let bytes = Array(base.encode(hopByHopID: 1, endToEndID: 1).readableBytesView)
+        var rng = SplitMix64(seed: 7)
+        for i in 0..<5_000 {
+            var m = bytes
+            for _ in 0..<(1 + i % 4) { m[20 + Int(rng.next() % UInt64(m.count - 20))] = UInt8(truncatingIfNeeded: rng.next()) }
+            if i % 5 == 0 { m.removeLast(Int(rng.next() % 16)) }
+            _ = scan(ByteBuffer(bytes: m))
+        }
     }
 
     @Test("The worst signal decides; a queue far over its threshold at most halves the admitted share per sample; never more than maxReduction")

@@ -59,6 +59,63 @@ struct OverloadOverTCPTests {
         await r.server.shutdown()
     }
 
+    @Test("Throttled before decoding: the answer is the decoded path's, byte for byte; a retransmission, a spoofed Origin-Host, Proxy-Info, a foreign Destination-Realm and broken framing are still decided by the decoded path")
+    func refusedBeforeDecoding() async throws {
+        let gate = OverloadGate(originHost: CxOverTCPTests.hss)
+        let policy = PeerAuthorization(rules: [.init(originHost: CxOverTCPTests.scscf1, applications: [ApplicationID.cx])])
+        let r = try await CxOverTCPTests.start(authorization: policy, overload: gate)
+        let scscf = try await CxOverTCPTests.client(r, CxOverTCPTests.scscf1)
+        // Served before the overload: its retransmission must replay this answer (RFC 6733 §6.1.1).
+        let first = Self.mar(doic: false)
+        var original = first.encode(hopByHopID: 7001, endToEndID: 7001)
+        try await scscf.send(original)
+        let served = try #require(try await scscf.receive())
+        #expect(served.first(.resultCode)?.unsigned32 == 2001)
+        gate.publish(OverloadStatus(report: OverloadReport(sequenceNumber: 3, reductionPercentage: 100, validityDuration: 30), throttlePercentage: 100, load: 65535))
+
+        // A plain MAR: refused before decoding, with what ErrorAnswer writes for the decoded request.
+        let plain = Self.mar(doic: false, destinationHost: nil)
+        let bytes = plain.encode(hopByHopID: 7002, endToEndID: 7002)
+        try await scscf.send(bytes)
+        let busy = try #require(try await scscf.receive())
+        let request = try DiameterDecoder().decode(bytes)
+        let expected = ErrorAnswer(
+            requestHeader: request.header, error: DiameterMessageError(.tooBusy, offset: 0, reason: "too busy", header: request.header),
+            sessionID: request.first(.sessionID)?.string
+        ).encode(originHost: CxOverTCPTests.hss, originRealm: CxOverTCPTests.realm)
+        #expect(Array(busy.bytes.readableBytesView) == Array(expected.readableBytesView))
+
+        // The retransmission (T-flag) of the MAR served before: its answer again, not 3004.
+        original.setInteger(original.getInteger(at: 4, as: UInt8.self)! | 0x10, at: 4)
+        try await scscf.send(original)
+        let replay = try #require(try await scscf.receive())
+        #expect(replay.first(.resultCode)?.unsigned32 == 2001 && replay.header.hopByHopID == 7001)
+        // Another node's Origin-Host from a peer that is not a relay: refused as a spoof (RFC 6733 §6.1), not throttled.
+        var spoof = Self.mar(doic: false)
+        spoof.envelope.originHost = CxOverTCPTests.scscf2
+        let spoofed = try await Self.send(scscf, spoof)
+        #expect(spoofed.first(.resultCode)?.unsigned32 == ResultCode.authorizationRejected.value)
+        // Proxy-Info: throttled, and the answer carries it back (RFC 6733 §6.2).
+        var proxied = Self.mar(doic: false)
+        proxied.envelope.proxyInfo = [ProxyInfo(proxyHost: "dra.example", proxyState: [1, 2, 3])]
+        let proxiedAnswer = try await Self.send(scscf, proxied)
+        #expect(proxiedAnswer.first(.resultCode)?.unsigned32 == 3004 && proxiedAnswer.first(.proxyInfo) != nil)
+        // A realm this node does not serve: 3003, as without overload.
+        var foreign = Self.mar(doic: false)
+        foreign.envelope.destinationRealm = "elsewhere.example"
+        #expect(try await Self.send(scscf, foreign).first(.resultCode)?.unsigned32 == ResultCode.realmNotServed.value)
+        // An AVP whose length runs past the message: the decoded path's 5014 (Failed-AVP), and the connection lives on.
+        var broken = Self.mar(doic: false).encode(hopByHopID: 7003, endToEndID: 7003)
+        broken.setInteger(UInt32(0x4000_0FFF), at: DiameterHeader.size + 4)
+        try await scscf.send(broken)
+        let refused = try #require(try await scscf.receive())
+        #expect(refused.first(.resultCode)?.unsigned32 == ResultCode.invalidAVPLength.value)
+        gate.publish(OverloadStatus(report: OverloadReport(sequenceNumber: 4, reductionPercentage: 0, validityDuration: 0)))
+        #expect(try MultimediaAuthAnswer(decoding: try await Self.send(scscf, Self.mar(doic: false))).envelope.result == .success)
+        await scscf.close()
+        await r.server.shutdown()
+    }
+
     @Test("Per-peer rate: beyond the server's default a burst gets 3004; a peer whose rule allows more is served; the connection lives on")
     func rate() async throws {
         let policy = PeerAuthorization(rules: [
