@@ -149,9 +149,11 @@ public struct OverloadController: Sendable {
     /// and refused by the node's own throttling over the sample; 0 when unknown) let the controller learn
     /// the node's capacity while a signal is over its threshold, and steer the admitted traffic to
     /// `targetUtilisation` of it once the backlog is gone.
+    /// `cpuUtilisation` (0-1 of the CPUs the node may use, nil when unknown) raises a capacity learnt too
+    /// low: a node that did this work unsaturated at that utilisation can do about work / utilisation.
     public mutating func sample(
-        _ signals: [OverloadSignal], admittedRate: Double = 0, answeredRate: Double = 0, refusedRate: Double = 0, now: Duration,
-        wallMilliseconds: UInt64
+        _ signals: [OverloadSignal], admittedRate: Double = 0, answeredRate: Double = 0, refusedRate: Double = 0,
+        cpuUtilisation: Double? = nil, now: Duration, wallMilliseconds: UInt64
     ) -> [Event] {
         let worst = signals.filter(\.triggers).map(\.occupancy).max() ?? 0
         status.load = UInt16(min(1, max(0, signals.map(\.occupancy).max() ?? 0)) * 65535)
@@ -182,8 +184,17 @@ public struct OverloadController: Sendable {
             // No backlog: aim at the target share of the capacity (up by at most maxIncreasePerSample,
             // §5.2.3; down by at most a fifth).
             admitted = min(admitted * configuration.maxIncreasePerSample, max(admitted * 0.8, share(configuration.targetUtilisation, of: known)))
-            // The capacity may have grown (a load that ended elsewhere on the node): probe upwards slowly.
-            if worst < configuration.relaxBelow { capacity = known * (1 + configuration.probeStep) }
+            // The capacity may have grown (a load that ended elsewhere on the node), or have been learnt in a
+            // stall (a lag spike while connections start): probe upwards slowly, and faster towards what
+            // the CPU says the node can do (at most 10% per sample: a node waiting on its disk is not
+            // CPU-bound, and the next saturated sample learns it again).
+            if worst < configuration.relaxBelow {
+                var raised = known * (1 + configuration.probeStep)
+                if let u = cpuUtilisation, u > 0.2, answeredRate > 0 {
+                    raised = max(raised, min(known * 1.1, (answeredRate + k * refusedRate) / u))
+                }
+                capacity = raised
+            }
         } else if worst < configuration.relaxBelow {
             // Nothing learnt yet (or no rates): relax by at most maxIncreasePerSample per sample.
             admitted *= min(configuration.maxIncreasePerSample, worst > 0 ? configuration.relaxBelow / worst : .infinity)

@@ -141,7 +141,8 @@ struct OverloadService: Service {
             let rates = (admitted: rate(counts.admitted, last.admitted), answered: rate(counts.answered, last.answered), refused: rate(counts.refused, last.refused))
             last = counts
             let events = controller.sample(
-                signals, admittedRate: rates.admitted, answeredRate: rates.answered, refusedRate: rates.refused, now: now - start, wallMilliseconds: wallMilliseconds)
+                signals, admittedRate: rates.admitted, answeredRate: rates.answered, refusedRate: rates.refused, cpuUtilisation: utilisation,
+                now: now - start, wallMilliseconds: wallMilliseconds)
             for event in events {
                 let occupancy = signals.map { "\($0.name) \(String(format: "%.2f", $0.occupancy))" }.joined(separator: ", ")
                     + String(format: "; admitted %.0f/s, answered %.0f/s, throttled %.0f/s, capacity %.0f/s", rates.admitted, rates.answered, rates.refused, controller.capacity ?? 0)

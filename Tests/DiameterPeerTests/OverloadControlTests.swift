@@ -142,6 +142,29 @@ struct OverloadControlTests {
         #expect((naive.capacity ?? 0) < 0.8 * capacity, "the spiral this charge prevents: \(naive.capacity ?? 0)")
     }
 
+    @Test("A capacity learnt too low (in a stall) is raised towards what the CPU shows, by at most 10% per sample; never lowered while unsaturated")
+    func capacityFromCPU() {
+        var c = OverloadController()
+        let lag = { (ms: Double) in [OverloadSignal("event loops", value: ms, threshold: 2)] }
+        // A stall while connections start: 12,000/s answered while saturated is learnt as the capacity.
+        _ = c.sample(lag(6), admittedRate: 12_000, answeredRate: 12_000, now: .seconds(1), wallMilliseconds: 1)
+        #expect(c.capacity == 12_000)
+        // 30,000/s offered to a node whose CPU allows 17,500/s: what passes shows its CPU share, no lag.
+        var last = c.capacity ?? 0
+        for t in 2...20 {
+            let admitted = c.admitted * 30_000
+            let saturated = admitted > 17_500
+            _ = c.sample(
+                lag(saturated ? 3 : 0.05), admittedRate: admitted, answeredRate: min(admitted, 17_500), cpuUtilisation: min(1, admitted / 17_500),
+                now: .seconds(t), wallMilliseconds: 1)
+            let learnt = c.capacity ?? 0
+            if !saturated { #expect(learnt >= last && learnt <= last * 1.1 + 1, "sample \(t): \(last) → \(learnt)") }
+            last = learnt
+        }
+        #expect((15_000...19_000).contains(last), "\(last)")
+        #expect(c.status.throttlePercentage > 0, "still throttling 30,000/s")
+    }
+
     @Test("The AVP-header scan that refuses before decoding: a plain MAR qualifies (its Session-Id found); a spoofed Origin-Host, another realm, Proxy-Info or OC-Supported-Features do not; 5,000 mutated frames never trap")
     func scanBeforeDecoding() throws {
         let local = DiameterServerTests.local()
