@@ -9,7 +9,7 @@
 #   benchmarks/overload.sh [bin-dir]
 # SCENARIO=mar runs MAR instead of SAR (the in-memory path, no fsync). HSS_CPU=0.5 caps the server at that
 # share of its core (cgroup v1 cpu controller, 2 ms period, at least 0.5: root needed), so that one generator core can
-# offer twice the capacity of a fast scenario.
+# offer twice the capacity of a fast scenario. KEEP_LOG=file keeps the server's log (the controller's decisions).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B="${1:-$(swift build -c release --show-bin-path)}"
@@ -46,10 +46,21 @@ echo "== scenario $SCENARIO${HSS_CPU:+, server capped at $HSS_CPU CPU}"
 echo "== capacity: closed loop, no overload control"
 bench --window 32 --duration 8 --warmup 2 --server-pid "$HSS" --json >"$W/capacity.json"
 CAP=$(python3 -c "import json,sys; print(int(json.load(open('$W/capacity.json'))['results'][0]['throughput']))")
-echo "capacity $CAP $SCENARIO/s"
+echo "capacity $CAP $SCENARIO/s (closed loop: 32 outstanding per connection, requests come in batches)"
 bench --window 512 --duration 10 --warmup 1 --rate $((CAP * 45 / 100)) >/dev/null || true
 echo "== normal bound: open loop at 70% of capacity, no overload control"
-bench --window 512 --duration 15 --warmup 3 --rate $((CAP * 7 / 10)) --server-pid "$HSS"
+bench --window 512 --duration 15 --warmup 3 --rate $((CAP * 7 / 10)) --server-pid "$HSS" --json >"$W/normal.json"
+# Open loop, requests come spread out (a read and a write for every few requests): each costs more CPU than
+# in the closed loop's batches. The rate the server's CPU allows for such traffic: its CPUs over the CPU per
+# answer at 70%.
+python3 - "$W/normal.json" "${HSS_CPU:-1}" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))['results'][0]
+lat = r['latencyMicros']
+us = r.get('serverCPUMicrosPerRequest') or 0
+print(f"  {r['throughput']:.0f}/s  latency µs p50 {lat['p50']:.0f}  p99 {lat['p99']:.0f}  max {lat['max']:.0f}; server CPU {us:.2f} µs per answer")
+if us: print(f"capacity for spread-out traffic (CPU-bound): {float(sys.argv[2]) / us * 1e6:.0f}/s")
+PY
 stop_hss
 _start_hss
 echo "== overload control on: warm-up at 45%"
@@ -61,4 +72,5 @@ echo "== 2x capacity, no DOIC (the HSS throttles)"
 bench --window 512 --duration 20 --warmup 5 --rate $((CAP * 2)) --server-pid "$HSS" || true
 echo "== overload log lines: $(grep -c 'overload' "$W/hss.log") (first and last)"
 grep 'overload' "$W/hss.log" | sed -n '2p;$p' | cut -c1-220
+[ -n "${KEEP_LOG:-}" ] && cp "$W/hss.log" "$KEEP_LOG"
 if grep -E ' (error|critical) ' "$W/hss.log"; then echo "overload.sh: the HSS logged errors"; exit 1; fi
