@@ -159,16 +159,6 @@ public struct OverloadController: Sendable {
         status.load = UInt16(min(1, max(0, signals.map(\.occupancy).max() ?? 0)) * 65535)
         defer { lastWorst = worst }
         let k = configuration.refusalCost
-        // The admitted share at which the node's work is `utilisation` of the capacity. With admitted share
-        // s, the traffic reaching the gate is admittedRate / s, of which refusedRate / (1 − s) came without
-        // OC-Supported-Features (DOIC peers abated their share before sending); at share s' the work is
-        // s' × total + k × (1 − s') × unabated.
-        func share(_ utilisation: Double, of known: Double) -> Double {
-            let total = admittedRate / admitted
-            let unabated = refusedRate > 0 && admitted < 1 ? refusedRate / (1 - admitted) : 0
-            let available = utilisation * known - k * unabated
-            return available > 0 ? available / max(total - k * unabated, 1) : 0
-        }
         if worst > 1 {
             // Saturated: what it does now is what it can do (its refusals charged at their cost).
             if answeredRate > 0 {
@@ -182,8 +172,15 @@ public struct OverloadController: Sendable {
             if lastWorst <= 1 || worst > 0.9 * lastWorst { admitted *= max(0.5, 1 / worst) }
         } else if let known = capacity, admittedRate > 0, admitted < 1 {
             // No backlog: aim at the target share of the capacity (up by at most maxIncreasePerSample,
-            // §5.2.3; down by at most a fifth).
-            admitted = min(admitted * configuration.maxIncreasePerSample, max(admitted * 0.8, share(configuration.targetUtilisation, of: known)))
+            // §5.2.3; down by at most a fifth). With admitted share s, the traffic reaching the gate is
+            // admittedRate / s, of which refusedRate / (1 − s) came without OC-Supported-Features (DOIC
+            // peers abated their share before sending); at share s' the work is
+            // s' × total + k × (1 − s') × unabated, which the goal sets to the target.
+            let total = admittedRate / admitted
+            let unabated = refusedRate > 0 ? refusedRate / (1 - admitted) : 0
+            let available = configuration.targetUtilisation * known - k * unabated
+            let goal = available > 0 ? available / max(total - k * unabated, 1) : 0
+            admitted = min(admitted * configuration.maxIncreasePerSample, max(admitted * 0.8, goal))
             // The capacity may have grown (a load that ended elsewhere on the node), or have been learnt in a
             // stall (a lag spike while connections start): probe upwards slowly, and faster towards what
             // the CPU says the node can do (at most 10% per sample: a node waiting on its disk is not

@@ -208,7 +208,15 @@ public actor PeerConnection: DiameterAnswerSink {
     func received(_ frame: ByteBuffer) {
         inReadBurst = true
         loadDecided = false
-        if configuration.overload != nil && psm.state.isOpen && refusedBeforeDecoding(frame) { return }
+        if let gate = configuration.overload {
+            // The published state, copied (under the gate's lock) only when its generation moved: once per
+            // request, for both the check before decoding and `admitUnderLoad`.
+            let generation = gate.generation.load(ordering: .acquiring)
+            if generation != overloadGeneration {
+                (overloadGeneration, overloadStatus, overloadAVPs) = gate.snapshot()
+            }
+            if psm.state.isOpen && refusedBeforeDecoding(frame, gate: gate) { return }
+        }
         let message: DiameterMessage
         do {
             message = try DiameterDecoder().decode(frame)
@@ -369,7 +377,6 @@ public actor PeerConnection: DiameterAnswerSink {
             admittedUncounted += 1
             return nil
         }
-        refreshOverloadStatus(gate)
         if let refusal = loadRefusal(doic: doic, gate: gate, now: now, destinationIsLocal: {
             message.first(.destinationHost).map { sameIdentity($0.string ?? "", configuration.local.originHost) } ?? false
         }) {
@@ -377,14 +384,6 @@ public actor PeerConnection: DiameterAnswerSink {
         }
         admittedUncounted += 1
         return nil
-    }
-
-    /// The published state, copied (under the gate's lock) only when its generation moved.
-    private func refreshOverloadStatus(_ gate: OverloadGate) {
-        let generation = gate.generation.load(ordering: .acquiring)
-        if generation != overloadGeneration {
-            (overloadGeneration, overloadStatus, overloadAVPs) = gate.snapshot()
-        }
     }
 
     /// The peer's rate first, then the node's own throttling of requests no reacting node abated; nil: admitted.
@@ -413,9 +412,7 @@ public actor PeerConnection: DiameterAnswerSink {
     /// OC-Supported-Features (its sender abates itself), or an Origin-Host other than the peer's (refused as
     /// a spoof). Everything else, and anything malformed, takes the decoded path, which decides alike.
     /// True when the request was refused and answered here; when it was admitted here, `loadDecided` is set.
-    private func refusedBeforeDecoding(_ frame: ByteBuffer) -> Bool {
-        guard let gate = configuration.overload else { return false }
-        refreshOverloadStatus(gate)
+    private func refusedBeforeDecoding(_ frame: ByteBuffer, gate: OverloadGate) -> Bool {
         guard overloadStatus.throttlePercentage > 0 || permissions.maxRequestsPerSecond ?? gate.defaultPeerRate != nil,
             registry.authorizationGeneration.load(ordering: .acquiring) == permissionsGeneration,
             let h = try? DiameterDecoder.decodeHeader(frame),
