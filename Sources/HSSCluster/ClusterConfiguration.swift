@@ -107,6 +107,10 @@ public struct ClusterConfiguration: Sendable {
     public var etcd: [String]
     /// The leader lease's TTL in seconds (failover takes about this long).
     public var leaseTTL: Int
+    /// With etcd: how long the followers must all hear nothing from their leader before they release its
+    /// key (docs/replication.md, "A silent leader"). The leader sends a heartbeat every third of it when
+    /// it has no records to ship.
+    public var leaderSilence: Duration
     /// Without etcd: the node that leads a new cluster (until `hss cluster promote` says otherwise).
     public var initialLeader: String?
     /// TLS on the cluster link; nil: plain TCP.
@@ -117,8 +121,9 @@ public struct ClusterConfiguration: Sendable {
     public init(
         name: String, node: String, members: [Member], ackLevel: AckLevel? = nil, ackTimeout: Duration = .seconds(2),
         leaderWait: Duration = .seconds(2), etcd: [String] = [], leaseTTL: Int = 2, initialLeader: String? = nil, tls: ClusterTLS? = nil,
-        etcdTLS: EtcdTLS? = nil
+        etcdTLS: EtcdTLS? = nil, leaderSilence: Duration = .milliseconds(600)
     ) {
+        self.leaderSilence = leaderSilence
         self.leaderWait = leaderWait
         self.tls = tls
         self.etcdTLS = etcdTLS

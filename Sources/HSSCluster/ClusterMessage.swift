@@ -40,8 +40,12 @@ public enum ClusterMessage: Sendable, Equatable {
     case promote(epoch: UInt64)
     /// Control: follow the node at `address` (its replication listener), leader of `epoch`.
     case follow(leader: String, address: String, epoch: UInt64)
-    /// Control: the outcome of promote/follow.
+    /// Control: the outcome of promote/follow/leaderLost.
     case done(ok: Bool, message: String)
+    /// Follower → follower: the sender hears nothing from `leader` of `epoch` (docs/replication.md, "A
+    /// silent leader"). Without `fence`: does the receiver hear nothing either (no side effect)? With
+    /// `fence`: the receiver takes nothing more from that epoch. Answered with `done`.
+    case leaderLost(leader: String, epoch: UInt64, fence: Bool)
 
     public struct Hello: Sendable, Equatable {
         public var cluster: String
@@ -146,6 +150,7 @@ extension ClusterMessage {
         case .promote: 15
         case .follow: 16
         case .done: 17
+        case .leaderLost: 18
         }
     }
 
@@ -255,6 +260,10 @@ extension ClusterMessage {
         case .done(let ok, let message):
             w.bool(ok)
             w.string(message)
+        case .leaderLost(let leader, let epoch, let fence):
+            w.string(leader)
+            w.varint(epoch)
+            w.bool(fence)
         }
         return w.bytes
     }
@@ -333,6 +342,7 @@ extension ClusterMessage {
             case 15: self = .promote(epoch: try r.varint())
             case 16: self = .follow(leader: try r.string(), address: try r.string(), epoch: try r.varint())
             case 17: self = .done(ok: try r.bool(), message: try r.string())
+            case 18: self = .leaderLost(leader: try r.string(), epoch: try r.varint(), fence: try r.bool())
             default: throw ClusterProtocolError("message type \(type)")
             }
         } catch let e as ClusterProtocolError {

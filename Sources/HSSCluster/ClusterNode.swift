@@ -84,6 +84,14 @@ public final class ClusterNode: Sendable {
         var leaderSince: ContinuousClock.Instant = .now
         /// Follower: the leader's last sequence as last heard.
         var leaderLast: UInt64 = 0
+        /// Follower: which leader (of which epoch) it last heard from and when (any message on its link;
+        /// the start of following it before that), and whether it is installing that leader's snapshot
+        /// (silent meanwhile, and not for lack of a leader).
+        var fromLeader: (leader: String, epoch: UInt64, at: ContinuousClock.Instant) = ("", 0, .now)
+        var installingSnapshot = false
+        /// When this node promised to take nothing more from an epoch (`RoleMachine.Event.leaderLost`):
+        /// a leader key of that epoch is not followed for a lease TTL after it (it is being released).
+        var lostEpoch: (epoch: UInt64, at: ContinuousClock.Instant)?
         /// Follower: the link to the leader (its writer) and the forwarded writes waiting for results.
         var link: AsyncStream<ClusterMessage>.Continuation?
         /// Counts the links established to a leader (a write that failed with one waits for the next).
@@ -99,6 +107,8 @@ public final class ClusterNode: Sendable {
     /// Counts changes of the role, the link to the leader, the safe point and stopping: what `confirm`,
     /// `nextLeader`, the follow loop and the stop wait for (signals, not polling).
     let roleSignal = Progress()
+    /// Wakes the election loop before its next poll of etcd (a silent leader's key released here).
+    let electionWake = Progress()
 
     /// Changes the role state and wakes whoever waits for such a change.
     @discardableResult
@@ -331,6 +341,7 @@ public final class ClusterNode: Sendable {
             shipSignal.sweep()
             leaderAcknowledged.sweep()
             roleSignal.sweep()
+            electionWake.sweep()
             expireForwards()
             // A leader whose lease may have lapsed stops at once (fencing: docs/replication.md).
             if etcd != nil, case .leader = role, ContinuousClock.now > state.withLockedValue({ $0.leaseDeadline }) {
@@ -473,6 +484,7 @@ public final class ClusterNode: Sendable {
     func electionLoop() async {
         guard let etcd else { return }
         var lastKeepAlive = ContinuousClock.now - .seconds(60)
+        var seen = electionWake.value
         while !Task.isCancelled && !state.withLockedValue({ $0.stopped }) {
             do {
                 // Our lease, renewed a few times per TTL; the leader key lives on it.
@@ -497,11 +509,13 @@ public final class ClusterNode: Sendable {
                     state.withLockedValue { $0.leaseDeadline = sent + ttl - .milliseconds(300) }
                     lastKeepAlive = sent
                 }
+                seen = electionWake.value
                 try await electionStep(etcd, lease: lease)
             } catch {
                 logger.debug("etcd", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: .milliseconds(150))
+            // Every 150 ms, or at once when a silent leader's key was released here.
+            _ = await electionWake.wait(for: seen + 1, timeout: .milliseconds(150))
         }
     }
 
@@ -524,7 +538,11 @@ public final class ClusterNode: Sendable {
                 }
             } else {
                 if case .leader = role { stepDown("\(v.node) leads epoch \(v.epoch)") }
-                await becomeFollower(leader: v.node, address: v.address, epoch: v.epoch)
+                // The key of a leader this node found silent with the other followers: its release is
+                // under way (followed again after a lease TTL, in case it fails: the hello then carries
+                // the newer epoch, and that leader steps down).
+                let given = state.withLockedValue { s in s.lostEpoch.map { $0.epoch >= v.epoch && .now - $0.at < .seconds(configuration.leaseTTL) } ?? false }
+                if !given { await becomeFollower(leader: v.node, address: v.address, epoch: v.epoch) }
             }
             return
         }
@@ -681,6 +699,9 @@ public final class ClusterNode: Sendable {
                 try await outbound.write(.done(ok: ok, message: message))
             case .follow(let leader, let address, let epoch):
                 let (ok, message) = await follow(leader: leader, address: address, epoch: epoch)
+                try await outbound.write(.done(ok: ok, message: message))
+            case .leaderLost(let leader, let epoch, let fence):
+                let (ok, message) = answerLeaderLost(leader, epoch: epoch, fence: fence)
                 try await outbound.write(.done(ok: ok, message: message))
             case .hello(let hello):
                 try await leaderSession(hello, &messages, outbound)

@@ -85,7 +85,7 @@ extension ClusterNode {
                         } else if acknowledged > sentAcknowledged {
                             try await outbound.write(.records([], leaderLast: next - 1, acknowledged: acknowledged))
                             sentAcknowledged = acknowledged
-                        } else if !(await self.shipSignal.wait(for: signal + 1, timeout: .milliseconds(500))) {
+                        } else if !(await self.shipSignal.wait(for: signal + 1, timeout: self.configuration.leaderSilence / 3)) {
                             try await outbound.write(.records([], leaderLast: next - 1, acknowledged: acknowledged))
                         }
                     }
@@ -253,6 +253,13 @@ extension ClusterNode {
 
 // MARK: Follower side
 
+/// The leader's link went silent (nothing for `leaderSilence`) or the leader cannot be reached (a
+/// connect that timed out or found no route, not one refused).
+struct LeaderSilent: Error, CustomStringConvertible {
+    var reason: String
+    var description: String { "cluster: \(reason)" }
+}
+
 extension ClusterNode {
     /// While following: keeps a link to the leader, applies its records, acknowledges them, installs
     /// snapshots, truncates a diverged tail, and carries forwarded writes.
@@ -263,11 +270,18 @@ extension ClusterNode {
                 await roleChange(after: seen, timeout: .seconds(1))
                 continue
             }
+            state.withLockedValue { s in
+                if s.fromLeader.leader != leader || s.fromLeader.epoch != epoch { s.fromLeader = (leader, epoch, .now) }
+            }
             do {
                 try await followOnce(leader: leader, address: address)
             } catch {
                 logger.debug("leader link closed", metadata: ["leader": "\(leader)", "error": "\(error)"])
-                if Self.isRefused(error) { await releaseDeadLeader(leader, epoch: epoch) }
+                if Self.isRefused(error) {
+                    await releaseLeaderKey(leader, epoch: epoch, why: "the leader's cluster port refuses connections")
+                } else if error is LeaderSilent && etcd != nil && silentLeader(leader, epoch: epoch) {
+                    await deposeSilentLeader(leader, epoch: epoch)
+                }
             }
             let waiting = changeState { s -> [CheckedContinuation<ForwardOutcome, Never>] in
                 s.link = nil
@@ -294,23 +308,121 @@ extension ClusterNode {
     /// leader in that epoch (compare on its revision). Fencing is unchanged: were the old leader alive
     /// after all, it could get no write acknowledged once its followers are in the next epoch, and it
     /// steps down when it sees its key gone. A partition (no answer at all) still waits for the lease.
-    func releaseDeadLeader(_ leader: String, epoch: UInt64) async {
+    /// (Also the last step of ``deposeSilentLeader(_:epoch:)``.) True when the key was released here.
+    @discardableResult
+    func releaseLeaderKey(_ leader: String, epoch: UInt64, why: String) async -> Bool {
         guard let etcd, let kv = try? await etcd.get(leaderKey),
             let v = try? JSONDecoder().decode(LeaderValue.self, from: Data(kv.value.utf8)), v.node == leader, v.epoch == epoch
-        else { return }
+        else { return false }
         do {
-            guard try await etcd.deleteIf(leaderKey, modRevision: kv.modRevision) else { return }
-            logger.notice("the leader's cluster port refuses connections: its leader key released", metadata: ["leader": "\(leader)", "epoch": "\(epoch)"])
+            guard try await etcd.deleteIf(leaderKey, modRevision: kv.modRevision) else { return false }
+            logger.notice("\(why): its leader key released", metadata: ["leader": "\(leader)", "epoch": "\(epoch)"])
+            electionWake.bump()
+            return true
         } catch {
             logger.debug("etcd", metadata: ["error": "\(error)"])
+            return false
         }
+    }
+
+    /// Whether this node has heard nothing from `leader` of `epoch` for `leaderSilence` (a node that
+    /// follows another leader, or none, hears nothing from it either; one installing its snapshot is
+    /// silent for that reason).
+    func silentLeader(_ leader: String, epoch: UInt64) -> Bool {
+        state.withLockedValue { s in
+            switch s.role {
+            case .leader: return false
+            case .follower(let l, _, let e) where l == leader && e == epoch:
+                return !s.installingSnapshot && (s.fromLeader.leader != leader || s.fromLeader.epoch != epoch || .now - s.fromLeader.at >= configuration.leaderSilence)
+            case .follower(_, _, let e): return e > epoch
+            case .candidate, .fenced: return true
+            }
+        }
+    }
+
+    /// Followers that must have given up `leader`'s epoch before its key may be released: a majority of
+    /// the members without it, and so many that the followers left cannot acknowledge a write at the ack
+    /// level (1 + required of them); every follower at most.
+    static func followersToDepose(members n: Int, ackLevel: AckLevel) -> Int {
+        let required = ackLevel.required(followers: n - 1)
+        return min(n - 1, max(n / 2 + 1, n - 1 - required + 1))
+    }
+
+    /// A leader silent on this follower's link (a partition that leaves the connection open, a stopped
+    /// process whose kernel still accepts connections): when enough of the other followers hear nothing
+    /// from it either (``followersToDepose(members:ackLevel:)``, this node counted), each of them first
+    /// promises to take nothing more from its epoch (`leaderLost`, as a Raft vote for the next term
+    /// does), then its key is released (compare on the revision: only while it names that leader in that
+    /// epoch) and the next leader is elected, instead of waiting for its lease to lapse or for its
+    /// check-quorum. Were the old leader alive and reachable after all, it can get no write acknowledged:
+    /// the followers that remain unfenced are too few for its ack level, and it steps down when it sees
+    /// its key gone or a follower's hello with the newer epoch. Tried again every 100 ms for another
+    /// `leaderSilence` (the other followers notice the silence within that).
+    func deposeSilentLeader(_ leader: String, epoch: UInt64) async {
+        let others = configuration.others.filter { $0.id != leader }
+        let needed = Self.followersToDepose(members: configuration.members.count, ackLevel: configuration.ackLevel)
+        let (group, tls) = (self.group, self.tls?.client)
+        func agreeing(fence: Bool) async -> Int {
+            await withTaskGroup(of: Bool.self) { tasks in
+                for m in others {
+                    tasks.addTask {
+                        if case .done(true, _) = await Self.exchange(.leaderLost(leader: leader, epoch: epoch, fence: fence), with: m.address, group: group, tls: tls, timeout: .milliseconds(300)) {
+                            return true
+                        }
+                        return false
+                    }
+                }
+                var n = 1
+                for await ok in tasks where ok { n += 1 }
+                return n
+            }
+        }
+        let deadline = ContinuousClock.now + configuration.leaderSilence
+        while silentLeader(leader, epoch: epoch) {
+            if await agreeing(fence: false) >= needed {
+                fenceEpoch(leader, epoch: epoch)
+                let fenced = await agreeing(fence: true)
+                if fenced >= needed {
+                    await releaseLeaderKey(leader, epoch: epoch, why: "no follower hears the leader (\(fenced) of \(configuration.members.count - 1) gave up its epoch)")
+                } else {
+                    logger.warning("the leader is silent here but too few followers gave up its epoch", metadata: ["leader": "\(leader)", "epoch": "\(epoch)", "fenced": "\(fenced)", "needed": "\(needed)"])
+                }
+                return
+            }
+            guard ContinuousClock.now < deadline else { return }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// This node takes nothing more from `epoch` (its link to `leader` closed, its welcome refused).
+    func fenceEpoch(_ leader: String, epoch: UInt64) {
+        if apply(.leaderLost(leader: leader, epoch: epoch)) { Task { await clearCaches() } }
+        state.withLockedValue { $0.lostEpoch = (epoch, .now) }
+    }
+
+    /// Another follower asks whether this node hears `leader` of `epoch` (no side effect), or (`fence`)
+    /// tells it to take nothing more from that epoch. (ok, why).
+    func answerLeaderLost(_ leader: String, epoch: UInt64, fence: Bool) -> (Bool, String) {
+        let (role, known) = state.withLockedValue { ($0.role, $0.knownEpoch) }
+        if case .leader = role { return (false, "\(configuration.node) leads") }
+        if known > epoch { return (true, "\(configuration.node) is past epoch \(epoch)") }
+        if !fence { return silentLeader(leader, epoch: epoch) ? (true, "silent here too") : (false, "\(configuration.node) hears \(leader)") }
+        fenceEpoch(leader, epoch: epoch)
+        return (true, "\(configuration.node) takes nothing more from epoch \(epoch)")
     }
 
     func followOnce(leader: String, address: String) async throws {
         guard let (host, port) = ClusterConfiguration.hostPort(address) else { throw ClusterUnavailable("bad leader address \(address)") }
-        let channel = try await ClientBootstrap(group: group)
-            .connectTimeout(.milliseconds(500))
-            .connect(host: host, port: port) { [tls] ch in ch.eventLoop.makeCompletedFuture { try Self.framed(ch, client: tls?.client) } }
+        let channel: NIOAsyncChannel<ClusterMessage, ClusterMessage>
+        do {
+            channel = try await ClientBootstrap(group: group)
+                .connectTimeout(.milliseconds(500))
+                .connect(host: host, port: port) { [tls] ch in ch.eventLoop.makeCompletedFuture { try Self.framed(ch, client: tls?.client) } }
+        } catch {
+            // Refused: nothing listens there (a dead leader). Anything else (a timeout, no route): unreachable.
+            if Self.isRefused(error) { throw error }
+            throw LeaderSilent(reason: "cannot reach the leader: \(error)")
+        }
         let generation = state.withLockedValue { $0.generation }
         try await channel.executeThenClose { inbound, outbound in
             let store = self.store
@@ -328,12 +440,13 @@ extension ClusterNode {
                 // that never answered the hello (a stopped process whose kernel still accepts
                 // connections): the link is closed, so that forwarded writes waiting on it go to the next
                 // leader. (Between its welcome and a snapshot a leader may be silent while it copies.)
+                let silence = configuration.leaderSilence
                 tasks.addTask {
                     while true {
-                        try await Task.sleep(for: .milliseconds(250))
+                        try await Task.sleep(for: silence / 6)
                         let heard = lastHeard.withLockedValue { $0 }
-                        if (heard.streaming || !heard.any) && ContinuousClock.now - heard.at > .milliseconds(1500) {
-                            throw ClusterUnavailable("nothing from the leader for 1.5 s")
+                        if (heard.streaming || !heard.any) && ContinuousClock.now - heard.at > silence {
+                            throw LeaderSilent(reason: "nothing from the leader for \(silence)")
                         }
                     }
                 }
@@ -373,7 +486,10 @@ extension ClusterNode {
                             $0.any = true
                             if case .records = message { $0.streaming = true }
                         }
-                        guard self.state.withLockedValue({ $0.generation }) == generation else { break }
+                        guard self.state.withLockedValue({ s -> Bool in
+                            s.fromLeader.at = .now
+                            return s.generation == generation
+                        }) else { break }
                         switch message {
                         case .welcome(let epoch, _):
                             guard epoch >= self.state.withLockedValue({ $0.knownEpoch }) else { throw ClusterUnavailable("leader epoch \(epoch) is stale") }
@@ -427,7 +543,10 @@ extension ClusterNode {
                             guard let s = snapshot else { throw ClusterProtocolError("snapshot end without begin") }
                             try s.file.synchronize()
                             try s.file.close()
+                            self.state.withLockedValue { $0.installingSnapshot = true }
+                            defer { self.state.withLockedValue { $0.installingSnapshot = false } }
                             try await self.install(snapshotDirectory: s.dir)
+                            self.state.withLockedValue { $0.fromLeader.at = .now }
                             throw ClusterUnavailable("reconnect after snapshot")
                         case .forwardResult(let id, let outcome):
                             let c = self.state.withLockedValue { $0.pending.removeValue(forKey: id)?.waiting }

@@ -29,6 +29,10 @@ struct RoleMachine: Equatable, Sendable {
         /// a commit lost after shipping, told to follow, stopping); `acknowledged`: the position that was
         /// acknowledged then.
         case deposed(reason: String, acknowledged: UInt64)
+        /// Follower: `leader` of `epoch` is silent on every follower link that counts (docs/replication.md,
+        /// "A silent leader"): this node promises to take nothing more from that epoch (as a Raft vote
+        /// for the next term does), so that the leader can get no write acknowledged once its key is released.
+        case leaderLost(leader: String, epoch: UInt64)
         /// The leader checked this node's log (the first records of a follower session).
         case logChecked
         /// Stopping (`shutdown`): no new role from now on.
@@ -87,6 +91,16 @@ struct RoleMachine: Equatable, Sendable {
             // What nobody acknowledged may be truncated by the next leader: not answered from.
             safePoint = acknowledged
             return [.failAcknowledgementWaits, .clearCaches, .log(.warning, "stepped down", ["reason": reason])]
+        case .leaderLost(let leader, let epoch):
+            guard !stopped, knownEpoch <= epoch else { return [] }
+            if case .leader = role { return [] }
+            // Above `epoch`: a welcome of that epoch is refused from now on, and a follower's link closed.
+            knownEpoch = epoch + 1
+            let log = Action.log(.warning, "leader lost", ["leader": leader, "epoch": "\(epoch)"])
+            guard case .follower = role else { return [log] }
+            role = .candidate
+            generation += 1
+            return [.closeLink, log]
         case .logChecked:
             safePoint = .max
             return []

@@ -105,6 +105,8 @@ struct HSSConfiguration: Codable, Equatable {
         var leaderWaitMs: Int?
         var etcd: [String]?
         var leaseTTL: Int?
+        /// With etcd: how long every follower must hear nothing from the leader before they release its key.
+        var leaderSilenceMs: Int?
         var initialLeader: String?
         /// TLS on the cluster link: this node's certificate chain and key, and the cluster CA (all three).
         var tlsCertificate: String?
@@ -128,7 +130,7 @@ struct HSSConfiguration: Codable, Equatable {
     static let keys: [String: Set<String>] = [
         "": ["diameter", "cx", "sh", "storage", "api", "subscribers", "logLevel", "cluster"],
         "sh": ["maxRepositoryDataBytes", "maxSubscriptionSeconds", "applicationServers"],
-        "cluster": ["name", "node", "members", "ackLevel", "ackTimeoutMs", "leaderWaitMs", "etcd", "leaseTTL", "initialLeader", "tlsCertificate", "tlsKey", "tlsCA", "etcdCA", "etcdCertificate", "etcdKey"],
+        "cluster": ["name", "node", "members", "ackLevel", "ackTimeoutMs", "leaderWaitMs", "etcd", "leaseTTL", "leaderSilenceMs", "initialLeader", "tlsCertificate", "tlsKey", "tlsCA", "etcdCA", "etcdCertificate", "etcdKey"],
         "diameter": ["originHost", "originRealm", "listen", "ioThreads", "peerAuthorization", "peers", "tls", "sctp", "maxConnections", "maxConnectionsPerSource",
                      "maxRequestsPerSecond", "overload"],
         "cx": ["homeNetworks", "maxAuthItems", "sqnInd", "shards"],
@@ -234,6 +236,7 @@ struct HSSConfiguration: Codable, Equatable {
             if let t = c.ackTimeoutMs, t < 1 { throw fail("cluster.ackTimeoutMs", "must be at least 1") }
             if let t = c.leaderWaitMs, t < 0 { throw fail("cluster.leaderWaitMs", "must be 0 or more") }
             if let t = c.leaseTTL, t < 1 { throw fail("cluster.leaseTTL", "must be at least 1") }
+            if let t = c.leaderSilenceMs, t < 100 { throw fail("cluster.leaderSilenceMs", "must be at least 100") }
             if c.etcd?.isEmpty ?? true, c.initialLeader == nil { throw fail("cluster.initialLeader", "without cluster.etcd, name the first leader") }
             let tls = [c.tlsCertificate, c.tlsKey, c.tlsCA]
             if tls.contains(where: { $0 != nil }) && tls.contains(where: { $0 == nil }) { throw fail("cluster.tls", "tlsCertificate, tlsKey and tlsCA go together") }

@@ -266,7 +266,8 @@ struct ServeCommand: AsyncParsableCommand {
                     name: cc.name ?? "hss", node: cc.node ?? "", members: members, ackLevel: cc.ackLevel.flatMap(AckLevel.init(rawValue:)),
                     ackTimeout: .milliseconds(cc.ackTimeoutMs ?? 2000), leaderWait: .milliseconds(cc.leaderWaitMs ?? 2000), etcd: cc.etcd ?? [], leaseTTL: cc.leaseTTL ?? 2, initialLeader: cc.initialLeader,
                     tls: cc.tlsCertificate.map { ClusterTLS(certificateChainPath: $0, privateKeyPath: cc.tlsKey ?? "", trustRootsPath: cc.tlsCA ?? "") },
-                    etcdTLS: cc.etcdCA.map { EtcdTLS(trustRootsPath: $0, certificateChainPath: cc.etcdCertificate, privateKeyPath: cc.etcdKey) })
+                    etcdTLS: cc.etcdCA.map { EtcdTLS(trustRootsPath: $0, certificateChainPath: cc.etcdCertificate, privateKeyPath: cc.etcdKey) },
+                    leaderSilence: .milliseconds(cc.leaderSilenceMs ?? 600))
                 do { cluster = try ClusterNode(configuration: configuration, dataDirectory: dataDir, store: c, logger: logger) } catch {
                     throw ValidationError("storage: \(error)")
                 }

@@ -32,7 +32,7 @@ struct ClusterMessageTests {
         .reject(reason: "not the leader", leader: "n3", epoch: 4), .reject(reason: "x", leader: nil, epoch: 0),
         .statusRequest,
         .status(NodeStatus(node: "n1", role: "leader", epoch: 3, knownEpoch: 3, last: 90, lastEpoch: 3, leader: "n1", followers: ["n2": 88, "n3": 90], leaderLast: 90, ackLevel: "one")),
-        .promote(epoch: 4), .follow(leader: "n2", address: "127.0.0.1:7102", epoch: 4), .done(ok: true, message: "ok"),
+        .promote(epoch: 4), .follow(leader: "n2", address: "127.0.0.1:7102", epoch: 4), .done(ok: true, message: "ok"), .leaderLost(leader: "n1", epoch: 7, fence: true),
     ]
 
     @Test("Every message decodes to itself")

@@ -16,19 +16,36 @@ struct EtcdTLSTests {
     /// A one-member etcd on loopback with TLS and --client-cert-auth, its certificate from `pki`
     /// (`etcd-server`), stopped and removed when `body` returns or throws.
     static func withEtcd<T>(_ pki: TestPKI, _ body: (Int) async throws -> T) async throws -> T {
+        // Ready when a client with a good certificate gets an answer (names not checked here: one test
+        // serves a certificate that does not name the address).
+        var probe = TLSConfiguration.makeClientConfiguration()
+        probe.trustRoots = .file(pki.path("ca.pem"))
+        probe.certificateChain = try NIOSSLCertificate.fromPEMFile(pki.path("hss-node.pem")).map { .certificate($0) }
+        probe.privateKey = .privateKey(try NIOSSLPrivateKey(file: pki.path("hss-node.key"), format: .pem))
+        probe.certificateVerification = .noHostnameVerification
+        let context = try NIOSSLContext(configuration: probe)
+        return try await withEtcd(
+            directory: pki.path("etcd-data"), scheme: "https",
+            tls: ["--cert-file", pki.path("etcd-server.pem"), "--key-file", pki.path("etcd-server.key"), "--trusted-ca-file", pki.path("ca.pem"), "--client-cert-auth"],
+            probe: { EtcdClient(endpoints: ["https://127.0.0.1:\($0)"], timeout: .seconds(1), tls: context) }, body)
+    }
+
+    /// A one-member etcd on loopback, plain HTTP, its data in `directory`, stopped when `body` returns or throws.
+    static func withPlainEtcd<T>(directory: String, _ body: (Int) async throws -> T) async throws -> T {
+        try await withEtcd(directory: directory, scheme: "http", tls: [], probe: { EtcdClient(endpoints: ["http://127.0.0.1:\($0)"], timeout: .seconds(1)) }, body)
+    }
+
+    static func withEtcd<T>(directory: String, scheme: String, tls: [String], probe: (Int) -> EtcdClient, _ body: (Int) async throws -> T) async throws -> T {
         let etcd = try #require(etcdPath)
         let client = try FreePorts.consecutive(2), peer = client + 1
-        let dir = pki.path("etcd-data")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: etcd)
         p.arguments = [
-            "--name", "tls-test", "--data-dir", dir,
-            "--listen-client-urls", "https://127.0.0.1:\(client)", "--advertise-client-urls", "https://127.0.0.1:\(client)",
+            "--name", "test", "--data-dir", directory,
+            "--listen-client-urls", "\(scheme)://127.0.0.1:\(client)", "--advertise-client-urls", "\(scheme)://127.0.0.1:\(client)",
             "--listen-peer-urls", "http://127.0.0.1:\(peer)", "--initial-advertise-peer-urls", "http://127.0.0.1:\(peer)",
-            "--initial-cluster", "tls-test=http://127.0.0.1:\(peer)",
-            "--cert-file", pki.path("etcd-server.pem"), "--key-file", pki.path("etcd-server.key"),
-            "--trusted-ca-file", pki.path("ca.pem"), "--client-cert-auth",
-        ]
+            "--initial-cluster", "test=http://127.0.0.1:\(peer)",
+        ] + tls
         let log = FileHandle(forWritingAtPath: "/dev/null")
         p.standardOutput = log
         p.standardError = log
@@ -37,25 +54,18 @@ struct EtcdTLSTests {
             p.terminate()
             p.waitUntilExit()
         }
-        // Ready when a client with a good certificate gets an answer (names not checked here: one test
-        // serves a certificate that does not name the address).
-        var probe = TLSConfiguration.makeClientConfiguration()
-        probe.trustRoots = .file(pki.path("ca.pem"))
-        probe.certificateChain = try NIOSSLCertificate.fromPEMFile(pki.path("hss-node.pem")).map { .certificate($0) }
-        probe.privateKey = .privateKey(try NIOSSLPrivateKey(file: pki.path("hss-node.key"), format: .pem))
-        probe.certificateVerification = .noHostnameVerification
-        let good = EtcdClient(endpoints: ["https://127.0.0.1:\(client)"], timeout: .seconds(1), tls: try NIOSSLContext(configuration: probe))
+        let ready = probe(client)
         let deadline = ContinuousClock.now + .seconds(20)
         var lastError: (any Error)?
         while true {
             do {
-                _ = try await good.get("/ready")
+                _ = try await ready.get("/ready")
                 break
             } catch {
                 lastError = error
             }
             guard ContinuousClock.now < deadline, p.isRunning else {
-                Issue.record("etcd did not start serving TLS on 127.0.0.1:\(client): \(lastError.map { "\($0)" } ?? "")")
+                Issue.record("etcd did not start serving \(scheme) on 127.0.0.1:\(client): \(lastError.map { "\($0)" } ?? "")")
                 throw CancellationError()
             }
             try await Task.sleep(for: .milliseconds(50))

@@ -1,0 +1,121 @@
+import DiameterTestKit
+import Foundation
+import HSSCore
+import HSSStorage
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import Testing
+
+@testable import HSSCluster
+
+/// A leader silent on every follower link (docs/replication.md, "A silent leader"): its followers give up
+/// its epoch and release its key, instead of waiting for its lease to lapse.
+@Suite("Silent leader", .serialized)
+struct SilentLeaderTests {
+    @Test("Followers needed to release a silent leader's key: a majority without it, and enough that the rest cannot acknowledge")
+    func followersToDepose() {
+        #expect(ClusterNode.followersToDepose(members: 3, ackLevel: .one) == 2)
+        #expect(ClusterNode.followersToDepose(members: 3, ackLevel: .all) == 2)
+        #expect(ClusterNode.followersToDepose(members: 3, ackLevel: .async) == 2)
+        #expect(ClusterNode.followersToDepose(members: 5, ackLevel: .one) == 4, "3 would leave one follower, enough for ack one")
+        #expect(ClusterNode.followersToDepose(members: 5, ackLevel: .all) == 3)
+        #expect(ClusterNode.followersToDepose(members: 2, ackLevel: .one) == 1)
+    }
+
+    @Test("A follower asked about a leader it hears says so; told to fence, it takes nothing more from that epoch and leaves the leader")
+    func answers() async throws {
+        let c = try await TestCluster.start()
+        let follower = c.nodes[1].node
+        let epoch = c.nodes[0].node.store.epoch
+        let heard = follower.answerLeaderLost("n1", epoch: epoch, fence: false)
+        #expect(!heard.0, "\(heard.1)")
+        #expect(!c.nodes[0].node.answerLeaderLost("n1", epoch: epoch, fence: true).0, "the leader itself does not fence")
+        #expect(follower.answerLeaderLost("n1", epoch: epoch, fence: true).0)
+        #expect(follower.status().knownEpoch == epoch + 1 && follower.status().role == "candidate")
+        try await c.waitUntil("n2's link to n1 closed") { c.nodes[0].node.status().followers["n2"] == nil }
+        // Its welcome in that epoch is refused from now on: told to follow n1 in it, n2 says no.
+        let told = await ClusterNode.exchange(.follow(leader: "n1", address: c.configurations[0].me!.address, epoch: epoch), with: c.configurations[1].me!.address, group: MultiThreadedEventLoopGroup.singleton)
+        guard case .done(false, _) = told else {
+            Issue.record("n2 followed an epoch it gave up: \(String(describing: told))")
+            return
+        }
+        #expect(follower.answerLeaderLost("n1", epoch: epoch, fence: false).0, "past that epoch")
+        await c.stopAll()
+    }
+
+    /// A leader that welcomes its followers, sends them one heartbeat, then goes silent while its process
+    /// and its etcd lease live on (a partition that leaves connections open, a stopped process).
+    @Test(
+        "A leader silent on both follower links while its lease lives: the followers release its key and elect one of them",
+        .enabled(if: EtcdTLSTests.etcdPath != nil, "etcd is not installed (apt-get install etcd-server)"), .timeLimit(.minutes(1)))
+    func deposed() async throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("hss-silent-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        let epoch: UInt64 = 7
+        let fake = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0) { ch in ch.eventLoop.makeCompletedFuture { try ClusterNode.framed(ch) } }
+        let fakeAddress = "127.0.0.1:\(try #require(fake.channel.localAddress?.port))"
+        let welcomed = NIOLockedValueBox(0)
+        let serving = Task {
+            try await fake.executeThenClose { inbound in
+                for try await conn in inbound {
+                    Task {
+                        try await conn.executeThenClose { messages, outbound in
+                            for try await m in messages {
+                                guard case .hello(let h) = m else { continue }
+                                welcomed.withLockedValue { $0 += 1 }
+                                try await outbound.write(.welcome(epoch: epoch, leader: "n1"))
+                                try await outbound.write(.records([], leaderLast: h.last, acknowledged: h.last))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        defer { serving.cancel() }
+        try await EtcdTLSTests.withPlainEtcd(directory: base + "/etcd") { port in
+            let endpoint = "http://127.0.0.1:\(port)"
+            // n1 leads epoch 7 on a lease that the test keeps alive (TTL 10 s) for the whole test.
+            let etcd = EtcdClient(endpoints: [endpoint])
+            let lease = try await etcd.grantLease(ttl: 10)
+            let value = String(decoding: try JSONEncoder().encode(ClusterNode.LeaderValue(node: "n1", address: fakeAddress, epoch: epoch)), as: UTF8.self)
+            #expect(try await etcd.createIfAbsent("/hss/test/leader", value, lease: lease, counter: "/hss/test/epoch", counterRevision: 0, counterValue: "\(epoch)"))
+            let keepAlive = Task {
+                while !Task.isCancelled {
+                    _ = try? await etcd.keepAlive(lease)
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+            defer { keepAlive.cancel() }
+
+            let members = [ClusterConfiguration.Member(id: "n1", address: fakeAddress)]
+                + [try await TestCluster.freePort(), try await TestCluster.freePort()].enumerated().map { .init(id: "n\($0.offset + 2)", address: "127.0.0.1:\($0.element)") }
+            var nodes: [TestNode] = []
+            for i in 2...3 {
+                let dir = base + "/n\(i)"
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                var store = LMDBConfiguration(path: dir, sqnBlock: 1000)
+                if i == 2 {
+                    // n2 holds the subscribers (a node with nothing at all would wait for every member).
+                    let seeded = try LMDBSubscriberStore(store)
+                    try seeded.bulkLoad(try SubscriberFile.load(path: ClusterNodeTests.demo).subscriptions)
+                    seeded.close()
+                }
+                store.path = ""
+                let configuration = ClusterConfiguration(
+                    name: "test", node: "n\(i)", members: members, etcd: [endpoint], leaseTTL: 10, leaderSilence: .milliseconds(600))
+                nodes.append(try TestNode(id: "n\(i)", index: i, dataDir: dir, configuration: configuration, store: store))
+            }
+            let cluster = TestCluster(nodes: nodes, configurations: [], stores: [], dirs: [])
+            try await cluster.waitUntil("both followed the silent leader") { welcomed.withLockedValue { $0 } >= 2 }
+            // Without the followers' release, nobody leads for as long as the lease lives (here: the whole test).
+            try await cluster.waitUntil("n2 leads", timeout: .seconds(20)) { nodes[0].node.status().role == "leader" }
+            try await cluster.waitUntil("n3 follows n2") { nodes[0].node.status().followers.keys.contains("n3") }
+            #expect(try await etcd.keepAlive(lease) > 0, "the old leader's lease still lives: its key was released, not expired")
+            #expect(nodes[0].node.status().epoch > epoch && nodes[1].node.status().knownEpoch > epoch)
+            for n in nodes { await n.stop() }
+        }
+    }
+}
