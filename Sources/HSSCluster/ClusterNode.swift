@@ -89,6 +89,10 @@ public final class ClusterNode: Sendable {
         /// (silent meanwhile, and not for lack of a leader).
         var fromLeader: (leader: String, epoch: UInt64, at: ContinuousClock.Instant) = ("", 0, .now)
         var installingSnapshot = false
+        /// Follower: its leader cannot be reached from here (its link went silent or a connect failed,
+        /// not refused) while other followers may hear it: a write answers 3004 at once (the client tries
+        /// another HSS) instead of waiting `leaderWait` for a link. Cleared by a role change or a welcome.
+        var leaderUnreachable = false
         /// When this node promised to take nothing more from an epoch (`RoleMachine.Event.leaderLost`):
         /// a leader key of that epoch is not followed for a lease TTL after it (it is being released).
         var lostEpoch: (epoch: UInt64, at: ContinuousClock.Instant)?
@@ -288,7 +292,9 @@ public final class ClusterNode: Sendable {
     @discardableResult
     func apply(_ event: RoleMachine.Event) -> Bool {
         let actions = changeState { s -> [RoleMachine.Action] in
+            let before = s.generation
             let actions = s.machine.handle(event)
+            if s.generation != before { s.leaderUnreachable = false }
             for action in actions {
                 switch action {
                 case .closeLink:

@@ -266,6 +266,7 @@ extension ClusterNode {
     func followLoop() async {
         while !Task.isCancelled && !state.withLockedValue({ $0.stopped }) {
             let seen = roleSignal.value
+            let (role, generation) = state.withLockedValue { ($0.role, $0.generation) }
             guard case .follower(let leader, let address, let epoch) = role else {
                 await roleChange(after: seen, timeout: .seconds(1))
                 continue
@@ -279,8 +280,13 @@ extension ClusterNode {
                 logger.debug("leader link closed", metadata: ["leader": "\(leader)", "error": "\(error)"])
                 if Self.isRefused(error) {
                     await releaseLeaderKey(leader, epoch: epoch, why: "the leader's cluster port refuses connections")
-                } else if error is LeaderSilent && etcd != nil && silentLeader(leader, epoch: epoch) {
-                    await deposeSilentLeader(leader, epoch: epoch)
+                } else if error is LeaderSilent {
+                    if etcd != nil && silentLeader(leader, epoch: epoch) { await deposeSilentLeader(leader, epoch: epoch) }
+                    // Still following it (no other leader, its epoch not given up): writes here go
+                    // elsewhere at once.
+                    changeState { s in
+                        if case .follower(leader, _, epoch) = s.role, s.generation == generation { s.leaderUnreachable = true }
+                    }
                 }
             }
             let waiting = changeState { s -> [CheckedContinuation<ForwardOutcome, Never>] in
@@ -362,26 +368,33 @@ extension ClusterNode {
         let others = configuration.others.filter { $0.id != leader }
         let needed = Self.followersToDepose(members: configuration.members.count, ackLevel: configuration.ackLevel)
         let (group, tls) = (self.group, self.tls?.client)
-        func agreeing(fence: Bool) async -> Int {
-            await withTaskGroup(of: Bool.self) { tasks in
+        // (this node and the followers that agree, the followers that answered)
+        func agreeing(fence: Bool) async -> (agree: Int, answered: Int) {
+            await withTaskGroup(of: Bool?.self) { tasks in
                 for m in others {
                     tasks.addTask {
-                        if case .done(true, _) = await Self.exchange(.leaderLost(leader: leader, epoch: epoch, fence: fence), with: m.address, group: group, tls: tls, timeout: .milliseconds(300)) {
-                            return true
-                        }
-                        return false
+                        guard case .done(let ok, _) = await Self.exchange(
+                            .leaderLost(leader: leader, epoch: epoch, fence: fence), with: m.address, group: group, tls: tls, timeout: .milliseconds(300))
+                        else { return nil }
+                        return ok
                     }
                 }
-                var n = 1
-                for await ok in tasks where ok { n += 1 }
+                var n = (agree: 1, answered: 0)
+                for await ok in tasks {
+                    if let ok { n.answered += 1 }
+                    if ok == true { n.agree += 1 }
+                }
                 return n
             }
         }
         let deadline = ContinuousClock.now + configuration.leaderSilence
         while silentLeader(leader, epoch: epoch) {
-            if await agreeing(fence: false) >= needed {
+            let asked = await agreeing(fence: false)
+            // Nobody answers: this node is the one cut off; no use asking again.
+            if asked.answered == 0 && !others.isEmpty { return }
+            if asked.agree >= needed {
                 fenceEpoch(leader, epoch: epoch)
-                let fenced = await agreeing(fence: true)
+                let fenced = await agreeing(fence: true).agree
                 if fenced >= needed {
                     await releaseLeaderKey(leader, epoch: epoch, why: "no follower hears the leader (\(fenced) of \(configuration.members.count - 1) gave up its epoch)")
                 } else {
@@ -497,6 +510,7 @@ extension ClusterNode {
                                 $0.knownEpoch = max($0.knownEpoch, epoch)
                                 $0.link = writer
                                 $0.links += 1
+                                $0.leaderUnreachable = false
                             }
                         case .records(let records, let leaderLast, let acknowledged):
                             // The leader checked this log against its own (truncate and repair come
@@ -738,7 +752,10 @@ extension ClusterNode {
                 if s.stopped { return nil }
                 switch s.role {
                 case .leader: return s.generation != seen.generation
-                case .follower: return s.link != nil && s.links != seen.links
+                case .follower:
+                    if s.link != nil && s.links != seen.links { return true }
+                    // Cut off from a leader that the others may hear: no use waiting here.
+                    return s.leaderUnreachable ? nil : false
                 case .candidate, .fenced: return false
                 }
             }

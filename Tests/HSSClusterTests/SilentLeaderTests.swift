@@ -1,3 +1,4 @@
+import DiameterCore
 import DiameterTestKit
 import Foundation
 import HSSCore
@@ -41,6 +42,46 @@ struct SilentLeaderTests {
             return
         }
         #expect(follower.answerLeaderLost("n1", epoch: epoch, fence: false).0, "past that epoch")
+        await c.stopAll()
+    }
+
+    @Test(
+        "A follower cut off from its leader (the link silent, the leader's port accepting and saying nothing) answers writes 3004 at once, not after leaderWait",
+        .timeLimit(.minutes(1)))
+    func cutOffFollowerFailsFast() async throws {
+        let c = try await TestCluster.start(ackTimeout: .seconds(10), leaderWait: .seconds(10))
+        let epoch = c.nodes[1].node.store.epoch + 1
+        // A leader that welcomes the first connection, sends one heartbeat and goes silent; later
+        // connections are accepted and never answered (a stopped process whose kernel still accepts).
+        let fake = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0) { ch in ch.eventLoop.makeCompletedFuture { try ClusterNode.framed(ch) } }
+        let address = "127.0.0.1:\(try #require(fake.channel.localAddress?.port))"
+        let connections = NIOLockedValueBox(0)
+        let serving = Task {
+            try await fake.executeThenClose { inbound in
+                for try await conn in inbound {
+                    let first = connections.withLockedValue { $0 += 1; return $0 == 1 }
+                    Task {
+                        try await conn.executeThenClose { messages, outbound in
+                            for try await m in messages where first {
+                                if case .hello(let h) = m {
+                                    try await outbound.write(.welcome(epoch: epoch, leader: "n1"))
+                                    try await outbound.write(.records([], leaderLast: h.last, acknowledged: h.last))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        defer { serving.cancel() }
+        try await c.control(.follow(leader: "n1", address: address, epoch: epoch), to: 1)
+        try await c.waitUntil("n2 linked to the fake leader") { c.nodes[1].node.hasLeaderLink }
+        try await c.waitUntil("n2 found its leader silent and unreachable") { c.nodes[1].node.state.withLockedValue { $0.leaderUnreachable } }
+        let started = ContinuousClock.now
+        #expect(try await c.nodes[1].resultCode(ClusterNodeTests.sar(.registration)) == 3004)
+        let took = ContinuousClock.now - started
+        #expect(took < .seconds(5), "answered after \(took): it waited for a leader it cannot reach (leaderWait is 10 s)")
         await c.stopAll()
     }
 
