@@ -197,10 +197,15 @@ final class FaultRecords: Sendable {
 }
 
 /// One client: a connection to one node at a time, `window` requests in flight; on a failure it moves to
-/// the next node and retransmits what was unanswered.
+/// the next node and retransmits what was unanswered. Its first node is its primary: while on another,
+/// it probes the primary (CER/CEA on a second connection) and, once it answers, stops sending, lets the
+/// answers in flight arrive and goes back (failback, RFC 6733 §5.5.4), as a CSCF configured with a
+/// primary HSS does. Without it every worker ends up on the same node after a few faults, and a fault
+/// of that node stops all of them until their own failure detection moves them (3 s here).
 struct FaultWorker {
     let name: String
     let addresses: [String]
+    let home: Int
     var current: Int
     let window: Int
     let records: FaultRecords
@@ -211,6 +216,7 @@ struct FaultWorker {
         self.name = name
         self.addresses = addresses
         self.current = start
+        self.home = start
         self.window = window
         self.records = records
     }
@@ -223,9 +229,13 @@ struct FaultWorker {
         while !shouldStop() {
             let address = addresses[current % addresses.count]
             do {
-                try await session(address, &inFlight, moved: moved, shouldStop, make)
+                if try await session(address, &inFlight, moved: moved, shouldStop, make) {
+                    current = home
+                    moved = true
+                    continue
+                }
             } catch {
-                if ProcessInfo.processInfo.environment["FAULT_DEBUG"] != nil { FileHandle.standardError.write(Data("\(name) \(address): \(error)\n".utf8)) }
+                Self.debug("\(name) \(address): \(error)")
             }
             current += 1
             moved = true
@@ -233,13 +243,9 @@ struct FaultWorker {
         }
     }
 
-    /// One connection: CER, retransmissions, then the closed loop until the deadline or a failure.
-    mutating func session(
-        _ address: String, _ inFlight: inout [UInt32: (bytes: ByteBuffer, request: FaultRequest)], moved: Bool,
-        _ shouldStop: @Sendable () -> Bool, _ make: (UInt32, UInt32, String) -> (ByteBuffer, FaultRequest)
-    ) async throws {
-        guard let (host, port) = Address.hostPort(address) else { return }
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    static func connect(_ address: String) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer>? {
+        guard let (host, port) = Address.hostPort(address) else { return nil }
+        return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.milliseconds(300))
             .connect(host: host, port: port) { ch in
                 ch.eventLoop.makeCompletedFuture {
@@ -247,6 +253,42 @@ struct FaultWorker {
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: ch)
                 }
             }
+    }
+
+    func cer() -> ByteBuffer {
+        CapabilitiesExchangeRequest(capabilities: PeerCapabilities(
+            originHost: origin, originRealm: Population.realm, hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415,
+            productName: "hss-bench", originStateID: 1, supportedVendorIDs: [10415], vendorSpecificApplicationIDs: [.cx, .s6a])).encode(hopByHopID: 0, endToEndID: 0)
+    }
+
+    /// Whether the node at `address` completes a capabilities exchange within 1 s (the failback probe).
+    static func answers(_ address: String, cer: ByteBuffer) async -> Bool {
+        await withTaskGroup(of: Bool.self) { tasks in
+            tasks.addTask {
+                guard let channel = try? await connect(address) else { return false }
+                return (try? await channel.executeThenClose { inbound, outbound in
+                    try await outbound.write(cer)
+                    for try await frame in inbound { return (try? DiameterDecoder().decode(frame))?.first(.resultCode)?.unsigned32 == 2001 }
+                    return false
+                }) ?? false
+            }
+            tasks.addTask {
+                try? await Task.sleep(for: .seconds(1))
+                return false
+            }
+            let first = await tasks.next() ?? false
+            tasks.cancelAll()
+            return first
+        }
+    }
+
+    /// One connection: CER, retransmissions, then the closed loop until the deadline or a failure. True:
+    /// the primary answers again and every answer in flight here arrived (go back to the primary).
+    mutating func session(
+        _ address: String, _ inFlight: inout [UInt32: (bytes: ByteBuffer, request: FaultRequest)], moved: Bool,
+        _ shouldStop: @Sendable () -> Bool, _ make: (UInt32, UInt32, String) -> (ByteBuffer, FaultRequest)
+    ) async throws -> Bool {
+        guard let channel = try await Self.connect(address) else { return false }
         let origin = self.origin
         let lastAnswer = NIOLockedValueBox(ContinuousClock.now)
         let raw = channel.channel
@@ -257,12 +299,23 @@ struct FaultWorker {
             }
         }
         defer { watchdog.cancel() }
-        try await channel.executeThenClose { inbound, outbound in
+        // Away from the primary: probe it every second once 2 s have passed here.
+        let primaryBack = NIOLockedValueBox(false)
+        let primary = addresses[home % addresses.count]
+        let probe: Task<Void, Never>? = primary == address ? nil : Task { [cer = cer()] in
+            try? await Task.sleep(for: .seconds(2))
+            while !Task.isCancelled {
+                if await Self.answers(primary, cer: cer) {
+                    primaryBack.withLockedValue { $0 = true }
+                    return
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        defer { probe?.cancel() }
+        return try await channel.executeThenClose { inbound, outbound in
             var answers = inbound.makeAsyncIterator()
-            let cer = CapabilitiesExchangeRequest(capabilities: PeerCapabilities(
-                originHost: origin, originRealm: Population.realm, hostIPAddresses: [DiameterAddress("127.0.0.1")!], vendorID: 10415,
-                productName: "hss-bench", originStateID: 1, supportedVendorIDs: [10415], vendorSpecificApplicationIDs: [.cx, .s6a]))
-            try await outbound.write(cer.encode(hopByHopID: 0, endToEndID: 0))
+            try await outbound.write(cer())
             guard let cea = try await Self.next(&answers, watchdog: lastAnswer), (try? DiameterDecoder().decode(cea))?.first(.resultCode)?.unsigned32 == 2001 else {
                 throw CancellationError()
             }
@@ -278,7 +331,9 @@ struct FaultWorker {
             }
             records.note(retransmitted: inFlight.count, moved: moved)
             while !shouldStop() {
-                while inFlight.count < window {
+                let failingBack = primaryBack.withLockedValue { $0 }
+                if failingBack && inFlight.isEmpty { return true }
+                while !failingBack && inFlight.count < window {
                     let h = nextHop()
                     e2e &+= 1
                     let (bytes, request) = make(h, e2e, origin)
@@ -306,14 +361,21 @@ struct FaultWorker {
                 guard let e = byHop.removeValue(forKey: m.header.hopByHopID), let entry = inFlight.removeValue(forKey: e) else { continue }
                 let rc = m.first(.resultCode)?.unsigned32
                 if rc == 3004 || rc == 3002 {
-                    if ProcessInfo.processInfo.environment["FAULT_DEBUG"] != nil { FileHandle.standardError.write(Data("\(name) \(address): result \(rc ?? 0)\n".utf8)) }
+                    Self.debug("\(name) \(address): result \(rc ?? 0) \(m.first(.errorMessage)?.string ?? "")")
                     // Busy (no leader) or not here: the request is not done; try it on the next node.
                     inFlight[e] = entry
                     throw CancellationError()
                 }
                 records.answered(entry.request, m, node: address)
             }
+            return false
         }
+    }
+
+    /// FAULT_DEBUG=1: why a worker left a node, with the time (ms since 1970, as in faults.tsv).
+    static func debug(_ line: String) {
+        guard ProcessInfo.processInfo.environment["FAULT_DEBUG"] != nil else { return }
+        FileHandle.standardError.write(Data("\(UInt64(Date().timeIntervalSince1970 * 1000)) \(line)\n".utf8))
     }
 
     mutating func nextHop() -> UInt32 {
