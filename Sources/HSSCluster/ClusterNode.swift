@@ -641,33 +641,70 @@ public final class ClusterNode: Sendable {
         }
     }
 
-    /// One request/answer exchange with the node at `address` (status, promote, follow).
+    /// One request/answer exchange with the node at `address` (status, promote, follow, leaderLost): nil
+    /// when it does not answer within `timeout` or the caller is cancelled. It returns then, not when
+    /// the connect gives up: a connect to a host whose link is down neither completes nor notices a
+    /// cancellation before its own timeout, and an election that waited for it (a task group awaits
+    /// its children) took 700 ms longer whenever the old leader's link was down.
     public static func exchange(
         _ message: ClusterMessage, with address: String, group: any EventLoopGroup, tls: NIOSSLContext? = nil, timeout: Duration = .milliseconds(700)
     ) async -> ClusterMessage? {
         guard let (host, port) = ClusterConfiguration.hostPort(address) else { return nil }
-        return await withTaskGroup(of: ClusterMessage?.self) { tasks in
-            tasks.addTask {
-                do {
-                    let channel = try await ClientBootstrap(group: group)
-                        .connectTimeout(.milliseconds(Int64(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)))
-                        .connect(host: host, port: port) { ch in ch.eventLoop.makeCompletedFuture { try framed(ch, client: tls) } }
-                    return try await channel.executeThenClose { inbound, outbound in
-                        try await outbound.write(message)
-                        for try await reply in inbound { return reply }
-                        return nil
-                    }
-                } catch {
+        // The first outcome wins: the reply (or its failure), the timeout, or the caller's cancellation.
+        enum Outcome {
+            case pending
+            case waiting(CheckedContinuation<ClusterMessage?, Never>)
+            case done(ClusterMessage?)
+        }
+        let outcome = NIOLockedValueBox(Outcome.pending)
+        @Sendable func finish(_ reply: ClusterMessage?) {
+            let c = outcome.withLockedValue { o -> CheckedContinuation<ClusterMessage?, Never>? in
+                switch o {
+                case .pending:
+                    o = .done(reply)
                     return nil
+                case .waiting(let c):
+                    o = .done(reply)
+                    return c
+                case .done: return nil
                 }
             }
-            tasks.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
+            c?.resume(returning: reply)
+        }
+        let work = Task {
+            do {
+                let channel = try await ClientBootstrap(group: group)
+                    .connectTimeout(.milliseconds(Int64(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)))
+                    .connect(host: host, port: port) { ch in ch.eventLoop.makeCompletedFuture { try framed(ch, client: tls) } }
+                let reply = try await channel.executeThenClose { inbound, outbound -> ClusterMessage? in
+                    try await outbound.write(message)
+                    for try await reply in inbound { return reply }
+                    return nil
+                }
+                finish(reply)
+            } catch {
+                finish(nil)
             }
-            let first = await tasks.next() ?? nil
-            tasks.cancelAll()
-            return first
+        }
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            work.cancel()
+            finish(nil)
+        }
+        return await withTaskCancellationHandler {
+            let reply = await withCheckedContinuation { (c: CheckedContinuation<ClusterMessage?, Never>) in
+                let already = outcome.withLockedValue { o -> ClusterMessage?? in
+                    if case .done(let reply) = o { return .some(reply) }
+                    o = .waiting(c)
+                    return .none
+                }
+                if let already { c.resume(returning: already) }
+            }
+            timer.cancel()
+            return reply
+        } onCancel: {
+            work.cancel()
+            finish(nil)
         }
     }
 

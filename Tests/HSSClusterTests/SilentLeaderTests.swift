@@ -45,6 +45,38 @@ struct SilentLeaderTests {
         await c.stopAll()
     }
 
+    @Test("An exchange returns when its caller is cancelled, also while its connect hangs (a host whose link is down)", .timeLimit(.minutes(1)))
+    func exchangeCancelled() async throws {
+        // A listener that never accepts, its backlog full: further connects get no SYN-ACK and hang,
+        // as towards a host whose link is down.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try #require(withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } } == 0)
+        try #require(listen(fd, 0) == 0)
+        try #require(withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } } == 0)
+        let target = "127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+        // Fill the backlog with connections nobody accepts.
+        var fillers: [any Channel] = []
+        defer { for f in fillers { f.close(promise: nil) } }
+        for _ in 0..<4 {
+            if let ch = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connectTimeout(.milliseconds(200)).connect(host: "127.0.0.1", port: Int(UInt16(bigEndian: address.sin_port))).get() {
+                fillers.append(ch)
+            }
+        }
+        let started = ContinuousClock.now
+        let asking = Task { await ClusterNode.exchange(.statusRequest, with: target, group: MultiThreadedEventLoopGroup.singleton, timeout: .seconds(20)) }
+        try await Task.sleep(for: .milliseconds(100))
+        asking.cancel()
+        #expect(await asking.value == nil)
+        let took = ContinuousClock.now - started
+        #expect(took < .seconds(10), "returned after \(took): it waited for the connect (20 s) rather than for its caller")
+    }
+
     @Test(
         "A follower cut off from its leader (the link silent, the leader's port accepting and saying nothing) answers writes 3004 at once, not after leaderWait",
         .timeLimit(.minutes(1)))
