@@ -430,28 +430,14 @@ struct ClusterNodeTests {
         let c = try await TestCluster.start(ackTimeout: .milliseconds(300), leaderWait: .milliseconds(300))
         // A fake leader: welcomes a follower into a newer epoch, then reads and ignores everything.
         let epoch = c.nodes[1].node.store.epoch + 1
-        let fake = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0) { ch in ch.eventLoop.makeCompletedFuture { try ClusterNode.framed(ch) } }
-        let address = "127.0.0.1:\(try #require(fake.channel.localAddress?.port))"
-        let serving = Task {
-            try await fake.executeThenClose { inbound in
-                for try await conn in inbound {
-                    Task {
-                        try await conn.executeThenClose { messages, outbound in
-                            for try await m in messages {
-                                if case .hello = m { try await outbound.write(.welcome(epoch: epoch, leader: "n1")) }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let fake = try await FakeLeader.start(epoch: epoch, heartbeat: false)
+        let address = fake.address
         try await c.control(.follow(leader: "n1", address: address, epoch: epoch), to: 1)
         try await c.waitUntil("n2 linked to the fake leader") { c.nodes[1].node.hasLeaderLink }
         let started = ContinuousClock.now
         #expect(try await c.nodes[1].resultCode(Self.sar(.registration)) == 3004)
         #expect(ContinuousClock.now - started >= .milliseconds(550))
-        serving.cancel()
+        fake.serving.cancel()
         await c.stopAll()
     }
 

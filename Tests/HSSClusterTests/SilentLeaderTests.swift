@@ -85,28 +85,9 @@ struct SilentLeaderTests {
         let epoch = c.nodes[1].node.store.epoch + 1
         // A leader that welcomes the first connection, sends one heartbeat and goes silent; later
         // connections are accepted and never answered (a stopped process whose kernel still accepts).
-        let fake = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0) { ch in ch.eventLoop.makeCompletedFuture { try ClusterNode.framed(ch) } }
-        let address = "127.0.0.1:\(try #require(fake.channel.localAddress?.port))"
-        let connections = NIOLockedValueBox(0)
-        let serving = Task {
-            try await fake.executeThenClose { inbound in
-                for try await conn in inbound {
-                    let first = connections.withLockedValue { $0 += 1; return $0 == 1 }
-                    Task {
-                        try await conn.executeThenClose { messages, outbound in
-                            for try await m in messages where first {
-                                if case .hello(let h) = m {
-                                    try await outbound.write(.welcome(epoch: epoch, leader: "n1"))
-                                    try await outbound.write(.records([], leaderLast: h.last, acknowledged: h.last))
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        defer { serving.cancel() }
+        let fake = try await FakeLeader.start(epoch: epoch, heartbeat: true) { $0 == 1 }
+        let address = fake.address
+        defer { fake.serving.cancel() }
         try await c.control(.follow(leader: "n1", address: address, epoch: epoch), to: 1)
         try await c.waitUntil("n2 linked to the fake leader") { c.nodes[1].node.hasLeaderLink }
         try await c.waitUntil("n2 found its leader silent and unreachable") { c.nodes[1].node.state.withLockedValue { $0.leaderUnreachable } }
@@ -117,43 +98,23 @@ struct SilentLeaderTests {
         await c.stopAll()
     }
 
-    /// A leader that welcomes its followers, sends them one heartbeat, then goes silent while its process
-    /// and its etcd lease live on (a partition that leaves connections open, a stopped process).
-    @Test(
-        "A leader silent on both follower links while its lease lives: the followers release its key and elect one of them",
-        .enabled(if: EtcdTLSTests.etcdPath != nil, "etcd is not installed (apt-get install etcd-server)"), .timeLimit(.minutes(1)))
-    func deposed() async throws {
+    /// An etcd, a leader key naming `leader` (at `leaderAddress`) in `epoch` on a lease that the test keeps
+    /// alive (TTL 10 s) for the whole test, and nodes n2 and n3 (n2 seeded) of the members n1 (at
+    /// `n1Address`), n2, n3 with etcd: `body` gets them, the etcd client and that lease.
+    static func withEtcdCluster(
+        leader: String, leaderAddress: (_ members: [ClusterConfiguration.Member]) -> String, n1Address: String, epoch: UInt64,
+        _ body: (TestCluster, EtcdClient, Int64) async throws -> Void
+    ) async throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("hss-silent-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: base) }
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        let epoch: UInt64 = 7
-        let fake = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0) { ch in ch.eventLoop.makeCompletedFuture { try ClusterNode.framed(ch) } }
-        let fakeAddress = "127.0.0.1:\(try #require(fake.channel.localAddress?.port))"
-        let welcomed = NIOLockedValueBox(0)
-        let serving = Task {
-            try await fake.executeThenClose { inbound in
-                for try await conn in inbound {
-                    Task {
-                        try await conn.executeThenClose { messages, outbound in
-                            for try await m in messages {
-                                guard case .hello(let h) = m else { continue }
-                                welcomed.withLockedValue { $0 += 1 }
-                                try await outbound.write(.welcome(epoch: epoch, leader: "n1"))
-                                try await outbound.write(.records([], leaderLast: h.last, acknowledged: h.last))
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        defer { serving.cancel() }
         try await EtcdTLSTests.withPlainEtcd(directory: base + "/etcd") { port in
             let endpoint = "http://127.0.0.1:\(port)"
-            // n1 leads epoch 7 on a lease that the test keeps alive (TTL 10 s) for the whole test.
+            let members = [ClusterConfiguration.Member(id: "n1", address: n1Address)]
+                + [try await TestCluster.freePort(), try await TestCluster.freePort()].enumerated().map { .init(id: "n\($0.offset + 2)", address: "127.0.0.1:\($0.element)") }
             let etcd = EtcdClient(endpoints: [endpoint])
             let lease = try await etcd.grantLease(ttl: 10)
-            let value = String(decoding: try JSONEncoder().encode(ClusterNode.LeaderValue(node: "n1", address: fakeAddress, epoch: epoch)), as: UTF8.self)
+            let value = String(decoding: try JSONEncoder().encode(ClusterNode.LeaderValue(node: leader, address: leaderAddress(members), epoch: epoch)), as: UTF8.self)
             #expect(try await etcd.createIfAbsent("/hss/test/leader", value, lease: lease, counter: "/hss/test/epoch", counterRevision: 0, counterValue: "\(epoch)"))
             let keepAlive = Task {
                 while !Task.isCancelled {
@@ -162,9 +123,6 @@ struct SilentLeaderTests {
                 }
             }
             defer { keepAlive.cancel() }
-
-            let members = [ClusterConfiguration.Member(id: "n1", address: fakeAddress)]
-                + [try await TestCluster.freePort(), try await TestCluster.freePort()].enumerated().map { .init(id: "n\($0.offset + 2)", address: "127.0.0.1:\($0.element)") }
             var nodes: [TestNode] = []
             for i in 2...3 {
                 let dir = base + "/n\(i)"
@@ -182,13 +140,86 @@ struct SilentLeaderTests {
                 nodes.append(try TestNode(id: "n\(i)", index: i, dataDir: dir, configuration: configuration, store: store))
             }
             let cluster = TestCluster(nodes: nodes, configurations: [], stores: [], dirs: [])
-            try await cluster.waitUntil("both followed the silent leader") { welcomed.withLockedValue { $0 } >= 2 }
+            do {
+                try await body(cluster, etcd, lease)
+            } catch {
+                await cluster.stopAll()
+                throw error
+            }
+            await cluster.stopAll()
+        }
+    }
+
+    /// A leader that welcomes its followers, sends them one heartbeat, then goes silent while its process
+    /// and its etcd lease live on (a partition that leaves connections open, a stopped process).
+    @Test(
+        "A leader silent on both follower links while its lease lives: the followers release its key and elect one of them",
+        .enabled(if: EtcdTLSTests.etcdPath != nil, "etcd is not installed (apt-get install etcd-server)"), .timeLimit(.minutes(1)))
+    func deposed() async throws {
+        let epoch: UInt64 = 7
+        let fake = try await FakeLeader.start(epoch: epoch, heartbeat: true)
+        defer { fake.serving.cancel() }
+        try await Self.withEtcdCluster(leader: "n1", leaderAddress: { _ in fake.address }, n1Address: fake.address, epoch: epoch) { cluster, etcd, lease in
+            let nodes = cluster.nodes
+            try await cluster.waitUntil("both followed the silent leader") { fake.welcomed.withLockedValue { $0 } >= 2 }
             // Without the followers' release, nobody leads for as long as the lease lives (here: the whole test).
             try await cluster.waitUntil("n2 leads", timeout: .seconds(20)) { nodes[0].node.status().role == "leader" }
             try await cluster.waitUntil("n3 follows n2") { nodes[0].node.status().followers.keys.contains("n3") }
             #expect(try await etcd.keepAlive(lease) > 0, "the old leader's lease still lives: its key was released, not expired")
             #expect(nodes[0].node.status().epoch > epoch && nodes[1].node.status().knownEpoch > epoch)
-            for n in nodes { await n.stop() }
         }
+    }
+
+    /// n2 led epoch 7 before a restart: its key lives on, on the lease of the process that is gone.
+    @Test(
+        "A node that finds its own leader key from before a restart releases it at once; the next leader is elected while that old lease lives",
+        .enabled(if: EtcdTLSTests.etcdPath != nil, "etcd is not installed (apt-get install etcd-server)"), .timeLimit(.minutes(1)))
+    func staleOwnKey() async throws {
+        let epoch: UInt64 = 7
+        // n1 is not running (its port refuses), as after kill -9 of every node with n1 not back yet.
+        let n1 = "127.0.0.1:\(try await TestCluster.freePort())"
+        try await Self.withEtcdCluster(leader: "n2", leaderAddress: { $0[1].address }, n1Address: n1, epoch: epoch) { cluster, etcd, lease in
+            let nodes = cluster.nodes
+            try await cluster.waitUntil("a leader", timeout: .seconds(20)) { nodes.contains { $0.node.status().role == "leader" } }
+            #expect(try await etcd.keepAlive(lease) > 0, "the old lease still lives: the key was released, not expired")
+            let leader = try #require(nodes.first { $0.node.status().role == "leader" })
+            #expect(leader.node.status().epoch > epoch)
+            try await cluster.waitUntil("the other follows it") { leader.node.status().followers.count == 1 }
+        }
+    }
+}
+
+/// A cluster-link listener that plays a leader of `epoch`: `answer(n)` says whether it welcomes its n-th
+/// connection (1-based), and `heartbeat` whether it then sends one heartbeat (the follower's log counts
+/// as checked); after that it reads and ignores everything. Connections it does not welcome are accepted
+/// and never answered (a stopped process whose kernel still accepts). Closed when the task is cancelled.
+struct FakeLeader {
+    let address: String
+    let welcomed: NIOLockedValueBox<Int>
+    let serving: Task<Void, any Error>
+
+    static func start(epoch: UInt64, heartbeat: Bool, answer: @escaping @Sendable (Int) -> Bool = { _ in true }) async throws -> FakeLeader {
+        let fake = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0) { ch in ch.eventLoop.makeCompletedFuture { try ClusterNode.framed(ch) } }
+        let address = "127.0.0.1:\(try #require(fake.channel.localAddress?.port))"
+        let connections = NIOLockedValueBox(0), welcomed = NIOLockedValueBox(0)
+        let serving = Task {
+            try await fake.executeThenClose { inbound in
+                for try await conn in inbound {
+                    let welcome = answer(connections.withLockedValue { $0 += 1; return $0 })
+                    Task {
+                        try await conn.executeThenClose { messages, outbound in
+                            for try await m in messages where welcome {
+                                guard case .hello(let h) = m else { continue }
+                                welcomed.withLockedValue { $0 += 1 }
+                                try await outbound.write(.welcome(epoch: epoch, leader: "n1"))
+                                if heartbeat { try await outbound.write(.records([], leaderLast: h.last, acknowledged: h.last)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return FakeLeader(address: address, welcomed: welcomed, serving: serving)
     }
 }
