@@ -11,6 +11,8 @@
 #   cluster/cluster.sh kill N | term N | start-node N | pause N | resume N
 #   cluster/cluster.sh wait-leader [SECONDS] waits until a node leads and every live node follows it
 #   cluster/cluster.sh converged [SECONDS]   waits until every node's log ends at the same record
+#   cluster/cluster.sh streaming N [SECONDS] waits until node N follows and is within 500 records of its
+#                                            leader (under load, when the logs never end at one record at once)
 #   cluster/cluster.sh digests               hss db digest of every node
 #
 # Environment: CLUSTER_DIR (default /tmp/hss-cluster), BIN (directory of hss and hss-bench; default the
@@ -152,6 +154,19 @@ sys.exit(0 if all(r.get("reachable", True) for r in rows) and len({r["last"] for
       sleep 0.2
     done
     echo "cluster.sh: not converged after ${2:-60} s"; "$0" status; exit 1
+    ;;
+  streaming)
+    deadline=$((SECONDS + ${3:-60}))
+    while [ $SECONDS -lt $deadline ]; do
+      if status_json | python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+leader = max((r["last"] for r in rows if r.get("role") == "leader"), default=None)
+r = next((r for r in rows if r.get("node") == "n'"$2"'"), {})
+sys.exit(0 if leader is not None and r.get("role") == "follower" and leader - r.get("last", 0) < 500 else 1)'; then exit 0; fi
+      sleep 0.2
+    done
+    echo "cluster.sh: n$2 not streaming after ${3:-60} s"; "$0" status; exit 1
     ;;
   digests) for n in 1 2 3; do "$BIN/hss" db digest --data-dir "$DIR/n$n"; done ;;
   *) sed -n '2,20p' "$0"; exit 2 ;;

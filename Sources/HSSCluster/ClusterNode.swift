@@ -82,6 +82,9 @@ public final class ClusterNode: Sendable {
         /// heartbeats), and when this node began to lead.
         var heard: [String: ContinuousClock.Instant] = [:]
         var leaderSince: ContinuousClock.Instant = .now
+        /// Leader: followers sent a snapshot, with the first sequence each will ask for once it has
+        /// installed it and when it was sent (`retainForSnapshots`).
+        var snapshotFloors: [String: (sequence: UInt64, since: ContinuousClock.Instant)] = [:]
         /// Follower: the leader's last sequence as last heard.
         var leaderLast: UInt64 = 0
         /// Follower: which leader (of which epoch) it last heard from and when (any message on its link;
@@ -303,6 +306,7 @@ public final class ClusterNode: Sendable {
                 case .startLeading:
                     s.followers = [:]
                     s.heard = [:]
+                    s.snapshotFloors = [:]
                     s.leaderSince = .now
                 default: break
                 }
@@ -349,6 +353,7 @@ public final class ClusterNode: Sendable {
             roleSignal.sweep()
             electionWake.sweep()
             expireForwards()
+            retainForSnapshots()
             // A leader whose lease may have lapsed stops at once (fencing: docs/replication.md).
             if etcd != nil, case .leader = role, ContinuousClock.now > state.withLockedValue({ $0.leaseDeadline }) {
                 stepDown("leader lease expired")

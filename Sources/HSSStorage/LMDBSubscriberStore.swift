@@ -91,6 +91,14 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
     var fencedEpoch: UInt64?
     /// The batch being committed, for the shipping path.
     let unsynced = UnsyncedTail()
+    /// Retention keeps the log from this sequence on, whatever its limits say (0: no floor). A cluster
+    /// leader sets it while a follower takes a snapshot, so that the records after the snapshot's
+    /// position are still there when that follower comes back (docs/replication.md, "Snapshots").
+    public var retentionFloor: UInt64 {
+        get { retentionFloorValue.load(ordering: .relaxed) }
+        set { retentionFloorValue.store(newValue, ordering: .relaxed) }
+    }
+    let retentionFloorValue = ManagedAtomic<UInt64>(0)
     let openedAt = Date()
 
     final class WildcardList: AtomicReference, @unchecked Sendable {
@@ -514,7 +522,8 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
         let now = UInt64(Date().timeIntervalSince1970 * 1000)
         let cutoff = now &- UInt64(configuration.logRetentionSeconds) * 1000
         var dropped = 0
-        while dropped < 1000, firstSequence < nextSequence {
+        let floor = retentionFloor
+        while dropped < 1000, firstSequence < nextSequence, floor == 0 || firstSequence < floor {
             let excess = Int(nextSequence - firstSequence) > configuration.logRetentionRecords
             var old = false
             if !excess, let v = try t.get(log, firstSequence.bigEndianBytes), v.count >= 17 {

@@ -455,6 +455,30 @@ struct ClusterNodeTests {
         try await c.converged()
         #expect(FileManager.default.fileExists(atPath: c.dirs[2] + "/CURRENT"), "n3 serves a snapshot store")
         #expect(try Self.registeredServer(c.nodes[2]) == Self.scscf)
+        // n3 streams: the log is no longer held for it.
+        try await c.waitUntil("the leader's log is no longer held for n3") { c.nodes[0].node.store.retentionFloor == 0 }
+        await c.stopAll()
+    }
+
+    @Test("While a follower installs a snapshot the leader keeps its log from the snapshot's position on, beyond the retention limit")
+    func snapshotRetention() async throws {
+        let c = try await TestCluster.start(logRetention: 20)
+        let leader = c.nodes[0].node
+        let position = leader.store.logState.last
+        // As sendSnapshot records it for a follower it sends a snapshot to (n3 here, streaming meanwhile).
+        leader.state.withLockedValue { $0.snapshotFloors["n9"] = (position + 1, .now) }
+        leader.retainForSnapshots()
+        #expect(leader.store.retentionFloor == position + 1)
+        for i in 0..<41 {
+            #expect(try await c.nodes[0].ask(Self.sar(i % 2 == 0 ? .registration : .userDeregistration), ServerAssignmentAnswer.self).0.envelope.result == .success)
+        }
+        #expect(leader.store.logState.first <= position + 1, "kept from the snapshot's position on")
+        // Held no longer than snapshotRetentionHold, then the limit applies again.
+        leader.state.withLockedValue { $0.snapshotFloors["n9"] = (position + 1, .now - ClusterNode.snapshotRetentionHold) }
+        leader.retainForSnapshots()
+        #expect(leader.store.retentionFloor == 0)
+        _ = try await c.nodes[0].ask(Self.sar(.userDeregistration), ServerAssignmentAnswer.self)  // a write (the last SAR registered)
+        #expect(leader.store.logState.first > position + 1)
         await c.stopAll()
     }
 

@@ -89,6 +89,22 @@ struct LMDBStoreTests {
         store.close()
     }
 
+    @Test("A retention floor keeps the log from that sequence on beyond the limits; without it the limits apply again")
+    func retentionFloor() async throws {
+        let store = try LMDBSubscriberStore(LMDBConfiguration(path: Self.directory(), logRetentionRecords: 5))
+        let s = Self.subscription(4)
+        try await store.commitSubscription(s)
+        for _ in 0..<9 { try await store.commitState(s.id, s.state) }
+        #expect(try store.changes(from: 0).first?.sequence == 6)
+        store.retentionFloor = 8
+        for _ in 0..<10 { try await store.commitState(s.id, s.state) }
+        #expect(try store.changes(from: 0).map(\.sequence) == Array(8...20), "kept from the floor on")
+        store.retentionFloor = 0
+        try await store.commitState(s.id, s.state)
+        #expect(try store.changes(from: 0).map(\.sequence) == Array(17...21))
+        store.close()
+    }
+
     @Test("A corrupted log record or index entry is reported by verify")
     func verifyFindsCorruption() async throws {
         let store = try LMDBSubscriberStore(LMDBConfiguration(path: Self.directory()))
