@@ -93,7 +93,7 @@ public final class LMDBSubscriberStore: @unchecked Sendable {
     let unsynced = UnsyncedTail()
     /// Retention keeps the log from this sequence on, whatever its limits say (0: no floor). A cluster
     /// leader sets it while a follower takes a snapshot, so that the records after the snapshot's
-    /// position are still there when that follower comes back (docs/replication.md, "Snapshots").
+    /// position are still there when that follower comes back (`ClusterNode.retainForSnapshots`).
     public var retentionFloor: UInt64 {
         get { retentionFloorValue.load(ordering: .relaxed) }
         set { retentionFloorValue.store(newValue, ordering: .relaxed) }
