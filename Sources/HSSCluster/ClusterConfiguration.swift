@@ -107,9 +107,9 @@ public struct ClusterConfiguration: Sendable {
     public var etcd: [String]
     /// The leader lease's TTL in seconds (failover takes about this long).
     public var leaseTTL: Int
-    /// With etcd: how long the followers must all hear nothing from their leader before they release its
-    /// key (docs/replication.md, "A silent leader"). The leader sends a heartbeat every third of it when
-    /// it has no records to ship.
+    /// How long a follower hears nothing from its leader before it closes the link (and, with etcd, asks
+    /// the other followers whether to release the leader's key: docs/replication.md, "A silent leader").
+    /// The leader sends a heartbeat every third of it when it has no records to ship.
     public var leaderSilence: Duration
     /// Without etcd: the node that leads a new cluster (until `hss cluster promote` says otherwise).
     public var initialLeader: String?

@@ -342,8 +342,8 @@ extension ClusterNode {
     /// (up to `leaseTTL`) before electing the next one. The key is deleted only while it still names that
     /// leader in that epoch (compare on its revision). Fencing is unchanged: were the old leader alive
     /// after all, it could get no write acknowledged once its followers are in the next epoch, and it
-    /// steps down when it sees its key gone. A partition (no answer at all) still waits for the lease.
-    /// (Also the last step of ``deposeSilentLeader(_:epoch:)``.) True when the key was released here.
+    /// steps down when it sees its key gone. A partition (no answer at all) is ``deposeSilentLeader(_:epoch:)``'s
+    /// case, whose last step this also is. True when the key was released here.
     @discardableResult
     func releaseLeaderKey(_ leader: String, epoch: UInt64, why: String) async -> Bool {
         guard let etcd, let kv = try? await etcd.get(leaderKey),

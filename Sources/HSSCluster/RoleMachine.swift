@@ -29,7 +29,7 @@ struct RoleMachine: Equatable, Sendable {
         /// a commit lost after shipping, told to follow, stopping); `acknowledged`: the position that was
         /// acknowledged then.
         case deposed(reason: String, acknowledged: UInt64)
-        /// Follower: `leader` of `epoch` is silent on every follower link that counts (docs/replication.md,
+        /// Not leading: `leader` of `epoch` is silent on every follower link that counts (docs/replication.md,
         /// "A silent leader"): this node promises to take nothing more from that epoch (as a Raft vote
         /// for the next term does), so that the leader can get no write acknowledged once its key is released.
         case leaderLost(leader: String, epoch: UInt64)

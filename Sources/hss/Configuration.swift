@@ -105,7 +105,8 @@ struct HSSConfiguration: Codable, Equatable {
         var leaderWaitMs: Int?
         var etcd: [String]?
         var leaseTTL: Int?
-        /// With etcd: how long every follower must hear nothing from the leader before they release its key.
+        /// How long a follower hears nothing from its leader before it closes the link (with etcd: before the
+        /// followers, all silent, release the leader's key).
         var leaderSilenceMs: Int?
         var initialLeader: String?
         /// TLS on the cluster link: this node's certificate chain and key, and the cluster CA (all three).
