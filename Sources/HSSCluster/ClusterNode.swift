@@ -114,8 +114,19 @@ public final class ClusterNode: Sendable {
     /// Counts changes of the role, the link to the leader, the safe point and stopping: what `confirm`,
     /// `nextLeader`, the follow loop and the stop wait for (signals, not polling).
     let roleSignal = Progress()
-    /// Wakes the election loop before its next poll of etcd (a silent leader's key released here).
+    /// Wakes the election loop before its next look at etcd: a change of the leader key (the watch), or a
+    /// silent leader's key released here.
     let electionWake = Progress()
+    /// True while a watch on the leader key is in place: the election loop then looks at etcd when the key
+    /// changes, and otherwise only as often as it renews its lease.
+    let leaderKeyWatched = ManagedAtomic(false)
+    var watchingLeaderKey: Bool { leaderKeyWatched.load(ordering: .relaxed) }
+    /// The newest revision the watch reported (its start, or the key's last change).
+    let watchRevision = ManagedAtomic<Int64>(0)
+    /// A key revision one look found ahead of the watch (`checkWatch`); 0: none.
+    let watchSuspect = ManagedAtomic<Int64>(0)
+    /// The running watch (`checkWatch` cancels it when it fell behind).
+    let watchTask = NIOLockedValueBox<Task<Void, any Error>?>(nil)
 
     /// Changes the role state and wakes whoever waits for such a change.
     @discardableResult
@@ -256,6 +267,7 @@ public final class ClusterNode: Sendable {
             group.addTask { await self.sweepLoop() }
             if etcd != nil {
                 group.addTask { await self.electionLoop() }
+                group.addTask { await self.watchLoop() }
             } else {
                 group.addTask { await self.startStatic() }
             }
@@ -496,11 +508,12 @@ public final class ClusterNode: Sendable {
         guard let etcd else { return }
         var lastKeepAlive = ContinuousClock.now - .seconds(60)
         var seen = electionWake.value
+        var keyHeld = false
+        let ttl = Duration.seconds(configuration.leaseTTL)
         while !Task.isCancelled && !state.withLockedValue({ $0.stopped }) {
             do {
                 // Our lease, renewed a few times per TTL; the leader key lives on it.
                 var lease = state.withLockedValue { $0.lease }
-                let ttl = Duration.seconds(configuration.leaseTTL)
                 if lease == 0 {
                     let sent = ContinuousClock.now
                     lease = try await etcd.grantLease(ttl: configuration.leaseTTL)
@@ -521,13 +534,61 @@ public final class ClusterNode: Sendable {
                     lastKeepAlive = sent
                 }
                 seen = electionWake.value
-                try await electionStep(etcd, lease: lease)
+                keyHeld = try await electionStep(etcd, lease: lease)
             } catch {
+                keyHeld = false
                 logger.debug("etcd", metadata: ["error": "\(error)"])
             }
-            // Every 150 ms, or at once when a silent leader's key was released here.
-            _ = await electionWake.wait(for: seen + 1, timeout: .milliseconds(150))
+            // While a leader holds the key and the watch is in place, the next look is when the key changes
+            // (or a silent leader's key is released here), else at the lease's next renewal; without a
+            // leader (campaigns that found another node further on, which may not campaign) or without
+            // the watch, every 150 ms.
+            let poll: Duration = keyHeld && watchingLeaderKey ? ttl / 4 : .milliseconds(150)
+            _ = await electionWake.wait(for: seen + 1, timeout: poll)
         }
+    }
+
+    /// Watches the leader key, waking the election loop on each change; re-established a second after the
+    /// stream ends, etcd cannot be reached or the election loop finds the watch behind (the loop polls
+    /// meanwhile).
+    func watchLoop() async {
+        guard let etcd else { return }
+        let key = leaderKey
+        while !Task.isCancelled && !isStopped {
+            let watch = Task {
+                try await etcd.watch(key) { event in
+                    switch event {
+                    case .created(let revision):
+                        // Changes from here on are reported; the look this wakes covers those before.
+                        self.watchRevision.store(revision, ordering: .relaxed)
+                        self.leaderKeyWatched.store(true, ordering: .relaxed)
+                    case .put(_, let revision), .delete(let revision):
+                        self.watchRevision.store(revision, ordering: .relaxed)
+                    }
+                    self.electionWake.bump()
+                }
+            }
+            watchTask.withLockedValue { $0 = watch }
+            let result = await withTaskCancellationHandler { await watch.result } onCancel: { watch.cancel() }
+            if case .failure(let error) = result { logger.debug("etcd watch", metadata: ["error": "\(error)"]) }
+            leaderKeyWatched.store(false, ordering: .relaxed)
+            electionWake.bump()
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    /// A look at the key found a revision the watch did not report: a connection that died without a
+    /// sign (a link down while nothing was sent) keeps the watch "in place" and silent. Seen at two looks
+    /// in a row (the first may have raced the event on its way), the watch is set up again.
+    func checkWatch(keyRevision: Int64) {
+        guard watchingLeaderKey, keyRevision > watchRevision.load(ordering: .relaxed) else {
+            watchSuspect.store(0, ordering: .relaxed)
+            return
+        }
+        guard watchSuspect.exchange(keyRevision, ordering: .relaxed) == keyRevision else { return }
+        logger.notice("etcd watch missed a change of the leader key: set up again", metadata: ["revision": "\(keyRevision)"])
+        watchSuspect.store(0, ordering: .relaxed)
+        watchTask.withLockedValue { $0 }?.cancel()
     }
 
     struct LeaderValue: Codable {
@@ -536,8 +597,13 @@ public final class ClusterNode: Sendable {
         var epoch: UInt64
     }
 
-    func electionStep(_ etcd: EtcdClient, lease: Int64) async throws {
-        if let kv = try await etcd.get(leaderKey), let v = try? JSONDecoder().decode(LeaderValue.self, from: Data(kv.value.utf8)) {
+    /// One look at the leader key: follow its leader, release a stale key of ours, or campaign when there
+    /// is none. Returns whether a leader key stays in place (the election loop then waits for the watch).
+    @discardableResult
+    func electionStep(_ etcd: EtcdClient, lease: Int64) async throws -> Bool {
+        let current = try await etcd.get(leaderKey)
+        if let current { checkWatch(keyRevision: current.modRevision) }
+        if let kv = current, let v = try? JSONDecoder().decode(LeaderValue.self, from: Data(kv.value.utf8)) {
             if v.node == configuration.node {
                 if kv.lease != lease {
                     // Our key from before a restart (or on a lease this process lost): the incarnation that
@@ -549,10 +615,12 @@ public final class ClusterNode: Sendable {
                         logger.notice("our leader key from before a restart released", metadata: ["epoch": "\(v.epoch)"])
                         electionWake.bump()
                     }
+                    return false
                 } else if case .leader = role {
                 } else {
                     stepDown("leader key held but not leading")
                     try await etcd.deleteIf(leaderKey, modRevision: kv.modRevision)
+                    return false
                 }
             } else {
                 if case .leader = role { stepDown("\(v.node) leads epoch \(v.epoch)") }
@@ -562,7 +630,7 @@ public final class ClusterNode: Sendable {
                 let given = state.withLockedValue { s in s.lostEpoch.map { $0.epoch >= v.epoch && .now - $0.at < .seconds(configuration.leaseTTL) } ?? false }
                 if !given { await becomeFollower(leader: v.node, address: v.address, epoch: v.epoch) }
             }
-            return
+            return true
         }
         if case .leader = role { stepDown("leader key gone") }
         // No leader: campaign only with answers from a majority of the members (this node included) and
@@ -576,18 +644,20 @@ public final class ClusterNode: Sendable {
             answered += 1
             highestEpoch = max(highestEpoch, s.epoch, s.knownEpoch)
             let theirs = (s.lastEpoch, s.last, s.hasData ? 1 : 0)
-            if theirs > myPosition || (theirs == myPosition && s.node < configuration.node) { return }
+            if theirs > myPosition || (theirs == myPosition && s.node < configuration.node) { return false }
         }
-        guard answered > configuration.members.count / 2 else { return }
+        guard answered > configuration.members.count / 2 else { return false }
         // A node with nothing at all leads only a cluster that has nothing either: with every member
         // heard (else a seeded node that is not up yet would be overwritten by its snapshot).
-        if myPosition == (0, 0, 0) && answered < configuration.members.count { return }
+        if myPosition == (0, 0, 0) && answered < configuration.members.count { return false }
         let counter = try await etcd.get(epochKey)
         let epoch = max(highestEpoch, counter.flatMap { UInt64($0.value) } ?? 0) + 1
         let value = String(decoding: try JSONEncoder().encode(LeaderValue(node: configuration.node, address: configuration.me!.address, epoch: epoch)), as: UTF8.self)
         if try await etcd.createIfAbsent(leaderKey, value, lease: lease, counter: epochKey, counterRevision: counter?.modRevision ?? 0, counterValue: "\(epoch)") {
             try await becomeLeader(epoch)
+            return true
         }
+        return false
     }
 
     /// The other members' status, asked in parallel. Enough answers to decide: a majority, and so many that

@@ -5,8 +5,8 @@ public import NIOPosix
 public import NIOSSL
 
 /// The few calls of etcd's v3 HTTP/JSON gateway the leader election needs (etcd 3.4: `/v3/kv/range`,
-/// `/v3/kv/txn`, `/v3/lease/grant`, `/v3/lease/keepalive`, `/v3/lease/revoke`). Keys and values travel
-/// base64-encoded; numbers as JSON strings. One short HTTP/1.1 connection per call; over TLS to an
+/// `/v3/kv/txn`, `/v3/lease/grant`, `/v3/lease/keepalive`, `/v3/lease/revoke`, `/v3/watch`). Keys and values travel
+/// base64-encoded; numbers as JSON strings. One short HTTP/1.1 connection per call (a watch keeps its own); over TLS to an
 /// `https://` endpoint (etcd's certificate checked against the given CA and the endpoint's name or
 /// address; this node's client certificate presented when the context has one).
 public struct EtcdClient: Sendable {
@@ -137,6 +137,26 @@ public struct EtcdClient: Sendable {
         host: String, port: Int, path: String, body: [UInt8], group: any EventLoopGroup, timeout: TimeAmount, tls: NIOSSLContext? = nil
     ) async throws -> [UInt8] {
         let promise = group.next().makePromise(of: [UInt8].self)
+        let channel: any Channel
+        do {
+            channel = try await connect(host: host, port: port, group: group, timeout: timeout, tls: tls, handler: ResponseCollector(promise: promise))
+        } catch {
+            // Refused or timed out: the channel never became active, so no handler completes the promise,
+            // and a promise left incomplete is a trap in debug builds (found by the partition fault test:
+            // a node resumed from SIGSTOP had its etcd connects time out, and crashed).
+            promise.fail(error)
+            throw error
+        }
+        channel.eventLoop.scheduleTask(in: timeout) { promise.fail(Failure(reason: "\(path): no answer in time")) }
+        send(path: path, body: body, host: host, port: port, on: channel)
+        defer { channel.close(promise: nil) }
+        return try await promise.futureResult.get()
+    }
+
+    /// An HTTP/1.1 connection (over TLS when `tls` is given) with `handler` after the HTTP client codec.
+    static func connect(
+        host: String, port: Int, group: any EventLoopGroup, timeout: TimeAmount, tls: NIOSSLContext?, handler: sending any ChannelHandler & Sendable
+    ) async throws -> any Channel {
         // SNI and the name check use the host name; for an address, NIOSSL checks the certificate's IP
         // addresses against the connected peer's.
         let serverHostname = (try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil
@@ -146,20 +166,13 @@ public struct EtcdClient: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: serverHostname)) }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise))
+                    try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
-        let channel: any Channel
-        do {
-            channel = try await bootstrap.connect(host: host, port: port).get()
-        } catch {
-            // Refused or timed out: the channel never became active, so no handler completes the promise,
-            // and a promise left incomplete is a trap in debug builds (found by the partition fault test:
-            // a node resumed from SIGSTOP had its etcd connects time out, and crashed).
-            promise.fail(error)
-            throw error
-        }
-        channel.eventLoop.scheduleTask(in: timeout) { promise.fail(Failure(reason: "\(path): no answer in time")) }
+        return try await bootstrap.connect(host: host, port: port).get()
+    }
+
+    static func send(path: String, body: [UInt8], host: String, port: Int, on channel: any Channel) {
         var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path)
         head.headers.add(name: "Host", value: "\(host):\(port)")
         head.headers.add(name: "Content-Type", value: "application/json")
@@ -168,8 +181,102 @@ public struct EtcdClient: Sendable {
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil)
         channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-        defer { channel.close(promise: nil) }
-        return try await promise.futureResult.get()
+    }
+
+    // MARK: watch
+
+    /// What a watch reports: that it is in place (every change after `revision` will be reported), and the
+    /// key's changes.
+    public enum WatchEvent: Sendable, Equatable {
+        case created(revision: Int64)
+        case put(value: String, modRevision: Int64)
+        case delete(modRevision: Int64)
+    }
+
+    /// Watches one key (`/v3/watch`: the gateway streams one JSON object per line) at the first endpoint
+    /// that answers, calling `onEvent` for each report, until the stream ends (returns), fails (throws) or
+    /// the task is cancelled (returns). Nothing bounds how long it runs: a caller that must notice a silent
+    /// etcd keeps its own timer (the election loop renews its lease and reads the key on one anyway).
+    public func watch(_ key: String, onEvent: @Sendable (WatchEvent) -> Void) async throws {
+        let body = Array(try JSONSerialization.data(withJSONObject: ["create_request": ["key": Self.b64(key)]]))
+        var lastError: any Error = Failure(reason: "no endpoint")
+        for (host, port, secure) in endpoints {
+            if secure && tls == nil { lastError = Failure(reason: "https://\(host):\(port) needs the etcd TLS settings (cluster.etcdCA)"); continue }
+            let (lines, continuation) = AsyncThrowingStream.makeStream(of: [UInt8].self)
+            let channel: any Channel
+            do {
+                channel = try await Self.connect(host: host, port: port, group: group, timeout: timeout, tls: secure ? tls : nil, handler: LineCollector(lines: continuation))
+            } catch {
+                lastError = error
+                continue
+            }
+            Self.send(path: "/v3/watch", body: body, host: host, port: port, on: channel)
+            try await withTaskCancellationHandler {
+                defer { channel.close(promise: nil) }
+                for try await line in lines {
+                    guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { throw Failure(reason: "/v3/watch: not a JSON object") }
+                    if let error = object["error"] { throw Failure(reason: "/v3/watch: \(error)") }
+                    for event in Self.watchEvents(object) { onEvent(event) }
+                }
+            } onCancel: {
+                channel.close(promise: nil)
+            }
+            return
+        }
+        throw lastError
+    }
+
+    /// The reports in one line of a watch stream (`{"result": {"header": {...}, "created": true}}`,
+    /// `{"result": {"events": [{"type": "DELETE", "kv": {...}}]}}`; PUT is the default type, so absent).
+    static func watchEvents(_ object: [String: Any]) -> [WatchEvent] {
+        guard let result = object["result"] as? [String: Any] else { return [] }
+        var events: [WatchEvent] = []
+        if result["created"] as? Bool == true {
+            events.append(.created(revision: int((result["header"] as? [String: Any])?["revision"]) ?? 0))
+        }
+        for e in result["events"] as? [[String: Any]] ?? [] {
+            let kv = e["kv"] as? [String: Any] ?? [:]
+            let revision = int(kv["mod_revision"]) ?? 0
+            if e["type"] as? String == "DELETE" {
+                events.append(.delete(modRevision: revision))
+            } else {
+                events.append(.put(value: unb64(kv["value"]) ?? "", modRevision: revision))
+            }
+        }
+        return events
+    }
+
+    /// Splits a streamed response body into lines (at most 1 MiB each) for the watch.
+    final class LineCollector: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = HTTPClientResponsePart
+        let lines: AsyncThrowingStream<[UInt8], any Error>.Continuation
+        var pending: [UInt8] = []
+        init(lines: AsyncThrowingStream<[UInt8], any Error>.Continuation) { self.lines = lines }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let h):
+                if h.status.code >= 300 { lines.finish(throwing: Failure(reason: "/v3/watch: HTTP \(h.status.code)")) }
+            case .body(let b):
+                pending += b.readableBytesView
+                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    lines.yield(Array(pending[..<newline]))
+                    pending.removeSubrange(...newline)
+                }
+                if pending.count > 1 << 20 {
+                    lines.finish(throwing: Failure(reason: "/v3/watch: a line over 1 MiB"))
+                    context.close(promise: nil)
+                }
+            case .end:
+                if !pending.isEmpty { lines.yield(pending) }
+                lines.finish()
+            }
+        }
+        func channelInactive(context: ChannelHandlerContext) { lines.finish() }
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            lines.finish(throwing: error)
+            context.close(promise: nil)
+        }
     }
 
     final class ResponseCollector: ChannelInboundHandler, @unchecked Sendable {

@@ -86,7 +86,7 @@ struct EtcdTLSTests {
     }
 
     @Test(
-        "With the cluster CA and a client certificate: lease, compare-and-create, get, keepalive and revoke work over TLS",
+        "With the cluster CA and a client certificate: lease, compare-and-create, get, keepalive, revoke and watch work over TLS",
         .enabled(if: etcdPath != nil, "etcd is not installed (apt-get install etcd-server)"))
     func election() async throws {
         let pki = try Self.pki()
@@ -100,6 +100,7 @@ struct EtcdTLSTests {
             #expect(try await etcd.keepAlive(lease) > 0)
             try await etcd.revoke(lease)
             #expect(try await etcd.get("/hss/t/leader") == nil, "the key went with its lease")
+            try await EtcdWatchTests.roundTrip(etcd, key: "/hss/t/leader")
         }
     }
 

@@ -104,7 +104,7 @@ struct SilentLeaderTests {
     /// alive (TTL 10 s) for the whole test, and nodes n2 and n3 (n2 seeded) of the members n1 (at
     /// `n1Address`), n2, n3 with etcd: `body` gets them, the etcd client and that lease.
     static func withEtcdCluster(
-        leader: String, leaderAddress: (_ members: [ClusterConfiguration.Member]) -> String, n1Address: String, epoch: UInt64,
+        leader: String, leaderAddress: (_ members: [ClusterConfiguration.Member]) -> String, n1Address: String, epoch: UInt64, leaseTTL: Int = 10,
         _ body: (TestCluster, EtcdClient, Int64) async throws -> Void
     ) async throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("hss-silent-\(UUID().uuidString)").path
@@ -138,7 +138,7 @@ struct SilentLeaderTests {
                 }
                 store.path = ""
                 let configuration = ClusterConfiguration(
-                    name: "test", node: "n\(i)", members: members, etcd: [endpoint], leaseTTL: 10, leaderSilence: .milliseconds(600))
+                    name: "test", node: "n\(i)", members: members, etcd: [endpoint], leaseTTL: leaseTTL, leaderSilence: .milliseconds(600))
                 nodes.append(try TestNode(id: "n\(i)", index: i, dataDir: dir, configuration: configuration, store: store))
             }
             let cluster = TestCluster(nodes: nodes, configurations: [], stores: [], dirs: [])
@@ -187,6 +187,31 @@ struct SilentLeaderTests {
             let leader = try #require(nodes.first { $0.node.status().role == "leader" })
             #expect(leader.node.status().epoch > epoch)
             try await cluster.waitUntil("the other follows it") { leader.node.status().followers.count == 1 }
+        }
+    }
+
+    /// With a leader in place and the watch established, the election loop looks at etcd only when it
+    /// renews its lease (here every 10 s: a TTL of 40 s); the key's deletion still starts an election at
+    /// once, through the watch.
+    @Test(
+        "A leader key deleted in etcd: the watch wakes the election loops, a leader is elected within 3 s where they would look again after 10 s",
+        .enabled(if: EtcdTLSTests.etcdPath != nil, "etcd is not installed (apt-get install etcd-server)"), .timeLimit(.minutes(1)))
+    func watched() async throws {
+        let n1 = "127.0.0.1:\(try await TestCluster.freePort())"
+        try await Self.withEtcdCluster(leader: "n2", leaderAddress: { $0[1].address }, n1Address: n1, epoch: 7, leaseTTL: 40) { cluster, etcd, _ in
+            let nodes = cluster.nodes
+            try await cluster.waitUntil("a leader followed", timeout: .seconds(20)) {
+                nodes.contains { $0.node.status().role == "leader" && $0.node.status().followers.count == 1 }
+            }
+            try await cluster.waitUntil("both watch the key") { nodes.allSatisfy { $0.node.watchingLeaderKey } }
+            let kv = try #require(try await etcd.get("/hss/test/leader"))
+            let deleted = ContinuousClock.now
+            #expect(try await etcd.deleteIf("/hss/test/leader", modRevision: kv.modRevision))
+            try await cluster.waitUntil("a new leader key", timeout: .seconds(12)) { (try await etcd.get("/hss/test/leader")).map { $0.modRevision > kv.modRevision } ?? false }
+            #expect(ContinuousClock.now - deleted < .seconds(3), "elected on the watch, not at the next look")
+            try await cluster.waitUntil("a leader followed again") {
+                nodes.contains { $0.node.status().role == "leader" && $0.node.status().followers.count == 1 }
+            }
         }
     }
 }
