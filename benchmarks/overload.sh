@@ -6,6 +6,9 @@
 # registration is done by then). Then with it (the default): the same warm-up, and open
 # loop at 2x the capacity, once as a DOIC reacting node (--doic: OC-Supported-Features, the reported
 # reduction applied with the loss algorithm) and once without (the HSS throttles those itself, 3004).
+# Between the two, the open-loop capacity is searched (no overload control, 5% steps from 70% of the
+# closed-loop capacity: the highest rate answered in full with p99 <= 10 ms), and each 2x run reports what
+# it admitted against both capacities.
 #   benchmarks/overload.sh [bin-dir]
 # SCENARIO=mar runs MAR instead of SAR (the in-memory path, no fsync). HSS_CPU=0.5 caps the server at that
 # share of its core (cgroup v1 cpu controller, 2 ms period, at least 0.5: root needed), so that one generator core can
@@ -61,15 +64,38 @@ us = r.get('serverCPUMicrosPerRequest') or 0
 print(f"  {r['throughput']:.0f}/s  latency µs p50 {lat['p50']:.0f}  p99 {lat['p99']:.0f}  max {lat['max']:.0f}; server CPU {us:.2f} µs per answer")
 if us: print(f"capacity for spread-out traffic (CPU-bound): {float(sys.argv[2]) / us * 1e6:.0f}/s")
 PY
+# The open-loop capacity: the highest rate, in steps of 5% of the closed-loop capacity from 70% up, that the
+# server answers in full (≥ 98% of offered) with p99 ≤ 10 ms, without overload control. Requests that come
+# spread out, as an abating DOIC client's do, cost more than the closed loop's batches, so this is what the
+# server can admit from such clients; the 2x runs below report admitted against both capacities.
+OPEN=0
+for pct in 70 75 80 85 90 95 100 105 110; do
+  rate=$((CAP * pct / 100))
+  bench --window 512 --duration 6 --warmup 1 --rate "$rate" --json >"$W/step.json" 2>/dev/null || true
+  ok=$(python3 -c "
+import json
+r = json.load(open('$W/step.json'))['results'][0]
+print(1 if r['throughput'] >= 0.98 * $rate and r['latencyMicros']['p99'] <= 10000 else 0, int(r['throughput']), int(r['latencyMicros']['p99']))" 2>/dev/null || echo "0 0 0")
+  echo "  open loop at $pct% ($rate/s): answered/s, p99 µs: ${ok#* }"
+  [ "${ok%% *}" = 1 ] || break
+  OPEN=$rate
+done
+echo "open-loop capacity $OPEN $SCENARIO/s"
 stop_hss
 _start_hss
 echo "== overload control on: warm-up at 45%"
 bench --window 512 --duration 10 --warmup 1 --rate $((CAP * 45 / 100)) --doic >/dev/null || true
 echo "== 2x capacity, DOIC reacting node"
-bench --window 512 --duration 20 --warmup 5 --rate $((CAP * 2)) --doic --server-pid "$HSS" || true
+over() {  # a 2x run; the admitted rate against both capacities
+  bench --window 512 --duration 20 --warmup 5 --rate $((CAP * 2)) --server-pid "$HSS" "$@" | tee "$W/over.txt" || true
+  awk -v cap="$CAP" -v open="$OPEN" '$1 == "hss" { t = $2 } END {
+    printf "           admitted %d/s = %.0f%% of the closed-loop capacity, ", t, 100 * t / cap
+    if (open > 0) printf "%.0f%% of the open-loop capacity\n", 100 * t / open; else print "open-loop capacity not found" }' "$W/over.txt"
+}
+over --doic
 sleep 2
 echo "== 2x capacity, no DOIC (the HSS throttles)"
-bench --window 512 --duration 20 --warmup 5 --rate $((CAP * 2)) --server-pid "$HSS" || true
+over
 echo "== overload log lines: $(grep -c 'overload' "$W/hss.log") (first and last)"
 grep 'overload' "$W/hss.log" | sed -n '2p;$p' | cut -c1-220
 [ -n "${KEEP_LOG:-}" ] && cp "$W/hss.log" "$KEEP_LOG"
