@@ -44,12 +44,7 @@ public struct EtcdClient: Sendable {
         var lastError: any Error = Failure(reason: "no endpoint")
         for (host, port, secure) in endpoints {
             do {
-                var tls: NIOSSLContext?
-                if secure {
-                    guard let t = self.tls else { throw Failure(reason: "https://\(host):\(port) needs the etcd TLS settings (cluster.etcdCA)") }
-                    tls = t
-                }
-                let reply = try await Self.post(host: host, port: port, path: path, body: Array(data), group: group, timeout: timeout, tls: tls)
+                let reply = try await Self.post(host: host, port: port, path: path, body: Array(data), group: group, timeout: timeout, tls: try tls(secure, host, port))
                 guard let object = try JSONSerialization.jsonObject(with: Data(reply)) as? [String: Any] else { throw Failure(reason: "\(path): not a JSON object") }
                 if let error = object["error"] as? String { throw Failure(reason: "\(path): \(error)") }
                 return object
@@ -58,6 +53,13 @@ public struct EtcdClient: Sendable {
             }
         }
         throw lastError
+    }
+
+    /// The TLS context for an endpoint: none for `http://`, this client's for `https://` (an error without one).
+    func tls(_ secure: Bool, _ host: String, _ port: Int) throws -> NIOSSLContext? {
+        guard secure else { return nil }
+        guard let tls else { throw Failure(reason: "https://\(host):\(port) needs the etcd TLS settings (cluster.etcdCA)") }
+        return tls
     }
 
     static func b64(_ s: String) -> String { Data(s.utf8).base64EncodedString() }
@@ -201,11 +203,10 @@ public struct EtcdClient: Sendable {
         let body = Array(try JSONSerialization.data(withJSONObject: ["create_request": ["key": Self.b64(key)]]))
         var lastError: any Error = Failure(reason: "no endpoint")
         for (host, port, secure) in endpoints {
-            if secure && tls == nil { lastError = Failure(reason: "https://\(host):\(port) needs the etcd TLS settings (cluster.etcdCA)"); continue }
             let (lines, continuation) = AsyncThrowingStream.makeStream(of: [UInt8].self)
             let channel: any Channel
             do {
-                channel = try await Self.connect(host: host, port: port, group: group, timeout: timeout, tls: secure ? tls : nil, handler: LineCollector(lines: continuation))
+                channel = try await Self.connect(host: host, port: port, group: group, timeout: timeout, tls: try tls(secure, host, port), handler: LineCollector(lines: continuation))
             } catch {
                 lastError = error
                 continue
@@ -259,10 +260,12 @@ public struct EtcdClient: Sendable {
                 if h.status.code >= 300 { lines.finish(throwing: Failure(reason: "/v3/watch: HTTP \(h.status.code)")) }
             case .body(let b):
                 pending += b.readableBytesView
-                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                    lines.yield(Array(pending[..<newline]))
-                    pending.removeSubrange(...newline)
+                var start = pending.startIndex
+                while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                    lines.yield(Array(pending[start..<newline]))
+                    start = newline + 1
                 }
+                pending.removeSubrange(..<start)
                 if pending.count > 1 << 20 {
                     lines.finish(throwing: Failure(reason: "/v3/watch: a line over 1 MiB"))
                     context.close(promise: nil)
