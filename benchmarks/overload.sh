@@ -11,8 +11,10 @@
 # it admitted against both capacities.
 #   benchmarks/overload.sh [bin-dir]
 # SCENARIO=mar runs MAR instead of SAR (the in-memory path, no fsync). HSS_CPU=0.5 caps the server at that
-# share of its core (cgroup v1 cpu controller, 2 ms period, at least 0.5: root needed), so that one generator core can
-# offer twice the capacity of a fast scenario. KEEP_LOG=file keeps the server's log (the controller's decisions).
+# share of its core (cgroup v1 cpu controller, at least 0.5: root needed), so that one generator core can
+# offer twice the capacity of a fast scenario; the period is 10 ms (HSS_PERIOD_US), with which the capped
+# server's tail rose with the load in three runs of four (with 2 ms it ranged 1.6-79 ms at one rate:
+# docs/benchmarks.md). KEEP_LOG=file keeps the server's log (the controller's decisions).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B="${1:-$(swift build -c release --show-bin-path)}"
@@ -31,8 +33,9 @@ SCENARIO="${SCENARIO:-sar}"
 CG=/sys/fs/cgroup/cpu/hss-overload
 if [ -n "${HSS_CPU:-}" ]; then
   mkdir -p "$CG"
-  echo 2000 >"$CG/cpu.cfs_period_us"
-  echo "$(awk -v c="$HSS_CPU" 'BEGIN { printf "%d", 2000 * c }')" >"$CG/cpu.cfs_quota_us"
+  PERIOD="${HSS_PERIOD_US:-10000}"
+  echo "$PERIOD" >"$CG/cpu.cfs_period_us"
+  echo "$(awk -v c="$HSS_CPU" -v p="$PERIOD" 'BEGIN { printf "%d", p * c }')" >"$CG/cpu.cfs_quota_us"
   # The cgroup can go only once the server has exited.
   trap '[ -n "$HSS" ] && { kill $HSS 2>/dev/null; wait $HSS 2>/dev/null; }; rm -rf "$W"; rmdir "$CG" 2>/dev/null || true' EXIT
   _start_hss() { start_hss "$@"; echo "$HSS" >"$CG/cgroup.procs"; for t in /proc/$HSS/task/*; do echo "${t##*/}" >"$CG/tasks" 2>/dev/null || true; done; }
@@ -64,19 +67,34 @@ us = r.get('serverCPUMicrosPerRequest') or 0
 print(f"  {r['throughput']:.0f}/s  latency µs p50 {lat['p50']:.0f}  p99 {lat['p99']:.0f}  max {lat['max']:.0f}; server CPU {us:.2f} µs per answer")
 if us: print(f"capacity for spread-out traffic (CPU-bound): {float(sys.argv[2]) / us * 1e6:.0f}/s")
 PY
+EST=$(python3 -c "
+import json
+r = json.load(open('$W/normal.json'))['results'][0]
+us = r.get('serverCPUMicrosPerRequest') or 0
+print(int(float('${HSS_CPU:-1}') / us * 1e6) if us else 0)")
+python3 -c "
+import json
+p99 = json.load(open('$W/normal.json'))['results'][0]['latencyMicros']['p99']
+if p99 > 10000: print(f'note: at 70% without overload control p99 is {p99 / 1000:.1f} ms, over the 10 ms bound: this machine misses the bound without overload in this run')"
 # The open-loop capacity: the highest rate, in steps of 5% of the closed-loop capacity from 70% up, that the
 # server answers in full (≥ 98% of offered) with p99 ≤ 10 ms, without overload control. Requests that come
 # spread out, as an abating DOIC client's do, cost more than the closed loop's batches, so this is what the
 # server can admit from such clients; the 2x runs below report admitted against both capacities.
 OPEN=0
+# A step that misses is tried once more (one burst of tail latency in 6 s decides a p99; under the CPU cap
+# they come and go: docs/benchmarks.md "Where the tail comes from"): the capacity found is the rate the
+# server holds when no burst comes, which makes "admitted against it" the harder test.
 for pct in 70 75 80 85 90 95 100 105 110; do
   rate=$((CAP * pct / 100))
-  bench --window 512 --duration 6 --warmup 1 --rate "$rate" --json >"$W/step.json" 2>/dev/null || true
-  ok=$(python3 -c "
+  for try in 1 2; do
+    bench --window 512 --duration 6 --warmup 1 --rate "$rate" --json >"$W/step.json" 2>/dev/null || true
+    ok=$(python3 -c "
 import json
 r = json.load(open('$W/step.json'))['results'][0]
 print(1 if r['throughput'] >= 0.98 * $rate and r['latencyMicros']['p99'] <= 10000 else 0, int(r['throughput']), int(r['latencyMicros']['p99']))" 2>/dev/null || echo "0 0 0")
-  echo "  open loop at $pct% ($rate/s): answered/s, p99 µs: ${ok#* }"
+    echo "  open loop at $pct% ($rate/s), try $try: answered/s, p99 µs: ${ok#* }"
+    [ "${ok%% *}" = 1 ] && break
+  done
   [ "${ok%% *}" = 1 ] || break
   OPEN=$rate
 done
@@ -86,16 +104,25 @@ _start_hss
 echo "== overload control on: warm-up at 45%"
 bench --window 512 --duration 10 --warmup 1 --rate $((CAP * 45 / 100)) --doic >/dev/null || true
 echo "== 2x capacity, DOIC reacting node"
-over() {  # a 2x run; the admitted rate against both capacities
+over() {  # a 2x run (label, then hss-bench options); the admitted rate against both capacities
+  local label="$1"; shift
   bench --window 512 --duration 20 --warmup 5 --rate $((CAP * 2)) --server-pid "$HSS" "$@" | tee "$W/over.txt" || true
-  awk -v cap="$CAP" -v open="$OPEN" '$1 == "hss" { t = $2 } END {
+  awk -v cap="$CAP" -v open="$OPEN" -v est="$EST" -v label="$label" '$1 == "hss" { t = $2; for (i = 1; i < NF; i++) if ($i == "p99") p99 = $(i + 1) } END {
     printf "           admitted %d/s = %.0f%% of the closed-loop capacity, ", t, 100 * t / cap
-    if (open > 0) printf "%.0f%% of the open-loop capacity\n", 100 * t / open; else print "open-loop capacity not found" }' "$W/over.txt"
+    base = est; if (open > 0) base = open
+    if (open > 0) printf "%.0f%% of the open-loop capacity\n", 100 * t / open
+    else if (est > 0) printf "open-loop capacity not found (%.0f%% of the %d/s estimated from the CPU)\n", 100 * t / est, est
+    else print "open-loop capacity not found"
+    # The goal (hardening issue): admitted >= 90% of capacity, p99 <= 10 ms; capacity as the open-loop one.
+    share = 0; if (base > 0) share = 100 * t / base
+    what = "CPU estimate"; if (open > 0) what = "open-loop capacity"
+    verdict = "not met"; if (base > 0 && t >= 0.9 * base && p99 <= 10000) verdict = "met"
+    printf "goal %s: admitted %.0f%% of the %s, p99 %.1f ms: %s\n", label, share, what, p99 / 1000, verdict }' "$W/over.txt"
 }
-over --doic
+over "(DOIC clients)" --doic
 sleep 2
 echo "== 2x capacity, no DOIC (the HSS throttles)"
-over
+over "(no DOIC)"
 echo "== overload log lines: $(grep -c 'overload' "$W/hss.log") (first and last)"
 grep 'overload' "$W/hss.log" | sed -n '2p;$p' | cut -c1-220
 [ -n "${KEEP_LOG:-}" ] && cp "$W/hss.log" "$KEEP_LOG"

@@ -127,6 +127,10 @@ struct Run: AsyncParsableCommand {
         var rejected: Int = 0
         /// The server's resident set before and after the measurement (MiB, `--server-pid`).
         var serverRSSMiB: [Double]?
+        /// Open loop: the generator's longest gap between sends (ms) and its gaps over 5 ms, over all
+        /// connections (a stall of the generator, not of the server: ConnectionResult.longestTickGap).
+        var senderLongestGapMs: Double?
+        var senderGapsOver5ms: Int?
     }
 
     /// VmRSS of a process in MiB (proc(5)).
@@ -257,6 +261,8 @@ struct Run: AsyncParsableCommand {
             merged.issued += r.issued
             merged.abated += r.abated
             merged.rejected += r.rejected
+            merged.longestTickGap = max(merged.longestTickGap, r.longestTickGap)
+            merged.tickGapsOver5ms += r.tickGapsOver5ms
             for (k, v) in r.errors { merged.errors[k, default: 0] += v }
         }
         let seconds = Double((clock.now - start).components.seconds) + Double((clock.now - start).components.attoseconds) / 1e18
@@ -277,7 +283,8 @@ struct Run: AsyncParsableCommand {
             latencyMicros: ["p50": us(50), "p90": us(90), "p99": us(99), "p99.9": us(99.9), "max": Double(merged.latency.max) / 1000],
             errors: merged.errors, serverCPUMicrosPerRequest: cpuPerRequest, serverLocksPerRequest: locksPerRequest,
             issued: merged.issued, abated: merged.abated, rejected: merged.rejected,
-            serverRSSMiB: rssBefore.flatMap { b in observed.flatMap(Self.rssMiB).map { [b, $0] } })
+            serverRSSMiB: rssBefore.flatMap { b in observed.flatMap(Self.rssMiB).map { [b, $0] } },
+            senderLongestGapMs: merged.issued > 0 ? Double(merged.longestTickGap) / 1e6 : nil, senderGapsOver5ms: merged.issued > 0 ? merged.tickGapsOver5ms : nil)
     }
 
     func report(_ results: [Measurement], kind: ScenarioKind) {
@@ -311,6 +318,9 @@ struct Run: AsyncParsableCommand {
                 print(String(format: "           offered %.0f /s: admitted %.1f%%, abated by DOIC %.1f%%, refused 3004 %.1f%%",
                              Double(m.issued) / m.seconds, 100 * Double(m.completed) / Double(m.issued), 100 * Double(m.abated) / Double(m.issued),
                              100 * Double(m.rejected) / Double(m.issued)))
+            }
+            if let gap = m.senderLongestGapMs {
+                print(String(format: "           generator: longest gap between sends %.1f ms, gaps over 5 ms: %d (requests due in them count as late)", gap, m.senderGapsOver5ms ?? 0))
             }
             if let rss = m.serverRSSMiB { print(String(format: "           server RSS %.1f → %.1f MiB", rss[0], rss[1])) }
             if let locks = m.serverLocksPerRequest { print(String(format: "           server pthread_mutex_lock %.2f per answer", locks)) }

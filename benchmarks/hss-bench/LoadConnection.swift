@@ -30,6 +30,12 @@ struct ConnectionResult {
     var byCommand: [UInt32: Histogram<UInt64>] = [:]
     /// When the last answer arrived (storm: the drain time).
     var lastAnswer: NIODeadline?
+    /// Open loop: the longest gap between two runs of the sender's 250 µs tick (nanoseconds), and the gaps
+    /// over 5 ms. Requests due in a gap are sent late and their latency counts from when they were due, so
+    /// a gap in the generator (its core taken, the VM paused) shows in the latency as if the server stalled;
+    /// this tells the two apart.
+    var longestTickGap: Int64 = 0
+    var tickGapsOver5ms = 0
 }
 
 /// One load connection: CER, then requests per the pacing; every answer is decoded and checked. Runs on
@@ -58,6 +64,7 @@ final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
     // Open loop.
     var startedAt = NIODeadline.now()
     var issued = 0
+    var lastTick: NIODeadline?
     var backlog: [NIODeadline] = []
     var ticker: RepeatedTask?
     let decoder = DiameterDecoder()
@@ -108,6 +115,13 @@ final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
         case .openLoop(let rate):
             ticker = context.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .microseconds(250)) { [weak self] _ in
                 guard let self, self.running, let context = self.context else { return }
+                let now = NIODeadline.now()
+                if let last = self.lastTick {
+                    let gap = (now - last).nanoseconds
+                    self.result.longestTickGap = max(self.result.longestTickGap, gap)
+                    if gap > 5_000_000 { self.result.tickGapsOver5ms += 1 }
+                }
+                self.lastTick = now
                 let due = Int(Double((NIODeadline.now() - self.startedAt).nanoseconds) / 1e9 * rate)
                 while self.issued < due {
                     let intended = self.startedAt + .nanoseconds(Int64(Double(self.issued) / rate * 1e9))
