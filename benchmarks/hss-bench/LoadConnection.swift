@@ -122,7 +122,7 @@ final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
                     if gap > 5_000_000 { self.result.tickGapsOver5ms += 1 }
                 }
                 self.lastTick = now
-                let due = Int(Double((NIODeadline.now() - self.startedAt).nanoseconds) / 1e9 * rate)
+                let due = Int(Double((now - self.startedAt).nanoseconds) / 1e9 * rate)
                 while self.issued < due {
                     let intended = self.startedAt + .nanoseconds(Int64(Double(self.issued) / rate * 1e9))
                     self.issued += 1
