@@ -21,7 +21,8 @@ B="${1:-$(swift build -c release --show-bin-path)}"
 W="$(mktemp -d /tmp/hss-overload.XXXXXX)"
 PORT=23884
 HSS=""
-trap '[ -n "$HSS" ] && kill $HSS 2>/dev/null; rm -rf "$W"' EXIT
+# The server is waited for: a run started right after would otherwise find its port still served.
+trap '[ -n "$HSS" ] && { kill $HSS 2>/dev/null; wait $HSS 2>/dev/null; }; rm -rf "$W"' EXIT
 start_hss() {
   taskset -c 1 "$B/hss" serve "$@" --data-dir "$W/10k" --map-size 16384 --origin-realm bench.test --listen "127.0.0.1:$PORT" \
     --io-threads 1 --api off --log-level info >"$W/hss.log" 2>&1 &

@@ -81,7 +81,9 @@ public struct OverloadStatus: Sendable, Hashable {
 /// sample; a signal that fell by a tenth since the last sample is left to drain), held while it is between
 /// `relaxBelow` and the threshold, and raised again below that by at most `maxIncreasePerSample` per sample (§5.2.3: decrease the abatement in a controlled fashion).
 /// With rates, the capacity (work per second, refusals charged at `refusalCost`) is learnt while saturated,
-/// and the share steered to `targetUtilisation` of it once drained. When no
+/// and the share steered to `targetUtilisation` of it once drained; the capacity is probed upwards while
+/// the signals show headroom, and a saturated sample that interrupts the steering (a burst) gets one cut
+/// by `burstCut` rather than by its occupancy. When no
 /// reduction is left the condition ends: a report with validity 0 (§5.2.3), sent for `validity` seconds,
 /// then none.
 public struct OverloadController: Sendable {
@@ -96,7 +98,8 @@ public struct OverloadController: Sendable {
         public var maxReduction: UInt32
         /// The share of the learnt capacity the admitted traffic is steered to once no backlog is left.
         public var targetUtilisation: Double
-        /// The learnt capacity grows by this share per quiet sample, so that a node that got faster is found.
+        /// The learnt capacity grows by this share per sample with the worst signal under half its
+        /// threshold, five times that under a quarter, so that a node that got faster (or was learnt low) is found.
         public var probeStep: Double
         /// What refusing a request (the node's own throttling, 3004) costs, as a share of what admitting one
         /// costs. Capacity is counted in admitted-request equivalents, refusals charged at this share: a node
@@ -104,11 +107,16 @@ public struct OverloadController: Sendable {
         /// learnt from its answers alone would shrink with every refusal it adds (a spiral down to the
         /// floor, measured before this was charged: docs/benchmarks.md "Overload").
         public var refusalCost: Double
+        /// On a saturated sample that follows a steered, unsaturated one (a burst), the admitted share is
+        /// multiplied by at least this, whatever the occupancy; a saturation that persists, or one met before
+        /// any capacity is learnt, is cut by 1/occupancy, down to half.
+        public var burstCut: Double
 
         public init(
-            validity: UInt32 = 30, relaxBelow: Double = 0.95, maxIncreasePerSample: Double = 1.15, maxReduction: UInt32 = 95, targetUtilisation: Double = 0.85,
-            probeStep: Double = 0.002, refusalCost: Double = 0.25
+            validity: UInt32 = 30, relaxBelow: Double = 0.95, maxIncreasePerSample: Double = 1.15, maxReduction: UInt32 = 95, targetUtilisation: Double = 0.9,
+            probeStep: Double = 0.002, refusalCost: Double = 0.25, burstCut: Double = 0.75
         ) {
+            self.burstCut = burstCut
             self.targetUtilisation = targetUtilisation
             self.probeStep = probeStep
             self.refusalCost = refusalCost
@@ -160,16 +168,33 @@ public struct OverloadController: Sendable {
         defer { lastWorst = worst }
         let k = configuration.refusalCost
         if worst > 1 {
-            // Saturated: what it does now is what it can do (its refusals charged at their cost).
+            // A saturated sample that follows one steered below the learnt capacity is a burst (the loss
+            // algorithm's random admissions bunch up, a slow request holds the loop): its backlog is the
+            // lag's worth of requests (25 ms of a stall: 2,000 requests at 80,000/s), which a quarter of
+            // the capacity left free drains in a tenth of a second, while a deeper cut costs seconds of
+            // throughput as the share climbs back (halving on each burst left the admitted rate up to a
+            // sixth under the target: docs/benchmarks.md "Overload", runs 23-24). Still saturated in the
+            // next sample: the cut by occupancy.
+            let burst = capacity != nil && lastWorst <= 1
+            // Saturated: what it does now is what it can do (its refusals charged at their cost). A higher
+            // rate is taken at once (the first saturated sample may straddle the start of the overload, or a
+            // stall); a lower one by a quarter of the gap (one slow sample is not a smaller node). A burst's
+            // sample answered about what was admitted: learning it lowers the capacity a little, which
+            // balances the probe upwards below (without it the probe raised the capacity past what the node
+            // serves, and bursts came every two seconds: runs 28-30 in docs/benchmarks.md).
             if answeredRate > 0 {
                 let work = answeredRate + k * refusedRate
-                capacity = capacity.map { 0.5 * $0 + 0.5 * work } ?? work
+                capacity = capacity.map { work > $0 ? work : $0 + 0.25 * (work - $0) } ?? work
             }
             // A signal that already fell by a tenth since the last sample is draining under the reduction
             // in force: wait for it rather than overshoot (a backlog keeps a queue long after the cause went).
             // (The traffic offered is not known here: while saturated the node reads only what it serves,
             // the rest waits in the sockets; so the cut follows the signal, not the model below.)
-            if lastWorst <= 1 || worst > 0.9 * lastWorst { admitted *= max(0.5, 1 / worst) }
+            if burst {
+                admitted *= max(configuration.burstCut, 1 / worst)
+            } else if lastWorst <= 1 || worst > 0.9 * lastWorst {
+                admitted *= max(0.5, 1 / worst)
+            }
         } else if let known = capacity, admittedRate > 0, admitted < 1 {
             // No backlog: aim at the target share of the capacity (up by at most maxIncreasePerSample,
             // §5.2.3; down by at most a fifth). With admitted share s, the traffic reaching the gate is
@@ -180,13 +205,19 @@ public struct OverloadController: Sendable {
             let unabated = refusedRate > 0 ? refusedRate / (1 - admitted) : 0
             let available = configuration.targetUtilisation * known - k * unabated
             let goal = available > 0 ? available / max(total - k * unabated, 1) : 0
-            admitted = min(admitted * configuration.maxIncreasePerSample, max(admitted * 0.8, goal))
-            // The capacity may have grown (a load that ended elsewhere on the node), or have been learnt in a
-            // stall (a lag spike while connections start): probe upwards slowly, and faster towards what
-            // the CPU says the node can do (at most 10% per sample: a node waiting on its disk is not
-            // CPU-bound, and the next saturated sample learns it again).
+            let rising = admitted * configuration.maxIncreasePerSample
+            admitted = min(rising, max(admitted * 0.8, goal))
+            // The capacity may have grown (a load that ended elsewhere on the node), or have been learnt low
+            // (a sample that straddled the start of the overload, a stall while connections start): probe
+            // upwards while the signals show headroom (5 steps per sample under a quarter of their
+            // thresholds, one under half, none above: the admitted traffic settles where the worst signal
+            // sits at a quarter to a half of its threshold, or at the target), once the admitted share is at
+            // its goal (while it still climbs at maxIncreasePerSample, low signals say only that less is
+            // admitted); and faster towards what the CPU says the node can do (at most 10% per sample: a
+            // node waiting on its disk is not CPU-bound, and the next saturated sample learns it again).
             if worst < configuration.relaxBelow {
-                var raised = known * (1 + configuration.probeStep)
+                let step = goal > rising ? 0 : worst < 0.25 ? 5 * configuration.probeStep : worst < 0.5 ? configuration.probeStep : 0
+                var raised = known * (1 + step)
                 if let u = cpuUtilisation, u > 0.2, answeredRate > 0 {
                     raised = max(raised, min(known * 1.1, (answeredRate + k * refusedRate) / u))
                 }
@@ -226,6 +257,33 @@ public struct OverloadController: Sendable {
         status.throttlePercentage = reduction
         return events
     }
+}
+
+/// One sample of the event loops' lag, as a value: probes (each the worst loop's wait for a task) go in;
+/// the sample is complete after `probes` of them, or at once after one over `urgent`, so that a stall or a
+/// burst is answered by a reduction within one probe interval, not at the sample's end (the backlog behind
+/// it, and the latency of every request in it, grows until then).
+public struct LagSample: Sendable {
+    public let probes: Int
+    public let urgent: Duration
+    public private(set) var count = 0
+    var total = Duration.zero
+
+    public init(probes: Int = 10, urgent: Duration) {
+        precondition(probes > 0, "a sample needs a probe")
+        self.probes = probes
+        self.urgent = urgent
+    }
+
+    /// Adds a probe; true when the sample is complete.
+    public mutating func add(_ probe: Duration) -> Bool {
+        total += probe
+        count += 1
+        return count >= probes || probe > urgent
+    }
+
+    /// The mean of the probes so far.
+    public var mean: Duration { count > 0 ? total / count : .zero }
 }
 
 /// The controller's decision, shared by every connection of a server, and the per-peer rate limit.

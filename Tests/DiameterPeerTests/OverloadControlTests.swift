@@ -87,10 +87,11 @@ struct OverloadControlTests {
         _ = c.sample(lag(4), admittedRate: 40_000, answeredRate: 40_000, now: .seconds(2), wallMilliseconds: 1)
         #expect(c.status.throttlePercentage == 50, "draining: held")
         // Drained: half of 88,000 passes, 44,000 > 36,000 wanted: the share goes to 0.5 × 36/44.
-        _ = c.sample(lag(0.1), admittedRate: 44_000, answeredRate: 44_000, now: .seconds(3), wallMilliseconds: 1)
+        _ = c.sample(lag(0.6), admittedRate: 44_000, answeredRate: 44_000, now: .seconds(3), wallMilliseconds: 1)
         #expect(c.status.throttlePercentage == 59)
-        // Steady: 36,000/s pass, about the target; the capacity is probed upwards by 1% per quiet sample.
-        _ = c.sample(lag(0.1), admittedRate: 88_000 * c.admitted, answeredRate: 36_000, now: .seconds(4), wallMilliseconds: 1)
+        // Steady: 36,000/s pass, about the target; with the lag at 0.3 of its threshold the capacity is
+        // probed upwards by one step (1%) per sample.
+        _ = c.sample(lag(0.6), admittedRate: 88_000 * c.admitted, answeredRate: 36_000, now: .seconds(4), wallMilliseconds: 1)
         #expect((58...59).contains(c.status.throttlePercentage))
         // Demand falls under the capacity: the condition ends, raised by at most 15% per sample.
         var t = 5
@@ -136,10 +137,93 @@ struct OverloadControlTests {
         // probe saturates the node (this simulation's lag jumps at once, so the cut is a halving).
         let last = shares.suffix(30)
         #expect((0.28...0.36).contains(last.max() ?? 0) && last.reduce(0, +) / 30 > 0.22, "\(shares) capacity \(c.capacity ?? 0)")
-        // Without the charge (cost 0) the same node spirals towards the floor.
+        // Without the charge (cost 0) the same node learns what it answers besides its refusals as its
+        // capacity: a fifth short of the node, and of what the charged controller learnt.
         var naive = OverloadController(configuration: .init(targetUtilisation: 0.95, refusalCost: 0))
         _ = run(&naive)
-        #expect((naive.capacity ?? 0) < 0.8 * capacity, "the spiral this charge prevents: \(naive.capacity ?? 0)")
+        #expect((naive.capacity ?? 0) < 0.85 * capacity && (naive.capacity ?? 0) < 0.75 * (c.capacity ?? 0), "what this charge prevents: \(naive.capacity ?? 0)")
+    }
+
+    /// A node that answers 40,000/s offered 88,000/s: saturated once, then steered to the target share of
+    /// what it learnt.
+    static func steered() -> OverloadController {
+        var c = OverloadController()
+        _ = c.sample(lag(6), admittedRate: 40_000, answeredRate: 40_000, now: .seconds(1), wallMilliseconds: 1)
+        for t in 2...12 {
+            let admitted = 88_000 * c.admitted
+            _ = c.sample(lag(1.2), admittedRate: admitted, answeredRate: admitted, now: .seconds(t), wallMilliseconds: 1)
+        }
+        return c
+    }
+
+    static func lag(_ ms: Double) -> [OverloadSignal] { [OverloadSignal("event loops", value: ms, threshold: 2)] }
+
+    @Test("Steered below the learnt capacity, a saturated sample is a burst: one cut by a quarter at most, whatever its occupancy; a saturation that persists gets the cut by occupancy; both teach the capacity what was answered")
+    func burst() {
+        let steady = Self.steered()
+        let share = steady.admitted
+        let target = steady.configuration.targetUtilisation
+        #expect(abs(88_000 * share - target * 40_000) < 400, "steered to the target share of the capacity: \(88_000 * share)/s")
+        // A burst at 1.5 times the threshold: the occupancy would admit 1/1.5 of the share, the burst cut 3/4.
+        // It answered 34,000/s: the capacity moves a quarter of the way down.
+        var c = steady
+        _ = c.sample(Self.lag(3), admittedRate: 88_000 * share, answeredRate: 34_000, now: .seconds(20), wallMilliseconds: 1)
+        #expect(abs(c.admitted - 0.75 * share) < 1e-9, "\(c.admitted / share)")
+        #expect(c.capacity == 38_500)
+        // Still saturated, not falling by a tenth: the cut by occupancy.
+        let burstShare = c.admitted
+        _ = c.sample(Self.lag(3), admittedRate: 88_000 * burstShare, answeredRate: 38_500, now: .seconds(21), wallMilliseconds: 1)
+        #expect(abs(c.admitted - burstShare / 1.5) < 1e-9)
+        // A stall (five times the threshold) after steering: the same quarter, not half.
+        var d = steady
+        _ = d.sample(Self.lag(10), admittedRate: 88_000 * share, answeredRate: 40_000, now: .seconds(20), wallMilliseconds: 1)
+        #expect(abs(d.admitted - 0.75 * share) < 1e-9)
+        // Entering the condition (nothing learnt yet) the cut follows the occupancy, down to half.
+        var e = OverloadController()
+        _ = e.sample(Self.lag(10), admittedRate: 40_000, answeredRate: 40_000, now: .seconds(1), wallMilliseconds: 1)
+        #expect(e.admitted == 0.5)
+    }
+
+    @Test("While saturated, a higher answered rate is the capacity at once; a lower one moves it by a quarter of the gap")
+    func capacityLearning() {
+        var c = OverloadController()
+        // The first saturated sample straddles the start of the overload: 30,000/s, then 40,000/s.
+        _ = c.sample(Self.lag(20), admittedRate: 30_000, answeredRate: 30_000, now: .seconds(1), wallMilliseconds: 1)
+        _ = c.sample(Self.lag(20), admittedRate: 40_000, answeredRate: 40_000, now: .seconds(2), wallMilliseconds: 1)
+        #expect(c.capacity == 40_000)
+        // One slow saturated sample: 32,000/s.
+        _ = c.sample(Self.lag(20), admittedRate: 32_000, answeredRate: 32_000, now: .seconds(3), wallMilliseconds: 1)
+        #expect(c.capacity == 38_000)
+    }
+
+    @Test("Steered, the capacity is probed upwards by five steps per sample with the worst signal under a quarter of its threshold, one under half, none above; not while the share climbs back to its goal")
+    func probeWithHeadroom() {
+        for (lag, growth) in [(0.3, 1.01), (0.8, 1.002), (1.2, 1.0)] {
+            var c = Self.steered()
+            let before = c.capacity ?? 0
+            _ = c.sample(Self.lag(lag), admittedRate: 88_000 * c.admitted, answeredRate: 34_000, now: .seconds(20), wallMilliseconds: 1)
+            #expect(abs((c.capacity ?? 0) - before * growth) < 1e-6, "lag \(lag) ms: \(before) → \(c.capacity ?? 0)")
+        }
+        // After a stall cut the share, it climbs back at 15% per sample: the low lag on the way says only
+        // that less is admitted, not that the node got faster.
+        var c = Self.steered()
+        _ = c.sample(Self.lag(10), admittedRate: 88_000 * c.admitted, answeredRate: 40_000, now: .seconds(20), wallMilliseconds: 1)
+        let learnt = c.capacity
+        for t in 21...22 {
+            let before = c.admitted
+            _ = c.sample(Self.lag(0.1), admittedRate: 88_000 * c.admitted, answeredRate: 88_000 * c.admitted, now: .seconds(t), wallMilliseconds: 1)
+            #expect(abs(c.admitted - 1.15 * before) < 1e-9 && c.capacity == learnt, "sample \(t)")
+        }
+    }
+
+    @Test("A lag sample: complete after its probes, or at once after one over the urgent level; the mean of the probes taken")
+    func lagSample() {
+        var s = LagSample(probes: 10, urgent: .milliseconds(8))
+        let ten = (1...10).map { _ in s.add(.milliseconds(1)) }
+        #expect(ten == Array(repeating: false, count: 9) + [true] && s.mean == .milliseconds(1))
+        var u = LagSample(probes: 10, urgent: .milliseconds(8))
+        let three = [1, 8, 9].map { u.add(.milliseconds($0)) }
+        #expect(three == [false, false, true] && u.count == 3 && u.mean == .milliseconds(6))
     }
 
     @Test("A capacity learnt too low (in a stall) is raised towards what the CPU shows, by at most 10% per sample; never lowered while unsaturated")
@@ -149,13 +233,15 @@ struct OverloadControlTests {
         // A stall while connections start: 12,000/s answered while saturated is learnt as the capacity.
         _ = c.sample(lag(6), admittedRate: 12_000, answeredRate: 12_000, now: .seconds(1), wallMilliseconds: 1)
         #expect(c.capacity == 12_000)
-        // 30,000/s offered to a node whose CPU allows 17,500/s: what passes shows its CPU share, no lag.
+        // 30,000/s offered to a node whose CPU allows 17,500/s: what passes shows its CPU share, and the
+        // loop's lag grows with it (2 ms × utilisation⁴: a quarter of the threshold at 71%, half at 84%).
         var last = c.capacity ?? 0
         for t in 2...20 {
             let admitted = c.admitted * 30_000
             let saturated = admitted > 17_500
+            let u = admitted / 17_500
             _ = c.sample(
-                lag(saturated ? 3 : 0.05), admittedRate: admitted, answeredRate: min(admitted, 17_500), cpuUtilisation: min(1, admitted / 17_500),
+                lag(saturated ? 3 : 2 * u * u * u * u), admittedRate: admitted, answeredRate: min(admitted, 17_500), cpuUtilisation: min(1, admitted / 17_500),
                 now: .seconds(t), wallMilliseconds: 1)
             let learnt = c.capacity ?? 0
             if !saturated { #expect(learnt >= last && learnt <= last * 1.1 + 1, "sample \(t): \(last) → \(learnt)") }
