@@ -114,7 +114,9 @@ over() {  # a 2x run (label, then hss-bench options); the admitted rate against 
     share = 0; if (base > 0) share = 100 * t / base
     what = "CPU estimate"; if (open > 0) what = "open-loop capacity"
     verdict = "not met"; if (base > 0 && t >= 0.9 * base && p99 <= 10000) verdict = "met"
-    printf "goal %s: admitted %.0f%% of the %s, p99 %.1f ms: %s\n", label, share, what, p99 / 1000, verdict }' "$W/over.txt"
+    # And against the closed-loop capacity, the one the 2x offered load is computed from.
+    closed = "not met"; if (t >= 0.9 * cap && p99 <= 10000) closed = "met"
+    printf "goal %s: admitted %.0f%% of the %s, p99 %.1f ms: %s; against the closed-loop capacity (%.1f%%): %s\n", label, share, what, p99 / 1000, verdict, 100 * t / cap, closed }' "$W/over.txt"
 }
 over "(DOIC clients)" --doic
 sleep 2
