@@ -171,17 +171,17 @@ public struct OverloadController: Sendable {
             // A saturated sample that follows one steered below the learnt capacity is a burst (the loss
             // algorithm's random admissions bunch up, a slow request holds the loop): its backlog is the
             // lag's worth of requests (25 ms of a stall: 2,000 requests at 80,000/s), which a quarter of
-            // the capacity left free drains in a tenth of a second, while a deeper cut costs seconds of
-            // throughput as the share climbs back (halving on each burst left the admitted rate up to a
-            // sixth under the target: docs/benchmarks.md "Overload", runs 23-24). Still saturated in the
-            // next sample: the cut by occupancy.
+            // the capacity left free drains in a tenth of a second, while a deeper cut costs throughput
+            // until the share climbs back (run 13 in docs/benchmarks.md "Overload": a burst at 1.8× the
+            // threshold took the admitted rate from 76,000 to 43,000/s for about a second). Still saturated
+            // in the next sample: the cut by occupancy.
             let burst = capacity != nil && lastWorst <= 1
             // Saturated: what it does now is what it can do (its refusals charged at their cost). A higher
             // rate is taken at once (the first saturated sample may straddle the start of the overload, or a
             // stall); a lower one by a quarter of the gap (one slow sample is not a smaller node). A burst's
             // sample answered about what was admitted: learning it lowers the capacity a little, which
             // balances the probe upwards below (without it the probe raised the capacity past what the node
-            // serves, and bursts came every two seconds: runs 28-30 in docs/benchmarks.md).
+            // serves, and bursts came every one to two seconds: runs 28-30 in docs/benchmarks.md).
             if answeredRate > 0 {
                 let work = answeredRate + k * refusedRate
                 capacity = capacity.map { work > $0 ? work : $0 + 0.25 * (work - $0) } ?? work
