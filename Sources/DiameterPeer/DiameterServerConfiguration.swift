@@ -188,10 +188,21 @@ public protocol PeerMetrics: Sendable {
     func answerSent(command: UInt32, resultCode: UInt32?, latency: Duration)
     func peerStateChanged(peer: String, from: PeerStateMachine.State, to: PeerStateMachine.State)
     func protocolError(_ code: ResultCode)
+    func requestsRefused(command: UInt32, application: UInt32, code: ResultCode, count: Int)
 }
 
 extension PeerMetrics {
     public var wantsResultCodes: Bool { true }
+
+    /// `count` requests of one command received and refused alike with `code` (the refusals for load
+    /// before decoding, counted once per read burst): each as ``requestReceived(command:application:)``
+    /// and ``protocolError(_:)``, unless the metrics add them at once.
+    public func requestsRefused(command: UInt32, application: UInt32, code: ResultCode, count: Int) {
+        for _ in 0..<count {
+            requestReceived(command: command, application: application)
+            protocolError(code)
+        }
+    }
 }
 
 public struct NoPeerMetrics: PeerMetrics {

@@ -87,6 +87,11 @@ public final class HSSMetrics: PeerMetrics, Sendable {
         (protocolErrors[code.value] ?? otherProtocolError).increment()
     }
 
+    public func requestsRefused(command: UInt32, application: UInt32, code: ResultCode, count: Int) {
+        (commands[command]?.requests ?? unknownCommand).increment(by: Int64(count))
+        (protocolErrors[code.value] ?? otherProtocolError).increment(by: Int64(count))
+    }
+
     /// The LMDB writer's batches (`LMDBSubscriberStore.onCommit`).
     public func committed(batch: Int, duration: Duration) {
         commitBatch.record(Double(batch))

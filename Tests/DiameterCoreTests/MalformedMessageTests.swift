@@ -214,6 +214,30 @@ struct MalformedMessageTests {
         #expect(m.first(.failedAVP)?.members.first { _ in true }?.tree() == unknown)
     }
 
+    @Test(
+        "An error answer template writes, octet for octet, what ErrorAnswer encodes: 3004 and 5012, Cx and S6a, P-bit kept, every Session-Id padding",
+        arguments: [(ResultCode.tooBusy, ApplicationID.cx), (.unableToComply, ApplicationID.cx), (.tooBusy, ApplicationID.s6a), (.unableToComply, ApplicationID.s6a)])
+    func templateMatchesEncode(_ code: ResultCode, _ application: UInt32) throws {
+        let template = ErrorAnswer.Template(code, reason: "too busy", applicationID: application, originHost: "hss.example.org", originRealm: "example.org")
+        var out = ByteBuffer(bytes: [0xAA, 0xBB])  // the answers are appended after what the buffer holds
+        var expected: [UInt8] = [0xAA, 0xBB]
+        for (i, sessionID) in ["s;1;2", "scscf.example.org;1;23", "a", "scscf;1234567890;12", "ab"].enumerated() {
+            let flags: CommandFlags = i % 2 == 0 ? [.request, .proxiable] : [.request, .potentiallyRetransmitted]
+            let header = DiameterHeader(flags: flags, commandCode: 303, applicationID: application, hopByHopID: 0x1122_3344 &+ UInt32(i), endToEndID: 0x5566_7788)
+            let error = DiameterMessageError(code, offset: 0, reason: "too busy", header: header)
+            expected += ErrorAnswer(requestHeader: header, error: error, sessionID: sessionID)
+                .encode(originHost: "hss.example.org", originRealm: "example.org").readableBytesView
+            Array(sessionID.utf8).withUnsafeBytes { template.write(requestHeader: header, sessionID: $0, to: &out) }
+        }
+        #expect(Array(out.readableBytesView) == expected)
+        // The first answer decodes: E-bit for 3004 only, P-bit kept, Session-Id.
+        out.moveReaderIndex(forwardBy: 2)
+        let length = Int(try #require(out.getInteger(at: out.readerIndex, as: UInt32.self)) & 0xFF_FFFF)
+        let first = try decoder.decode(try #require(out.getSlice(at: out.readerIndex, length: length)))
+        #expect(first.header.flags == (code == .tooBusy ? [.proxiable, .error] : [.proxiable]))
+        #expect(first.first(.sessionID)?.string == "s;1;2" && first.first(.resultCode)?.unsigned32 == code.value)
+    }
+
     @Test("valid multi-byte UTF-8 is accepted")
     func validUTF8() throws {
         let s = "ünïcødé-✓-𝄞"

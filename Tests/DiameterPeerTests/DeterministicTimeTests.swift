@@ -2,6 +2,7 @@ import DiameterCore
 import DiameterPeer
 import DiameterTestKit
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
 import Testing
@@ -9,7 +10,10 @@ import Testing
 /// The connection's timers with virtual time (NIOAsyncTestingEventLoop, the actor's executor): no sleeping.
 @Suite("Peer timers with virtual time")
 struct DeterministicTimeTests {
-    static func connection(_ configure: (inout DiameterServerConfiguration) -> Void = { _ in }) async throws -> NIOAsyncTestingChannel {
+    static func connection(
+        application: any DiameterRequestHandler = CountingApplication(), metrics: any PeerMetrics = NoPeerMetrics(),
+        _ configure: (inout DiameterServerConfiguration) -> Void = { _ in }
+    ) async throws -> NIOAsyncTestingChannel {
         var config = DiameterServerConfiguration(local: DiameterServerTests.local(), listenAddresses: [])
         configure(&config)
         let loop = NIOAsyncTestingEventLoop()
@@ -17,10 +21,9 @@ struct DeterministicTimeTests {
         var logger = Logger(label: "virtual-time")
         logger.logLevel = .critical
         let registry = PeerRegistry(localOriginHost: config.local.originHost)
-        let app = CountingApplication()
         let (cfg, log) = (config, logger)
         _ = try await loop.submit {
-            try PeerConnection.configurePipeline(channel, configuration: cfg, application: app, registry: registry, logger: log)
+            try PeerConnection.configurePipeline(channel, configuration: cfg, application: application, registry: registry, metrics: metrics, logger: log)
         }.get()
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 3868))
         return channel
@@ -78,5 +81,64 @@ struct DeterministicTimeTests {
         await channel.testingEventLoop.advanceTime(by: .seconds(33))
         #expect(try await Self.outbound(channel)?.isRequest == true, "the next DWR, one Tw later")
         #expect(channel.isActive)
+    }
+
+    @Test("The answers of one read burst leave in one write, in arrival order; refusals before decoding among them, counted once per burst")
+    func oneWritePerBurst() async throws {
+        let gate = OverloadGate(originHost: SampleMessages.hssHost)
+        let metrics = RecordingMetrics()
+        let channel = try await Self.connection(application: ImmediateApplication(), metrics: metrics) { $0.overload = gate }
+        try await channel.writeInbound(DiameterServerTests.cer())
+        #expect(try await Self.outbound(channel)?.first(.resultCode)?.unsigned32 == 2001)
+        // Every request without OC-Supported-Features is throttled; a DOIC one is served (its sender abates).
+        gate.publish(OverloadStatus(report: OverloadReport(sequenceNumber: 1, reductionPercentage: 100, validityDuration: 30), throttlePercentage: 100))
+        var plain = SampleMessages.mar
+        plain.envelope.proxyInfo = []
+        plain.envelope.destinationHost = nil  // naming this node it would get 5012 (RFC 7683 §8)
+        var doic = plain
+        doic.envelope.ocSupportedFeatures = OCSupportedFeatures(ocFeatureVector: 1)
+        var burst = ByteBuffer()
+        for (hbh, mar) in [(10, plain), (11, doic), (12, plain), (13, plain)] as [(UInt32, MultimediaAuthRequest)] {
+            var m = mar
+            m.envelope.sessionID = "scscf.example;\(hbh)"
+            var bytes = m.encode(hopByHopID: hbh, endToEndID: hbh)
+            burst.writeBuffer(&bytes)
+        }
+        try await channel.writeInbound(burst)  // one read: four frames, then the read's end
+        var out = try #require(try await channel.readOutbound(as: ByteBuffer.self))
+        #expect(try await channel.readOutbound(as: ByteBuffer.self) == nil, "one write for the burst")
+        var answers: [DiameterMessage] = []
+        while out.readableBytes >= DiameterHeader.size, let word = out.getInteger(at: out.readerIndex, as: UInt32.self),
+            let frame = out.readSlice(length: Int(word & 0xFF_FFFF))
+        {
+            answers.append(try DiameterDecoder().decode(frame))
+        }
+        #expect(out.readableBytes == 0)
+        #expect(answers.map(\.header.hopByHopID) == [10, 11, 12, 13])
+        #expect(answers.map { $0.first(.resultCode)?.unsigned32 } == [3004, 2001, 3004, 3004])
+        #expect(answers.map { $0.first(.sessionID)?.string } == (10...13).map { "scscf.example;\($0)" })
+        #expect(answers[1].first(.ocOLR) != nil, "the DOIC request's answer carries the report")
+        // The three refusals before decoding, counted at the burst's end (received, and refused 3004); the
+        // served request is counted as it arrives. The CER is not an application request.
+        #expect(metrics.requests.withLockedValue { $0 }.filter { $0 == 303 }.count == 4)
+        #expect(metrics.errors.withLockedValue { $0 } == [3004, 3004, 3004])
+    }
+}
+
+/// Answers a MAR at once, on the connection's event loop (as the HSS does from its cache).
+struct ImmediateApplication: DiameterRequestHandler {
+    func answer(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity) async -> ByteBuffer {
+        Self.maa(request)
+    }
+
+    func handle(_ request: DiameterMessage, command: CommandDefinition, from peer: PeerIdentity, responder: DiameterResponder) -> ByteBuffer? {
+        Self.maa(request)
+    }
+
+    static func maa(_ request: DiameterMessage) -> ByteBuffer {
+        let envelope = (try? MultimediaAuthRequest(decoding: request))?.envelope ?? SampleMessages.mar.envelope
+        return MultimediaAuthAnswer(
+            envelope: envelope.answer(originHost: SampleMessages.hssHost, originRealm: SampleMessages.realm, result: .success), sipNumberAuthItems: 0
+        ).encode(hopByHopID: request.header.hopByHopID, endToEndID: request.header.endToEndID)
     }
 }

@@ -256,7 +256,9 @@ struct OverloadControlTests {
         let local = DiameterServerTests.local()
         let peer = SampleMessages.scscfHost
         func scan(_ b: ByteBuffer, relay: Bool = false) -> (sessionID: String, destinationIsLocal: Bool)? {
-            PeerConnection.scanPlainRequest(b, peer: peer, relay: relay, local: local)
+            PeerConnection.scanPlainRequest(b, peer: peer, relay: relay, local: local).map { found in
+                (String(decoding: Array(b.readableBytesView)[found.sessionID], as: UTF8.self), found.destinationIsLocal)
+            }
         }
         // The sample came through a DRA (Proxy-Info); a request straight from the S-CSCF has none.
         var base = SampleMessages.mar
@@ -279,6 +281,14 @@ struct OverloadControlTests {
         var doic = base
         doic.envelope.ocSupportedFeatures = OCSupportedFeatures(ocFeatureVector: 1)
         #expect(scan(doic.encode(hopByHopID: 1, endToEndID: 1)) == nil)
+        // A Session-Id in UTF-8 beyond ASCII qualifies; one that is not UTF-8 goes to the decoder (5004).
+        var utf8 = base
+        utf8.envelope.sessionID = "scscf.example;ünïcødé;1"
+        #expect(scan(utf8.encode(hopByHopID: 1, endToEndID: 1))?.sessionID == "scscf.example;ünïcødé;1")
+        var broken = Array(utf8.encode(hopByHopID: 1, endToEndID: 1).readableBytesView)
+        let at = try #require(broken.firstIndex(of: 0xC3))
+        broken[at] = 0xFF
+        #expect(scan(ByteBuffer(bytes: broken)) == nil)
         // Mutations: flipped bytes, AVP lengths anywhere, truncations; the scan answers or declines, never traps.
         let bytes = Array(base.encode(hopByHopID: 1, endToEndID: 1).readableBytesView)
         var rng = SplitMix64(seed: 7)

@@ -11,8 +11,10 @@ struct WatchdogWireTests {
     @Test("silence for Tw brings a DWR; DWAs keep the connection; unanswered DWRs close it")
     func silence() async throws {
         let server = try await DiameterServerTests.server { $0.watchdogInterval = .seconds(6) }
-        let client = try await DiameterServerTests.openClient(server)
+        // Taken before the capabilities exchange (the watchdog starts when it completes), so that a slow
+        // open on a loaded machine cannot make the DWR look early.
         let started = ContinuousClock.now
+        let client = try await DiameterServerTests.openClient(server)
         let dwr = try #require(try await client.receive(timeout: .seconds(10)))
         #expect(dwr.commandCode == 280 && dwr.isRequest)
         #expect(ContinuousClock.now - started >= .seconds(3), "not before Tw (6 s ± 2 s)")
