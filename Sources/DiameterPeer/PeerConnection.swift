@@ -200,6 +200,7 @@ public actor PeerConnection: DiameterAnswerSink {
 
     func channelInactive() {
         cancelTimers()
+        countRefusals()  // a burst the close cut short has no readComplete
         step(event(.rPeerDisc, .iPeerDisc))
         if let host = peer?.originHost { registry.unregister(host, connection: self) }
         if case .initiator(let expected) = role { registry.unregister(expected, connection: self) }
@@ -475,7 +476,7 @@ public actor PeerConnection: DiameterAnswerSink {
             countRefusals()
         }
         refusalsUncounted = (h.commandCode, h.applicationID, refusal, (refusalsUncounted?.count ?? 0) + 1)
-        refusedForLoad(refusal)
+        refusedForLoad()
         return true
     }
 
@@ -555,11 +556,11 @@ public actor PeerConnection: DiameterAnswerSink {
         ).encode(originHost: configuration.local.originHost, originRealm: configuration.local.originRealm)
         if doic { EncodedAVPs.append(overloadAVPs, to: &answer) }
         writeAnswer(answer)
-        refusedForLoad(code)
+        refusedForLoad()
     }
 
     /// Logs, at most once a second, how many requests were refused for load.
-    private func refusedForLoad(_ code: ResultCode) {
+    private func refusedForLoad() {
         loadRefusals += 1
         let now = burstNow()
         if loadRefusalsLogged.map({ now - $0 >= .seconds(1) }) ?? true {

@@ -97,6 +97,9 @@ extension ErrorAnswer {
             let avpLength = 8 + sessionID.count
             let padded = (avpLength + 3) & ~3
             let length = DiameterHeader.size + padded + tail.count
+            // The framer admits no request over `DiameterFrameDecoder.largestAnswerableMessage`, which leaves
+            // room for the tail: as in DiameterMessageWriter.finish, an overlong answer is a caller's bug.
+            precondition(length <= 0xFF_FFFF, "Diameter message longer than 2^24-1 octets")
             var flags = h.flags.intersection(.proxiable)
             if resultCode.isProtocolError { flags.insert(.error) }
             let flagsOctet = flags.rawValue
