@@ -879,14 +879,13 @@ public actor PeerConnection: DiameterAnswerSink {
 
     // MARK: Watchdog
 
-    /// A DWA goes to the watchdog at once; other traffic at the end of the read burst (`readComplete`).
+    /// A DWA goes to the watchdog at once; other traffic at the end of the read burst (`readComplete`;
+    /// `received`, the only caller, is always inside one).
     private func feedWatchdog(_ message: DiameterMessage) {
         if !message.isRequest && message.commandCode == CommandDefinition.deviceWatchdog.code {
             watchdogActions(watchdog.handle(.receiveDWA))
-        } else if inReadBurst {
-            watchdogTrafficInBurst = true
         } else {
-            watchdogActions(watchdog.handle(.receiveNonDWA))
+            watchdogTrafficInBurst = true
         }
     }
 
