@@ -344,7 +344,7 @@ struct ServeCommand: AsyncParsableCommand {
                     thresholds: .init(
                         loopLag: .microseconds(Int((o?.loopLagMs ?? 2) * 1000)), cpu: o?.cpu, writerQueue: o?.writerQueue ?? 1000, replication: o?.replication ?? 2000, shards: o?.shards ?? 2000,
                         interval: .milliseconds(o?.intervalMs ?? 250)),
-                    configuration: .init(validity: UInt32(o?.validitySeconds ?? 30), maxReduction: UInt32(o?.maxReduction ?? 95)),
+                    configuration: .init(validity: UInt32(o?.validitySeconds ?? 30), maxReduction: UInt32(o?.maxReduction ?? 95), cutSpacing: .milliseconds(o?.intervalMs ?? 250)),
                     loops: Array(group.makeIterator()), admin: application.admin, store: lmdb, cluster: cluster, metrics: metrics, logger: logger))
             logger.info("overload control (DOIC reporting node)", metadata: ["event loop lag": "\(o?.loopLagMs ?? 2) ms", "peer rate": "\(s.maxRequestsPerSecond.map { "\($0)/s" } ?? "unlimited")"])
         }

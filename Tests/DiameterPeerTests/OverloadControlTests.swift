@@ -184,6 +184,27 @@ struct OverloadControlTests {
         #expect(e.admitted == 0.5)
     }
 
+    @Test("Cuts come at most once per cutSpacing: samples ended early by a stall, while the backlog sent before the last cut drains, hold the share; a saturation that outlasts the spacing is cut again")
+    func cutSpacing() {
+        var c = OverloadController(configuration: .init(cutSpacing: .milliseconds(250)))
+        // The start of a 2× load: urgent samples 40 ms apart, the lag still rising (no rates: short samples).
+        let e1 = c.sample(Self.lag(8), now: .milliseconds(1_000), wallMilliseconds: 1)
+        #expect(e1 == [.entered(reduction: 50, causes: ["event loops"])])
+        for (t, lag) in [(1_040, 9.0), (1_080, 14.0), (1_120, 14.0), (1_240, 12.0)] {
+            _ = c.sample(Self.lag(lag), now: .milliseconds(t), wallMilliseconds: 1)
+            #expect(c.admitted == 0.5, "\(t) ms: within 250 ms of the cut, held")
+        }
+        // 250 ms after the cut, still saturated and not draining: halved again.
+        _ = c.sample(Self.lag(12), now: .milliseconds(1_250), wallMilliseconds: 1)
+        #expect(c.admitted == 0.25)
+        // Without spacing (zero) the same rows cut at every sample, to the floor.
+        var d = OverloadController(configuration: .init(cutSpacing: .zero))
+        for (t, lag) in [(1_000, 8.0), (1_040, 9.0), (1_080, 14.0), (1_120, 14.0)] {
+            _ = d.sample(Self.lag(lag), now: .milliseconds(t), wallMilliseconds: 1)
+        }
+        #expect(d.status.throttlePercentage == 94)
+    }
+
     @Test("While saturated, a higher answered rate is the capacity at once; a lower one moves it by a quarter of the gap")
     func capacityLearning() {
         var c = OverloadController()
