@@ -200,11 +200,12 @@ public struct OverloadController: Sendable {
             // in force: wait for it rather than overshoot (a backlog keeps a queue long after the cause went).
             // (The traffic offered is not known here: while saturated the node reads only what it serves,
             // the rest waits in the sockets; so the cut follows the signal, not the model below.)
-            let spaced = lastCut.map { now - $0 >= configuration.cutSpacing } ?? true
-            if spaced && burst {
+            if let cut = lastCut, now - cut < configuration.cutSpacing {
+                // The last cut has not reached the traffic yet: held.
+            } else if burst {
                 admitted *= max(configuration.burstCut, 1 / worst)
                 lastCut = now
-            } else if spaced && (lastWorst <= 1 || worst > 0.9 * lastWorst) {
+            } else if lastWorst <= 1 || worst > 0.9 * lastWorst {
                 admitted *= max(0.5, 1 / worst)
                 lastCut = now
             }

@@ -338,13 +338,15 @@ struct ServeCommand: AsyncParsableCommand {
         if let cluster { all.append(ClusterService(node: cluster, metrics: metrics, logger: logger)) }
         if overloadControl, let gate = configuration.overload {
             let o = s.overload
+            // The sample interval; also the least time between two cuts (a cut takes about that to reach the traffic).
+            let interval = Duration.milliseconds(o?.intervalMs ?? 250)
             all.append(
                 OverloadService(
                     gate: gate,
                     thresholds: .init(
                         loopLag: .microseconds(Int((o?.loopLagMs ?? 2) * 1000)), cpu: o?.cpu, writerQueue: o?.writerQueue ?? 1000, replication: o?.replication ?? 2000, shards: o?.shards ?? 2000,
-                        interval: .milliseconds(o?.intervalMs ?? 250)),
-                    configuration: .init(validity: UInt32(o?.validitySeconds ?? 30), maxReduction: UInt32(o?.maxReduction ?? 95), cutSpacing: .milliseconds(o?.intervalMs ?? 250)),
+                        interval: interval),
+                    configuration: .init(validity: UInt32(o?.validitySeconds ?? 30), maxReduction: UInt32(o?.maxReduction ?? 95), cutSpacing: interval),
                     loops: Array(group.makeIterator()), admin: application.admin, store: lmdb, cluster: cluster, metrics: metrics, logger: logger))
             logger.info("overload control (DOIC reporting node)", metadata: ["event loop lag": "\(o?.loopLagMs ?? 2) ms", "peer rate": "\(s.maxRequestsPerSecond.map { "\($0)/s" } ?? "unlimited")"])
         }
