@@ -33,6 +33,23 @@ public struct OverloadSignal: Sendable, Hashable {
 
     /// 1 at the threshold.
     public var occupancy: Double { threshold > 0 ? value / threshold : 0 }
+
+    /// The least the process must be busy, as a share of one CPU (or of its quota when that is less), for
+    /// the event loops' lag to ask for a reduction.
+    public static let lagNeedsBusy = 0.75
+
+    /// The event loops' lag (milliseconds) against its threshold. It asks for a reduction only while the
+    /// process is busy (`busyCPUs`, CPU-seconds per second over the sample, at least `lagNeedsBusy` of one
+    /// CPU or of `usableCPUs` when that is less); otherwise it counts for the load only. A loop that lags
+    /// while the process is mostly idle is not behind the requests it is given: it waits for something
+    /// else (the machine's scheduler, a single long task such as a burst of connections being accepted
+    /// and closed), and admitting fewer requests would not shorten that wait. Measured: under the network
+    /// fuzzer (docs/fuzzing.md) a debug build's loop lagged 1.6-2.1 ms at 0.5 of a CPU, and the
+    /// controller, counting only the 55 valid requests per second it let through, asked for 6% less and
+    /// refused a control client's MAR with 3004 (docs/benchmarks.md "A lag without load").
+    public static func eventLoops(lagMilliseconds: Double, thresholdMilliseconds: Double, busyCPUs: Double, usableCPUs: Double) -> OverloadSignal {
+        OverloadSignal("event loops", value: lagMilliseconds, threshold: thresholdMilliseconds, triggers: busyCPUs >= lagNeedsBusy * min(1, usableCPUs))
+    }
 }
 
 /// The OC-OLR a reporting node sends (RFC 7683 §7.3): always a host report (§7.6 HOST_REPORT; an HSS is

@@ -18,7 +18,8 @@ import Glibc
 /// - event loops: how long a task waits for each Diameter event loop (sampled every `interval / 10`,
 ///   the worst loop per probe, averaged; a probe over 4× the threshold ends the sample early): the time
 ///   the loop spends on the requests it has read before it gets back to its queue,
-///   which grows with the backlog in the sockets once the loop cannot keep up;
+///   which grows with the backlog in the sockets once the loop cannot keep up; it asks for a reduction only
+///   while the process is busy (``OverloadSignal/eventLoops(lagMilliseconds:thresholdMilliseconds:busyCPUs:usableCPUs:)``);
 /// - cpu: the process's CPU time over the interval, as a share of the CPUs it may use (affinity and the
 ///   cgroup quota); it counts for the reported load, and asks for a reduction only when configured;
 /// and the requests let through, answered and throttled per second, from which the controller learns the capacity.
@@ -116,6 +117,9 @@ struct OverloadService: Service {
         var lastTime = clock.now
         var last = gate.counts
         var utilisation = 0.0
+        // CPU time since the last sample of any length: the loop-lag signal needs it for each sample, and
+        // the process's CPU clock is exact over a short window (the request counts are not).
+        var (sampleCPU, sampleTime) = (lastCPU, lastTime)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             // Ten probes per sample; one over 4× the threshold ends it at once (LagSample).
             var sample = LagSample(probes: 10, urgent: thresholds.loopLag * Self.urgentLag)
@@ -136,13 +140,17 @@ struct OverloadService: Service {
             // next full sample will not: without rates, the controller would take it for a quiet node.
             if !measured && lag <= thresholds.loopLag { continue }
             let wall = measured ? Self.milliseconds(now - lastTime) / 1000 : 0
+            let cpu = Self.processCPUSeconds(), usable = Self.usableCPUs()
+            let sinceSample = Self.milliseconds(now - sampleTime) / 1000
+            let busy = sinceSample > 0 ? (cpu - sampleCPU) / sinceSample : 0
+            (sampleCPU, sampleTime) = (cpu, now)
             if measured {
-                let cpu = Self.processCPUSeconds()
-                utilisation = wall > 0 ? (cpu - lastCPU) / wall / Self.usableCPUs() : 0
+                utilisation = wall > 0 ? (cpu - lastCPU) / wall / usable : 0
                 (lastCPU, lastTime) = (cpu, now)
             }
             var signals = [
-                OverloadSignal("event loops", value: Self.milliseconds(lag), threshold: Self.milliseconds(thresholds.loopLag)),
+                OverloadSignal.eventLoops(
+                    lagMilliseconds: Self.milliseconds(lag), thresholdMilliseconds: Self.milliseconds(thresholds.loopLag), busyCPUs: busy, usableCPUs: usable),
                 OverloadSignal("cpu", value: utilisation, threshold: thresholds.cpu ?? 1, triggers: thresholds.cpu != nil),
             ]
             let waiting = await admin.shardDepths().reduce(0) { $0 + $1.waiting }

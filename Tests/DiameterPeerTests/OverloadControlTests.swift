@@ -77,6 +77,23 @@ struct OverloadControlTests {
         #expect(e4.isEmpty && d.status.load == 65535 && d.status.report == nil)
     }
 
+    @Test("The event loops' lag asks for a reduction only while the process is busy: a lag at half a CPU counts for the load only")
+    func lagWithoutLoad() {
+        // The sample that refused a control MAR under the network fuzzer: 2.1 ms of lag at 0.52 of a CPU
+        // (0.26 of two).
+        let fuzz = OverloadSignal.eventLoops(lagMilliseconds: 2.14, thresholdMilliseconds: 2, busyCPUs: 0.52, usableCPUs: 2)
+        #expect(!fuzz.triggers && fuzz.occupancy > 1)
+        var c = OverloadController()
+        let events = c.sample([fuzz], admittedRate: 55, answeredRate: 55, now: .seconds(1), wallMilliseconds: 1)
+        #expect(events.isEmpty && c.status.report == nil && c.status.throttlePercentage == 0 && c.status.load == 65535)
+        // Busy: a loop behind its requests (one CPU of two, or nearly all of a half-CPU quota) asks.
+        #expect(OverloadSignal.eventLoops(lagMilliseconds: 6, thresholdMilliseconds: 2, busyCPUs: 0.98, usableCPUs: 2).triggers)
+        #expect(OverloadSignal.eventLoops(lagMilliseconds: 6, thresholdMilliseconds: 2, busyCPUs: 0.45, usableCPUs: 0.5).triggers)
+        #expect(!OverloadSignal.eventLoops(lagMilliseconds: 6, thresholdMilliseconds: 2, busyCPUs: 0.3, usableCPUs: 0.5).triggers)
+        let busy = OverloadSignal.eventLoops(lagMilliseconds: 6, thresholdMilliseconds: 2, busyCPUs: 1, usableCPUs: 1)
+        #expect(c.sample([busy], admittedRate: 30_000, answeredRate: 30_000, now: .seconds(2), wallMilliseconds: 1) == [.entered(reduction: 50, causes: ["event loops"])])
+    }
+
     @Test("With rates: the answers per second while saturated are the capacity; once drained, the admitted share is steered to 90% of it")
     func capacity() {
         var c = OverloadController(configuration: .init(targetUtilisation: 0.9, probeStep: 0.01))
