@@ -46,7 +46,10 @@ public struct OverloadSignal: Sendable, Hashable {
     /// and closed), and admitting fewer requests would not shorten that wait. Measured: under the network
     /// fuzzer (docs/fuzzing.md) a debug build's loop lagged 1.6-2.1 ms at 0.5 of a CPU, and the
     /// controller, counting only the 55 valid requests per second it let through, asked for 6% less and
-    /// refused a control client's MAR with 3004 (docs/benchmarks.md "A lag without load").
+    /// refused a control client's MAR with 3004 (docs/benchmarks.md "A lag without load"). The cost: a node
+    /// starved of CPU by other processes on its host (not by its own quota, which `usableCPUs` counts)
+    /// reads as idle here, and its lag does not ask for less (the kernels measured here report no run-queue
+    /// wait, which would tell the two apart).
     public static func eventLoops(lagMilliseconds: Double, thresholdMilliseconds: Double, busyCPUs: Double, usableCPUs: Double) -> OverloadSignal {
         OverloadSignal("event loops", value: lagMilliseconds, threshold: thresholdMilliseconds, triggers: busyCPUs >= lagNeedsBusy * min(1, usableCPUs))
     }
