@@ -44,7 +44,7 @@ public struct OverloadSignal: Sendable, Hashable {
     /// while the process is mostly idle is not behind the requests it is given: it waits for something
     /// else (the machine's scheduler, a single long task such as a burst of connections being accepted
     /// and closed), and admitting fewer requests would not shorten that wait. Measured: under the network
-    /// fuzzer (docs/fuzzing.md) a debug build's loop lagged 1.6-2.1 ms at 0.5 of a CPU, and the
+    /// fuzzer (docs/fuzzing.md) a debug build's loop lagged 1.0-2.1 ms at about half a CPU, and the
     /// controller, counting only the 55 valid requests per second it let through, asked for 6% less and
     /// refused a control client's MAR with 3004 (docs/benchmarks.md "A lag without load"). The cost: a node
     /// starved of CPU by other processes on its host (not by its own quota, which `usableCPUs` counts)
