@@ -1,5 +1,5 @@
 public import DiameterCore
-import NIOCore
+public import NIOCore
 import Synchronization
 
 // Overload control as a DOIC reporting node (RFC 7683) with load reports (RFC 8583). Three parts:
@@ -186,11 +186,13 @@ public struct OverloadController: Sendable {
     /// `admittedRate`, `answeredRate` and `refusedRate` (requests per second let through the gate, answered,
     /// and refused by the node's own throttling over the sample; 0 when unknown) let the controller learn
     /// the node's capacity while a signal is over its threshold, and steer the admitted traffic to
-    /// `targetUtilisation` of it once the backlog is gone.
+    /// `targetUtilisation` of it once the backlog is gone. `shedRate`: requests refused as stale
+    /// (``LoopPass``): they cost what a refusal costs, and they came through the admitted share (they are
+    /// not traffic that no reacting node abated, which `refusedRate` measures).
     /// `cpuUtilisation` (0-1 of the CPUs the node may use, nil when unknown) raises a capacity learnt too
     /// low: a node that did this work unsaturated at that utilisation can do about work / utilisation.
     public mutating func sample(
-        _ signals: [OverloadSignal], admittedRate: Double = 0, answeredRate: Double = 0, refusedRate: Double = 0,
+        _ signals: [OverloadSignal], admittedRate: Double = 0, answeredRate: Double = 0, refusedRate: Double = 0, shedRate: Double = 0,
         cpuUtilisation: Double? = nil, now: Duration, wallMilliseconds: UInt64
     ) -> [Event] {
         let worst = signals.filter(\.triggers).map(\.occupancy).max() ?? 0
@@ -213,7 +215,7 @@ public struct OverloadController: Sendable {
             // balances the probe upwards below (without it the probe raised the capacity past what the node
             // serves, and bursts came every one to two seconds: runs 28-30 in docs/benchmarks.md).
             if answeredRate > 0 {
-                let work = answeredRate + k * refusedRate
+                let work = answeredRate + k * (refusedRate + shedRate)
                 capacity = capacity.map { work > $0 ? work : $0 + 0.25 * (work - $0) } ?? work
             }
             // A signal that already fell by a tenth since the last sample is draining under the reduction
@@ -235,7 +237,7 @@ public struct OverloadController: Sendable {
             // admittedRate / s, of which refusedRate / (1 − s) came without OC-Supported-Features (DOIC
             // peers abated their share before sending); at share s' the work is
             // s' × total + k × (1 − s') × unabated, which the goal sets to the target.
-            let total = admittedRate / admitted
+            let total = (admittedRate + shedRate) / admitted
             let unabated = refusedRate > 0 ? refusedRate / (1 - admitted) : 0
             let available = configuration.targetUtilisation * known - k * unabated
             let goal = available > 0 ? available / max(total - k * unabated, 1) : 0
@@ -253,7 +255,7 @@ public struct OverloadController: Sendable {
                 let step = goal > rising ? 0 : worst < 0.25 ? 5 * configuration.probeStep : worst < 0.5 ? configuration.probeStep : 0
                 var raised = known * (1 + step)
                 if let u = cpuUtilisation, u > 0.2, answeredRate > 0 {
-                    raised = max(raised, min(known * 1.1, (answeredRate + k * refusedRate) / u))
+                    raised = max(raised, min(known * 1.1, (answeredRate + k * (refusedRate + shedRate)) / u))
                 }
                 capacity = raised
             }
@@ -320,12 +322,87 @@ public struct LagSample: Sendable {
     public var mean: Duration { count > 0 ? total / count : .zero }
 }
 
+/// One event loop's passes over its ready connections, as a value: when the requests a pass reads have
+/// waited too long to be worth answering. An event loop reads every connection with data, answers what it
+/// read, then runs its queued tasks; a request that arrives meanwhile waits in its socket until the next
+/// pass. So the requests of a pass that starts right after a long one waited about that long. Behind a
+/// burst or a stall the passes grow: each reads a bigger backlog, so each is longer, and the waiting grows
+/// until the overload controller's reduction reaches the peers. Those requests are refused (3004) rather
+/// than answered late: a refusal costs a tenth of a MAR, so a shed pass is short and the next one reads
+/// fresh requests (measured at twice the capacity with DOIC clients: p99 of the admitted 7.1-8.4 ms in
+/// nine runs shedding after 8 ms, against 12.7-43.8 ms in seventeen without; docs/benchmarks.md "Stale
+/// requests shed").
+/// The connection calls `read` at the start of each read burst and, when told to, queues `ended` on its
+/// loop behind the pass's I/O (the loop's task phase). Times are the loop's (`EventLoop.now`).
+public struct LoopPass: Sendable, Hashable {
+    /// A pass longer than this makes the next one stale.
+    public let shedAfter: TimeAmount
+    /// The first read of the pass in progress (nil: none in progress).
+    public private(set) var started: NIODeadline?
+    /// The length of the last pass and when it ended.
+    public private(set) var lastLength = TimeAmount.zero
+    public private(set) var lastEnded = NIODeadline.uptimeNanoseconds(0)
+
+    public init(shedAfter: TimeAmount) {
+        precondition(shedAfter > .zero, "a bound on the wait")
+        self.shedAfter = shedAfter
+    }
+
+    /// A pass that starts this long or more after the last one ended follows an idle loop: what it reads
+    /// came meanwhile (had anything waited, the loop would have read it at once).
+    public static let idleGap = TimeAmount.milliseconds(1)
+
+    /// A read burst at `now`. `stale`: the requests it reads waited about `shedAfter` or more (the pass
+    /// before this one outlasted it and ended less than `idleGap` before this one began).
+    /// `markEnd`: the first read of a pass; queue `ended` behind it.
+    public mutating func read(at now: NIODeadline) -> (stale: Bool, markEnd: Bool) {
+        var markEnd = false
+        if started == nil {
+            started = now
+            markEnd = true
+        }
+        let stale = lastLength > shedAfter && (started ?? now) - lastEnded < Self.idleGap
+        return (stale, markEnd)
+    }
+
+    /// The pass's I/O is done (its queued tasks run).
+    public mutating func ended(at now: NIODeadline) {
+        guard let s = started else { return }
+        lastLength = now - s
+        lastEnded = now
+        started = nil
+    }
+}
+
+/// The `LoopPass` of one event loop, shared by its connections (only ever used on that loop).
+final class LoopPassClock: @unchecked Sendable {
+    let loop: any EventLoop
+    var pass: LoopPass
+
+    init(loop: any EventLoop, shedAfter: TimeAmount) {
+        self.loop = loop
+        pass = LoopPass(shedAfter: shedAfter)
+    }
+
+    /// A read burst on this loop now: whether what it reads is stale.
+    func readBurst() -> Bool {
+        let (stale, markEnd) = pass.read(at: loop.now)
+        if markEnd {
+            loop.assumeIsolatedUnsafeUnchecked().execute { [self] in pass.ended(at: loop.now) }
+        }
+        return stale
+    }
+}
+
 /// The controller's decision, shared by every connection of a server, and the per-peer rate limit.
 /// Publishing takes a lock and bumps an atomic generation; a connection reads the generation per request
 /// (an atomic load) and copies the state, under the lock, only when it moved (at most once per sample).
 public final class OverloadGate: Sendable {
     /// Requests per second one peer may send when its rule names no limit; nil: unlimited.
     public let defaultPeerRate: Double?
+    /// During an overload condition, the requests an event-loop pass reads after a pass longer than this
+    /// are refused (``LoopPass``); nil: never.
+    public let shedAfter: TimeAmount?
     let originHost: String
     let generation = Atomic<Int>(0)
     /// Requests let through and answers sent, added by each connection at the end of its read bursts.
@@ -333,11 +410,16 @@ public final class OverloadGate: Sendable {
     let answeredRequests = Atomic<Int>(0)
     /// Requests the node throttled itself (no OC-Supported-Features): what its refusals cost.
     let refusedRequests = Atomic<Int>(0)
+    /// Requests refused as stale (``LoopPass``), doic or not.
+    let shedRequests = Atomic<Int>(0)
 
-    /// Requests let through, answered, and refused by throttling since the server started (counted at the
-    /// end of read bursts).
-    public var counts: (admitted: Int, answered: Int, refused: Int) {
-        (admittedRequests.load(ordering: .relaxed), answeredRequests.load(ordering: .relaxed), refusedRequests.load(ordering: .relaxed))
+    /// Requests let through, answered, throttled by the node, and shed as stale, since the server started
+    /// (counted at the end of read bursts).
+    public var counts: (admitted: Int, answered: Int, refused: Int, shed: Int) {
+        (
+            admittedRequests.load(ordering: .relaxed), answeredRequests.load(ordering: .relaxed), refusedRequests.load(ordering: .relaxed),
+            shedRequests.load(ordering: .relaxed)
+        )
     }
     private let published: Mutex<Published>
 
@@ -347,9 +429,11 @@ public final class OverloadGate: Sendable {
         var avps: [UInt8]
     }
 
-    public init(originHost: String, defaultPeerRate: Double? = nil) {
+    public init(originHost: String, defaultPeerRate: Double? = nil, shedAfter: TimeAmount? = nil) {
+        precondition(shedAfter.map { $0 > .zero } ?? true, "a bound on the wait")
         self.originHost = originHost
         self.defaultPeerRate = defaultPeerRate
+        self.shedAfter = shedAfter
         published = Mutex(Published(status: .normal, avps: Self.encode(.normal, originHost: originHost)))
     }
 

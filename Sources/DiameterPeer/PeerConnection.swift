@@ -123,9 +123,14 @@ public actor PeerConnection: DiameterAnswerSink {
     var admittedUncounted = 0
     var answeredUncounted = 0
     var throttledUncounted = 0
+    var shedUncounted = 0
     /// The request being received already passed the rate limit and the throttle before it was decoded
     /// (``refusedBeforeDecoding(_:)``): `admitUnderLoad` does not draw again.
     var loadDecided = false
+    /// This read burst's requests are stale (``LoopPass``): refused while the node is overloaded.
+    var shedBurst = false
+    /// This loop's passes, when the gate sheds stale requests.
+    let loopPass: LoopPassClock?
     /// The refusal answers made ready (``ErrorAnswer/Template``): one per result code and application met.
     var refusalTemplates: [ErrorAnswer.Template] = []
     /// Refusals before decoding not yet in the metrics: counted per read burst, one command and code at a time.
@@ -150,6 +155,7 @@ public actor PeerConnection: DiameterAnswerSink {
         self.duplicates = DuplicateDetector(window: configuration.duplicateWindow, capacity: configuration.duplicateCapacityPerConnection)
         self.nextHopByHop = UInt32.random(in: 1...UInt32.max / 2)
         self.outbox = channel.allocator.buffer(capacity: 0)
+        self.loopPass = configuration.overload?.shedAfter.map { registry.loopPass(for: channel.eventLoop, shedAfter: $0) }
     }
 
     public var state: PeerStateMachine.State { psm.state }
@@ -222,6 +228,7 @@ public actor PeerConnection: DiameterAnswerSink {
     func writabilityChanged() { updateReading() }
 
     func received(_ frame: ByteBuffer) {
+        let burstStarts = !inReadBurst
         inReadBurst = true
         loadDecided = false
         if let gate = configuration.overload {
@@ -231,6 +238,8 @@ public actor PeerConnection: DiameterAnswerSink {
             if generation != overloadGeneration {
                 (overloadGeneration, overloadStatus, overloadAVPs) = gate.snapshot()
             }
+            // Passes are followed only during an overload condition (at most one task per pass; none otherwise).
+            if burstStarts { shedBurst = overloadStatus.throttlePercentage > 0 && loopPass?.readBurst() == true }
             if psm.state.isOpen && refusedBeforeDecoding(frame, gate: gate) { return }
         }
         let message: DiameterMessage
@@ -250,6 +259,7 @@ public actor PeerConnection: DiameterAnswerSink {
 
     func readComplete() {
         inReadBurst = false
+        shedBurst = false
         burstClock = nil
         if watchdogTrafficInBurst {
             watchdogTrafficInBurst = false
@@ -257,10 +267,12 @@ public actor PeerConnection: DiameterAnswerSink {
             if psm.state.isOpen && channel.isActive { watchdogActions(watchdog.handle(.receiveNonDWA)) }
         }
         countRefusals()
-        if let gate = configuration.overload, admittedUncounted + answeredUncounted + throttledUncounted > 0 {
+        if let gate = configuration.overload, admittedUncounted + answeredUncounted + throttledUncounted + shedUncounted > 0 {
             gate.admittedRequests.add(admittedUncounted, ordering: .relaxed)
             gate.answeredRequests.add(answeredUncounted, ordering: .relaxed)
             gate.refusedRequests.add(throttledUncounted, ordering: .relaxed)
+            if shedUncounted > 0 { gate.shedRequests.add(shedUncounted, ordering: .relaxed) }
+            shedUncounted = 0
             admittedUncounted = 0
             answeredUncounted = 0
             throttledUncounted = 0
@@ -426,6 +438,11 @@ public actor PeerConnection: DiameterAnswerSink {
             if rateLimiter?.rate != rate { rateLimiter = RequestRateLimiter(rate: rate, now: t) }
             if rateLimiter?.admit(now: t) == false { return .tooBusy }
         }
+        if shedBurst {
+            // Stale (``LoopPass``): it waited in its socket behind a long pass, doic or not.
+            shedUncounted += 1
+            return destinationIsLocal() ? .unableToComply : .tooBusy
+        }
         let throttle = overloadStatus.throttlePercentage
         if !doic && throttle > 0 && throttleDraw.next() % 100 < UInt64(throttle) {
             throttledUncounted += 1
@@ -446,7 +463,7 @@ public actor PeerConnection: DiameterAnswerSink {
     /// a spoof). Everything else, and anything malformed, takes the decoded path, which decides alike.
     /// True when the request was refused and answered here; when it was admitted here, `loadDecided` is set.
     private func refusedBeforeDecoding(_ frame: ByteBuffer, gate: OverloadGate) -> Bool {
-        guard overloadStatus.throttlePercentage > 0 || permissions.maxRequestsPerSecond ?? gate.defaultPeerRate != nil,
+        guard shedBurst || overloadStatus.throttlePercentage > 0 || permissions.maxRequestsPerSecond ?? gate.defaultPeerRate != nil,
             registry.authorizationGeneration.load(ordering: .acquiring) == permissionsGeneration,
             let h = try? DiameterDecoder.decodeHeader(frame),
             h.flags.contains(.request) && !h.flags.contains(.potentiallyRetransmitted),

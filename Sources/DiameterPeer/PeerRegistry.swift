@@ -23,11 +23,23 @@ public final class PeerRegistry: Sendable {
     /// Moves on at each replacement: a connection compares it (one atomic load per request, no lock) with
     /// the generation its peer was admitted under, and admits its peer again when it changed.
     let authorizationGeneration = Atomic<Int>(0)
+    /// Each event loop's passes (``LoopPass``), shared by its connections; looked up once per connection.
+    let loopPasses = NIOLockedValueBox<[ObjectIdentifier: LoopPassClock]>([:])
 
     public init(localOriginHost: String, duplicateWindow: TimeAmount = DuplicateDetector.defaultWindow, authorization: PeerAuthorization = .permissive) {
         self.localOriginHost = localOriginHost
         self.duplicateWindow = duplicateWindow
         self.authorizationPolicy = NIOLockedValueBox(authorization)
+    }
+
+    /// The passes of `loop`, made by the first connection that asks.
+    func loopPass(for loop: any EventLoop, shedAfter: TimeAmount) -> LoopPassClock {
+        loopPasses.withLockedValue { clocks in
+            if let c = clocks[ObjectIdentifier(loop)], c.pass.shedAfter == shedAfter { return c }
+            let c = LoopPassClock(loop: loop, shedAfter: shedAfter)
+            clocks[ObjectIdentifier(loop)] = c
+            return c
+        }
     }
 
     /// The policy in force and its generation.

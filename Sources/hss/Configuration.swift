@@ -33,7 +33,7 @@ struct HSSConfiguration: Codable, Equatable {
     struct Overload: Codable, Equatable {
         /// Default true.
         var enabled: Bool?
-        /// Thresholds: the Diameter event loops' lag (ms, default 2), writes waiting for the LMDB writer
+        /// Thresholds: the Diameter event loops' lag (ms, default 3), writes waiting for the LMDB writer
         /// (1,000), writes waiting for followers' acknowledgements (2,000), requests waiting in shards
         /// (2,000), and, only when set, CPU as a share of the usable CPUs.
         var loopLagMs: Double?
@@ -46,6 +46,9 @@ struct HSSConfiguration: Codable, Equatable {
         var validitySeconds: Int?
         /// The most the node asks for (percent, default 95).
         var maxReduction: Int?
+        /// During an overload condition, requests that waited in their sockets behind an event-loop pass
+        /// longer than this are refused with 3004 (ms, default 6; 0: never).
+        var shedAfterMs: Double?
     }
     struct TLS: Codable, Equatable {
         var certificate: String
@@ -165,7 +168,7 @@ struct HSSConfiguration: Codable, Equatable {
         }
         if let overload = (root["diameter"] as? [String: Any])?["overload"] {
             guard let section = overload as? [String: Any] else { throw Invalid(description: "\(source): diameter.overload must be a mapping") }
-            let allowed: Set<String> = ["enabled", "loopLagMs", "cpu", "writerQueue", "replication", "shards", "intervalMs", "validitySeconds", "maxReduction"]
+            let allowed: Set<String> = ["enabled", "loopLagMs", "cpu", "writerQueue", "replication", "shards", "intervalMs", "validitySeconds", "maxReduction", "shedAfterMs"]
             for k in section.keys where !allowed.contains(k) {
                 throw Invalid(description: "\(source): unknown key diameter.overload.\(k) (known: \(allowed.sorted().joined(separator: ", ")))")
             }
@@ -201,6 +204,7 @@ struct HSSConfiguration: Codable, Equatable {
             }
             if let v = o.validitySeconds, !(1...86_400).contains(v) { throw fail("diameter.overload.validitySeconds", "1-86400 (RFC 7683 §7.5)") }
             if let v = o.maxReduction, !(1...100).contains(v) { throw fail("diameter.overload.maxReduction", "1-100") }
+            if let v = o.shedAfterMs, !(v >= 0 && v.isFinite) { throw fail("diameter.overload.shedAfterMs", "0 (never) or a positive number of milliseconds") }
         }
         if let c = diameter?.sctp {
             if c.addresses.isEmpty { throw fail("diameter.sctp.addresses", "at least one address") }

@@ -164,14 +164,19 @@ struct OverloadService: Service {
             let wallMilliseconds = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
             let counts = gate.counts
             func rate(_ n: Int, _ before: Int) -> Double { wall > 0 ? Double(n - before) / wall : 0 }
-            let rates = (admitted: rate(counts.admitted, last.admitted), answered: rate(counts.answered, last.answered), refused: rate(counts.refused, last.refused))
+            let rates = (
+                admitted: rate(counts.admitted, last.admitted), answered: rate(counts.answered, last.answered), refused: rate(counts.refused, last.refused),
+                shed: rate(counts.shed, last.shed)
+            )
             if measured { last = counts }
             let events = controller.sample(
-                signals, admittedRate: rates.admitted, answeredRate: rates.answered, refusedRate: rates.refused, cpuUtilisation: measured ? utilisation : nil,
+                signals, admittedRate: rates.admitted, answeredRate: rates.answered, refusedRate: rates.refused, shedRate: rates.shed, cpuUtilisation: measured ? utilisation : nil,
                 now: now - start, wallMilliseconds: wallMilliseconds)
             func summary() -> String {
                 signals.map { "\($0.name) \(String(format: "%.2f", $0.occupancy))" }.joined(separator: ", ")
-                    + String(format: "; admitted %.0f/s, answered %.0f/s, throttled %.0f/s, capacity %.0f/s", rates.admitted, rates.answered, rates.refused, controller.capacity ?? 0)
+                    + String(
+                        format: "; admitted %.0f/s, answered %.0f/s, throttled %.0f/s, shed as stale %.0f/s, capacity %.0f/s", rates.admitted, rates.answered,
+                        rates.refused, rates.shed, controller.capacity ?? 0)
             }
             if logger.logLevel <= .trace {
                 // Every sample, with CLOCK_MONOTONIC seconds to line it up with `perf record -k CLOCK_MONOTONIC`.

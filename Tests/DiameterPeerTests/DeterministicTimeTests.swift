@@ -1,5 +1,5 @@
 import DiameterCore
-import DiameterPeer
+@testable import DiameterPeer
 import DiameterTestKit
 import Logging
 import NIOConcurrencyHelpers
@@ -11,7 +11,7 @@ import Testing
 @Suite("Peer timers with virtual time")
 struct DeterministicTimeTests {
     static func connection(
-        application: any DiameterRequestHandler = CountingApplication(), metrics: any PeerMetrics = NoPeerMetrics(),
+        application: any DiameterRequestHandler = CountingApplication(), metrics: any PeerMetrics = NoPeerMetrics(), registry: PeerRegistry? = nil,
         _ configure: (inout DiameterServerConfiguration) -> Void = { _ in }
     ) async throws -> NIOAsyncTestingChannel {
         var config = DiameterServerConfiguration(local: DiameterServerTests.local(), listenAddresses: [])
@@ -20,7 +20,7 @@ struct DeterministicTimeTests {
         let channel = NIOAsyncTestingChannel(loop: loop)
         var logger = Logger(label: "virtual-time")
         logger.logLevel = .critical
-        let registry = PeerRegistry(localOriginHost: config.local.originHost)
+        let registry = registry ?? PeerRegistry(localOriginHost: config.local.originHost)
         let (cfg, log) = (config, logger)
         _ = try await loop.submit {
             try PeerConnection.configurePipeline(channel, configuration: cfg, application: application, registry: registry, metrics: metrics, logger: log)
@@ -122,6 +122,71 @@ struct DeterministicTimeTests {
         // served request is counted as it arrives. The CER is not an application request.
         #expect(metrics.requests.withLockedValue { $0 }.filter { $0 == 303 }.count == 4)
         #expect(metrics.errors.withLockedValue { $0 } == [3004, 3004, 3004])
+    }
+
+    @Test("Stale requests shed: in an overload condition, a read burst right after an event-loop pass longer than shedAfter gets 3004, DOIC or not (a DOIC request's with its DOIC AVPs), counted as shed; outside a condition, after a short pass, or after the loop went idle, it is served")
+    func staleShed() async throws {
+        let gate = OverloadGate(originHost: SampleMessages.hssHost, shedAfter: .milliseconds(6))
+        let registry = PeerRegistry(localOriginHost: SampleMessages.hssHost)
+        let channel = try await Self.connection(application: ImmediateApplication(), registry: registry) { $0.overload = gate }
+        let loop = try #require(channel.eventLoop as? NIOAsyncTestingEventLoop)
+        try await channel.writeInbound(DiameterServerTests.cer())
+        #expect(try await Self.outbound(channel)?.first(.resultCode)?.unsigned32 == 2001)
+        let clock = registry.loopPass(for: loop, shedAfter: .milliseconds(6))
+        await loop.advanceTime(by: .seconds(1))  // virtual time starts at 0: room for a pass before now
+        /// The loop's last pass took 10 ms and ended `ago` before now (virtual time).
+        func longPass(endedAgo ago: TimeAmount = .zero) async throws {
+            try await loop.submit {
+                _ = clock.pass.read(at: loop.now - ago - .milliseconds(10))
+                clock.pass.ended(at: loop.now - ago)
+            }.get()
+        }
+        var plain = SampleMessages.mar
+        plain.envelope.proxyInfo = []
+        plain.envelope.destinationHost = nil
+        var doic = plain
+        doic.envelope.ocSupportedFeatures = OCSupportedFeatures(ocFeatureVector: 1)
+        var hbh: UInt32 = 100
+        /// One read burst of these requests; their answers' result codes, and the answers.
+        func burst(_ requests: [MultimediaAuthRequest]) async throws -> [DiameterMessage] {
+            var bytes = ByteBuffer()
+            for r in requests {
+                hbh += 1
+                var m = r
+                m.envelope.sessionID = "scscf.example;\(hbh)"
+                var one = m.encode(hopByHopID: hbh, endToEndID: hbh)
+                bytes.writeBuffer(&one)
+            }
+            try await channel.writeInbound(bytes)
+            var out = try #require(try await channel.readOutbound(as: ByteBuffer.self))
+            var answers: [DiameterMessage] = []
+            while out.readableBytes >= DiameterHeader.size, let word = out.getInteger(at: out.readerIndex, as: UInt32.self),
+                let frame = out.readSlice(length: Int(word & 0xFF_FFFF))
+            {
+                answers.append(try DiameterDecoder().decode(frame))
+            }
+            await loop.run()  // the pass's end
+            return answers
+        }
+        func codes(_ answers: [DiameterMessage]) -> [UInt32?] { answers.map { $0.first(.resultCode)?.unsigned32 } }
+
+        // No overload condition: served, however long the last pass.
+        try await longPass()
+        #expect(codes(try await burst([plain, doic])) == [2001, 2001])
+        // A condition (1% asked of DOIC peers): right after a long pass, both are shed.
+        gate.publish(OverloadStatus(report: OverloadReport(sequenceNumber: 4, reductionPercentage: 1, validityDuration: 30), throttlePercentage: 1))
+        try await longPass()
+        let shed = try await burst([plain, doic])
+        #expect(codes(shed) == [3004, 3004])
+        #expect(shed.allSatisfy { $0.header.flags.contains(.error) })
+        #expect(shed[1].first(.ocSupportedFeatures) != nil && shed[1].first(.ocOLR) != nil, "a DOIC request's answer carries the report (RFC 7683 §5.2)")
+        #expect(gate.counts.shed == 2 && gate.counts.refused == 0, "counted as shed, not throttled")
+        // That shed pass was short (no virtual time passed): the next burst is served.
+        #expect(codes(try await burst([doic])) == [2001])
+        // A long pass, then the loop idle for more than the idle gap: what it reads now came meanwhile.
+        try await longPass(endedAgo: LoopPass.idleGap)
+        #expect(codes(try await burst([doic])) == [2001])
+        #expect(gate.counts.shed == 2)
     }
 }
 

@@ -161,6 +161,24 @@ struct OverloadControlTests {
         #expect((naive.capacity ?? 0) < 0.85 * capacity && (naive.capacity ?? 0) < 0.75 * (c.capacity ?? 0), "what this charge prevents: \(naive.capacity ?? 0)")
     }
 
+    @Test("Requests shed as stale cost what refusals cost while saturated, and steering counts them with the traffic the admitted share let through, not as traffic no reacting node abated")
+    func shedAccounting() {
+        // Saturated: 36,000 answered and 8,000 shed per second are 38,000 of work (a refusal costs a quarter).
+        var learning = OverloadController()
+        _ = learning.sample(Self.lag(6), admittedRate: 36_000, answeredRate: 36_000, shedRate: 8_000, now: .seconds(1), wallMilliseconds: 1)
+        #expect(learning.capacity == 38_000)
+        // Steered: one unsaturated sample in which 4,000/s of the share's 40,000/s were shed.
+        var shed = Self.steered(), asThrottled = Self.steered(), none = Self.steered()
+        let share = shed.admitted, offered = 88_000.0
+        _ = shed.sample(Self.lag(1.2), admittedRate: share * offered - 4_000, answeredRate: share * offered - 4_000, shedRate: 4_000, now: .seconds(13), wallMilliseconds: 1)
+        _ = none.sample(Self.lag(1.2), admittedRate: share * offered, answeredRate: share * offered, now: .seconds(13), wallMilliseconds: 1)
+        // Counted as throttled (as first written), the same refusals were left out of the traffic the share
+        // let through and read as traffic no reacting node abated: the share was set for other traffic than came.
+        _ = asThrottled.sample(Self.lag(1.2), admittedRate: share * offered - 4_000, answeredRate: share * offered - 4_000, refusedRate: 4_000, now: .seconds(13), wallMilliseconds: 1)
+        #expect(abs(shed.admitted - none.admitted) < 1e-9, "the traffic that reached the gate is the same: \(shed.admitted) against \(none.admitted)")
+        #expect(abs(asThrottled.admitted - shed.admitted) > 0.01, "\(asThrottled.admitted) against \(shed.admitted)")
+    }
+
     /// A node that answers 40,000/s offered 88,000/s: saturated once, then steered to the target share of
     /// what it learnt.
     static func steered() -> OverloadController {
@@ -262,6 +280,34 @@ struct OverloadControlTests {
         var u = LagSample(probes: 10, urgent: .milliseconds(8))
         let three = [1, 8, 9].map { u.add(.milliseconds($0)) }
         #expect(three == [false, false, true] && u.count == 3 && u.mean == .milliseconds(6))
+    }
+
+    @Test("A loop pass: what a pass reads right after one longer than shedAfter is stale; after a short pass, or after the loop went idle, it is not; the end is marked once per pass")
+    func loopPass() {
+        var p = LoopPass(shedAfter: .milliseconds(8))
+        let t0 = NIODeadline.uptimeNanoseconds(1_000_000_000)
+        func at(_ ms: Double) -> NIODeadline { t0 + .nanoseconds(Int64(ms * 1_000_000)) }
+        // A first pass: two connections read; the end is marked once, by the first.
+        #expect(p.read(at: at(0)) == (stale: false, markEnd: true))
+        #expect(p.read(at: at(0.5)) == (stale: false, markEnd: false))
+        p.ended(at: at(3))
+        #expect(p.lastLength == .milliseconds(3))
+        // A 3 ms pass: the next one reads fresh requests.
+        #expect(p.read(at: at(3.01)) == (stale: false, markEnd: true))
+        p.ended(at: at(15))  // 12 ms: a backlog
+        // Right after it (the loop found data waiting at once): stale, for every read burst of the pass.
+        #expect(p.read(at: at(15.02)) == (stale: true, markEnd: true))
+        #expect(p.read(at: at(16)) == (stale: true, markEnd: false))
+        p.ended(at: at(17))  // the shed pass was short
+        #expect(p.read(at: at(17.01)).stale == false, "the pass after a short one reads fresh requests")
+        p.ended(at: at(29))  // 12 ms again
+        // The loop went idle after it: what it reads now came meanwhile.
+        #expect(p.read(at: at(29) + LoopPass.idleGap) == (stale: false, markEnd: true))
+        // An end without a pass in progress changes nothing.
+        p.ended(at: at(30))
+        let before = p
+        p.ended(at: at(40))
+        #expect(p == before)
     }
 
     @Test("A capacity learnt too low (in a stall) is raised towards what the CPU shows, by at most 10% per sample; never lowered while unsaturated")
