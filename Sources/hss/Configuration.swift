@@ -47,7 +47,7 @@ struct HSSConfiguration: Codable, Equatable {
         /// The most the node asks for (percent, default 95).
         var maxReduction: Int?
         /// During an overload condition, requests that waited in their sockets behind an event-loop pass
-        /// longer than this are refused with 3004 (ms, default 6; 0: never).
+        /// longer than this are refused with 3004 (ms, default twice loopLagMs: 6; 0: never).
         var shedAfterMs: Double?
     }
     struct TLS: Codable, Equatable {
