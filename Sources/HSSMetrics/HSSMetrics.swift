@@ -110,8 +110,11 @@ public final class HSSMetrics: PeerMetrics, Sendable {
     /// leader (follower), and each follower's lag behind it (leader).
     /// The overload controller's state (RFC 7683 reduction asked for, RFC 8583 load) and its signals'
     /// occupancy (1 at the threshold).
-    public func setOverload(reduction: UInt32, load: UInt16, occupancy: [String: Double]) {
+    public func setOverload(reduction: UInt32, load: UInt16, occupancy: [String: Double], requestsShed: Int = 0) {
         registry.makeGauge(descriptor: Self.d("hss_overload_reduction_percent", "The traffic reduction this node asks for (DOIC OC-Reduction-Percentage)")).set(to: Double(reduction))
+        registry.makeGauge(
+            descriptor: Self.d("hss_overload_requests_shed", "Requests refused as stale since the start (3004: read right after a long event-loop pass in an overload condition)")
+        ).set(to: Double(requestsShed))
         registry.makeGauge(descriptor: Self.d("hss_load", "This node's load as reported (RFC 8583 Load-Value, 0-65535)")).set(to: Double(load))
         for (signal, value) in occupancy {
             registry.makeGauge(descriptor: Self.d("hss_overload_signal_occupancy", "A load signal against its overload threshold (1 at the threshold)"), labels: [("signal", signal)])

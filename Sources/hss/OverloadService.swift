@@ -201,7 +201,7 @@ struct OverloadService: Service {
             gate.publish(controller.status)
             metrics.setOverload(
                 reduction: controller.status.throttlePercentage, load: controller.status.load,
-                occupancy: Dictionary(signals.map { ($0.name, $0.occupancy) }, uniquingKeysWith: { a, _ in a }))
+                occupancy: Dictionary(signals.map { ($0.name, $0.occupancy) }, uniquingKeysWith: { a, _ in a }), requestsShed: counts.shed)
         }
     }
 }

@@ -433,6 +433,19 @@ struct ProvisioningAPITests {
         await Self.stop(r)
     }
 
+    @Test("Overload metrics: the reduction, the load, each signal's occupancy and the requests shed as stale")
+    func overloadExposition() {
+        let metrics = HSSMetrics()
+        metrics.setOverload(reduction: 40, load: 65535, occupancy: ["event loops": 1.25], requestsShed: 17)
+        let text = metrics.exposition()
+        #expect(text.contains("hss_overload_reduction_percent 40"))
+        #expect(text.contains("hss_load 65535"))
+        #expect(text.contains(#"hss_overload_signal_occupancy{signal="event loops"} 1.25"#))
+        #expect(text.contains("hss_overload_requests_shed 17"))
+        metrics.setOverload(reduction: 0, load: 0, occupancy: [:], requestsShed: 20)
+        #expect(metrics.exposition().contains("hss_overload_requests_shed 20"))
+    }
+
     @Test("/metrics: the lock-free latency histogram is written exactly as swift-prometheus writes its own")
     func latencyExposition() {
         let metrics = HSSMetrics()
