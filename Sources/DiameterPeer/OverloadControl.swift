@@ -328,8 +328,8 @@ public struct LagSample: Sendable {
 /// pass. So the requests of a pass that starts right after a long one waited about that long. Behind a
 /// burst or a stall the passes grow: each reads a bigger backlog, so each is longer, and the waiting grows
 /// until the overload controller's reduction reaches the peers. Those requests are refused (3004) rather
-/// than answered late: a refusal costs a tenth of a MAR, so a shed pass is short and the next one reads
-/// fresh requests (measured at twice the capacity with DOIC clients: p99 of the admitted 7.1-8.4 ms in
+/// than answered late: a refusal before decoding costs about a tenth of a MAR (a DOIC request's, refused
+/// after decoding, more), so a shed pass is short and the next one reads fresh requests (measured at twice the capacity with DOIC clients: p99 of the admitted 7.1-8.4 ms in
 /// nine runs shedding after 8 ms, against 12.7-43.8 ms in seventeen without; docs/benchmarks.md "Stale
 /// requests shed").
 /// The connection calls `read` at the start of each read burst and, when told to, queues `ended` on its
@@ -356,13 +356,10 @@ public struct LoopPass: Sendable, Hashable {
     /// before this one outlasted it and ended less than `idleGap` before this one began).
     /// `markEnd`: the first read of a pass; queue `ended` behind it.
     public mutating func read(at now: NIODeadline) -> (stale: Bool, markEnd: Bool) {
-        var markEnd = false
-        if started == nil {
-            started = now
-            markEnd = true
-        }
-        let stale = lastLength > shedAfter && (started ?? now) - lastEnded < Self.idleGap
-        return (stale, markEnd)
+        let start = started ?? now
+        let markEnd = started == nil
+        started = start
+        return (lastLength > shedAfter && start - lastEnded < Self.idleGap, markEnd)
     }
 
     /// The pass's I/O is done (its queued tasks run).
@@ -377,10 +374,13 @@ public struct LoopPass: Sendable, Hashable {
 /// The `LoopPass` of one event loop, shared by its connections (only ever used on that loop).
 final class LoopPassClock: @unchecked Sendable {
     let loop: any EventLoop
+    /// The pass's bound, readable from any thread (``PeerRegistry/loopPass(for:shedAfter:)``); `pass` only on the loop.
+    let shedAfter: TimeAmount
     var pass: LoopPass
 
     init(loop: any EventLoop, shedAfter: TimeAmount) {
         self.loop = loop
+        self.shedAfter = shedAfter
         pass = LoopPass(shedAfter: shedAfter)
     }
 

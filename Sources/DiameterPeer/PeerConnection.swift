@@ -463,7 +463,7 @@ public actor PeerConnection: DiameterAnswerSink {
     /// a spoof). Everything else, and anything malformed, takes the decoded path, which decides alike.
     /// True when the request was refused and answered here; when it was admitted here, `loadDecided` is set.
     private func refusedBeforeDecoding(_ frame: ByteBuffer, gate: OverloadGate) -> Bool {
-        guard shedBurst || overloadStatus.throttlePercentage > 0 || permissions.maxRequestsPerSecond ?? gate.defaultPeerRate != nil,
+        guard overloadStatus.throttlePercentage > 0 || permissions.maxRequestsPerSecond ?? gate.defaultPeerRate != nil,
             registry.authorizationGeneration.load(ordering: .acquiring) == permissionsGeneration,
             let h = try? DiameterDecoder.decodeHeader(frame),
             h.flags.contains(.request) && !h.flags.contains(.potentiallyRetransmitted),

@@ -35,7 +35,7 @@ public final class PeerRegistry: Sendable {
     /// The passes of `loop`, made by the first connection that asks.
     func loopPass(for loop: any EventLoop, shedAfter: TimeAmount) -> LoopPassClock {
         loopPasses.withLockedValue { clocks in
-            if let c = clocks[ObjectIdentifier(loop)], c.pass.shedAfter == shedAfter { return c }
+            if let c = clocks[ObjectIdentifier(loop)], c.shedAfter == shedAfter { return c }
             let c = LoopPassClock(loop: loop, shedAfter: shedAfter)
             clocks[ObjectIdentifier(loop)] = c
             return c

@@ -29,6 +29,17 @@ struct DeterministicTimeTests {
         return channel
     }
 
+    /// The Diameter messages one written buffer holds, one after the other (what is left stays in `out`).
+    static func messages(_ out: inout ByteBuffer) throws -> [DiameterMessage] {
+        var messages: [DiameterMessage] = []
+        while out.readableBytes >= DiameterHeader.size, let word = out.getInteger(at: out.readerIndex, as: UInt32.self),
+            let frame = out.readSlice(length: Int(word & 0xFF_FFFF))
+        {
+            messages.append(try DiameterDecoder().decode(frame))
+        }
+        return messages
+    }
+
     static func outbound(_ channel: NIOAsyncTestingChannel) async throws -> DiameterMessage? {
         guard let b = try await channel.readOutbound(as: ByteBuffer.self) else { return nil }
         return try DiameterDecoder().decode(b)
@@ -107,12 +118,7 @@ struct DeterministicTimeTests {
         try await channel.writeInbound(burst)  // one read: four frames, then the read's end
         var out = try #require(try await channel.readOutbound(as: ByteBuffer.self))
         #expect(try await channel.readOutbound(as: ByteBuffer.self) == nil, "one write for the burst")
-        var answers: [DiameterMessage] = []
-        while out.readableBytes >= DiameterHeader.size, let word = out.getInteger(at: out.readerIndex, as: UInt32.self),
-            let frame = out.readSlice(length: Int(word & 0xFF_FFFF))
-        {
-            answers.append(try DiameterDecoder().decode(frame))
-        }
+        let answers = try Self.messages(&out)
         #expect(out.readableBytes == 0)
         #expect(answers.map(\.header.hopByHopID) == [10, 11, 12, 13])
         #expect(answers.map { $0.first(.resultCode)?.unsigned32 } == [3004, 2001, 3004, 3004])
@@ -159,12 +165,7 @@ struct DeterministicTimeTests {
             }
             try await channel.writeInbound(bytes)
             var out = try #require(try await channel.readOutbound(as: ByteBuffer.self))
-            var answers: [DiameterMessage] = []
-            while out.readableBytes >= DiameterHeader.size, let word = out.getInteger(at: out.readerIndex, as: UInt32.self),
-                let frame = out.readSlice(length: Int(word & 0xFF_FFFF))
-            {
-                answers.append(try DiameterDecoder().decode(frame))
-            }
+            let answers = try Self.messages(&out)
             await loop.run()  // the pass's end
             return answers
         }
