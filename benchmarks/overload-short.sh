@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The "short runs" of docs/benchmarks.md "Stale requests shed": one 2x phase with DOIC clients, about a
+# minute, to alternate builds or settings. hss serve (release) on CPU 1 with one I/O thread, hss-bench on
+# CPU 0, MAR, 10,000 subscribers: the closed-loop capacity for 8 s without overload control; the server
+# restarted with it (settings through HSS_CONFIG); the 45% warm-up with DOIC; then open loop at twice the
+# capacity with DOIC clients (5 s warm-up, 20 s measured), its admitted rate as a share of the capacity.
+#   benchmarks/overload-short.sh BIN-DIR [label]
+# LOG_LEVEL=trace logs every controller sample; PERF=1 also records `perf` (cpu-clock and sched_switch on
+# CPU 1, CLOCK_MONOTONIC) during the 2x phase into /tmp/perf-LABEL.data. The server's log is kept as
+# /tmp/overload-short-LABEL.log.
+set -uo pipefail
+B=$1; L=${2:-run}
+W=$(mktemp -d /tmp/overload-short.XXXXXX); PORT=23886; HSS=""
+"$B/hss-bench" populate --data-dir "$W/10k" --count 10000 >/dev/null
+start() {
+  taskset -c 1 "$B/hss" serve "$@" --data-dir "$W/10k" --map-size 16384 --origin-realm bench.test --listen "127.0.0.1:$PORT" \
+    --io-threads 1 --api off --log-level "${LOG_LEVEL:-info}" >>"$W/hss.log" 2>&1 &
+  HSS=$!
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0; sleep 0.1; done
+  echo "hss did not start"; cat "$W/hss.log"; exit 1
+}
+trap '[ -n "$HSS" ] && { kill $HSS 2>/dev/null; wait $HSS 2>/dev/null; }; cp "$W/hss.log" "/tmp/overload-short-$L.log"; rm -rf "$W"' EXIT
+bench() { taskset -c 0 "$B/hss-bench" run --port "$PORT" --subscribers 10000 --connections 8 --scenario mar "$@"; }
+start --no-overload-control
+CAP=$(bench --window 32 --duration 8 --warmup 2 --json | python3 -c "import json,sys; print(int(json.load(sys.stdin)['results'][0]['throughput']))")
+kill "$HSS"; wait "$HSS" 2>/dev/null; HSS=""
+echo "$L closed $CAP"
+start
+bench --window 512 --duration 10 --warmup 1 --rate $((CAP * 45 / 100)) --doic >/dev/null
+if [ -n "${PERF:-}" ]; then
+  perf record -o "/tmp/perf-$L.data" -k CLOCK_MONOTONIC -e cpu-clock -F 2000 -e sched:sched_switch -C 1 -g -- sleep 26 >"/tmp/perf-$L.out" 2>&1 &
+fi
+bench --window 512 --duration 20 --warmup 5 --rate $((CAP * 2)) --doic | grep -E "hss |generator|offered" |
+  awk -v c="$CAP" -v l="$L" '{ print l " doic " $0 } $1 == "hss" { printf "%s doic share %.1f%%\n", l, 100 * $2 / c }'
