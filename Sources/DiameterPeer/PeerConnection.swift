@@ -459,8 +459,11 @@ public actor PeerConnection: DiameterAnswerSink {
     /// load those refusals took the CPU the admitted requests needed). Only a plain request qualifies: of an
     /// application the peer may use, for this node and realm, with a Session-Id, and without the T-flag (a
     /// retransmission may have an answer to replay: RFC 6733 §6.1.1), Proxy-Info (its answer carries it),
-    /// OC-Supported-Features (its sender abates itself), or an Origin-Host other than the peer's (refused as
-    /// a spoof). Everything else, and anything malformed, takes the decoded path, which decides alike.
+    /// or an Origin-Host other than the peer's (refused as a spoof). One with OC-Supported-Features qualifies
+    /// too: it is never throttled (its sender abates itself), but over the peer's rate or stale it is
+    /// refused here, its answer carrying the DOIC AVPs (a stale pass of DOIC requests shed on the decoded
+    /// path cost four times as much: docs/benchmarks.md "DOIC requests shed before decoding").
+    /// Everything else, and anything malformed, takes the decoded path, which decides alike.
     /// True when the request was refused and answered here; when it was admitted here, `loadDecided` is set.
     private func refusedBeforeDecoding(_ frame: ByteBuffer, gate: OverloadGate) -> Bool {
         guard overloadStatus.throttlePercentage > 0 || permissions.maxRequestsPerSecond ?? gate.defaultPeerRate != nil,
@@ -471,7 +474,7 @@ public actor PeerConnection: DiameterAnswerSink {
             permissions.refusal(application: h.applicationID, command: h.commandCode) == nil,
             let plain = Self.scanPlainRequest(frame, peer: identity.originHost, relay: permissions.relay, local: configuration.local)
         else { return false }
-        let refusal = loadRefusal(doic: false, gate: gate, now: burstNow(), destinationIsLocal: { plain.destinationIsLocal })
+        let refusal = loadRefusal(doic: plain.doic, gate: gate, now: burstNow(), destinationIsLocal: { plain.destinationIsLocal })
         loadDecided = true
         guard let refusal else { return false }
         _ = psm.handle(event(.rRcvMessage, .iRcvMessage))
@@ -480,13 +483,15 @@ public actor PeerConnection: DiameterAnswerSink {
         let template = refusalTemplate(refusal, application: h.applicationID)
         frame.withUnsafeReadableBytes { raw in
             let sessionID = UnsafeRawBufferPointer(rebasing: raw[plain.sessionID])
+            // A reacting node's request (RFC 7683 §5.2.2): its answer carries OC-Supported-Features and the OC-OLR.
+            let extra = plain.doic ? overloadAVPs : []
             if transport == .sctp {
-                var answer = channel.allocator.buffer(capacity: 128 + sessionID.count)
-                template.write(requestHeader: h, sessionID: sessionID, to: &answer)
+                var answer = channel.allocator.buffer(capacity: 128 + sessionID.count + extra.count)
+                template.write(requestHeader: h, sessionID: sessionID, appending: extra, to: &answer)
                 write(answer)
             } else {
                 reserveOutbox()
-                template.write(requestHeader: h, sessionID: sessionID, to: &outbox)
+                template.write(requestHeader: h, sessionID: sessionID, appending: extra, to: &outbox)
             }
         }
         if let u = refusalsUncounted, u.command != h.commandCode || u.application != h.applicationID || u.code != refusal {
@@ -520,12 +525,13 @@ public actor PeerConnection: DiameterAnswerSink {
     /// in the frame's readable bytes) and whether its Destination-Host names this node; nil when it is not
     /// a plain request (``refusedBeforeDecoding(_:)``) or its framing is wrong, or its Session-Id is not
     /// UTF-8 (RFC 6733 §4.3.1, as the decoder checks it).
-    static func scanPlainRequest(_ frame: ByteBuffer, peer: String, relay: Bool, local: LocalPeer) -> (sessionID: Range<Int>, destinationIsLocal: Bool)? {
-        frame.withUnsafeReadableBytes { raw -> (Range<Int>, Bool)? in
+    static func scanPlainRequest(_ frame: ByteBuffer, peer: String, relay: Bool, local: LocalPeer) -> (sessionID: Range<Int>, destinationIsLocal: Bool, doic: Bool)? {
+        frame.withUnsafeReadableBytes { raw -> (Range<Int>, Bool, Bool)? in
             @inline(__always) func load32(_ at: Int) -> UInt32 { UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
             @inline(__always) func isIdentity(_ range: Range<Int>, _ identity: String) -> Bool { sameIdentity(raw[range], identity.utf8) }
             var sessionID: Range<Int>?
             var destinationIsLocal = false
+            var doic = false
             var offset = DiameterHeader.size
             while offset < raw.count {
                 guard raw.count - offset >= 8 else { return nil }
@@ -550,15 +556,17 @@ public actor PeerConnection: DiameterAnswerSink {
                         destinationIsLocal = true
                     case AVPDefinition.destinationRealm.code:
                         guard isIdentity(data, local.originRealm) else { return nil }
-                    case AVPDefinition.proxyInfo.code, AVPDefinition.ocSupportedFeatures.code:
+                    case AVPDefinition.proxyInfo.code:
                         return nil
+                    case AVPDefinition.ocSupportedFeatures.code:
+                        doic = true
                     default:
                         break
                     }
                 }
                 offset += (length + 3) & ~3
             }
-            return sessionID.map { ($0, destinationIsLocal) }
+            return sessionID.map { ($0, destinationIsLocal, doic) }
         }
     }
 

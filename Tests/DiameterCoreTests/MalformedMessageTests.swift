@@ -215,19 +215,28 @@ struct MalformedMessageTests {
     }
 
     @Test(
-        "An error answer template writes, octet for octet, what ErrorAnswer encodes: 3004 and 5012, Cx and S6a, P-bit kept, every Session-Id padding",
+        "An error answer template writes, octet for octet, what ErrorAnswer encodes (and EncodedAVPs.append adds): 3004 and 5012, Cx and S6a, P-bit kept, every Session-Id padding, with and without DOIC AVPs",
         arguments: [(ResultCode.tooBusy, ApplicationID.cx), (.unableToComply, ApplicationID.cx), (.tooBusy, ApplicationID.s6a), (.unableToComply, ApplicationID.s6a)])
     func templateMatchesEncode(_ code: ResultCode, _ application: UInt32) throws {
         let template = ErrorAnswer.Template(code, reason: "too busy", applicationID: application, originHost: "hss.example.org", originRealm: "example.org")
         var out = ByteBuffer(bytes: [0xAA, 0xBB])  // the answers are appended after what the buffer holds
         var expected: [UInt8] = [0xAA, 0xBB]
-        for (i, sessionID) in ["s;1;2", "scscf.example.org;1;23", "a", "scscf;1234567890;12", "ab"].enumerated() {
+        // What an answer to a reacting node adds (RFC 7683 §5.2.2): OC-Supported-Features and an OC-OLR.
+        let doic = EncodedAVPs.make { w in
+            w.appendGroup(.ocSupportedFeatures) { OCSupportedFeatures(ocFeatureVector: 1).writeMembers(into: &$0) }
+            w.appendGroup(.ocOLR) {
+                OCOLR(ocSequenceNumber: 7, ocReportType: .hostReport, ocReductionPercentage: 40, ocValidityDuration: 30).writeMembers(into: &$0)
+            }
+        }
+        for (i, sessionID) in ["s;1;2", "scscf.example.org;1;23", "a", "scscf;1234567890;12", "ab", "s;1;2;3"].enumerated() {
             let flags: CommandFlags = i % 2 == 0 ? [.request, .proxiable] : [.request, .potentiallyRetransmitted]
             let header = DiameterHeader(flags: flags, commandCode: 303, applicationID: application, hopByHopID: 0x1122_3344 &+ UInt32(i), endToEndID: 0x5566_7788)
             let error = DiameterMessageError(code, offset: 0, reason: "too busy", header: header)
-            expected += ErrorAnswer(requestHeader: header, error: error, sessionID: sessionID)
-                .encode(originHost: "hss.example.org", originRealm: "example.org").readableBytesView
-            Array(sessionID.utf8).withUnsafeBytes { template.write(requestHeader: header, sessionID: $0, to: &out) }
+            let extra = i >= 3 ? doic : []
+            var answer = ErrorAnswer(requestHeader: header, error: error, sessionID: sessionID).encode(originHost: "hss.example.org", originRealm: "example.org")
+            EncodedAVPs.append(extra, to: &answer)
+            expected += answer.readableBytesView
+            Array(sessionID.utf8).withUnsafeBytes { template.write(requestHeader: header, sessionID: $0, appending: extra, to: &out) }
         }
         #expect(Array(out.readableBytesView) == expected)
         // The first answer decodes: E-bit for 3004 only, P-bit kept, Session-Id.
@@ -236,6 +245,14 @@ struct MalformedMessageTests {
         let first = try decoder.decode(try #require(out.getSlice(at: out.readerIndex, length: length)))
         #expect(first.header.flags == (code == .tooBusy ? [.proxiable, .error] : [.proxiable]))
         #expect(first.first(.sessionID)?.string == "s;1;2" && first.first(.resultCode)?.unsigned32 == code.value)
+        // A DOIC one decodes with its OC-OLR (the length covers the extra AVPs).
+        for _ in 0..<3 {
+            let n = Int(try #require(out.getInteger(at: out.readerIndex, as: UInt32.self)) & 0xFF_FFFF)
+            out.moveReaderIndex(forwardBy: n)
+        }
+        let n = Int(try #require(out.getInteger(at: out.readerIndex, as: UInt32.self)) & 0xFF_FFFF)
+        let withOLR = try decoder.decode(try #require(out.getSlice(at: out.readerIndex, length: n)))
+        #expect(withOLR.first(.ocOLR)?.first(.ocReductionPercentage)?.unsigned32 == 40)
     }
 
     @Test("valid multi-byte UTF-8 is accepted")

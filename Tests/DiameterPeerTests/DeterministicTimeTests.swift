@@ -130,11 +130,12 @@ struct DeterministicTimeTests {
         #expect(metrics.errors.withLockedValue { $0 } == [3004, 3004, 3004])
     }
 
-    @Test("Stale requests shed: in an overload condition, a read burst right after an event-loop pass longer than shedAfter gets 3004, DOIC or not (a DOIC request's with its DOIC AVPs), counted as shed; outside a condition, after a short pass, or after the loop went idle, it is served")
+    @Test("Stale requests shed: in an overload condition, a read burst right after an event-loop pass longer than shedAfter gets 3004 before decoding, DOIC or not (a DOIC request's with its DOIC AVPs), counted as shed; outside a condition, after a short pass, or after the loop went idle, it is served")
     func staleShed() async throws {
         let gate = OverloadGate(originHost: SampleMessages.hssHost, shedAfter: .milliseconds(6))
         let registry = PeerRegistry(localOriginHost: SampleMessages.hssHost)
-        let channel = try await Self.connection(application: ImmediateApplication(), registry: registry) { $0.overload = gate }
+        let metrics = RecordingMetrics()
+        let channel = try await Self.connection(application: ImmediateApplication(), metrics: metrics, registry: registry) { $0.overload = gate }
         let loop = try #require(channel.eventLoop as? NIOAsyncTestingEventLoop)
         try await channel.writeInbound(DiameterServerTests.cer())
         #expect(try await Self.outbound(channel)?.first(.resultCode)?.unsigned32 == 2001)
@@ -182,6 +183,7 @@ struct DeterministicTimeTests {
         #expect(shed.allSatisfy { $0.header.flags.contains(.error) })
         #expect(shed[1].first(.ocSupportedFeatures) != nil && shed[1].first(.ocOLR) != nil, "a DOIC request's answer carries the report (RFC 7683 §5.2)")
         #expect(gate.counts.shed == 2 && gate.counts.refused == 0, "counted as shed, not throttled")
+        #expect(metrics.refusedBeforeDecoding.withLockedValue { $0 } == 2, "the DOIC request too, from the template (a quarter of the decoded path's cost)")
         // That shed pass was short (no virtual time passed): the next burst is served.
         #expect(codes(try await burst([doic])) == [2001])
         // A long pass, then the loop idle for more than the idle gap: what it reads now came meanwhile.

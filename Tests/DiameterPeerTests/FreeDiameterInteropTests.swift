@@ -19,6 +19,13 @@ final class RecordingMetrics: PeerMetrics {
         states.withLockedValue { $0.append("\(peer):\(from.rawValue)->\(to.rawValue)") }
     }
     func protocolError(_ code: ResultCode) { errors.withLockedValue { $0.append(code.value) } }
+    /// Requests refused before decoding (each also recorded as received, with its error).
+    let refusedBeforeDecoding = NIOLockedValueBox(0)
+    func requestsRefused(command: UInt32, application: UInt32, code: ResultCode, count: Int) {
+        refusedBeforeDecoding.withLockedValue { $0 += count }
+        requests.withLockedValue { $0 += repeatElement(command, count: count) }
+        errors.withLockedValue { $0 += repeatElement(code.value, count: count) }
+    }
 }
 
 /// The Debian freeDiameter daemon (a clean RFC 6733 peer) as a client of our server.

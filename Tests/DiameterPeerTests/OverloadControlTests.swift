@@ -335,13 +335,13 @@ struct OverloadControlTests {
         #expect(c.status.throttlePercentage > 0, "still throttling 30,000/s")
     }
 
-    @Test("The AVP-header scan that refuses before decoding: a plain MAR qualifies (its Session-Id found); a spoofed Origin-Host, another realm, Proxy-Info or OC-Supported-Features do not; 5,000 mutated frames never trap")
+    @Test("The AVP-header scan that refuses before decoding: a plain MAR qualifies (its Session-Id found), and one with OC-Supported-Features (marked DOIC); a spoofed Origin-Host, another realm or Proxy-Info do not; 5,000 mutated frames never trap")
     func scanBeforeDecoding() throws {
         let local = DiameterServerTests.local()
         let peer = SampleMessages.scscfHost
-        func scan(_ b: ByteBuffer, relay: Bool = false) -> (sessionID: String, destinationIsLocal: Bool)? {
+        func scan(_ b: ByteBuffer, relay: Bool = false) -> (sessionID: String, destinationIsLocal: Bool, doic: Bool)? {
             PeerConnection.scanPlainRequest(b, peer: peer, relay: relay, local: local).map { found in
-                (String(decoding: Array(b.readableBytesView)[found.sessionID], as: UTF8.self), found.destinationIsLocal)
+                (String(decoding: Array(b.readableBytesView)[found.sessionID], as: UTF8.self), found.destinationIsLocal, found.doic)
             }
         }
         // The sample came through a DRA (Proxy-Info); a request straight from the S-CSCF has none.
@@ -349,7 +349,7 @@ struct OverloadControlTests {
         base.envelope.proxyInfo = []
         var mar = base
         let plain = try #require(scan(mar.encode(hopByHopID: 1, endToEndID: 1)))
-        #expect(plain.sessionID == mar.envelope.sessionID && plain.destinationIsLocal == (mar.envelope.destinationHost != nil))
+        #expect(plain.sessionID == mar.envelope.sessionID && plain.destinationIsLocal == (mar.envelope.destinationHost != nil) && !plain.doic)
         mar.envelope.destinationHost = SampleMessages.hssHost.uppercased()
         #expect(scan(mar.encode(hopByHopID: 1, endToEndID: 1))?.destinationIsLocal == true, "DiameterIdentity compares case-insensitively")
         var spoof = base
@@ -364,7 +364,7 @@ struct OverloadControlTests {
         #expect(scan(proxied.encode(hopByHopID: 1, endToEndID: 1)) == nil)
         var doic = base
         doic.envelope.ocSupportedFeatures = OCSupportedFeatures(ocFeatureVector: 1)
-        #expect(scan(doic.encode(hopByHopID: 1, endToEndID: 1)) == nil)
+        #expect(scan(doic.encode(hopByHopID: 1, endToEndID: 1))?.doic == true)
         // A Session-Id in UTF-8 beyond ASCII qualifies; one that is not UTF-8 goes to the decoder (5004).
         var utf8 = base
         utf8.envelope.sessionID = "scscf.example;ünïcødé;1"

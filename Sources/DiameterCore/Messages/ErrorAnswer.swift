@@ -71,7 +71,8 @@ extension ErrorAnswer {
     /// One error answer made ready for many requests: a node refusing requests alike (for load, RFC 7683
     /// §8) writes each answer as the request's identifiers and Session-Id followed by octets encoded
     /// once. What it writes is, octet for octet, what ``ErrorAnswer/encode(originHost:originRealm:allocator:)``
-    /// makes of an answer with the same code and reason, a Session-Id, no Failed-AVP and no Proxy-Info.
+    /// makes of an answer with the same code and reason, a Session-Id, no Failed-AVP and no Proxy-Info
+    /// (followed by what ``EncodedAVPs/append(_:to:)`` adds, when `extra` is given).
     public struct Template: Sendable {
         public let resultCode: ResultCode
         public let applicationID: UInt32
@@ -91,12 +92,14 @@ extension ErrorAnswer {
 
         /// Appends to `buffer` the answer to the request with `requestHeader` (its application is this
         /// template's) whose Session-Id AVP holds `sessionID`: the header with R cleared, P kept and E set
-        /// for a protocol error (RFC 6733 §3, §7.1.3), then Session-Id (RFC 6733 §8.8) and the tail.
-        public func write(requestHeader h: DiameterHeader, sessionID: UnsafeRawBufferPointer, to buffer: inout ByteBuffer) {
+        /// for a protocol error (RFC 6733 §3, §7.1.3), then Session-Id (RFC 6733 §8.8), the tail, and
+        /// `extra` (encoded AVPs, such as the DOIC AVPs of an answer to a reacting node: RFC 7683 §5.2.2).
+        public func write(requestHeader h: DiameterHeader, sessionID: UnsafeRawBufferPointer, appending extra: [UInt8] = [], to buffer: inout ByteBuffer) {
             precondition(h.applicationID == applicationID, "a template is for one application")
             let avpLength = 8 + sessionID.count
             let padded = (avpLength + 3) & ~3
-            let length = DiameterHeader.size + padded + tail.count
+            let end = DiameterHeader.size + padded + tail.count
+            let length = end + extra.count
             // The framer admits no request over `DiameterFrameDecoder.largestAnswerableMessage`, which leaves
             // room for the tail: as in DiameterMessageWriter.finish, an overlong answer is a caller's bug.
             precondition(length <= 0xFF_FFFF, "Diameter message longer than 2^24-1 octets")
@@ -115,7 +118,8 @@ extension ErrorAnswer {
                 let data = DiameterHeader.size + 8
                 UnsafeMutableRawBufferPointer(rebasing: out[data..<(data + sessionID.count)]).copyMemory(from: sessionID)
                 for i in (DiameterHeader.size + avpLength)..<(DiameterHeader.size + padded) { out[i] = 0 }
-                tail.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[(DiameterHeader.size + padded)..<length]).copyMemory(from: $0) }
+                tail.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[(DiameterHeader.size + padded)..<end]).copyMemory(from: $0) }
+                if !extra.isEmpty { extra.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[end..<length]).copyMemory(from: $0) } }
                 return length
             }
         }
