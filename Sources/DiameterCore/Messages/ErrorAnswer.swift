@@ -101,7 +101,8 @@ extension ErrorAnswer {
             let end = DiameterHeader.size + padded + tail.count
             let length = end + extra.count
             // The framer admits no request over `DiameterFrameDecoder.largestAnswerableMessage`, which leaves
-            // room for the tail: as in DiameterMessageWriter.finish, an overlong answer is a caller's bug.
+            // 64 KiB for the tail and `extra` (the DOIC AVPs take a few hundred octets): as in
+            // DiameterMessageWriter.finish, an overlong answer is a caller's bug.
             precondition(length <= 0xFF_FFFF, "Diameter message longer than 2^24-1 octets")
             var flags = h.flags.intersection(.proxiable)
             if resultCode.isProtocolError { flags.insert(.error) }
