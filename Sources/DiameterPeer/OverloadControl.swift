@@ -328,8 +328,9 @@ public struct LagSample: Sendable {
 /// pass. So the requests of a pass that starts right after a long one waited about that long. Behind a
 /// burst or a stall the passes grow: each reads a bigger backlog, so each is longer, and the waiting grows
 /// until the overload controller's reduction reaches the peers. Those requests are refused (3004) rather
-/// than answered late: a refusal before decoding costs about a tenth of a MAR (a DOIC request's, refused
-/// after decoding, more), so a shed pass is short and the next one reads fresh requests (measured at twice the capacity with DOIC clients: p99 of the admitted 7.1-8.4 ms in
+/// than answered late, before decoding (a DOIC request's with the DOIC AVPs appended): a plain request's
+/// refusal there was measured at about a tenth of a MAR, so a shed pass is short and the next one reads
+/// fresh requests (measured at twice the capacity with DOIC clients: p99 of the admitted 7.1-8.4 ms in
 /// nine runs shedding after 8 ms, against 12.7-43.8 ms in seventeen without; docs/benchmarks.md "Stale
 /// requests shed").
 /// The connection calls `read` at the start of each read burst and, when told to, queues `ended` on its

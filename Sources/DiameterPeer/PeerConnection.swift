@@ -461,8 +461,8 @@ public actor PeerConnection: DiameterAnswerSink {
     /// retransmission may have an answer to replay: RFC 6733 §6.1.1), Proxy-Info (its answer carries it),
     /// or an Origin-Host other than the peer's (refused as a spoof). One with OC-Supported-Features qualifies
     /// too: it is never throttled (its sender abates itself), but over the peer's rate or stale it is
-    /// refused here, its answer carrying the DOIC AVPs (a stale pass of DOIC requests shed on the decoded
-    /// path cost four times as much: docs/benchmarks.md "DOIC requests shed before decoding").
+    /// refused here, its answer carrying the DOIC AVPs (a refusal on the decoded path was measured at about
+    /// four times the cost of one here: docs/benchmarks.md "DOIC requests shed before decoding").
     /// Everything else, and anything malformed, takes the decoded path, which decides alike.
     /// True when the request was refused and answered here; when it was admitted here, `loadDecided` is set.
     private func refusedBeforeDecoding(_ frame: ByteBuffer, gate: OverloadGate) -> Bool {
@@ -522,7 +522,8 @@ public actor PeerConnection: DiameterAnswerSink {
     static func loadRefusalReason(_ code: ResultCode) -> String { code == .tooBusy ? "too busy" : "overloaded" }
 
     /// The AVP headers of a request at the top level (RFC 6733 §4.1): where its Session-Id's data is (offsets
-    /// in the frame's readable bytes) and whether its Destination-Host names this node; nil when it is not
+    /// in the frame's readable bytes), whether its Destination-Host names this node and whether it carries
+    /// OC-Supported-Features (`doic`: RFC 7683 §5.1); nil when it is not
     /// a plain request (``refusedBeforeDecoding(_:)``) or its framing is wrong, or its Session-Id is not
     /// UTF-8 (RFC 6733 §4.3.1, as the decoder checks it).
     static func scanPlainRequest(_ frame: ByteBuffer, peer: String, relay: Bool, local: LocalPeer) -> (sessionID: Range<Int>, destinationIsLocal: Bool, doic: Bool)? {

@@ -57,7 +57,8 @@ struct ServeCommand: AsyncParsableCommand {
     /// which the requests read next are refused as stale, as a multiple of that lag (a node configured to
     /// tolerate more lag, such as the test cluster's at 25 ms, sheds only past twice that). With stale
     /// requests shed at 6 ms, which bounds the
-    /// admitted requests' tail (p99 6.4-8.5 ms at twice the capacity in 25 runs and phases), the lag
+    /// admitted requests' tail (p99 6.4-8.8 ms at twice the capacity in the runs and phases measured, but
+    /// for one at 10.6 ms and those while the host ran at half speed), the lag
     /// threshold went from 2 ms to 3 ms: the node runs hotter (DOIC clients got 90.8% of the closed-loop
     /// capacity on average over seven short runs at 3 ms shedding after 6 ms, against 84.5% over nine at 2 ms
     /// shedding after 8 ms).
