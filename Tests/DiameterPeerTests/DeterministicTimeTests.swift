@@ -130,6 +130,53 @@ struct DeterministicTimeTests {
         #expect(metrics.errors.withLockedValue { $0 } == [3004, 3004, 3004])
     }
 
+    @Test("A partial throttle draws once per request, before the AVP scan: about its share of plain requests refused (all before decoding), none with OC-Supported-Features, and one the scan declines (Proxy-Info) refused on the decoded path at the same share, not its square")
+    func partialThrottleDrawsOnce() async throws {
+        let gate = OverloadGate(originHost: SampleMessages.hssHost)
+        let metrics = RecordingMetrics()
+        let channel = try await Self.connection(application: ImmediateApplication(), metrics: metrics) { $0.overload = gate }
+        try await channel.writeInbound(DiameterServerTests.cer())
+        #expect(try await Self.outbound(channel)?.first(.resultCode)?.unsigned32 == 2001)
+        gate.publish(OverloadStatus(report: OverloadReport(sequenceNumber: 1, reductionPercentage: 50, validityDuration: 30), throttlePercentage: 50))
+        var plain = SampleMessages.mar
+        plain.envelope.proxyInfo = []
+        plain.envelope.destinationHost = nil
+        var doic = plain
+        doic.envelope.ocSupportedFeatures = OCSupportedFeatures(ocFeatureVector: 1)
+        var proxied = SampleMessages.mar  // carries Proxy-Info: the scan declines it
+        proxied.envelope.destinationHost = nil
+        #expect(!proxied.envelope.proxyInfo.isEmpty)
+        var hbh: UInt32 = 0
+        /// Result codes of `count` copies of `request`, sent in read bursts of 50.
+        func codes(_ request: MultimediaAuthRequest, _ count: Int) async throws -> [UInt32?] {
+            var all: [UInt32?] = []
+            for _ in 0..<(count / 50) {
+                var bytes = ByteBuffer()
+                for _ in 0..<50 {
+                    hbh += 1
+                    var m = request
+                    m.envelope.sessionID = "scscf.example;\(hbh)"
+                    var one = m.encode(hopByHopID: hbh, endToEndID: hbh)
+                    bytes.writeBuffer(&one)
+                }
+                try await channel.writeInbound(bytes)
+                var out = try #require(try await channel.readOutbound(as: ByteBuffer.self))
+                all += try Self.messages(&out).map { $0.first(.resultCode)?.unsigned32 }
+            }
+            return all
+        }
+        let n = 1_000
+        let plainCodes = try await codes(plain, n)
+        let refused = plainCodes.filter { $0 == 3004 }.count
+        #expect(plainCodes.allSatisfy { $0 == 2001 || $0 == 3004 })
+        #expect((400...600).contains(refused), "about half: \(refused) of \(n)")
+        #expect(metrics.refusedBeforeDecoding.withLockedValue { $0 } == refused, "every plain refusal before decoding")
+        #expect(try await codes(doic, n).allSatisfy { $0 == 2001 }, "a reacting node's requests are never throttled")
+        let proxiedRefused = try await codes(proxied, n).filter { $0 == 3004 }.count
+        #expect((400...600).contains(proxiedRefused), "about half, not a quarter (two draws): \(proxiedRefused) of \(n)")
+        #expect(metrics.refusedBeforeDecoding.withLockedValue { $0 } == refused, "the scan declined them: refused after decoding")
+    }
+
     @Test("Stale requests shed: in an overload condition, a read burst right after an event-loop pass longer than shedAfter gets 3004 before decoding, DOIC or not (a DOIC request's with its DOIC AVPs), counted as shed; outside a condition, after a short pass, or after the loop went idle, it is served")
     func staleShed() async throws {
         let gate = OverloadGate(originHost: SampleMessages.hssHost, shedAfter: .milliseconds(6))
