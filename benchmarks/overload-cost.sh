@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# What a MAR costs the server in the closed loop and in the 2x DOIC phase, from the kernel's accounting of
+# the hss process (/proc/PID/stat user and system time, /proc/PID/io read and write system calls), not from
+# a profiler: docs/benchmarks.md "Where the 2x phase's CPU goes". hss serve (release) on CPU 1 with one I/O
+# thread, hss-bench on CPU 0, MAR, 10,000 subscribers, as in overload-short.sh:
+# - closed loop (8 connections x window 32) without overload control: 2 s to warm the cache, then 6 s counted;
+# - the server restarted with overload control, 8 s at 45% of that capacity with DOIC, then open loop at twice
+#   the capacity with DOIC clients for 20 s, of which seconds 5-15 are counted.
+# Per answered MAR: read and write system calls, user and system CPU microseconds (clock ticks of 10 ms, so
+# each figure is good to about 1%).
+#   benchmarks/overload-cost.sh BIN-DIR [label]
+set -uo pipefail
+B=$1; L=${2:-run}
+W=$(mktemp -d /tmp/overload-cost.XXXXXX); PORT=23887; HSS=""
+"$B/hss-bench" populate --data-dir "$W/10k" --count 10000 >/dev/null
+start() {
+  taskset -c 1 "$B/hss" serve "$@" --data-dir "$W/10k" --map-size 16384 --origin-realm bench.test --listen "127.0.0.1:$PORT" \
+    --io-threads 1 --api off >>"$W/hss.log" 2>&1 &
+  HSS=$!
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0; sleep 0.1; done
+  echo "hss did not start"; cat "$W/hss.log"; exit 1
+}
+stop() { kill "$HSS"; wait "$HSS" 2>/dev/null; HSS=""; }
+trap '[ -n "$HSS" ] && stop; rm -rf "$W"' EXIT
+# syscr syscw utime stime (clock ticks)
+counters() { awk '/^syscr|^syscw/ {printf "%s ", $2}' "/proc/$HSS/io"; awk '{print $14, $15}' "/proc/$HSS/stat"; }
+report() {  # phase, counters before, after, answered MARs, rate
+  python3 - "$@" <<'EOF'
+import os, sys
+phase, a, z, n, rate = sys.argv[1], [int(x) for x in sys.argv[2].split()], [int(x) for x in sys.argv[3].split()], int(sys.argv[4]), sys.argv[5]
+tick = 1e6 / os.sysconf("SC_CLK_TCK")
+d = [y - x for x, y in zip(a, z)]
+print(f"{phase:7} {rate:>7}/s  reads/MAR {d[0] / n:.3f}  writes/MAR {d[1] / n:.3f}  user µs/MAR {d[2] * tick / n:.2f}  system µs/MAR {d[3] * tick / n:.2f}")
+EOF
+}
+bench() { taskset -c 0 "$B/hss-bench" run --port "$PORT" --subscribers 10000 --connections 8 --scenario mar "$@"; }
+start --no-overload-control
+bench --window 32 --duration 2 --warmup 0 >/dev/null
+A=$(counters)
+CAP=$(bench --window 32 --duration 6 --warmup 0 --json | python3 -c "import json,sys; print(int(json.load(sys.stdin)['results'][0]['throughput']))")
+Z=$(counters)
+report "$L closed" "$A" "$Z" $((CAP * 6)) "$CAP"
+stop
+start
+bench --window 512 --duration 8 --warmup 0 --rate $((CAP * 45 / 100)) --doic >/dev/null
+bench --window 512 --duration 10 --warmup 5 --rate $((CAP * 2)) --doic >"$W/over.txt" &
+P=$!
+sleep 5; A=$(counters); sleep 10; Z=$(counters)
+wait $P
+N=$(awk '$1 == "hss" {print $2}' "$W/over.txt")
+report "$L 2x" "$A" "$Z" $((N * 10)) "$N"
+grep -E "hss |offered" "$W/over.txt" | sed "s/^/$L /"
