@@ -263,6 +263,19 @@ public enum EncodedAVPs {
         return Array(w.finish().readableBytesView.dropFirst(20))
     }
 
+    /// Writes the encoded message `message` to `out` followed by `avps`, its Message Length (RFC 6733 §3)
+    /// covering them: what ``append(_:to:)`` makes of it, written where it goes without a copy of its own
+    /// (a connection's outbox). The caller keeps the message within 2^24 - 1 octets.
+    public static func write(_ message: ByteBuffer, appending avps: [UInt8], to out: inout ByteBuffer) {
+        let start = out.writerIndex
+        out.writeImmutableBuffer(message)
+        guard !avps.isEmpty, message.readableBytes >= 20 else { return }
+        out.writeBytes(avps)
+        let length = UInt32(message.readableBytes + avps.count)
+        out.setInteger(UInt8(truncatingIfNeeded: length >> 16), at: start + 1)
+        out.setInteger(UInt16(truncatingIfNeeded: length), at: start + 2)
+    }
+
     /// Appends `avps` to the encoded message in `message` and sets its Message Length (RFC 6733 §3). The
     /// caller keeps the message within 2^24 - 1 octets (its own messages, far below).
     public static func append(_ avps: [UInt8], to message: inout ByteBuffer) {

@@ -347,7 +347,7 @@ public actor PeerConnection: DiameterAnswerSink {
             // connection gone) is executed again.
             if h.flags.contains(.potentiallyRetransmitted), case .answered(let answer)? = registry.retiredStatus(of: key, now: now) {
                 duplicates.complete(key, answer: answer, now: now)
-                writeAnswer(DuplicateDetector.replay(answer, hopByHopID: h.hopByHopID))
+                writeAnswer(DuplicateDetector.replay(answer, hopByHopID: h.hopByHopID), appending: replayedDOIC(message))
                 return
             }
             var doic = false
@@ -372,8 +372,14 @@ public actor PeerConnection: DiameterAnswerSink {
         case .inProgress:
             duplicateWaiters[key, default: []].append(h.hopByHopID)
         case .answered(let answer):
-            writeAnswer(DuplicateDetector.replay(answer, hopByHopID: h.hopByHopID))
+            writeAnswer(DuplicateDetector.replay(answer, hopByHopID: h.hopByHopID), appending: replayedDOIC(message))
         }
+    }
+
+    /// The DOIC AVPs for a replayed answer (kept without them): the node's state now, when the retransmitted
+    /// request carries OC-Supported-Features (RFC 7683 §5.2.2) and the node does overload control.
+    private func replayedDOIC(_ request: DiameterMessage) -> [UInt8] {
+        configuration.overload != nil && request.first(.ocSupportedFeatures) != nil ? overloadAVPs : []
     }
 
     /// Whether the peer may send this request (``PeerAuthorization``); when not, the refusal is answered
@@ -599,12 +605,11 @@ public actor PeerConnection: DiameterAnswerSink {
     private func refuseForLoad(_ h: DiameterHeader, sessionID: String?, proxyInfo: [ProxyInfo] = [], _ code: ResultCode, doic: Bool) {
         metrics.protocolError(code)
         // RFC 6733 §6.2: the answer carries the request's Proxy-Info AVPs, in their order.
-        var answer = ErrorAnswer(
+        let answer = ErrorAnswer(
             requestHeader: h, error: DiameterMessageError(code, offset: 0, reason: Self.loadRefusalReason(code), header: h), sessionID: sessionID,
             proxyInfo: proxyInfo
         ).encode(originHost: configuration.local.originHost, originRealm: configuration.local.originRealm)
-        if doic { EncodedAVPs.append(overloadAVPs, to: &answer) }
-        writeAnswer(answer)
+        writeAnswer(answer, appending: doic ? overloadAVPs : [])
         refusedForLoad()
     }
 
@@ -660,10 +665,13 @@ public actor PeerConnection: DiameterAnswerSink {
         deliver(answer, for: pending)
     }
 
+    /// Keeps the answer for retransmissions and writes it. A DOIC request's answer gets the DOIC AVPs as it
+    /// is written (into the outbox, no copy of its own: appending them to the answer's buffer copied it,
+    /// docs/benchmarks.md "Where the 2x phase's CPU goes"); it is kept without them, and a replay carries
+    /// the state of its own time.
     func deliver(_ answer: ByteBuffer, for request: PendingRequest) {
         inFlight -= 1
-        var answer = answer
-        if request.doic { EncodedAVPs.append(overloadAVPs, to: &answer) }
+        let doicAVPs = request.doic ? overloadAVPs : []
         if configuration.overload != nil { answeredUncounted += 1 }
         let key = request.key
         let now = burstNow()
@@ -673,9 +681,9 @@ public actor PeerConnection: DiameterAnswerSink {
             duplicates.complete(key, answer: answer, now: now)
         }
         if channel.isActive {
-            writeAnswer(answer)
+            writeAnswer(answer, appending: doicAVPs)
             for hbh in duplicateWaiters.removeValue(forKey: key) ?? [] {
-                writeAnswer(DuplicateDetector.replay(answer, hopByHopID: hbh))
+                writeAnswer(DuplicateDetector.replay(answer, hopByHopID: hbh), appending: doicAVPs)
             }
         }
         metrics.answerSent(
@@ -684,14 +692,17 @@ public actor PeerConnection: DiameterAnswerSink {
         updateReading()
     }
 
-    /// Writes an answer: inside a read burst it is flushed at the burst's end (answers of one burst leave in
-    /// one system call); otherwise at the end of this event-loop tick. On SCTP every Diameter message stays
-    /// its own SCTP message: flushed each.
-    private func writeAnswer(_ bytes: ByteBuffer) {
-        if transport == .sctp { return write(bytes) }
-        guard inReadBurst else { return writeCoalesced(bytes) }
+    /// Writes an answer, followed by `extra` AVPs (the DOIC ones) within its length: inside a read burst it
+    /// is flushed at the burst's end (answers of one burst leave in one system call); otherwise at the end
+    /// of this event-loop tick. On SCTP every Diameter message stays its own SCTP message: flushed each.
+    private func writeAnswer(_ bytes: ByteBuffer, appending extra: [UInt8] = []) {
+        guard transport != .sctp && inReadBurst else {
+            var answer = bytes
+            EncodedAVPs.append(extra, to: &answer)
+            return transport == .sctp ? write(answer) : writeCoalesced(answer)
+        }
         reserveOutbox()
-        outbox.writeImmutableBuffer(bytes)
+        EncodedAVPs.write(bytes, appending: extra, to: &outbox)
     }
 
     /// Gives the outbox its starting capacity when the burst's first answer comes (an idle connection holds none).

@@ -215,7 +215,7 @@ struct MalformedMessageTests {
     }
 
     @Test(
-        "An error answer template writes, octet for octet, what ErrorAnswer encodes (and EncodedAVPs.append adds): 3004 and 5012, Cx and S6a, P-bit kept, every Session-Id padding, with and without DOIC AVPs",
+        "An error answer template writes, octet for octet, what ErrorAnswer encodes (and EncodedAVPs.append adds, as EncodedAVPs.write does): 3004 and 5012, Cx and S6a, P-bit kept, every Session-Id padding, with and without DOIC AVPs",
         arguments: [(ResultCode.tooBusy, ApplicationID.cx), (.unableToComply, ApplicationID.cx), (.tooBusy, ApplicationID.s6a), (.unableToComply, ApplicationID.s6a)])
     func templateMatchesEncode(_ code: ResultCode, _ application: UInt32) throws {
         let template = ErrorAnswer.Template(code, reason: "too busy", applicationID: application, originHost: "hss.example.org", originRealm: "example.org")
@@ -234,7 +234,11 @@ struct MalformedMessageTests {
             let error = DiameterMessageError(code, offset: 0, reason: "too busy", header: header)
             let extra = i >= 3 ? doic : []
             var answer = ErrorAnswer(requestHeader: header, error: error, sessionID: sessionID).encode(originHost: "hss.example.org", originRealm: "example.org")
+            // Written after other bytes, as into an outbox, it is what append makes of it.
+            var written = ByteBuffer(bytes: [0xCC])
+            EncodedAVPs.write(answer, appending: extra, to: &written)
             EncodedAVPs.append(extra, to: &answer)
+            #expect(Array(written.readableBytesView) == [0xCC] + Array(answer.readableBytesView))
             expected += answer.readableBytesView
             Array(sessionID.utf8).withUnsafeBytes { template.write(requestHeader: header, sessionID: $0, appending: extra, to: &out) }
         }

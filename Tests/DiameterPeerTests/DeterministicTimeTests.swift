@@ -130,6 +130,44 @@ struct DeterministicTimeTests {
         #expect(metrics.errors.withLockedValue { $0 } == [3004, 3004, 3004])
     }
 
+    @Test("A DOIC request's answer carries the DOIC AVPs within its length; a retransmission gets the kept answer with the node's state at the time of the replay (RFC 7683 §5.2.2), and none when it no longer carries OC-Supported-Features")
+    func replayCarriesCurrentDOIC() async throws {
+        let gate = OverloadGate(originHost: SampleMessages.hssHost)
+        let channel = try await Self.connection(application: ImmediateApplication()) { $0.overload = gate }
+        try await channel.writeInbound(DiameterServerTests.cer())
+        #expect(try await Self.outbound(channel)?.first(.resultCode)?.unsigned32 == 2001)
+        gate.publish(OverloadStatus(report: OverloadReport(sequenceNumber: 1, reductionPercentage: 10, validityDuration: 30), load: 100))
+        var doic = SampleMessages.mar
+        doic.envelope.proxyInfo = []
+        doic.envelope.destinationHost = nil
+        doic.envelope.ocSupportedFeatures = OCSupportedFeatures(ocFeatureVector: 1)
+        var plain = doic
+        plain.envelope.ocSupportedFeatures = nil
+        /// One request (the T-flag set when `retransmitted`) and its answer.
+        func exchange(_ mar: MultimediaAuthRequest, hopByHop: UInt32, retransmitted: Bool) async throws -> DiameterMessage {
+            var bytes = mar.encode(hopByHopID: hopByHop, endToEndID: 77)
+            if retransmitted { bytes.setInteger(try #require(bytes.getInteger(at: 4, as: UInt8.self)) | 0x10, at: 4) }
+            try await channel.writeInbound(bytes)
+            var out = try #require(try await channel.readOutbound(as: ByteBuffer.self))
+            let answers = try Self.messages(&out)
+            #expect(answers.count == 1 && out.readableBytes == 0, "one answer, its length covering the DOIC AVPs")
+            return try #require(answers.first)
+        }
+        func sequence(_ m: DiameterMessage) -> UInt64? {
+            m.first(.ocOLR).flatMap { try? OCOLR($0.members) }?.ocSequenceNumber
+        }
+        let first = try await exchange(doic, hopByHop: 1, retransmitted: false)
+        #expect(first.first(.resultCode)?.unsigned32 == 2001 && first.first(.ocSupportedFeatures) != nil && sequence(first) == 1)
+        gate.publish(OverloadStatus(report: OverloadReport(sequenceNumber: 2, reductionPercentage: 30, validityDuration: 30), load: 300))
+        let replayed = try await exchange(doic, hopByHop: 2, retransmitted: true)
+        #expect(replayed.header.hopByHopID == 2 && replayed.header.endToEndID == 77)
+        #expect(replayed.first(.sessionID)?.string == first.first(.sessionID)?.string)
+        #expect(replayed.first(.sipAuthDataItem)?.members.first { _ in true }?.tree() == first.first(.sipAuthDataItem)?.members.first { _ in true }?.tree(), "the kept answer, not a new vector")
+        #expect(sequence(replayed) == 2, "the report in force now")
+        let plainReplay = try await exchange(plain, hopByHop: 3, retransmitted: true)
+        #expect(plainReplay.first(.resultCode)?.unsigned32 == 2001 && plainReplay.first(.ocSupportedFeatures) == nil && plainReplay.first(.ocOLR) == nil)
+    }
+
     @Test("A partial throttle draws once per request, before the AVP scan: about its share of plain requests refused (all before decoding), none with OC-Supported-Features, and one the scan declines (Proxy-Info) refused on the decoded path at the same share, not its square")
     func partialThrottleDrawsOnce() async throws {
         let gate = OverloadGate(originHost: SampleMessages.hssHost)
