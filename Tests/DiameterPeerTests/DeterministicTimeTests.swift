@@ -130,7 +130,7 @@ struct DeterministicTimeTests {
         #expect(metrics.errors.withLockedValue { $0 } == [3004, 3004, 3004])
     }
 
-    @Test("A DOIC request's answer carries the DOIC AVPs within its length; a retransmission gets the kept answer with the node's state at the time of the replay (RFC 7683 §5.2.2), and none when it no longer carries OC-Supported-Features")
+    @Test("A DOIC request's answer carries the DOIC AVPs within its length; a retransmission gets the kept answer with the node's state at the time of the replay (RFC 7683 §5.2: answers to a reacting node carry the report in force), and none when it no longer carries OC-Supported-Features")
     func replayCarriesCurrentDOIC() async throws {
         let gate = OverloadGate(originHost: SampleMessages.hssHost)
         let channel = try await Self.connection(application: ImmediateApplication()) { $0.overload = gate }
