@@ -11,16 +11,8 @@
 #   benchmarks/overload-cost.sh BIN-DIR [label]
 set -uo pipefail
 B=$1; L=${2:-run}
-W=$(mktemp -d /tmp/overload-cost.XXXXXX); PORT=23887; HSS=""
-"$B/hss-bench" populate --data-dir "$W/10k" --count 10000 >/dev/null
-start() {
-  taskset -c 1 "$B/hss" serve "$@" --data-dir "$W/10k" --map-size 16384 --origin-realm bench.test --listen "127.0.0.1:$PORT" \
-    --io-threads 1 --api off >>"$W/hss.log" 2>&1 &
-  HSS=$!
-  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0; sleep 0.1; done
-  echo "hss did not start"; cat "$W/hss.log"; exit 1
-}
-stop() { kill "$HSS"; wait "$HSS" 2>/dev/null; HSS=""; }
+W=$(mktemp -d /tmp/overload-cost.XXXXXX); PORT=23887
+. "$(dirname "$0")/pinned-mar.sh"
 trap '[ -n "$HSS" ] && stop; rm -rf "$W"' EXIT
 # syscr syscw utime stime (clock ticks)
 counters() { awk '/^syscr|^syscw/ {printf "%s ", $2}' "/proc/$HSS/io"; awk '{print $14, $15}' "/proc/$HSS/stat"; }
@@ -33,7 +25,6 @@ d = [y - x for x, y in zip(a, z)]
 print(f"{phase:7} {rate:>7}/s  reads/MAR {d[0] / n:.3f}  writes/MAR {d[1] / n:.3f}  user µs/MAR {d[2] * tick / n:.2f}  system µs/MAR {d[3] * tick / n:.2f}")
 EOF
 }
-bench() { taskset -c 0 "$B/hss-bench" run --port "$PORT" --subscribers 10000 --connections 8 --scenario mar "$@"; }
 start --no-overload-control
 bench --window 32 --duration 2 --warmup 0 >/dev/null
 A=$(counters)

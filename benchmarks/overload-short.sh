@@ -13,21 +13,13 @@
 # /tmp/overload-short-LABEL.log.
 set -uo pipefail
 B=$1; L=${2:-run}
-W=$(mktemp -d /tmp/overload-short.XXXXXX); PORT=23886; HSS=""
-"$B/hss-bench" populate --data-dir "$W/10k" --count 10000 >/dev/null
-start() {
-  taskset -c 1 "$B/hss" serve "$@" --data-dir "$W/10k" --map-size 16384 --origin-realm bench.test --listen "127.0.0.1:$PORT" \
-    --io-threads 1 --api off --log-level "${LOG_LEVEL:-info}" >>"$W/hss.log" 2>&1 &
-  HSS=$!
-  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0; sleep 0.1; done
-  echo "hss did not start"; cat "$W/hss.log"; exit 1
-}
-trap '[ -n "$HSS" ] && { kill $HSS 2>/dev/null; wait $HSS 2>/dev/null; }; cp "$W/hss.log" "/tmp/overload-short-$L.log"; rm -rf "$W"' EXIT
-bench() { taskset -c 0 "$B/hss-bench" run --port "$PORT" --subscribers 10000 --connections 8 --scenario mar "$@"; }
+W=$(mktemp -d /tmp/overload-short.XXXXXX); PORT=23886
+. "$(dirname "$0")/pinned-mar.sh"
+trap '[ -n "$HSS" ] && stop; cp "$W/hss.log" "/tmp/overload-short-$L.log"; rm -rf "$W"' EXIT
 closed() { bench --window 32 --duration 8 --warmup 2 --json | python3 -c "import json,sys; print(int(json.load(sys.stdin)['results'][0]['throughput']))"; }
 start --no-overload-control
 CAP=$(closed)
-kill "$HSS"; wait "$HSS" 2>/dev/null; HSS=""
+stop
 echo "$L closed $CAP"
 start
 bench --window 512 --duration 10 --warmup 1 --rate $((CAP * 45 / 100)) --doic >/dev/null
@@ -35,7 +27,7 @@ if [ -n "${PERF:-}" ]; then
   perf record -o "/tmp/perf-$L.data" -k CLOCK_MONOTONIC -e cpu-clock -F 2000 -e sched:sched_switch -C 1 -g -- sleep 26 >"/tmp/perf-$L.out" 2>&1 &
 fi
 bench --window 512 --duration 20 --warmup 5 --rate $((CAP * 2)) --doic | grep -E "hss |generator|offered" >"$W/over.txt"
-kill "$HSS"; wait "$HSS" 2>/dev/null; HSS=""
+stop
 start --no-overload-control
 AFTER=$(closed)
 awk -v c="$CAP" -v a="$AFTER" -v l="$L" '{ print l " doic " $0 } $1 == "hss" {

@@ -94,20 +94,58 @@ struct DeterministicTimeTests {
         #expect(channel.isActive)
     }
 
-    @Test("The answers of one read burst leave in one write, in arrival order; refusals before decoding among them, counted once per burst")
-    func oneWritePerBurst() async throws {
+    /// A connection under a new overload gate whose application answers at once, its capabilities
+    /// exchanged, then `status` published.
+    static func overloadConnection(
+        _ status: OverloadStatus, metrics: RecordingMetrics = RecordingMetrics()
+    ) async throws -> (NIOAsyncTestingChannel, OverloadGate) {
         let gate = OverloadGate(originHost: SampleMessages.hssHost)
-        let metrics = RecordingMetrics()
         let channel = try await Self.connection(application: ImmediateApplication(), metrics: metrics) { $0.overload = gate }
         try await channel.writeInbound(DiameterServerTests.cer())
         #expect(try await Self.outbound(channel)?.first(.resultCode)?.unsigned32 == 2001)
-        // Every request without OC-Supported-Features is throttled; a DOIC one is served (its sender abates).
-        gate.publish(OverloadStatus(report: OverloadReport(sequenceNumber: 1, reductionPercentage: 100, validityDuration: 30), throttlePercentage: 100))
+        gate.publish(status)
+        return (channel, gate)
+    }
+
+    /// A MAR refused from its AVP headers when refused for load: no Proxy-Info, no Destination-Host (naming
+    /// this node it would get 5012, RFC 7683 §8); and the same from a reacting node (OC-Supported-Features).
+    static let plainMAR: MultimediaAuthRequest = {
         var plain = SampleMessages.mar
         plain.envelope.proxyInfo = []
-        plain.envelope.destinationHost = nil  // naming this node it would get 5012 (RFC 7683 §8)
-        var doic = plain
+        plain.envelope.destinationHost = nil
+        return plain
+    }()
+    /// `requests` in one read (Session-Id and identifiers from `hopByHop` on, counted up), and the answers,
+    /// which leave in one write.
+    static func readBurst(
+        _ channel: NIOAsyncTestingChannel, _ requests: [MultimediaAuthRequest], hopByHop: inout UInt32
+    ) async throws -> [DiameterMessage] {
+        var bytes = ByteBuffer()
+        for r in requests {
+            hopByHop += 1
+            var m = r
+            m.envelope.sessionID = "scscf.example;\(hopByHop)"
+            var one = m.encode(hopByHopID: hopByHop, endToEndID: hopByHop)
+            bytes.writeBuffer(&one)
+        }
+        try await channel.writeInbound(bytes)
+        var out = try #require(try await channel.readOutbound(as: ByteBuffer.self))
+        return try Self.messages(&out)
+    }
+
+    static let doicMAR: MultimediaAuthRequest = {
+        var doic = plainMAR
         doic.envelope.ocSupportedFeatures = OCSupportedFeatures(ocFeatureVector: 1)
+        return doic
+    }()
+
+    @Test("The answers of one read burst leave in one write, in arrival order; refusals before decoding among them, counted once per burst")
+    func oneWritePerBurst() async throws {
+        let metrics = RecordingMetrics()
+        // Every request without OC-Supported-Features is throttled; a DOIC one is served (its sender abates).
+        let (channel, _) = try await Self.overloadConnection(
+            OverloadStatus(report: OverloadReport(sequenceNumber: 1, reductionPercentage: 100, validityDuration: 30), throttlePercentage: 100), metrics: metrics)
+        let plain = Self.plainMAR, doic = Self.doicMAR
         var burst = ByteBuffer()
         for (hbh, mar) in [(10, plain), (11, doic), (12, plain), (13, plain)] as [(UInt32, MultimediaAuthRequest)] {
             var m = mar
@@ -132,17 +170,9 @@ struct DeterministicTimeTests {
 
     @Test("A DOIC request's answer carries the DOIC AVPs within its length; a retransmission gets the kept answer with the node's state at the time of the replay (RFC 7683 §5.2: answers to a reacting node carry the report in force), and none when it no longer carries OC-Supported-Features")
     func replayCarriesCurrentDOIC() async throws {
-        let gate = OverloadGate(originHost: SampleMessages.hssHost)
-        let channel = try await Self.connection(application: ImmediateApplication()) { $0.overload = gate }
-        try await channel.writeInbound(DiameterServerTests.cer())
-        #expect(try await Self.outbound(channel)?.first(.resultCode)?.unsigned32 == 2001)
-        gate.publish(OverloadStatus(report: OverloadReport(sequenceNumber: 1, reductionPercentage: 10, validityDuration: 30), load: 100))
-        var doic = SampleMessages.mar
-        doic.envelope.proxyInfo = []
-        doic.envelope.destinationHost = nil
-        doic.envelope.ocSupportedFeatures = OCSupportedFeatures(ocFeatureVector: 1)
-        var plain = doic
-        plain.envelope.ocSupportedFeatures = nil
+        let (channel, gate) = try await Self.overloadConnection(
+            OverloadStatus(report: OverloadReport(sequenceNumber: 1, reductionPercentage: 10, validityDuration: 30), load: 100))
+        let doic = Self.doicMAR, plain = Self.plainMAR
         /// One request (the T-flag set when `retransmitted`) and its answer.
         func exchange(_ mar: MultimediaAuthRequest, hopByHop: UInt32, retransmitted: Bool) async throws -> DiameterMessage {
             var bytes = mar.encode(hopByHopID: hopByHop, endToEndID: 77)
@@ -170,17 +200,10 @@ struct DeterministicTimeTests {
 
     @Test("A partial throttle draws once per request, before the AVP scan: about its share of plain requests refused (all before decoding), none with OC-Supported-Features, and one the scan declines (Proxy-Info) refused on the decoded path at the same share, not its square")
     func partialThrottleDrawsOnce() async throws {
-        let gate = OverloadGate(originHost: SampleMessages.hssHost)
         let metrics = RecordingMetrics()
-        let channel = try await Self.connection(application: ImmediateApplication(), metrics: metrics) { $0.overload = gate }
-        try await channel.writeInbound(DiameterServerTests.cer())
-        #expect(try await Self.outbound(channel)?.first(.resultCode)?.unsigned32 == 2001)
-        gate.publish(OverloadStatus(report: OverloadReport(sequenceNumber: 1, reductionPercentage: 50, validityDuration: 30), throttlePercentage: 50))
-        var plain = SampleMessages.mar
-        plain.envelope.proxyInfo = []
-        plain.envelope.destinationHost = nil
-        var doic = plain
-        doic.envelope.ocSupportedFeatures = OCSupportedFeatures(ocFeatureVector: 1)
+        let (channel, _) = try await Self.overloadConnection(
+            OverloadStatus(report: OverloadReport(sequenceNumber: 1, reductionPercentage: 50, validityDuration: 30), throttlePercentage: 50), metrics: metrics)
+        let plain = Self.plainMAR, doic = Self.doicMAR
         var proxied = SampleMessages.mar  // carries Proxy-Info: the scan declines it
         proxied.envelope.destinationHost = nil
         #expect(!proxied.envelope.proxyInfo.isEmpty)
@@ -189,17 +212,7 @@ struct DeterministicTimeTests {
         func codes(_ request: MultimediaAuthRequest, _ count: Int) async throws -> [UInt32?] {
             var all: [UInt32?] = []
             for _ in 0..<(count / 50) {
-                var bytes = ByteBuffer()
-                for _ in 0..<50 {
-                    hbh += 1
-                    var m = request
-                    m.envelope.sessionID = "scscf.example;\(hbh)"
-                    var one = m.encode(hopByHopID: hbh, endToEndID: hbh)
-                    bytes.writeBuffer(&one)
-                }
-                try await channel.writeInbound(bytes)
-                var out = try #require(try await channel.readOutbound(as: ByteBuffer.self))
-                all += try Self.messages(&out).map { $0.first(.resultCode)?.unsigned32 }
+                all += try await Self.readBurst(channel, Array(repeating: request, count: 50), hopByHop: &hbh).map { $0.first(.resultCode)?.unsigned32 }
             }
             return all
         }
@@ -233,25 +246,11 @@ struct DeterministicTimeTests {
                 clock.pass.ended(at: loop.now - ago)
             }.get()
         }
-        var plain = SampleMessages.mar
-        plain.envelope.proxyInfo = []
-        plain.envelope.destinationHost = nil
-        var doic = plain
-        doic.envelope.ocSupportedFeatures = OCSupportedFeatures(ocFeatureVector: 1)
+        let plain = Self.plainMAR, doic = Self.doicMAR
         var hbh: UInt32 = 100
         /// One read burst of these requests; their answers' result codes, and the answers.
         func burst(_ requests: [MultimediaAuthRequest]) async throws -> [DiameterMessage] {
-            var bytes = ByteBuffer()
-            for r in requests {
-                hbh += 1
-                var m = r
-                m.envelope.sessionID = "scscf.example;\(hbh)"
-                var one = m.encode(hopByHopID: hbh, endToEndID: hbh)
-                bytes.writeBuffer(&one)
-            }
-            try await channel.writeInbound(bytes)
-            var out = try #require(try await channel.readOutbound(as: ByteBuffer.self))
-            let answers = try Self.messages(&out)
+            let answers = try await Self.readBurst(channel, requests, hopByHop: &hbh)
             await loop.run()  // the pass's end
             return answers
         }
