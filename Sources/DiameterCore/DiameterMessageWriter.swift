@@ -271,9 +271,7 @@ public enum EncodedAVPs {
         out.writeImmutableBuffer(message)
         guard !avps.isEmpty, message.readableBytes >= 20 else { return }
         out.writeBytes(avps)
-        let length = UInt32(message.readableBytes + avps.count)
-        out.setInteger(UInt8(truncatingIfNeeded: length >> 16), at: start + 1)
-        out.setInteger(UInt16(truncatingIfNeeded: length), at: start + 2)
+        setMessageLength(message.readableBytes + avps.count, ofMessageAt: start, in: &out)
     }
 
     /// Appends `avps` to the encoded message in `message` and sets its Message Length (RFC 6733 §3). The
@@ -281,8 +279,12 @@ public enum EncodedAVPs {
     public static func append(_ avps: [UInt8], to message: inout ByteBuffer) {
         guard !avps.isEmpty, message.readableBytes >= 20 else { return }
         message.writeBytes(avps)
-        let length = UInt32(message.readableBytes)
-        message.setInteger(UInt8(truncatingIfNeeded: length >> 16), at: message.readerIndex + 1)
-        message.setInteger(UInt16(truncatingIfNeeded: length), at: message.readerIndex + 2)
+        setMessageLength(message.readableBytes, ofMessageAt: message.readerIndex, in: &message)
+    }
+
+    /// The 24-bit Message Length (RFC 6733 §3) of the message whose header starts at `start` in `buffer`.
+    private static func setMessageLength(_ length: Int, ofMessageAt start: Int, in buffer: inout ByteBuffer) {
+        buffer.setInteger(UInt8(truncatingIfNeeded: length >> 16), at: start + 1)
+        buffer.setInteger(UInt16(truncatingIfNeeded: length), at: start + 2)
     }
 }

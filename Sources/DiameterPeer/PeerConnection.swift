@@ -484,9 +484,9 @@ public actor PeerConnection: DiameterAnswerSink {
     /// four times the cost of one here: docs/benchmarks.md "DOIC requests shed before decoding").
     /// Everything else, and anything malformed, takes the decoded path, which decides alike.
     /// A request that nothing could refuse (no rate limit, not stale, and the throttle's draw lets it through
-    /// whether or not it carries OC-Supported-Features) is admitted without scanning its AVPs: during an
-    /// overload condition with DOIC clients most requests are (the scan was about 1% of a MAR's CPU at 2×
-    /// load: docs/benchmarks.md "Where the 2x phase's CPU goes").
+    /// whether or not it carries OC-Supported-Features) is admitted without scanning its AVPs: with no rate
+    /// limit, the share the throttle does not ask to refuse (about half at 2× load with DOIC clients, where
+    /// the scan was about 1% of a MAR's CPU: docs/benchmarks.md "Where the 2x phase's CPU goes").
     /// True when the request was refused and answered here; when it was admitted here, `loadDecided` is set.
     private func refusedBeforeDecoding(_ frame: ByteBuffer, gate: OverloadGate) -> Bool {
         let limited = permissions.maxRequestsPerSecond ?? gate.defaultPeerRate != nil

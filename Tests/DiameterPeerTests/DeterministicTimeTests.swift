@@ -107,6 +107,12 @@ struct DeterministicTimeTests {
         return (channel, gate)
     }
 
+    /// An overload condition (report 1) asking for `percent` less, which the node also throttles requests
+    /// without OC-Supported-Features at.
+    static func throttling(_ percent: UInt32) -> OverloadStatus {
+        OverloadStatus(report: OverloadReport(sequenceNumber: 1, reductionPercentage: percent, validityDuration: 30), throttlePercentage: percent)
+    }
+
     /// A MAR refused from its AVP headers when refused for load: no Proxy-Info, no Destination-Host (naming
     /// this node it would get 5012, RFC 7683 §8); and the same from a reacting node (OC-Supported-Features).
     static let plainMAR: MultimediaAuthRequest = {
@@ -143,8 +149,7 @@ struct DeterministicTimeTests {
     func oneWritePerBurst() async throws {
         let metrics = RecordingMetrics()
         // Every request without OC-Supported-Features is throttled; a DOIC one is served (its sender abates).
-        let (channel, _) = try await Self.overloadConnection(
-            OverloadStatus(report: OverloadReport(sequenceNumber: 1, reductionPercentage: 100, validityDuration: 30), throttlePercentage: 100), metrics: metrics)
+        let (channel, _) = try await Self.overloadConnection(Self.throttling(100), metrics: metrics)
         let plain = Self.plainMAR, doic = Self.doicMAR
         var burst = ByteBuffer()
         for (hbh, mar) in [(10, plain), (11, doic), (12, plain), (13, plain)] as [(UInt32, MultimediaAuthRequest)] {
@@ -201,8 +206,7 @@ struct DeterministicTimeTests {
     @Test("A partial throttle draws once per request, before the AVP scan: about its share of plain requests refused (all before decoding), none with OC-Supported-Features, and one the scan declines (Proxy-Info) refused on the decoded path at the same share, not its square")
     func partialThrottleDrawsOnce() async throws {
         let metrics = RecordingMetrics()
-        let (channel, _) = try await Self.overloadConnection(
-            OverloadStatus(report: OverloadReport(sequenceNumber: 1, reductionPercentage: 50, validityDuration: 30), throttlePercentage: 50), metrics: metrics)
+        let (channel, _) = try await Self.overloadConnection(Self.throttling(50), metrics: metrics)
         let plain = Self.plainMAR, doic = Self.doicMAR
         var proxied = SampleMessages.mar  // carries Proxy-Info: the scan declines it
         proxied.envelope.destinationHost = nil
