@@ -78,10 +78,16 @@ public actor PeerConnection: DiameterAnswerSink {
     var waiting: [UInt64: PendingRequest] = [:]
     var nextToken: UInt64 = 0
     /// The peer as the application sees it (set when the connection opens).
-    var identity = PeerIdentity(originHost: "", originRealm: "")
+    var identity = PeerIdentity(originHost: "", originRealm: "") { didSet { scanIdentities = nil } }
     /// What the peer may ask (``PeerAuthorization``), and the policy generation it was admitted under.
-    var permissions = PeerAuthorization.Permissions.unrestricted
+    var permissions = PeerAuthorization.Permissions.unrestricted { didSet { plainCommand = nil } }
     var permissionsGeneration = 0
+    /// The identities the scan before decoding compares with, as octets (``PlainRequestScan``); made when
+    /// first needed after the peer's identity is known.
+    var scanIdentities: PlainRequestScan.Identities?
+    /// The last application and command found to be this node's and allowed to the peer, so that the check
+    /// before decoding does not look them up for every request of a burst; forgotten with the permissions.
+    var plainCommand: (application: UInt32, command: UInt32)?
     /// This connection's duplicate detection (RFC 6733 §5.5.4); moved to the registry when it closes.
     var duplicates: DuplicateDetector
     var duplicatesRetired = false
@@ -327,8 +333,9 @@ public actor PeerConnection: DiameterAnswerSink {
         case .base(let command):
             baseRequest(message, command: command)
         case .application(let command):
+            // R-Open (I-Open) + Rcv-Message → Process, staying open (RFC 6733 §5.6); in any other state the
+            // table has no such row and the message is ignored.
             guard psm.state.isOpen else { return }
-            _ = psm.handle(event(.rRcvMessage, .iRcvMessage))
             guard authorize(message, command: command, frame: frame) else { return }
             applicationRequest(message, command: command)
         }
@@ -494,19 +501,22 @@ public actor PeerConnection: DiameterAnswerSink {
             registry.authorizationGeneration.load(ordering: .acquiring) == permissionsGeneration,
             let h = try? DiameterDecoder.decodeHeader(frame),
             h.flags.contains(.request) && !h.flags.contains(.potentiallyRetransmitted),
-            h.applicationID != ApplicationID.base, configuration.local.applicationIDs.contains(h.applicationID),
-            permissions.refusal(application: h.applicationID, command: h.commandCode) == nil
+            isPlainCommand(h)
         else { return false }
         if !limited && !shedBurst && !drawThrottle() {
             loadDecided = true
             return false
         }
-        guard let plain = Self.scanPlainRequest(frame, peer: identity.originHost, relay: permissions.relay, local: configuration.local)
+        if scanIdentities == nil {
+            scanIdentities = PlainRequestScan.Identities(peer: identity.originHost, local: configuration.local)
+        }
+        guard let identities = scanIdentities, let plain = PlainRequestScan.scan(frame, identities: identities, relay: permissions.relay)
         else { return false }
         let refusal = loadRefusal(doic: plain.doic, gate: gate, now: burstNow(), destinationIsLocal: { plain.destinationIsLocal })
         loadDecided = true
         guard let refusal else { return false }
-        _ = psm.handle(event(.rRcvMessage, .iRcvMessage))
+        // R-Open (I-Open) + Rcv-Message → Process, staying open (RFC 6733 §5.6): nothing for the state
+        // machine to do (received() came here only when open). The watchdog hears of it at the burst's end.
         watchdogTrafficInBurst = true
         // The answer is written from a template straight after the burst's other answers.
         let template = refusalTemplate(refusal, application: h.applicationID)
@@ -531,9 +541,26 @@ public actor PeerConnection: DiameterAnswerSink {
         return true
     }
 
+    /// Whether a request with header `h` is of an application this node serves (other than the base
+    /// protocol) and a command the peer may use (``PeerAuthorization/Permissions/refusal(application:command:)``);
+    /// the last such pair is remembered.
+    private func isPlainCommand(_ h: DiameterHeader) -> Bool {
+        if let last = plainCommand, last.application == h.applicationID, last.command == h.commandCode { return true }
+        guard h.applicationID != ApplicationID.base, configuration.local.applicationIDs.contains(h.applicationID),
+            permissions.refusal(application: h.applicationID, command: h.commandCode) == nil
+        else { return false }
+        plainCommand = (h.applicationID, h.commandCode)
+        return true
+    }
+
     /// The answer of a refusal for `code` to a request of `application`, made once per connection.
     private func refusalTemplate(_ code: ResultCode, application: UInt32) -> ErrorAnswer.Template {
-        if let t = refusalTemplates.first(where: { $0.resultCode == code && $0.applicationID == application }) { return t }
+        // The last one made or used is the usual answer (a burst's refusals share code and application).
+        if let t = refusalTemplates.last, t.resultCode == code, t.applicationID == application { return t }
+        if let i = refusalTemplates.firstIndex(where: { $0.resultCode == code && $0.applicationID == application }) {
+            refusalTemplates.swapAt(i, refusalTemplates.count - 1)
+            return refusalTemplates[refusalTemplates.count - 1]
+        }
         let t = ErrorAnswer.Template(
             code, reason: Self.loadRefusalReason(code), applicationID: application, originHost: configuration.local.originHost,
             originRealm: configuration.local.originRealm)
@@ -549,56 +576,6 @@ public actor PeerConnection: DiameterAnswerSink {
     }
 
     static func loadRefusalReason(_ code: ResultCode) -> String { code == .tooBusy ? "too busy" : "overloaded" }
-
-    /// The AVP headers of a request at the top level (RFC 6733 §4.1): where its Session-Id's data is (offsets
-    /// in the frame's readable bytes), whether its Destination-Host names this node and whether it carries
-    /// OC-Supported-Features (`doic`: RFC 7683 §5.1); nil when it is not
-    /// a plain request (``refusedBeforeDecoding(_:)``) or its framing is wrong, or its Session-Id is not
-    /// UTF-8 (RFC 6733 §4.3.1, as the decoder checks it).
-    static func scanPlainRequest(_ frame: ByteBuffer, peer: String, relay: Bool, local: LocalPeer) -> (sessionID: Range<Int>, destinationIsLocal: Bool, doic: Bool)? {
-        frame.withUnsafeReadableBytes { raw -> (Range<Int>, Bool, Bool)? in
-            @inline(__always) func load32(_ at: Int) -> UInt32 { UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
-            @inline(__always) func isIdentity(_ range: Range<Int>, _ identity: String) -> Bool { sameIdentity(raw[range], identity.utf8) }
-            var sessionID: Range<Int>?
-            var destinationIsLocal = false
-            var doic = false
-            var offset = DiameterHeader.size
-            while offset < raw.count {
-                guard raw.count - offset >= 8 else { return nil }
-                let code = load32(offset), flagsAndLength = load32(offset + 4)
-                let length = Int(flagsAndLength & 0xFF_FFFF)
-                let vendor = flagsAndLength & 0x8000_0000 != 0
-                let headerSize = vendor ? 12 : 8
-                guard length >= headerSize, length <= raw.count - offset else { return nil }
-                if !vendor {
-                    let data = (offset + headerSize)..<(offset + length)
-                    switch code {
-                    case AVPDefinition.sessionID.code:
-                        // ASCII is UTF-8; anything else is validated as the decoder does (making no String of
-                        // the usual ASCII one).
-                        let bytes = UnsafeRawBufferPointer(rebasing: raw[data])
-                        guard bytes.allSatisfy({ $0 < 0x80 }) || String(validating: bytes, as: UTF8.self) != nil else { return nil }
-                        sessionID = data
-                    case AVPDefinition.originHost.code:
-                        guard relay || isIdentity(data, peer) else { return nil }
-                    case AVPDefinition.destinationHost.code:
-                        guard isIdentity(data, local.originHost) else { return nil }
-                        destinationIsLocal = true
-                    case AVPDefinition.destinationRealm.code:
-                        guard isIdentity(data, local.originRealm) else { return nil }
-                    case AVPDefinition.proxyInfo.code:
-                        return nil
-                    case AVPDefinition.ocSupportedFeatures.code:
-                        doic = true
-                    default:
-                        break
-                    }
-                }
-                offset += (length + 3) & ~3
-            }
-            return sessionID.map { ($0, destinationIsLocal, doic) }
-        }
-    }
 
     /// Answers a request refused for load (with the E-bit for 3004, RFC 6733 §7.1.3) and logs, at most
     /// once a second, how many were refused.

@@ -340,7 +340,7 @@ struct OverloadControlTests {
         let local = DiameterServerTests.local()
         let peer = SampleMessages.scscfHost
         func scan(_ b: ByteBuffer, relay: Bool = false) -> (sessionID: String, destinationIsLocal: Bool, doic: Bool)? {
-            PeerConnection.scanPlainRequest(b, peer: peer, relay: relay, local: local).map { found in
+            PlainRequestScan.scan(b, identities: .init(peer: peer, local: local), relay: relay).map { found in
                 (String(decoding: Array(b.readableBytesView)[found.sessionID], as: UTF8.self), found.destinationIsLocal, found.doic)
             }
         }
