@@ -65,7 +65,9 @@ final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
     var startedAt = NIODeadline.now()
     var issued = 0
     var lastTick: NIODeadline?
-    var backlog: [NIODeadline] = []
+    /// Requests due while the window was full, oldest first: a queue (an Array's removeFirst moved the whole
+    /// backlog for every answer, and once the server fell behind the generator's own core went to that).
+    var backlog = CircularBuffer<NIODeadline>()
     var ticker: RepeatedTask?
     let decoder = DiameterDecoder()
     /// A DOIC reacting node (RFC 7683 §5.1.1, §5.2.2, §6.3): OC-Supported-Features in every request; the
@@ -177,6 +179,13 @@ final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         let now = NIODeadline.now()
+        // A refusal for load (3004) to a client without DOIC is counted from its header and Result-Code,
+        // without a decode: at twice the capacity half the answers are refusals, and decoding them took
+        // the generator's core the offered load needed on a slow host. (A DOIC client reads their OC-OLR.)
+        if !doic, let hopByHop = Self.refusalForLoad(frame) {
+            answered(hopByHop: hopByHop, code: ResultCode.tooBusy.value, message: nil, now: now, context: context)
+            return
+        }
         guard let message = try? decoder.decode(frame) else {
             result.errors["undecodable answer", default: 0] += 1
             return
@@ -193,14 +202,29 @@ final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
             }
             return
         }
-        guard let entry = pending.removeValue(forKey: message.header.hopByHopID) else {
+        answered(hopByHop: message.header.hopByHopID, code: message.first(.resultCode)?.unsigned32, message: message, now: now, context: context)
+    }
+
+    /// The Hop-by-Hop Identifier of an answer (not a CEA) whose Result-Code is 3004; nil for anything else.
+    static func refusalForLoad(_ frame: ByteBuffer) -> UInt32? {
+        let at = frame.readerIndex
+        guard let word = frame.getInteger(at: at + 4, as: UInt32.self), word & 0x8000_0000 == 0,
+            word & 0xFF_FFFF != CommandDefinition.capabilitiesExchange.code,
+            DiameterDecoder.peekResultCode(frame) == ResultCode.tooBusy.value
+        else { return nil }
+        return frame.getInteger(at: at + 12, as: UInt32.self)
+    }
+
+    /// The answer to the request sent with `hopByHop`, with its Result-Code; `message` is nil for a
+    /// refusal counted without decoding.
+    func answered(hopByHop: UInt32, code: UInt32?, message: DiameterMessage?, now: NIODeadline, context: ChannelHandlerContext) {
+        guard let entry = pending.removeValue(forKey: hopByHop) else {
             result.errors["unmatched answer", default: 0] += 1
             return
         }
-        if doic { overloadReport(message, now: now) }
+        if doic, let message { overloadReport(message, now: now) }
         if running {
             // Refused for load (the HSS throttled it: RFC 7683 §8): not admitted, not an error.
-            let code = message.first(.resultCode)?.unsigned32
             if code == ResultCode.tooBusy.value {
                 result.rejected += 1
             } else {
@@ -211,7 +235,7 @@ final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
                 }
                 result.completed += 1
                 progress.wrappingIncrement(ordering: .relaxed)
-                if checkAnswers, let problem = verify(message, against: entry.check, command: entry.command) {
+                if checkAnswers, let message, let problem = verify(message, against: entry.check, command: entry.command) {
                     result.errors[problem, default: 0] += 1
                 }
             }
