@@ -335,7 +335,7 @@ struct OverloadControlTests {
         #expect(c.status.throttlePercentage > 0, "still throttling 30,000/s")
     }
 
-    @Test("The AVP-header scan that refuses before decoding: a plain MAR qualifies (its Session-Id found), and one with OC-Supported-Features (marked DOIC); a spoofed Origin-Host, another realm or Proxy-Info do not; 5,000 mutated frames never trap")
+    @Test("The AVP-header scan that refuses before decoding: a plain MAR qualifies (its Session-Id found, the peer's identity in any case), and one with OC-Supported-Features (marked DOIC); a spoofed or look-alike Origin-Host, another realm or Proxy-Info do not; 5,000 mutated frames never trap")
     func scanBeforeDecoding() throws {
         let local = DiameterServerTests.local()
         let peer = SampleMessages.scscfHost
@@ -352,6 +352,19 @@ struct OverloadControlTests {
         #expect(plain.sessionID == mar.envelope.sessionID && plain.destinationIsLocal == (mar.envelope.destinationHost != nil) && !plain.doic)
         mar.envelope.destinationHost = SampleMessages.hssHost.uppercased()
         #expect(scan(mar.encode(hopByHopID: 1, endToEndID: 1))?.destinationIsLocal == true, "DiameterIdentity compares case-insensitively")
+        // The peer's identity compares as octets, lowercased once: its Origin-Host written in upper case, or
+        // the CER's in mixed case, still qualifies; one as long but not the same does not.
+        var shouting = base
+        shouting.envelope.originHost = peer.uppercased()
+        #expect(scan(shouting.encode(hopByHopID: 1, endToEndID: 1)) != nil)
+        #expect(PlainRequestScan.scan(base.encode(hopByHopID: 1, endToEndID: 1), identities: .init(peer: peer.uppercased(), local: local), relay: false) != nil)
+        var lookalike = base
+        lookalike.envelope.originHost = String(peer.dropLast()) + (peer.last == "x" ? "y" : "x")
+        #expect(scan(lookalike.encode(hopByHopID: 1, endToEndID: 1)) == nil)
+        for (octets, identity, same) in [("abc", "abc", true), ("ABC", "abc", true), ("abd", "abc", false), ("ab", "abc", false), ("", "", true), ("[", "{", false)] {
+            let found = Array(octets.utf8).withUnsafeBytes { PlainRequestScan.isIdentity($0, Array(identity.utf8)) }
+            #expect(found == same, "\(octets) against \(identity)")
+        }
         var spoof = base
         spoof.envelope.originHost = "other.example"
         #expect(scan(spoof.encode(hopByHopID: 1, endToEndID: 1)) == nil)
