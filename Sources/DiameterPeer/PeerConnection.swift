@@ -507,11 +507,9 @@ public actor PeerConnection: DiameterAnswerSink {
             loadDecided = true
             return false
         }
-        if scanIdentities == nil {
-            scanIdentities = PlainRequestScan.Identities(peer: identity.originHost, local: configuration.local)
-        }
-        guard let identities = scanIdentities, let plain = PlainRequestScan.scan(frame, identities: identities, relay: permissions.relay)
-        else { return false }
+        let identities = scanIdentities ?? PlainRequestScan.Identities(peer: identity.originHost, local: configuration.local)
+        scanIdentities = identities
+        guard let plain = PlainRequestScan.scan(frame, identities: identities, relay: permissions.relay) else { return false }
         let refusal = loadRefusal(doic: plain.doic, gate: gate, now: burstNow(), destinationIsLocal: { plain.destinationIsLocal })
         loadDecided = true
         guard let refusal else { return false }
@@ -617,8 +615,7 @@ public actor PeerConnection: DiameterAnswerSink {
         guard let avp = message.first(.originHost) else { return nil }
         let data = avp.data
         let peer = identity.originHost.utf8
-        @inline(__always) func folded(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
-        if data.readableBytes == peer.count && data.readableBytesView.elementsEqual(peer, by: { folded($0) == folded($1) }) {
+        if data.readableBytes == peer.count && data.readableBytesView.elementsEqual(peer, by: { asciiLowercased($0) == asciiLowercased($1) }) {
             return nil
         }
         return avp.string

@@ -24,7 +24,7 @@ enum PlainRequestScan {
             self.localRealm = Self.lowered(local.originRealm)
         }
 
-        static func lowered(_ s: String) -> [UInt8] { s.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 } }
+        static func lowered(_ s: String) -> [UInt8] { s.utf8.map(asciiLowercased) }
     }
 
     /// What the scan found of a plain request: the Session-Id's data (offsets in the frame's readable
@@ -83,18 +83,13 @@ enum PlainRequestScan {
     }
 
     /// Whether `octets` (from the wire) are the identity `lowered` (lowercase), ASCII case-insensitively:
-    /// equal octets first, then folded.
+    /// equal octets first, then ``sameIdentity(_:_:)``.
     @inline(__always)
     static func isIdentity(_ octets: UnsafeRawBufferPointer, _ lowered: [UInt8]) -> Bool {
         guard octets.count == lowered.count else { return false }
         return lowered.withUnsafeBytes { l in
             guard let a = octets.baseAddress, let b = l.baseAddress else { return true }  // both empty
-            if memcmp(a, b, l.count) == 0 { return true }
-            for i in 0..<l.count {
-                let x = octets[i]
-                if (x >= 0x41 && x <= 0x5A ? x | 0x20 : x) != l[i] { return false }
-            }
-            return true
+            return memcmp(a, b, l.count) == 0 || sameIdentity(octets, l)
         }
     }
 }

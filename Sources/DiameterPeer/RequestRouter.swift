@@ -50,6 +50,9 @@ public struct RequestRouter: Sendable {
     }
 }
 
+/// An octet of a DiameterIdentity folded for comparison: ASCII A-Z to lowercase, anything else as it is.
+@inline(__always) func asciiLowercased(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
+
 /// DiameterIdentity equality: ASCII case-insensitive (DNS names), without allocating.
 func sameIdentity(_ a: String, _ b: String) -> Bool { sameIdentity(a.utf8, b.utf8) }
 
@@ -61,9 +64,7 @@ func sameIdentity(_ a: some Sequence<UInt8>, _ b: some Sequence<UInt8>) -> Bool 
         switch (i.next(), j.next()) {
         case (nil, nil): return true
         case (let x?, let y?):
-            let fx = x >= 65 && x <= 90 ? x | 0x20 : x
-            let fy = y >= 65 && y <= 90 ? y | 0x20 : y
-            if fx != fy { return false }
+            if asciiLowercased(x) != asciiLowercased(y) { return false }
         default: return false
         }
     }
